@@ -1,0 +1,173 @@
+// Package problem holds the problem record, its lifecycle and the rules that
+// govern it. It does no I/O.
+package problem
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/lifecycle"
+)
+
+// Status values of a problem.
+const (
+	New           = "new"
+	Assess        = "assess"
+	RCA           = "rca"
+	FixInProgress = "fix_in_progress"
+	Resolved      = "resolved"
+	Closed        = "closed"
+	Canceled      = "canceled"
+)
+
+// Machine is the problem lifecycle. resolved → fix_in_progress is a
+// recurrence; fix_in_progress → rca sends a fix that proved wrong back to analysis.
+var Machine = lifecycle.Machine{Record: "problem", Moves: map[string][]string{
+	New:           {Assess, Canceled},
+	Assess:        {RCA, Canceled},
+	RCA:           {FixInProgress, Assess, Canceled},
+	FixInProgress: {Resolved, RCA, Canceled},
+	Resolved:      {Closed, FixInProgress},
+	Closed:        nil,
+	Canceled:      nil,
+}}
+
+// DefaultCategories is the root cause taxonomy used until a policy names its own.
+var DefaultCategories = []string{"code_defect", "configuration_error", "capacity", "third_party_dependency",
+	"infrastructure", "data", "process_human_error", "security", "unknown"}
+
+// DefaultObservation is the observation period by priority (1 = highest)
+// used until a policy sets its own.
+var DefaultObservation = map[int]time.Duration{1: 30 * 24 * time.Hour, 2: 14 * 24 * time.Hour, 3: 7 * 24 * time.Hour, 4: 3 * 24 * time.Hour}
+
+// Problem is one problem record.
+type Problem struct {
+	ID               string     `json:"id"`
+	Title            string     `json:"title"`
+	Description      string     `json:"description"`
+	Status           string     `json:"status"`
+	Priority         int        `json:"priority"`
+	Owner            string     `json:"owner"`
+	CIs              []string   `json:"cis"`
+	Environments     []string   `json:"environments"`
+	RCA              RCARecord  `json:"rca"`
+	Workaround       string     `json:"workaround"`
+	ResolvedBy       string     `json:"resolved_by,omitempty"`
+	ResolvedAt       *time.Time `json:"resolved_at,omitempty"`
+	ObservationUntil *time.Time `json:"observation_until,omitempty"`
+	RecurrenceCount  int        `json:"recurrence_count"`
+	ClosedAt         *time.Time `json:"closed_at,omitempty"`
+	Revision         int64      `json:"revision"`
+	CreatedBy        string     `json:"created_by"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+// RCARecord is the problem's current root cause analysis.
+type RCARecord struct {
+	Category    string     `json:"category"`
+	Summary     string     `json:"summary"`
+	DocSHA256   string     `json:"doc_sha256,omitempty"`
+	Author      string     `json:"author,omitempty"`
+	RecordedAt  *time.Time `json:"recorded_at,omitempty"`
+	ValidatedBy string     `json:"validated_by,omitempty"`
+	ValidatedAt *time.Time `json:"validated_at,omitempty"`
+}
+
+// Validated reports whether the current RCA has been validated.
+func (r RCARecord) Validated() bool { return r.ValidatedBy != "" && r.ValidatedAt != nil }
+
+// Validate checks the fields a person sets. Returns an Invalid error naming the field.
+func (p *Problem) Validate() error {
+	p.Title = strings.TrimSpace(p.Title)
+	if p.Title == "" {
+		return fault.Field("title", "is required")
+	}
+	if len(p.Title) > 200 {
+		return fault.Field("title", "is longer than 200 characters")
+	}
+	if p.Priority < 1 || p.Priority > 4 {
+		return fault.Field("priority", "must be 1 (highest) to 4, got %d", p.Priority)
+	}
+	for i, ci := range p.CIs {
+		if err := ident.ValidName("cis", ci); err != nil {
+			return fault.Field("cis", "entry %d: %v", i, fault.As(err).Message)
+		}
+	}
+	for i, e := range p.Environments {
+		if err := ident.ValidName("environments", e); err != nil {
+			return fault.Field("environments", "entry %d: %v", i, fault.As(err).Message)
+		}
+	}
+	p.CIs = dedupe(p.CIs)
+	p.Environments = dedupe(p.Environments)
+	return nil
+}
+
+func dedupe(xs []string) []string {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Open reports whether the problem still needs work (not resolved, closed or canceled).
+func (p *Problem) Open() bool {
+	return p.Status != Resolved && p.Status != Closed && p.Status != Canceled
+}
+
+// Move applies a lifecycle move made by user at now. observation is the
+// observation period that starts when the problem becomes resolved.
+// Returns Conflict for an illegal move and PreconditionFailed when a guard
+// of the target state is unmet (the message says which).
+func (p *Problem) Move(to, user string, now time.Time, observation time.Duration) error {
+	if err := Machine.Check(p.Status, to); err != nil {
+		return err
+	}
+	switch to {
+	case FixInProgress:
+		if p.Status == RCA && (p.RCA.Summary == "" || p.RCA.Category == "") {
+			return fault.New(fault.PreconditionFailed, "record a root cause analysis (category and summary) before starting the fix")
+		}
+		if p.Status == Resolved {
+			p.RecurrenceCount++
+			p.ObservationUntil = nil
+		}
+	case Resolved:
+		p.ResolvedBy = user
+		p.ResolvedAt = &now
+		until := now.Add(observation)
+		p.ObservationUntil = &until
+	case Closed:
+		if p.ObservationUntil != nil && now.Before(*p.ObservationUntil) {
+			return fault.New(fault.PreconditionFailed, "observation period runs until %s; the problem cannot close before it ends",
+				p.ObservationUntil.UTC().Format(time.RFC3339))
+		}
+		p.ClosedAt = &now
+	}
+	p.Status = to
+	return nil
+}
+
+// RecordRCA sets a new root cause analysis. A new RCA needs validation
+// again. Returns Invalid if the category is not in categories or the summary is empty.
+func (p *Problem) RecordRCA(category, summary, docSHA, author string, now time.Time, categories []string) error {
+	if !slices.Contains(categories, category) {
+		return fault.Field("category", "unknown root cause category %q (categories: %s)", category, strings.Join(categories, ", "))
+	}
+	summary = strings.TrimSpace(summary)
+	if summary == "" {
+		return fault.Field("summary", "is required")
+	}
+	if p.Status == Closed || p.Status == Canceled {
+		return fault.Conflictf("problem is %s; its root cause analysis can no longer change", p.Status)
+	}
+	p.RCA = RCARecord{Category: category, Summary: summary, DocSHA256: docSHA, Author: author, RecordedAt: &now}
+	return nil
+}

@@ -1,0 +1,91 @@
+package problem
+
+import (
+	"testing"
+	"time"
+
+	"fixgate/internal/fault"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func TestIllegalMoveNamesStateAndAllowedMoves(t *testing.T) {
+	p := &Problem{Status: New}
+	err := p.Move(Closed, "bob", t0, 0)
+	fe := fault.As(err)
+	if fe == nil || fe.Code != fault.Conflict {
+		t.Fatalf("got %v, want conflict", err)
+	}
+	if fe.Extra["current_status"] != New {
+		t.Fatalf("current_status = %v", fe.Extra["current_status"])
+	}
+	if got := fe.Extra["allowed_moves"].([]string); len(got) != 2 || got[0] != Assess {
+		t.Fatalf("allowed_moves = %v", got)
+	}
+	if p.Status != New {
+		t.Fatalf("status changed to %s", p.Status)
+	}
+}
+
+func TestFixNeedsRCA(t *testing.T) {
+	p := &Problem{Status: RCA}
+	if err := p.Move(FixInProgress, "bob", t0, 0); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("got %v, want precondition failed", err)
+	}
+	if err := p.RecordRCA("capacity", "pool too small", "", "bob", t0, DefaultCategories); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Move(FixInProgress, "bob", t0, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResolveStartsObservationAndRecurrenceCounts(t *testing.T) {
+	p := &Problem{Status: FixInProgress, Priority: 2}
+	if err := p.Move(Resolved, "eve", t0, DefaultObservation[2]); err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(14 * 24 * time.Hour); !p.ObservationUntil.Equal(want) {
+		t.Fatalf("observation until %v, want %v", p.ObservationUntil, want)
+	}
+	if err := p.Move(Closed, "eve", t0.Add(time.Hour), 0); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("closing during observation: got %v", err)
+	}
+	if err := p.Move(FixInProgress, "system", t0.Add(2*time.Hour), 0); err != nil {
+		t.Fatal(err)
+	}
+	if p.RecurrenceCount != 1 || p.ObservationUntil != nil {
+		t.Fatalf("recurrence %d, observation %v", p.RecurrenceCount, p.ObservationUntil)
+	}
+}
+
+func TestRCARejectsUnknownCategoryAndResetsValidation(t *testing.T) {
+	p := &Problem{Status: RCA, RCA: RCARecord{Category: "data", Summary: "x", ValidatedBy: "pm", ValidatedAt: &t0}}
+	if err := p.RecordRCA("gremlins", "x", "", "bob", t0, DefaultCategories); fault.As(err).Field != "category" {
+		t.Fatalf("got %v", err)
+	}
+	if !p.RCA.Validated() {
+		t.Fatal("failed RCA update changed the record")
+	}
+	if err := p.RecordRCA("data", "new analysis", "", "bob", t0, DefaultCategories); err != nil {
+		t.Fatal(err)
+	}
+	if p.RCA.Validated() {
+		t.Fatal("a new RCA kept the old validation")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		p     Problem
+		field string
+	}{
+		{Problem{Title: " ", Priority: 1}, "title"},
+		{Problem{Title: "x", Priority: 5}, "priority"},
+		{Problem{Title: "x", Priority: 1, CIs: []string{"Bad Name"}}, "cis"},
+	} {
+		if err := c.p.Validate(); fault.As(err) == nil || fault.As(err).Field != c.field {
+			t.Errorf("%+v: got %v, want field %s", c.p, err, c.field)
+		}
+	}
+}

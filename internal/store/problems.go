@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/problem"
+)
+
+const problemCols = `id, title, description, status, priority, owner, category, rca_summary, rca_doc_sha256, rca_author, rca_at,
+	rca_validated_by, rca_validated_at, workaround, resolved_by, resolved_at, observation_until, recurrence_count, closed_at,
+	rev, created_by, created_at, updated_at`
+
+func scanProblem(sc interface{ Scan(...any) error }) (problem.Problem, int64, error) {
+	var p problem.Problem
+	var id int64
+	err := sc.Scan(&id, &p.Title, &p.Description, &p.Status, &p.Priority, &p.Owner, &p.RCA.Category, &p.RCA.Summary,
+		&p.RCA.DocSHA256, &p.RCA.Author, nullTimeCol{&p.RCA.RecordedAt}, &p.RCA.ValidatedBy, nullTimeCol{&p.RCA.ValidatedAt},
+		&p.Workaround, &p.ResolvedBy, nullTimeCol{&p.ResolvedAt}, nullTimeCol{&p.ObservationUntil}, &p.RecurrenceCount,
+		nullTimeCol{&p.ClosedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
+	p.ID = ident.Problem.Format(id)
+	return p, id, err
+}
+
+// CreateProblem stores a new problem in state "new" after p.Validate.
+// Returns Invalid naming "cis", "environments" or "incidents" when a
+// referenced record does not exist.
+func (s *Store) CreateProblem(ctx context.Context, a audit.Actor, p problem.Problem, incidents []int64) (problem.Problem, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
+			return err
+		}
+		if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
+			return err
+		}
+		p.Status, p.Revision, p.RecurrenceCount = problem.New, 1, 0
+		p.CreatedBy, p.CreatedAt, p.UpdatedAt = a.User, tx.now, tx.now
+		var id int64
+		err := tx.queryRow(ctx, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			p.Title, p.Description, p.Status, p.Priority, p.Owner, p.Workaround, p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		p.ID = ident.Problem.Format(id)
+		if err := tx.setProblemLinks(ctx, id, p.CIs, p.Environments); err != nil {
+			return err
+		}
+		if err := tx.linkIncidents(ctx, id, incidents); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, "problem.create", "problem", p.ID, p.Revision, nil, p)
+	})
+	return p, err
+}
+
+func (tx *Tx) setProblemLinks(ctx context.Context, id int64, cis, envs []string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM problem_cis WHERE problem_id = $1`, id); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM problem_envs WHERE problem_id = $1`, id); err != nil {
+		return err
+	}
+	for _, c := range cis {
+		if _, err := tx.exec(ctx, `INSERT INTO problem_cis (problem_id, ci) VALUES ($1, $2)`, id, c); err != nil {
+			return err
+		}
+	}
+	for _, e := range envs {
+		if _, err := tx.exec(ctx, `INSERT INTO problem_envs (problem_id, env) VALUES ($1, $2)`, id, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linkIncidents attaches incidents to problem id. Returns Invalid naming
+// "incidents" for an unknown incident.
+func (tx *Tx) linkIncidents(ctx context.Context, problemID int64, incidents []int64) error {
+	for _, inc := range incidents {
+		res, err := tx.exec(ctx, `UPDATE incidents SET problem_id = $1, rev = rev + 1, updated_at = $2 WHERE id = $3`, problemID, ts(tx.now), inc)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fault.Field("incidents", "%s does not exist", ident.Incident.Format(inc))
+		}
+		if err := tx.auditEvent(ctx, "incident.link", "incident", ident.Incident.Format(inc), 0, nil,
+			map[string]string{"problem": ident.Problem.Format(problemID)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) getProblem(ctx context.Context, id int64) (problem.Problem, error) {
+	p, _, err := scanProblem(tx.queryRow(ctx, `SELECT `+problemCols+` FROM problems WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
+	}
+	if err != nil {
+		return p, err
+	}
+	return p, loadProblemLinks(ctx, tx.tx, []*problem.Problem{&p}, []int64{id})
+}
+
+// GetProblem returns one problem. Returns NotFound if there is none.
+func (s *Store) GetProblem(ctx context.Context, id int64) (problem.Problem, error) {
+	p, _, err := scanProblem(s.db.QueryRowContext(ctx, `SELECT `+problemCols+` FROM problems WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
+	}
+	if err != nil {
+		return p, errf(err, "get problem")
+	}
+	return p, errf(loadProblemLinks(ctx, s.db, []*problem.Problem{&p}, []int64{id}), "get problem")
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// loadProblemLinks fills CIs and Environments of ps (ids in the same order)
+// with one query per link table.
+func loadProblemLinks(ctx context.Context, q querier, ps []*problem.Problem, ids []int64) error {
+	byID := make(map[int64]*problem.Problem, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		byID[id] = ps[i]
+		args[i] = id
+		ps[i].CIs, ps[i].Environments = []string{}, []string{}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	in := placeholders(1, len(ids))
+	for _, link := range []struct {
+		q   string
+		set func(p *problem.Problem, v string)
+	}{
+		{`SELECT problem_id, ci FROM problem_cis WHERE problem_id IN (` + in + `) ORDER BY ci`, func(p *problem.Problem, v string) { p.CIs = append(p.CIs, v) }},
+		{`SELECT problem_id, env FROM problem_envs WHERE problem_id IN (` + in + `) ORDER BY env`, func(p *problem.Problem, v string) { p.Environments = append(p.Environments, v) }},
+	} {
+		rows, err := q.QueryContext(ctx, link.q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			link.set(byID[id], v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ProblemFilter selects problems for ListProblems; zero fields do not filter.
+type ProblemFilter struct {
+	Status   string
+	Priority int
+	CI       string
+	Env      string
+	Page
+}
+
+// ListProblems returns problems in id order after f.After, at most f.Limit.
+func (s *Store) ListProblems(ctx context.Context, f ProblemFilter) ([]problem.Problem, error) {
+	f.Page = f.Page.Norm()
+	var w filter
+	w.add("id > ?", f.After)
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.Priority != 0 {
+		w.add("priority = ?", f.Priority)
+	}
+	if f.CI != "" {
+		w.add("id IN (SELECT problem_id FROM problem_cis WHERE ci = ?)", f.CI)
+	}
+	if f.Env != "" {
+		w.add("id IN (SELECT problem_id FROM problem_envs WHERE env = ?)", f.Env)
+	}
+	q := `SELECT ` + problemCols + ` FROM problems` + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, errf(err, "list problems")
+	}
+	defer rows.Close()
+	out := []problem.Problem{}
+	var ids []int64
+	for rows.Next() {
+		p, id, err := scanProblem(rows)
+		if err != nil {
+			return nil, errf(err, "scan problem")
+		}
+		out = append(out, p)
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errf(err, "list problems")
+	}
+	ptrs := make([]*problem.Problem, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	return out, errf(loadProblemLinks(ctx, s.db, ptrs, ids), "list problems")
+}
+
+// ProblemContext is what a problem mutation may consult besides the record.
+type ProblemContext struct {
+	Now time.Time
+}
+
+// UpdateProblem loads the problem inside a write transaction, checks ifRev
+// (0 skips the check), applies fn (the domain rule) and saves the result
+// with its audit event under action. Returns NotFound, PreconditionFailed on
+// a stale revision, or fn's error; nothing is written on error.
+func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
+	fn func(p *problem.Problem, c ProblemContext) error) (problem.Problem, error) {
+	var p problem.Problem
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, err := tx.getProblem(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkRev("problem "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		p = before
+		p.CIs, p.Environments = append([]string{}, before.CIs...), append([]string{}, before.Environments...)
+		if err := fn(&p, ProblemContext{Now: tx.now}); err != nil {
+			return err
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
+			return err
+		}
+		if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
+			return err
+		}
+		p.ID, p.CreatedBy, p.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
+		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
+		if err := tx.saveProblem(ctx, id, &p); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p)
+	})
+	return p, err
+}
+
+func (tx *Tx) saveProblem(ctx context.Context, id int64, p *problem.Problem) error {
+	_, err := tx.exec(ctx, `UPDATE problems SET title = $1, description = $2, status = $3, priority = $4, owner = $5,
+		category = $6, rca_summary = $7, rca_doc_sha256 = $8, rca_author = $9, rca_at = $10, rca_validated_by = $11,
+		rca_validated_at = $12, workaround = $13, resolved_by = $14, resolved_at = $15, observation_until = $16,
+		recurrence_count = $17, closed_at = $18, rev = $19, updated_at = $20 WHERE id = $21`,
+		p.Title, p.Description, p.Status, p.Priority, p.Owner, p.RCA.Category, p.RCA.Summary, p.RCA.DocSHA256,
+		p.RCA.Author, tsp(p.RCA.RecordedAt), p.RCA.ValidatedBy, tsp(p.RCA.ValidatedAt), p.Workaround, p.ResolvedBy,
+		tsp(p.ResolvedAt), tsp(p.ObservationUntil), p.RecurrenceCount, tsp(p.ClosedAt), p.Revision, ts(p.UpdatedAt), id)
+	if err != nil {
+		return err
+	}
+	return tx.setProblemLinks(ctx, id, p.CIs, p.Environments)
+}

@@ -1,0 +1,173 @@
+// Package store persists fixgate's records in SQLite (modernc.org/sqlite,
+// pure Go) or PostgreSQL (pgx). One SQL string serves both: placeholders are
+// $N, times are bound as fixed-width UTC text. Public methods own their
+// transaction; helpers take a *Tx. Every mutation appends its audit event in
+// the same transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"fixgate/internal/fault"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the persistence layer. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock injects the clock; tests use it to control time.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Open connects to dsn ("sqlite:PATH", "postgres://…" or "postgresql://…")
+// and applies the embedded migrations. Returns an Invalid error for an
+// unknown DSN scheme.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	s := &Store{now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		s.dialect = SQLite
+		s.db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s.dialect = Postgres
+		s.db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			s.db.SetMaxOpenConns(32)
+			s.db.SetMaxIdleConns(32)
+		}
+	default:
+		return nil, fault.Field("db", "unsupported database %q: use sqlite:PATH or postgres://…", redact(dsn))
+	}
+	if err != nil {
+		return nil, fault.Wrap(err, "open database")
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, &fault.Error{Code: fault.Unavailable, Message: "cannot reach database " + redact(dsn), Err: err}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openSQLite opens path in WAL mode with FULL synchronous (acknowledged
+// approvals and alerts survive power loss), a busy timeout, foreign keys, and
+// BEGIN IMMEDIATE for every transaction (a deferred read-then-write
+// transaction fails with SQLITE_BUSY in WAL mode, ignoring the timeout).
+func openSQLite(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, fault.Field("db", "sqlite: needs a path, e.g. sqlite:fixgate.db")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	return db, nil
+}
+
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return fault.Wrap(err, "migrations")
+	}
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fault.Wrap(err, "migration lock")
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.db, sub, opts...)
+	if err != nil {
+		return fault.Wrap(err, "migrations")
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fault.Wrap(err, "apply migrations")
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect reports which database the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the handle for benchmarks and offline tools that need raw SQL.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks the database answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return &fault.Error{Code: fault.Unavailable, Message: "database unavailable", Err: err}
+	}
+	return nil
+}
+
+// Now returns the store's clock reading, truncated to what both databases keep.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func errf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fault.Wrap(err, format, args...)
+}
+
+var _ = fmt.Sprintf
