@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"fixgate/internal/fault"
+)
+
+// MaxBody is the default limit of a request body.
+const MaxBody = 1 << 20
+
+// timeKeys are the JSON keys that hold times; their values must be RFC 3339
+// with a zone, checked before decoding so the error names the field.
+var timeKeys = map[string]bool{"at": true, "start": true, "end": true, "opened_at": true, "resolved_at": true,
+	"planned_start": true, "planned_end": true, "since": true, "until": true, "starts_at": true, "ends_at": true}
+
+// decode reads one JSON object from the body into v: unknown fields,
+// duplicate keys, trailing data, zoneless times and oversize bodies are
+// refused with an Invalid (or TooLarge) error naming the field.
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &fault.Error{Code: fault.TooLarge, Field: "body", Message: "request body exceeds " + strconv.FormatInt(mbe.Limit, 10) + " bytes"}
+		}
+		return fault.Field("body", "cannot read request body")
+	}
+	return decodeBytes(body, v)
+}
+
+// decodeBytes is decode over a byte slice (fuzzed directly).
+func decodeBytes(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fault.Field("body", "a JSON object is required")
+	}
+	if err := checkJSON(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return fault.Field("body", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "body"
+		}
+		return fault.Field(field, "must be %s, not %s", jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &se):
+		return fault.Field("body", "malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &pe):
+		return fault.Field("body", "a time is not RFC 3339 with a zone (e.g. 2026-03-01T22:00:00Z)")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return fault.Field(name, "is not a field that can be set here")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fault.Field("body", "truncated JSON")
+	}
+	return fault.Field("body", "invalid JSON: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "int", "int64", "int32", "uint", "uint64":
+		return "an integer"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "float64":
+		return "a number"
+	}
+	return k
+}
+
+// checkJSON walks the tokens of body: the top level must be an object, no
+// object may repeat a key (encoding/json would silently keep the last one,
+// which matters for audited payloads), and time-valued keys must hold
+// RFC 3339 times with a zone. Errors name the dotted path.
+func checkJSON(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonError(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return fault.Field("body", "must be a JSON object")
+	}
+	return walkObject(dec, "", 0)
+}
+
+const maxDepth = 32
+
+func walkObject(dec *json.Decoder, path string, depth int) error {
+	if depth > maxDepth {
+		return fault.Field(path, "nested too deeply")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonError(err)
+		}
+		key, _ := tok.(string)
+		p := join(path, key)
+		if seen[key] {
+			return fault.Field(p, "appears twice in the same object")
+		}
+		seen[key] = true
+		if err := walkValue(dec, p, key, depth); err != nil {
+			return err
+		}
+	}
+	_, err := dec.Token() // '}'
+	if err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
+
+func walkValue(dec *json.Decoder, path, key string, depth int) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonError(err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			return walkObject(dec, path, depth+1)
+		}
+		for i := 0; dec.More(); i++ {
+			if err := walkValue(dec, path+"["+strconv.Itoa(i)+"]", key, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // ']'
+			return jsonError(err)
+		}
+	case string:
+		if timeKeys[key] && t != "" {
+			if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
+				return fault.Field(path, "%q is not an RFC 3339 time with a zone (e.g. 2026-03-01T22:00:00Z)", t)
+			}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}

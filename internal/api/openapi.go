@@ -1,0 +1,179 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The OpenAPI 3 document is generated from the route table and the Go types
+// the handlers decode and encode, so it cannot drift from the server.
+
+var (
+	openapiOnce sync.Once
+	openapiDocV map[string]any
+)
+
+func (s *Server) openapiDoc(w http.ResponseWriter, r *http.Request, c *call) error {
+	return writeJSON(w, http.StatusOK, s.OpenAPI())
+}
+
+// OpenAPI returns the document describing every route.
+func (s *Server) OpenAPI() map[string]any {
+	openapiOnce.Do(func() { openapiDocV = buildOpenAPI(s.routes) })
+	return openapiDocV
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func buildOpenAPI(routes []route) map[string]any {
+	g := &schemaGen{defs: map[string]any{}}
+	paths := map[string]any{}
+	problemRef := g.ref(reflect.TypeOf(Problem{}))
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		op := map[string]any{
+			"summary":     rt.summary,
+			"operationId": opID(method, path),
+			"x-roles":     rt.roles,
+			"responses": map[string]any{
+				strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
+					"content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}},
+				"default": map[string]any{"description": "Error (RFC 9457 problem detail)",
+					"content": map[string]any{"application/problem+json": map[string]any{"schema": problemRef}}},
+			},
+		}
+		if rt.public {
+			op["security"] = []any{}
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range rt.query {
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.in != nil {
+			g.input = true
+			op["requestBody"] = map[string]any{"required": true,
+				"content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.in))}}}
+			g.input = false
+		}
+		item, _ := paths[path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[path] = item
+		}
+		item[strings.ToLower(method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "fixgate API", "version": "1"},
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas":         g.defs,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+		},
+		"security": []any{map[string]any{"bearer": []any{}}},
+	}
+}
+
+func opID(method, path string) string {
+	p := strings.NewReplacer("/api/v1/", "", "/", "_", "{", "", "}", "", ".", "_").Replace(path)
+	return strings.ToLower(method) + "_" + strings.Trim(p, "_")
+}
+
+// schemaGen turns Go types into OpenAPI schemas under components/schemas.
+type schemaGen struct {
+	defs  map[string]any
+	input bool // generating request bodies: no field is required
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+var nameClean = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+func (g *schemaGen) ref(t reflect.Type) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType {
+		return g.schema(t)
+	}
+	name := nameClean.ReplaceAllString(t.Name(), "_")
+	if _, ok := g.defs[name]; !ok {
+		g.defs[name] = map[string]any{} // placeholder against recursion
+		g.defs[name] = g.object(t)
+	}
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
+
+func (g *schemaGen) schema(t reflect.Type) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Pointer:
+		s := g.ref(t.Elem())
+		if _, isRef := s["$ref"]; isRef {
+			return map[string]any{"allOf": []any{s}, "nullable": true}
+		}
+		s["nullable"] = true
+		return s
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float64, reflect.Float32:
+		return map[string]any{"type": "number"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": g.ref(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.ref(t.Elem())}
+	case reflect.Struct:
+		return g.ref(t)
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	g.fields(t, props, &required)
+	out := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		out["required"] = required
+	}
+	return out
+}
+
+func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			g.fields(f.Type, props, required)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !g.input && !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}

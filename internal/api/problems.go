@@ -1,0 +1,168 @@
+package api
+
+import (
+	"net/http"
+
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/problem"
+	"fixgate/internal/store"
+)
+
+type problemOut = problem.Problem
+
+type problemCreate struct {
+	Title        string   `json:"title"`
+	Description  string   `json:"description"`
+	Priority     int      `json:"priority"`
+	Owner        string   `json:"owner"`
+	CIs          []string `json:"cis"`
+	Environments []string `json:"environments"`
+	Workaround   string   `json:"workaround"`
+	Incidents    []string `json:"incidents"`
+}
+
+type problemPatch struct {
+	Title        *string   `json:"title"`
+	Description  *string   `json:"description"`
+	Priority     *int      `json:"priority"`
+	Owner        *string   `json:"owner"`
+	CIs          *[]string `json:"cis"`
+	Environments *[]string `json:"environments"`
+	Workaround   *string   `json:"workaround"`
+	Revision     int64     `json:"revision"`
+}
+
+// transition asks for a lifecycle move; Revision (or If-Match) guards it.
+type transition struct {
+	To       string `json:"to"`
+	Comment  string `json:"comment"`
+	Revision int64  `json:"revision"`
+}
+
+type rcaIn struct {
+	Category  string `json:"category"`
+	Summary   string `json:"summary"`
+	DocSHA256 string `json:"doc_sha256"`
+	Revision  int64  `json:"revision"`
+}
+
+func (s *Server) createProblem(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in problemCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	incs := make([]int64, 0, len(in.Incidents))
+	for _, x := range in.Incidents {
+		n, err := ident.Incident.Parse("incidents", x)
+		if err != nil {
+			return err
+		}
+		incs = append(incs, n)
+	}
+	p, err := s.store.CreateProblem(r.Context(), c.actor, problem.Problem{Title: in.Title, Description: in.Description,
+		Priority: in.Priority, Owner: in.Owner, CIs: in.CIs, Environments: in.Environments, Workaround: in.Workaround}, incs)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusCreated, p, p.Revision)
+}
+
+func (s *Server) listProblems(w http.ResponseWriter, r *http.Request, c *call) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.ProblemFilter{Page: pg, Status: q.Get("status"), CI: q.Get("ci"), Env: q.Get("env")}
+	if f.Status != "" && !problem.Machine.Known(f.Status) {
+		return fault.Field("status", "unknown problem state %q", f.Status)
+	}
+	if f.Priority, err = queryInt(r, "priority", 1, 4); err != nil {
+		return err
+	}
+	items, err := s.store.ListProblems(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := List[problem.Problem]{Items: items}
+	if len(items) > 0 {
+		last, _ := ident.Problem.Parse("id", items[len(items)-1].ID)
+		out.NextCursor = nextCursor(len(items), pg, last)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := ident.Problem.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p, err := s.store.GetProblem(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, p, p.Revision)
+}
+
+func (s *Server) patchProblem(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in problemPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return s.updateProblem(w, r, c, in.Revision, true, "problem.update", func(p *problem.Problem, _ store.ProblemContext) error {
+		setIf(&p.Title, in.Title)
+		setIf(&p.Description, in.Description)
+		setIf(&p.Priority, in.Priority)
+		setIf(&p.Owner, in.Owner)
+		setIf(&p.CIs, in.CIs)
+		setIf(&p.Environments, in.Environments)
+		setIf(&p.Workaround, in.Workaround)
+		return nil
+	})
+}
+
+func (s *Server) moveProblem(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in transition
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.To == "" {
+		return fault.Field("to", "is required")
+	}
+	return s.updateProblem(w, r, c, in.Revision, false, "problem.move", func(p *problem.Problem, pc store.ProblemContext) error {
+		return p.Move(in.To, c.principal.User, pc.Now, s.observation[p.Priority])
+	})
+}
+
+func (s *Server) putRCA(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in rcaIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return s.updateProblem(w, r, c, in.Revision, false, "problem.rca", func(p *problem.Problem, pc store.ProblemContext) error {
+		return p.RecordRCA(in.Category, in.Summary, in.DocSHA256, c.principal.User, pc.Now, s.categories)
+	})
+}
+
+// updateProblem runs fn on the problem named in the path, guarded by the
+// revision the caller read (required when strict).
+func (s *Server) updateProblem(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
+	fn func(*problem.Problem, store.ProblemContext) error) error {
+	id, err := ident.Problem.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rev, err := ifMatch(r, bodyRev)
+	if strict {
+		rev, err = requireIfMatch(r, bodyRev)
+	}
+	if err != nil {
+		return err
+	}
+	p, err := s.store.UpdateProblem(r.Context(), c.actor, id, rev, action, fn)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, p, p.Revision)
+}

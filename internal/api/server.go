@@ -1,0 +1,171 @@
+// Package api translates HTTP to domain and store calls: routes, auth,
+// request decoding, problem+json errors and the OpenAPI document.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/auth"
+	"fixgate/internal/fault"
+	"fixgate/internal/problem"
+	"fixgate/internal/store"
+)
+
+// Server holds what handlers need. Create it with New.
+type Server struct {
+	store       *store.Store
+	log         *slog.Logger
+	categories  []string
+	observation map[int]time.Duration
+	dataDir     string
+	routes      []route
+}
+
+// Config configures a Server.
+type Config struct {
+	Store   *store.Store
+	Logger  *slog.Logger
+	DataDir string // where artifacts are kept
+}
+
+// New returns a server over cfg.Store.
+func New(cfg Config) *Server {
+	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir,
+		categories: problem.DefaultCategories, observation: problem.DefaultObservation}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes = s.declareRoutes()
+	return s
+}
+
+// call is what an authenticated handler knows about its caller.
+type call struct {
+	principal auth.Principal
+	actor     audit.Actor
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+
+type ctxKey int
+
+const requestIDKey ctxKey = 1
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// Handler returns the HTTP handler with every route and middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, s.endpoint(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s.recover(s.withRequestID(http.NewCrossOriginProtection().Handler(mux)))
+}
+
+// endpoint wraps a route with its body limit, authentication and role check.
+func (s *Server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := int64(MaxBody)
+		if rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if rt.public {
+			if err := rt.h(w, r, nil); err != nil {
+				writeError(w, r, err)
+			}
+			return
+		}
+		c, err := s.authenticate(r, rt)
+		if err != nil {
+			if fault.CodeOf(err) == fault.Unauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="fixgate"`)
+			}
+			writeError(w, r, err)
+			return
+		}
+		if err := rt.h(w, r, c); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate resolves the bearer token and checks the route's roles. A
+// wrong role is answered 403 and recorded as an audit event.
+func (s *Server) authenticate(r *http.Request, rt route) (*call, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return nil, fault.New(fault.Unauthorized, "missing bearer token (Authorization: Bearer <token>)")
+	}
+	p, err := s.store.Authenticate(r.Context(), strings.TrimSpace(token))
+	if err != nil {
+		return nil, err
+	}
+	role, ok := p.ActingRole(rt.roles)
+	if !ok {
+		a := audit.Actor{User: p.User, Role: joinRoleNames(p.Roles), RequestID: requestID(r)}
+		if err := s.store.AuditDenied(r.Context(), a, r.Method, r.URL.Path); err != nil {
+			return nil, err
+		}
+		return nil, fault.Forbiddenf("%s needs one of the roles %s; %s has %s", rt.pattern, joinRoleNames(rt.roles), p.User, joinRoleNames(p.Roles))
+	}
+	return &call{principal: p, actor: audit.Actor{User: p.User, Role: string(role), RequestID: requestID(r)}}, nil
+}
+
+func joinRoleNames(rs []auth.Role) string {
+	xs := make([]string, len(rs))
+	for i, r := range rs {
+		xs[i] = string(r)
+	}
+	return strings.Join(xs, ",")
+}
+
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func (s *Server) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "value", v, "path", r.URL.Path, "stack", string(debug.Stack()))
+				writeError(w, r, fault.New(fault.Internal, "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// NewHTTPServer returns an http.Server for h with timeouts and header limits set.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+}
