@@ -39,7 +39,9 @@ func newRoot() *cobra.Command {
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fault.Field("usage", "%v (see %s --help)", err, c.CommandPath()) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fault.Field("usage", "%v (see %s --help)", err, c.CommandPath())
+	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.url, "url", os.Getenv("FIXGATE_URL"), "server URL (env FIXGATE_URL)")
 	pf.StringVar(&a.token, "token", "", "API token (env FIXGATE_TOKEN; prefer the variable: flags show in ps)")

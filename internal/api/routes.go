@@ -13,9 +13,9 @@ type route struct {
 	roles   []auth.Role // who may call it (empty only when public)
 	public  bool        // no authentication (health and readiness only)
 	summary string
-	in      any   // request body example type (nil: none)
-	out     any   // success response type
-	status  int   // success status
+	in      any // request body example type (nil: none)
+	out     any // success response type
+	status  int // success status
 	query   []string
 	maxBody int64 // 0: MaxBody
 	h       handlerFunc
