@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -106,7 +107,7 @@ func (g *schemaGen) ref(t reflect.Type) map[string]any {
 	if t.Kind() != reflect.Struct || t == timeType {
 		return g.schema(t)
 	}
-	name := nameClean.ReplaceAllString(t.Name(), "_")
+	name := nameClean.ReplaceAllString(path.Base(t.PkgPath())+"."+t.Name(), "_")
 	if _, ok := g.defs[name]; !ok {
 		g.defs[name] = map[string]any{} // placeholder against recursion
 		g.defs[name] = g.object(t)
