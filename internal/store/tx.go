@@ -14,9 +14,10 @@ import (
 
 // Tx is one write transaction with its fixed "now" and acting user.
 type Tx struct {
-	tx    *sql.Tx
-	now   time.Time
-	actor audit.Actor
+	tx      *sql.Tx
+	now     time.Time
+	actor   audit.Actor
+	pending []audit.Event // audit events appended at commit, in order
 }
 
 // Now is the transaction's fixed time.
@@ -44,6 +45,10 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	}
 	tx := &Tx{tx: sqlTx, now: s.Now(), actor: actor}
 	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return classify(err)
+	}
+	if err := tx.flushAudit(ctx); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
 	}
@@ -78,32 +83,67 @@ func unavailable(err error, what string) error {
 	return fault.Wrap(err, "%s", what)
 }
 
-// auditEvent appends one event to the chain. The head row is locked by the
-// UPDATE (row lock on PostgreSQL, the write lock on SQLite) until commit, so
-// concurrent appenders serialise and the chain never forks; seq is gap-free
-// and in commit order.
+// auditEvent records one event of this transaction; it is chained and
+// stored by flushAudit just before commit, so a committed change always has
+// its event and a failed one has none.
 func (tx *Tx) auditEvent(ctx context.Context, action, recordType, recordID string, rev int64, before, after any) error {
-	var seq int64
-	var prev string
-	err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev)
-	if err != nil {
-		return errf(err, "audit head")
-	}
-	e := audit.Event{Seq: seq, At: tx.now, Actor: tx.actor.User, Role: tx.actor.Role, Action: action,
+	tx.pending = append(tx.pending, audit.Event{At: tx.now, Actor: tx.actor.User, Role: tx.actor.Role, Action: action,
 		RecordType: recordType, RecordID: recordID, RecordVersion: rev,
-		Before: encodeJSON(before), After: encodeJSON(after), RequestID: tx.actor.RequestID}
-	e.Seal(prev)
-	_, err = tx.exec(ctx, `INSERT INTO audit_events (seq, at, actor, role, action, record_type, record_id, record_rev,
-		before_json, after_json, request_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		e.Seq, ts(e.At), e.Actor, e.Role, e.Action, e.RecordType, e.RecordID, e.RecordVersion,
-		e.Before, e.After, e.RequestID, e.PrevHash, e.Hash)
-	if err != nil {
-		return errf(err, "audit insert")
+		Before: encodeJSON(before), After: encodeJSON(after), RequestID: tx.actor.RequestID})
+	return nil
+}
+
+// auditChunk bounds the rows of one multi-row INSERT (13 parameters each).
+const auditChunk = 500
+
+// flushAudit appends the pending events to the chain. The UPDATE of the
+// head row takes its lock (row lock on PostgreSQL at READ COMMITTED, the
+// write lock on SQLite) until commit, so concurrent appenders serialise,
+// the chain never forks, and seq is gap-free and in commit order.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	n := len(tx.pending)
+	if n == 0 {
+		return nil
 	}
-	if _, err := tx.exec(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, e.Hash); err != nil {
+	var last int64
+	var prev string
+	if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash`, n).Scan(&last, &prev); err != nil {
 		return errf(err, "audit head")
 	}
+	for i := range tx.pending {
+		e := &tx.pending[i]
+		e.Seq = last - int64(n) + int64(i) + 1
+		e.Seal(prev)
+		prev = e.Hash
+	}
+	for start := 0; start < n; start += auditChunk {
+		end := min(start+auditChunk, n)
+		if err := tx.insertAuditRows(ctx, tx.pending[start:end]); err != nil {
+			return errf(err, "audit insert")
+		}
+	}
+	if _, err := tx.exec(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, prev); err != nil {
+		return errf(err, "audit head")
+	}
+	tx.pending = nil
 	return nil
+}
+
+func (tx *Tx) insertAuditRows(ctx context.Context, evs []audit.Event) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_events (seq, at, actor, role, action, record_type, record_id, record_rev,
+		before_json, after_json, request_id, prev_hash, hash) VALUES `)
+	args := make([]any, 0, len(evs)*13)
+	for i, e := range evs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(len(args)+1, 13) + ")")
+		args = append(args, e.Seq, ts(e.At), e.Actor, e.Role, e.Action, e.RecordType, e.RecordID, e.RecordVersion,
+			e.Before, e.After, e.RequestID, e.PrevHash, e.Hash)
+	}
+	_, err := tx.exec(ctx, b.String(), args...)
+	return err
 }
 
 // encodeJSON returns "" for nil, the JSON of v otherwise.
