@@ -117,3 +117,11 @@ func splitList(s string) []string {
 
 var _ driver.Valuer = nil
 var _ = strconv.Itoa
+
+// nonNilList returns xs, or an empty list for nil (JSON [] rather than null).
+func nonNilList(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}

@@ -12,18 +12,25 @@ import (
 	"fixgate/internal/problem"
 )
 
-const problemCols = `id, title, description, status, priority, owner, category, rca_summary, rca_doc_sha256, rca_author, rca_at,
+// problemSelect reads a problem with its CIs and environments in one
+// statement (names never contain commas).
+const problemSelect = `SELECT id, title, description, status, priority, owner, category, rca_summary, rca_doc_sha256, rca_author, rca_at,
 	rca_validated_by, rca_validated_at, workaround, resolved_by, resolved_at, observation_until, recurrence_count, closed_at,
-	rev, created_by, created_at, updated_at`
+	rev, created_by, created_at, updated_at,
+	(SELECT string_agg(ci, ',' ORDER BY ci) FROM problem_cis WHERE problem_id = problems.id),
+	(SELECT string_agg(env, ',' ORDER BY env) FROM problem_envs WHERE problem_id = problems.id)
+	FROM problems`
 
 func scanProblem(sc interface{ Scan(...any) error }) (problem.Problem, int64, error) {
 	var p problem.Problem
 	var id int64
+	var cis, envs sql.NullString
 	err := sc.Scan(&id, &p.Title, &p.Description, &p.Status, &p.Priority, &p.Owner, &p.RCA.Category, &p.RCA.Summary,
 		&p.RCA.DocSHA256, &p.RCA.Author, nullTimeCol{&p.RCA.RecordedAt}, &p.RCA.ValidatedBy, nullTimeCol{&p.RCA.ValidatedAt},
 		&p.Workaround, &p.ResolvedBy, nullTimeCol{&p.ResolvedAt}, nullTimeCol{&p.ObservationUntil}, &p.RecurrenceCount,
-		nullTimeCol{&p.ClosedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
+		nullTimeCol{&p.ClosedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &cis, &envs)
 	p.ID = ident.Problem.Format(id)
+	p.CIs, p.Environments = nonNilList(splitList(cis.String)), nonNilList(splitList(envs.String))
 	return p, id, err
 }
 
@@ -102,72 +109,24 @@ func (tx *Tx) linkIncidents(ctx context.Context, problemID int64, incidents []in
 }
 
 func (tx *Tx) getProblem(ctx context.Context, id int64) (problem.Problem, error) {
-	p, _, err := scanProblem(tx.queryRow(ctx, `SELECT `+problemCols+` FROM problems WHERE id = $1`, id))
+	p, _, err := scanProblem(tx.queryRow(ctx, problemSelect+` WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
 	}
-	if err != nil {
-		return p, err
-	}
-	return p, loadProblemLinks(ctx, tx.tx, []*problem.Problem{&p}, []int64{id})
+	return p, err
 }
 
 // GetProblem returns one problem. Returns NotFound if there is none.
 func (s *Store) GetProblem(ctx context.Context, id int64) (problem.Problem, error) {
-	p, _, err := scanProblem(s.db.QueryRowContext(ctx, `SELECT `+problemCols+` FROM problems WHERE id = $1`, id))
+	p, _, err := scanProblem(s.queryRowHot(ctx, problemSelect+` WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
 	}
-	if err != nil {
-		return p, errf(err, "get problem")
-	}
-	return p, errf(loadProblemLinks(ctx, s.db, []*problem.Problem{&p}, []int64{id}), "get problem")
+	return p, errf(err, "get problem")
 }
 
 type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
-// loadProblemLinks fills CIs and Environments of ps (ids in the same order)
-// with one query per link table.
-func loadProblemLinks(ctx context.Context, q querier, ps []*problem.Problem, ids []int64) error {
-	byID := make(map[int64]*problem.Problem, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		byID[id] = ps[i]
-		args[i] = id
-		ps[i].CIs, ps[i].Environments = []string{}, []string{}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	in := placeholders(1, len(ids))
-	for _, link := range []struct {
-		q   string
-		set func(p *problem.Problem, v string)
-	}{
-		{`SELECT problem_id, ci FROM problem_cis WHERE problem_id IN (` + in + `) ORDER BY ci`, func(p *problem.Problem, v string) { p.CIs = append(p.CIs, v) }},
-		{`SELECT problem_id, env FROM problem_envs WHERE problem_id IN (` + in + `) ORDER BY env`, func(p *problem.Problem, v string) { p.Environments = append(p.Environments, v) }},
-	} {
-		rows, err := q.QueryContext(ctx, link.q, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var v string
-			if err := rows.Scan(&id, &v); err != nil {
-				rows.Close()
-				return err
-			}
-			link.set(byID[id], v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ProblemFilter selects problems for ListProblems; zero fields do not filter.
@@ -196,30 +155,21 @@ func (s *Store) ListProblems(ctx context.Context, f ProblemFilter) ([]problem.Pr
 	if f.Env != "" {
 		w.add("id IN (SELECT problem_id FROM problem_envs WHERE env = ?)", f.Env)
 	}
-	q := `SELECT ` + problemCols + ` FROM problems` + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	q := problemSelect + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
 	rows, err := s.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, errf(err, "list problems")
 	}
 	defer rows.Close()
 	out := []problem.Problem{}
-	var ids []int64
 	for rows.Next() {
-		p, id, err := scanProblem(rows)
+		p, _, err := scanProblem(rows)
 		if err != nil {
 			return nil, errf(err, "scan problem")
 		}
 		out = append(out, p)
-		ids = append(ids, id)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, errf(err, "list problems")
-	}
-	ptrs := make([]*problem.Problem, len(out))
-	for i := range out {
-		ptrs[i] = &out[i]
-	}
-	return out, errf(loadProblemLinks(ctx, s.db, ptrs, ids), "list problems")
+	return out, errf(rows.Err(), "list problems")
 }
 
 // ProblemContext is what a problem mutation may consult besides the record.

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -40,6 +41,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	stmts   sync.Map // SQL text → *sql.Stmt, for hot read paths
+	authc   authCache
 }
 
 // Option configures Open.
@@ -141,6 +144,24 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fault.Wrap(err, "apply migrations")
 	}
 	return nil
+}
+
+// queryRowHot runs a single-row read through a statement prepared once per
+// store (hot read paths: authentication, GET by id). If preparing fails it
+// runs the query unprepared, so the error surfaces on Scan.
+func (s *Store) queryRowHot(ctx context.Context, q string, args ...any) *sql.Row {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return s.db.QueryRowContext(ctx, q, args...)
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Close releases the database.

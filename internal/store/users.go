@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"time"
 
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
@@ -98,6 +99,7 @@ func (s *Store) CreateToken(ctx context.Context, a audit.Actor, user, label stri
 
 // RevokeToken revokes token id. Returns NotFound if it does not exist or is already revoked.
 func (s *Store) RevokeToken(ctx context.Context, a audit.Actor, id int64) error {
+	defer s.authc.purge()
 	return s.write(ctx, a, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, ts(tx.now), id)
 		if err != nil {
@@ -113,16 +115,23 @@ func (s *Store) RevokeToken(ctx context.Context, a audit.Actor, id int64) error 
 // Authenticate returns the principal for a plain token. Returns
 // Unauthorized for an unknown or revoked token or a disabled user.
 func (s *Store) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	hash := auth.HashToken(token)
+	now := time.Now() // wall clock, not the injected one: cache expiry is operational
+	if p, ok := s.authc.get(hash, now); ok {
+		return p, nil
+	}
 	var name, roles string
-	err := s.db.QueryRowContext(ctx, `SELECT u.name, u.roles FROM tokens t JOIN users u ON u.name = t.user_name
-		WHERE t.hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2`, auth.HashToken(token), false).Scan(&name, &roles)
+	err := s.queryRowHot(ctx, `SELECT u.name, u.roles FROM tokens t JOIN users u ON u.name = t.user_name
+		WHERE t.hash = $1 AND t.revoked_at IS NULL AND u.disabled = $2`, hash, false).Scan(&name, &roles)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Principal{}, fault.New(fault.Unauthorized, "invalid or revoked token")
 	}
 	if err != nil {
 		return auth.Principal{}, unavailable(err, "authenticate")
 	}
-	return auth.Principal{User: name, Roles: parseRoles(roles)}, nil
+	p := auth.Principal{User: name, Roles: parseRoles(roles)}
+	s.authc.put(hash, p, now)
+	return p, nil
 }
 
 const userCols = `name, display_name, email, roles, disabled, rev, created_at, updated_at`
@@ -174,6 +183,7 @@ func (s *Store) ListUsers(ctx context.Context, after string, limit int) ([]auth.
 // (0 skips the check). Returns NotFound, PreconditionFailed on a stale
 // revision, or fn's error.
 func (s *Store) UpdateUser(ctx context.Context, a audit.Actor, name string, ifRev int64, fn func(*auth.User) error) (auth.User, error) {
+	defer s.authc.purge()
 	var u auth.User
 	err := s.write(ctx, a, func(tx *Tx) error {
 		before, err := tx.getUser(ctx, name)

@@ -1,0 +1,64 @@
+// Command bench measures fixgate against baselines on the same machine in
+// the same run and prints ratios with p50/p99. See bench/README.md.
+//
+//	go run ./bench -case api     # GET /api/v1/problems/{id} vs /healthz, 32 clients
+//	go run ./bench -case verify  # audit verify over N events
+//	go run ./bench -case fill    # bulk fill vs raw batched INSERT
+//
+// -db postgres://… runs against PostgreSQL (a fresh database is created and dropped).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+)
+
+type config struct {
+	db       string // "sqlite" or a postgres:// DSN of a server to create databases on
+	clients  int
+	duration time.Duration
+	events   int
+	scale    float64
+}
+
+func main() {
+	var c config
+	which := flag.String("case", "all", "api, verify, fill or all")
+	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
+	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
+	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
+	flag.IntVar(&c.events, "events", 1_000_000, "audit events for -case verify")
+	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
+	flag.Parse()
+	ctx := context.Background()
+	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill}
+	order := []string{"api", "verify", "fill"}
+	if *which != "all" {
+		if _, ok := cases[*which]; !ok {
+			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)
+			os.Exit(2)
+		}
+		order = []string{*which}
+	}
+	fmt.Printf("machine: %d CPUs; db: %s\n", numCPU(), dbLabel(c.db))
+	for _, name := range order {
+		if err := cases[name](ctx, c); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", name, err)
+			os.Exit(1)
+		}
+	}
+}
+
+// percentile returns the p-th percentile (0..1) of sorted durations.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	i := int(float64(len(d)-1) * p)
+	return d[i]
+}
