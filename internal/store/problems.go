@@ -41,34 +41,56 @@ func (s *Store) CreateProblem(ctx context.Context, a audit.Actor, p problem.Prob
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	err := s.write(ctx, a, func(tx *Tx) error {
-		if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
-			return err
-		}
-		if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
-			return err
-		}
-		p.Status, p.Revision, p.RecurrenceCount = problem.New, 1, 0
-		p.CreatedBy, p.CreatedAt, p.UpdatedAt = a.User, tx.now, tx.now
-		var id int64
-		err := tx.queryRow(ctx, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			p.Title, p.Description, p.Status, p.Priority, p.Owner, p.Workaround, p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
-		if err != nil {
-			return err
-		}
-		p.ID = ident.Problem.Format(id)
-		if err := tx.setProblemLinks(ctx, id, p.CIs, p.Environments); err != nil {
-			return err
-		}
-		if err := tx.linkIncidents(ctx, id, incidents); err != nil {
-			return err
-		}
-		return tx.auditEvent(ctx, "problem.create", "problem", p.ID, p.Revision, nil, p)
-	})
+	err := s.write(ctx, a, func(tx *Tx) error { return tx.insertProblem(ctx, &p, incidents) })
 	return p, err
 }
 
+// CreateProblems stores many problems in one transaction, all or nothing
+// (bulk loads: demo data, benchmarks). The error names the failing entry.
+func (s *Store) CreateProblems(ctx context.Context, a audit.Actor, ps []problem.Problem) ([]problem.Problem, error) {
+	for i := range ps {
+		if err := ps[i].Validate(); err != nil {
+			return nil, fault.Field("problems", "entry %d: %v", i, err)
+		}
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		for i := range ps {
+			if err := tx.insertProblem(ctx, &ps[i], nil); err != nil {
+				return fault.Field("problems", "entry %d: %v", i, err)
+			}
+		}
+		return nil
+	})
+	return ps, err
+}
+
+func (tx *Tx) insertProblem(ctx context.Context, p *problem.Problem, incidents []int64) error {
+	if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
+		return err
+	}
+	if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
+		return err
+	}
+	p.Status, p.Revision, p.RecurrenceCount = problem.New, 1, 0
+	p.CreatedBy, p.CreatedAt, p.UpdatedAt = tx.actor.User, tx.now, tx.now
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		p.Title, p.Description, p.Status, p.Priority, p.Owner, p.Workaround, p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+	if err != nil {
+		return err
+	}
+	p.ID = ident.Problem.Format(id)
+	if err := tx.insertProblemLinks(ctx, id, p.CIs, p.Environments); err != nil {
+		return err
+	}
+	if err := tx.linkIncidents(ctx, id, incidents); err != nil {
+		return err
+	}
+	return tx.auditEvent(ctx, "problem.create", "problem", p.ID, p.Revision, nil, p)
+}
+
+// setProblemLinks replaces the problem's CIs and environments.
 func (tx *Tx) setProblemLinks(ctx context.Context, id int64, cis, envs []string) error {
 	if _, err := tx.exec(ctx, `DELETE FROM problem_cis WHERE problem_id = $1`, id); err != nil {
 		return err
@@ -76,6 +98,10 @@ func (tx *Tx) setProblemLinks(ctx context.Context, id int64, cis, envs []string)
 	if _, err := tx.exec(ctx, `DELETE FROM problem_envs WHERE problem_id = $1`, id); err != nil {
 		return err
 	}
+	return tx.insertProblemLinks(ctx, id, cis, envs)
+}
+
+func (tx *Tx) insertProblemLinks(ctx context.Context, id int64, cis, envs []string) error {
 	for _, c := range cis {
 		if _, err := tx.exec(ctx, `INSERT INTO problem_cis (problem_id, ci) VALUES ($1, $2)`, id, c); err != nil {
 			return err
