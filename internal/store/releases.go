@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/ci"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/release"
@@ -30,16 +32,20 @@ func (s *Store) CreateRelease(ctx context.Context, a audit.Actor, r release.Rele
 		return r, err
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
+		problems, components, err := tx.releaseRefs(ctx, &r)
+		if err != nil {
+			return err
+		}
 		r.Status, r.Revision, r.CreatedBy, r.CreatedAt, r.UpdatedAt = release.Planned, 1, a.User, tx.now, tx.now
 		var id int64
-		err := tx.queryRow(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
+		err = tx.queryRow(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 			r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, r.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
 		if err != nil {
 			return err
 		}
 		r.ID = ident.Release.Format(id)
-		if err := tx.setReleaseLinks(ctx, id, &r); err != nil {
+		if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "release.create", "release", r.ID, r.Revision, nil, r)
@@ -47,37 +53,54 @@ func (s *Store) CreateRelease(ctx context.Context, a audit.Actor, r release.Rele
 	return r, err
 }
 
-// setReleaseLinks replaces the release's problems and components.
-func (tx *Tx) setReleaseLinks(ctx context.Context, id int64, r *release.Release) error {
+// releaseRefs resolves the problems and component versions r names to
+// their row ids. Returns Invalid naming "resolves" or "components" for one
+// that does not exist, or a revoked component version.
+func (tx *Tx) releaseRefs(ctx context.Context, r *release.Release) (problems, components []int64, err error) {
+	for _, p := range r.Resolves {
+		pid, _ := ident.Problem.Parse("resolves", p)
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM problems WHERE id = $1`, pid).Scan(&n); err != nil {
+			return nil, nil, err
+		}
+		if n == 0 {
+			return nil, nil, fault.Field("resolves", "problem %s does not exist", p)
+		}
+		problems = append(problems, pid)
+	}
+	for _, c := range r.Components {
+		name, ver, _ := strings.Cut(c, "@")
+		var cv int64
+		var status string
+		err := tx.queryRow(ctx, `SELECT id, status FROM component_versions WHERE ci = $1 AND version = $2`, name, ver).Scan(&cv, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fault.Field("components", "component version %s does not exist", c)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if status == ci.Revoked {
+			return nil, nil, fault.Field("components", "component version %s is revoked and cannot be released", c)
+		}
+		components = append(components, cv)
+	}
+	return problems, components, nil
+}
+
+// setReleaseLinks replaces the release's problems and components (row ids from releaseRefs).
+func (tx *Tx) setReleaseLinks(ctx context.Context, id int64, problems, components []int64) error {
 	if _, err := tx.exec(ctx, `DELETE FROM release_problems WHERE release_id = $1`, id); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM release_components WHERE release_id = $1`, id); err != nil {
 		return err
 	}
-	for _, p := range r.Resolves {
-		pid, _ := ident.Problem.Parse("resolves", p)
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM problems WHERE id = $1`, pid).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fault.Field("resolves", "problem %s does not exist", p)
-		}
+	for _, pid := range problems {
 		if _, err := tx.exec(ctx, `INSERT INTO release_problems (release_id, problem_id) VALUES ($1, $2)`, id, pid); err != nil {
 			return err
 		}
 	}
-	for _, c := range r.Components {
-		name, ver, _ := strings.Cut(c, "@")
-		var cv int64
-		err := tx.queryRow(ctx, `SELECT id FROM component_versions WHERE ci = $1 AND version = $2`, name, ver).Scan(&cv)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.Field("components", "component version %s does not exist", c)
-		}
-		if err != nil {
-			return err
-		}
+	for _, cv := range components {
 		if _, err := tx.exec(ctx, `INSERT INTO release_components (release_id, component_version_id) VALUES ($1, $2)`, id, cv); err != nil {
 			return err
 		}
@@ -141,4 +164,155 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (release.Release, erro
 		return r, errf(err, "get release")
 	}
 	return r, errf(loadReleaseLinks(ctx, s.db, id, &r), "get release")
+}
+
+func (tx *Tx) getRelease(ctx context.Context, id int64) (release.Release, error) {
+	r, _, err := scanRelease(tx.queryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fault.NotFoundf("release %s not found", ident.Release.Format(id))
+	}
+	if err != nil {
+		return r, err
+	}
+	return r, loadReleaseLinks(ctx, tx.tx, id, &r)
+}
+
+// ReleaseFilter selects releases for ListReleases; zero fields do not filter.
+type ReleaseFilter struct {
+	Status  string
+	Type    string
+	Problem int64 // releases resolving this problem
+	Page
+}
+
+// ListReleases returns releases in id order after f.After, at most f.Limit.
+func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]release.Release, error) {
+	f.Page = f.Page.Norm()
+	var w filter
+	w.add("id > ?", f.After)
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.Type != "" {
+		w.add("type = ?", f.Type)
+	}
+	if f.Problem != 0 {
+		w.add("id IN (SELECT release_id FROM release_problems WHERE problem_id = ?)", f.Problem)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+releaseCols+` FROM releases`+w.where()+` ORDER BY id LIMIT `+w.next(f.Limit), w.args...)
+	if err != nil {
+		return nil, errf(err, "list releases")
+	}
+	out := []release.Release{}
+	var ids []int64
+	for rows.Next() {
+		r, id, err := scanRelease(rows)
+		if err != nil {
+			rows.Close()
+			return nil, errf(err, "scan release")
+		}
+		out = append(out, r)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errf(err, "list releases")
+	}
+	for i := range out {
+		if err := loadReleaseLinks(ctx, s.db, ids[i], &out[i]); err != nil {
+			return nil, errf(err, "list releases")
+		}
+	}
+	return out, nil
+}
+
+// UpdateRelease loads the release inside a write transaction, checks ifRev
+// (0 skips the check), applies fn (the domain rule: an edit or a Move) and
+// saves the result with its audit event under action. Changed problems and
+// components are checked like on create. Artifacts change only through
+// AttachReleaseArtifact. Nothing is written on error.
+func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
+	fn func(r *release.Release) error) (release.Release, error) {
+	var r release.Release
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, err := tx.getRelease(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkRev("release "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		r = before
+		r.Resolves, r.Components = slices.Clone(before.Resolves), slices.Clone(before.Components)
+		r.Artifacts = slices.Clone(before.Artifacts)
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		r.ID, r.CreatedBy, r.CreatedAt, r.Artifacts = before.ID, before.CreatedBy, before.CreatedAt, before.Artifacts
+		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
+		if _, err := tx.exec(ctx, `UPDATE releases SET version = $1, type = $2, status = $3, title = $4, notes = $5, rev = $6, updated_at = $7
+			WHERE id = $8`, r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, ts(tx.now), id); err != nil {
+			return err
+		}
+		if !slices.Equal(r.Resolves, before.Resolves) || !slices.Equal(r.Components, before.Components) {
+			problems, components, err := tx.releaseRefs(ctx, &r)
+			if err != nil {
+				return err
+			}
+			if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
+				return err
+			}
+		}
+		return tx.auditEvent(ctx, action, "release", r.ID, r.Revision, before, r)
+	})
+	return r, err
+}
+
+// AttachReleaseArtifact attaches the uploaded artifact sha under kind
+// (release.Release.Attach decides whether it may). Returns Invalid naming
+// "sha256" when no such artifact was uploaded. Attaching what is already
+// attached under the same kind changes nothing and returns the release.
+func (s *Store) AttachReleaseArtifact(ctx context.Context, a audit.Actor, id int64, ifRev int64, sha, kind string) (release.Release, error) {
+	var r release.Release
+	if !ValidSHA256(sha) {
+		return r, fault.Field("sha256", "must be 64 lower-case hex digits")
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, err := tx.getRelease(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkRev("release "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		var name string
+		err = tx.queryRow(ctx, `SELECT name FROM artifacts WHERE sha256 = $1`, sha).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.Field("sha256", "artifact %s has not been uploaded (POST /api/v1/artifacts first)", sha)
+		}
+		if err != nil {
+			return err
+		}
+		r = before
+		r.Artifacts = slices.Clone(before.Artifacts)
+		changed, err := r.Attach(release.Artifact{SHA256: sha, Name: name, Kind: kind})
+		if err != nil || !changed {
+			return err
+		}
+		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
+		if _, err := tx.exec(ctx, `INSERT INTO release_artifacts (release_id, sha256, kind) VALUES ($1, $2, $3)`, id, sha, kind); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE releases SET rev = $1, updated_at = $2 WHERE id = $3`, r.Revision, ts(tx.now), id); err != nil {
+			return err
+		}
+		if err := loadReleaseLinks(ctx, tx.tx, id, &r); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, "release.attach", "release", r.ID, r.Revision, before, r)
+	})
+	return r, err
 }

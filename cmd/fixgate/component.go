@@ -1,0 +1,63 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"fixgate/internal/fault"
+)
+
+func init() { recordCommands = append(recordCommands, newComponentCmd) }
+
+var componentFields = []string{"id", "ci", "version", "status", "digest", "dependencies", "created_by", "revision"}
+
+// componentPath is the API path of a component version: CV-n or CI@VERSION (the '@' escaped).
+func componentPath(ref string) string { return "/api/v1/components/" + url.PathEscape(ref) }
+
+func newComponentCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "component", Short: "Component versions (CI@VERSION): create, show, list, move"}
+	var digest string
+	var deps []string
+	create := &cobra.Command{Use: "create CI@VERSION", Short: "Register a component version as a candidate", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, ver, ok := strings.Cut(args[0], "@")
+			if !ok {
+				return fault.Field("ref", "%q is not CI@VERSION", args[0])
+			}
+			dl := []map[string]string{}
+			for _, d := range deps {
+				c, constraint, ok := strings.Cut(d, ":")
+				if !ok {
+					return fault.Field("depends-on", "%q is not CI:CONSTRAINT (e.g. payments-api:^2.1)", d)
+				}
+				dl = append(dl, map[string]string{"ci": c, "constraint": constraint})
+			}
+			resp, err := a.call("POST", "/api/v1/components", nil,
+				map[string]any{"ci": name, "version": ver, "digest": digest, "dependencies": dl}, nil)
+			if err != nil {
+				return err
+			}
+			return a.show(resp, componentFields)
+		}}
+	create.Flags().StringVar(&digest, "digest", "", "artifact digest (sha256:<64 hex>)")
+	create.Flags().StringArrayVar(&deps, "depends-on", nil, "dependency CI:CONSTRAINT (repeatable)")
+	show := &cobra.Command{Use: "show REF", Short: "Show a component version (CV-n or CI@VERSION)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			resp, err := a.call("GET", componentPath(args[0]), nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			return a.show(resp, componentFields)
+		}}
+	var comment string
+	move := &cobra.Command{Use: "move REF STATE", Short: "Approve, mark unstable or revoke a component version", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.move(componentPath(args[0]), args[1], comment, componentFields)
+		}}
+	move.Flags().StringVar(&comment, "comment", "", "why")
+	cmd.AddCommand(create, show, move,
+		listCmd(a, "List component versions", "/api/v1/components", []string{"ci", "status"}, []string{"id", "ci", "version", "status", "digest"}))
+	return cmd
+}

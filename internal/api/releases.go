@@ -1,0 +1,243 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+
+	"fixgate/internal/auth"
+	"fixgate/internal/ci"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/problem"
+	"fixgate/internal/release"
+	"fixgate/internal/store"
+)
+
+type releaseOut = release.Release
+
+type releaseNotesOut = release.Notes
+
+type releaseCreate struct {
+	Version    string   `json:"version"`
+	Type       string   `json:"type"`
+	Title      string   `json:"title"`
+	Notes      string   `json:"notes"`
+	Resolves   []string `json:"resolves"`
+	Components []string `json:"components"`
+}
+
+type releasePatch struct {
+	Title      *string   `json:"title"`
+	Notes      *string   `json:"notes"`
+	Resolves   *[]string `json:"resolves"`
+	Components *[]string `json:"components"`
+	Revision   int64     `json:"revision"`
+}
+
+type releaseAttach struct {
+	SHA256   string `json:"sha256"`
+	Kind     string `json:"kind"`
+	Revision int64  `json:"revision"`
+}
+
+// pipelineReleaseMoves are the release states a pipeline may report.
+var pipelineReleaseMoves = []string{release.Deploying, release.Deployed, release.Failed}
+
+func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in releaseCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.store.CreateRelease(r.Context(), c.actor, release.Release{Version: in.Version, Type: in.Type, Title: in.Title,
+		Notes: in.Notes, Resolves: in.Resolves, Components: in.Components})
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusCreated, out, out.Revision)
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, c *call) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.ReleaseFilter{Page: pg, Status: q.Get("status"), Type: q.Get("type")}
+	if f.Status != "" && !release.Machine.Known(f.Status) {
+		return fault.Field("status", "unknown release state %q", f.Status)
+	}
+	if f.Type != "" && !slices.Contains(release.Types, f.Type) {
+		return fault.Field("type", "unknown release type %q", f.Type)
+	}
+	if v := q.Get("problem"); v != "" {
+		if f.Problem, err = ident.Problem.Parse("problem", v); err != nil {
+			return err
+		}
+	}
+	items, err := s.store.ListReleases(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := List[release.Release]{Items: items}
+	if len(items) > 0 {
+		last, _ := ident.Release.Parse("id", items[len(items)-1].ID)
+		out.NextCursor = nextCursor(len(items), pg, last)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := ident.Release.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out, err := s.store.GetRelease(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, out, out.Revision)
+}
+
+func (s *Server) patchRelease(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in releasePatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return s.updateRelease(w, r, c, in.Revision, true, "release.update", func(x *release.Release) error {
+		if err := x.CheckEditable(); err != nil {
+			return err
+		}
+		setIf(&x.Title, in.Title)
+		setIf(&x.Notes, in.Notes)
+		setIf(&x.Resolves, in.Resolves)
+		setIf(&x.Components, in.Components)
+		return nil
+	})
+}
+
+// moveRelease moves a release through its lifecycle. A caller acting only
+// as a pipeline may report deploying, deployed and failed, nothing else.
+func (s *Server) moveRelease(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in transition
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.To == "" {
+		return fault.Field("to", "is required")
+	}
+	manager := c.principal.Has(auth.ReleaseManager) || c.principal.Has(auth.Admin)
+	if !manager && !slices.Contains(pipelineReleaseMoves, in.To) {
+		return s.denied(r, c, fault.Forbiddenf("a pipeline may move a release only to deploying, deployed or failed; %s needs a release manager", in.To))
+	}
+	return s.updateRelease(w, r, c, in.Revision, false, "release.move", func(x *release.Release) error {
+		return x.Move(in.To)
+	})
+}
+
+func (s *Server) updateRelease(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
+	fn func(*release.Release) error) error {
+	id, err := ident.Release.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rev, err := ifMatch(r, bodyRev)
+	if strict {
+		rev, err = requireIfMatch(r, bodyRev)
+	}
+	if err != nil {
+		return err
+	}
+	out, err := s.store.UpdateRelease(r.Context(), c.actor, id, rev, action, fn)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, out, out.Revision)
+}
+
+func (s *Server) attachReleaseArtifact(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in releaseAttach
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	id, err := ident.Release.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if in.SHA256 == "" {
+		return fault.Field("sha256", "is required")
+	}
+	if in.Kind == "" {
+		return fault.Field("kind", "is required")
+	}
+	rev, err := ifMatch(r, in.Revision)
+	if err != nil {
+		return err
+	}
+	out, err := s.store.AttachReleaseArtifact(r.Context(), c.actor, id, rev, in.SHA256, in.Kind)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, out, out.Revision)
+}
+
+// releaseNotes answers the generated notes as JSON (default) or Markdown.
+func (s *Server) releaseNotes(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := ident.Release.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "markdown" {
+		return fault.Field("format", "must be json or markdown, got %q", format)
+	}
+	rel, err := s.store.GetRelease(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var problems []problem.Problem
+	for _, p := range rel.Resolves {
+		n, _ := ident.Problem.Parse("resolves", p)
+		pr, err := s.store.GetProblem(r.Context(), n)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, pr)
+	}
+	var versions []ci.Version
+	for _, ref := range rel.Components {
+		v, err := s.store.GetComponent(r.Context(), ref)
+		if err != nil {
+			return err
+		}
+		versions = append(versions, v)
+	}
+	notes := release.GenerateNotes(rel, problems, versions)
+	if format == "markdown" {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write([]byte(notes.Markdown()))
+		return err
+	}
+	return writeJSON(w, http.StatusOK, notes)
+}
+
+// Roles of the release, component, artifact and change routes (declared in routes.go).
+var (
+	releaseRW     = []auth.Role{auth.ReleaseManager, auth.Engineer, auth.Admin, auth.Pipeline}
+	releaseMovers = []auth.Role{auth.ReleaseManager, auth.Admin, auth.Pipeline}
+	componentMove = []auth.Role{auth.ReleaseManager, auth.Admin}
+	artifactRW    = []auth.Role{auth.ReleaseManager, auth.Engineer, auth.ProblemManager, auth.Admin, auth.Pipeline}
+	changeRW      = []auth.Role{auth.ReleaseManager, auth.Engineer, auth.ProblemManager, auth.Admin}
+	changeMovers  = []auth.Role{auth.ReleaseManager, auth.Admin, auth.Pipeline}
+	deviationRW   = []auth.Role{auth.ReleaseManager, auth.ProblemManager, auth.Admin}
+)
+
+// denied records a refused request in the audit trail, like a wrong route
+// role, and returns err (a Forbidden error saying what was needed).
+func (s *Server) denied(r *http.Request, c *call, err error) error {
+	if aerr := s.store.AuditDenied(r.Context(), c.actor, r.Method, r.URL.Path); aerr != nil {
+		return aerr
+	}
+	return err
+}

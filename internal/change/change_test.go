@@ -1,0 +1,138 @@
+package change
+
+import (
+	"testing"
+	"time"
+
+	"fixgate/internal/fault"
+)
+
+func TestValidate(t *testing.T) {
+	start := time.Date(2026, 3, 3, 22, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	for _, tc := range []struct {
+		c     Change
+		field string
+	}{
+		{Change{Title: " ", Type: Normal}, "title"},
+		{Change{Title: "x", Type: "urgent"}, "type"},
+		{Change{Title: "x", Type: Normal, Release: "PRB-1"}, "release"},
+		{Change{Title: "x", Type: Normal, Env: "Prod EU"}, "env"},
+		{Change{Title: "x", Type: Normal, RiskClass: "extreme"}, "risk_class"},
+		{Change{Title: "x", Type: Normal, PlannedStart: &start}, "planned_end"},
+		{Change{Title: "x", Type: Normal, PlannedEnd: &end}, "planned_start"},
+		{Change{Title: "x", Type: Normal, PlannedStart: &end, PlannedEnd: &start}, "planned_end"},
+	} {
+		err := tc.c.Validate()
+		if fe := fault.As(err); fe == nil || fe.Field != tc.field {
+			t.Errorf("%+v: got %v, want invalid %s", tc.c, err, tc.field)
+		}
+	}
+	c := Change{Title: " Deploy ", Type: Standard, Release: "rel-4", PlannedStart: &start, PlannedEnd: &end}
+	if err := c.Validate(); err != nil || c.Release != "REL-4" || c.Title != "Deploy" || c.Deviations == nil {
+		t.Fatalf("valid change: %+v %v", c, err)
+	}
+}
+
+func TestMoveRules(t *testing.T) {
+	start := time.Date(2026, 3, 3, 22, 0, 0, 0, time.UTC)
+	end := start.Add(time.Hour)
+	ready := func(typ string) Change {
+		return Change{Type: typ, Status: Assess, RiskClass: "low", Release: "REL-1", Env: "prod", PlannedStart: &start, PlannedEnd: &end}
+	}
+	std := ready(Standard)
+	if err := std.Move(Scheduled); err != nil || std.Status != Scheduled {
+		t.Fatalf("standard change skips authorize: %v", err)
+	}
+	for _, typ := range []string{Normal, Emergency} {
+		c := ready(typ)
+		if err := c.Move(Scheduled); fault.CodeOf(err) != fault.Conflict || c.Status != Assess {
+			t.Fatalf("%s skipping authorize: %v", typ, err)
+		}
+	}
+	c := ready(Normal)
+	c.RiskClass = ""
+	if err := c.Move(Authorize); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("unassessed: %v", err)
+	}
+	c = ready(Normal)
+	c.Status, c.PlannedStart, c.PlannedEnd = Authorize, nil, nil
+	if err := c.Move(Scheduled); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("unscheduled: %v", err)
+	}
+	c = ready(Normal)
+	c.Status, c.Env = Scheduled, ""
+	if err := c.Move(Implement); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("implement without env: %v", err)
+	}
+	for _, from := range []string{Draft, Assess, Authorize, Scheduled, Implement, Review} {
+		c := ready(Normal)
+		c.Status = from
+		if err := c.Move(Canceled); err != nil {
+			t.Errorf("cancel from %s: %v", from, err)
+		}
+	}
+	for _, from := range []string{Draft, Assess, Authorize, Scheduled} {
+		c := ready(Normal)
+		c.Status = from
+		if err := c.Move(Failed); fault.CodeOf(err) != fault.Conflict {
+			t.Errorf("fail from %s: %v", from, err)
+		}
+	}
+	for _, from := range []string{Closed, Canceled, Failed} {
+		c := ready(Normal)
+		c.Status = from
+		if !c.Final() || c.Move(Draft) == nil {
+			t.Errorf("%s must be final", from)
+		}
+	}
+	if err := c.Move("done"); fault.As(err) == nil || fault.As(err).Field != "status" {
+		t.Fatalf("unknown state: %v", err)
+	}
+}
+
+func TestCheckEditAndDeviations(t *testing.T) {
+	now := time.Date(2026, 3, 3, 22, 0, 0, 0, time.UTC)
+	before := Change{ID: "CHG-1", Type: Normal, Status: Scheduled, RiskClass: "high", RequestedBy: "eng"}
+	c := before
+	c.Title = "renamed"
+	if err := c.CheckEdit(before); err != nil {
+		t.Fatalf("title edit: %v", err)
+	}
+	c.RiskClass = "low"
+	if err := c.CheckEdit(before); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("risk edit after authorization: %v", err)
+	}
+	started := before
+	started.Status = Implement
+	c = started
+	c.PlannedStart = &now
+	if err := c.CheckEdit(started); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("window edit during implementation: %v", err)
+	}
+	draft := before
+	draft.Status = Draft
+	c = draft
+	c.RiskClass, c.Type = "low", Emergency
+	if err := c.CheckEdit(draft); err != nil {
+		t.Fatalf("draft edit: %v", err)
+	}
+
+	c = before
+	if err := c.AddDeviation("cab", "outage", "eng", now); fault.As(err) == nil || fault.As(err).Field != "approved_by" {
+		t.Fatalf("self-approval: %v", err)
+	}
+	if err := c.AddDeviation("", "outage", "pm", now); fault.As(err) == nil || fault.As(err).Field != "step_skipped" {
+		t.Fatalf("no step: %v", err)
+	}
+	if err := c.AddDeviation("cab", " ", "pm", now); fault.As(err) == nil || fault.As(err).Field != "reason" {
+		t.Fatalf("no reason: %v", err)
+	}
+	if err := c.AddDeviation("cab", "outage", "pm", now); err != nil || len(c.Deviations) != 1 || !c.Deviations[0].At.Equal(now) {
+		t.Fatalf("deviation: %+v %v", c.Deviations, err)
+	}
+	c.Status = Closed
+	if err := c.AddDeviation("cab", "late", "pm", now); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("deviation on a closed change: %v", err)
+	}
+}

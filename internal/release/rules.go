@@ -1,0 +1,51 @@
+package release
+
+import (
+	"slices"
+	"strings"
+
+	"fixgate/internal/fault"
+)
+
+// ArtifactKinds are the roles an artifact plays in a release.
+var ArtifactKinds = []string{"rca", "sbom", "package", "other"}
+
+// RetentionClasses are how long an artifact must be kept: standard (the
+// default), audit-long (evidence for auditors) and permanent.
+var RetentionClasses = []string{"standard", "audit-long", "permanent"}
+
+// CheckEditable returns Conflict unless the release is still planned: its
+// content (title, notes, problems, components) is what gets approved.
+func (r *Release) CheckEditable() error {
+	if r.Status != Planned {
+		return fault.Conflictf("release %s is %s; only a planned release can be edited (move it back to planned first, where its lifecycle allows)", r.ID, r.Status)
+	}
+	return nil
+}
+
+// Attach adds an uploaded artifact under kind. Packages change what is
+// deployed, so they attach only while planned; evidence (rca, sbom, other)
+// attaches in any state but canceled. Returns Invalid naming "kind",
+// Conflict when the artifact is already attached under another kind, and
+// false (no change) when it is already attached under the same kind.
+func (r *Release) Attach(a Artifact) (bool, error) {
+	if !slices.Contains(ArtifactKinds, a.Kind) {
+		return false, fault.Field("kind", "must be one of %s, got %q", strings.Join(ArtifactKinds, ", "), a.Kind)
+	}
+	for _, x := range r.Artifacts {
+		if x.SHA256 == a.SHA256 {
+			if x.Kind == a.Kind {
+				return false, nil
+			}
+			return false, fault.Conflictf("artifact %s is already attached to %s as %s", a.SHA256, r.ID, x.Kind)
+		}
+	}
+	if r.Status == Canceled {
+		return false, fault.Conflictf("release %s is canceled; nothing can be attached", r.ID)
+	}
+	if a.Kind == "package" && r.Status != Planned {
+		return false, fault.Conflictf("release %s is %s; packages attach only while it is planned", r.ID, r.Status)
+	}
+	r.Artifacts = append(r.Artifacts, a)
+	return true, nil
+}
