@@ -31,26 +31,47 @@ func (s *Store) CreateRelease(ctx context.Context, a audit.Actor, r release.Rele
 	if err := r.Validate(); err != nil {
 		return r, err
 	}
-	err := s.write(ctx, a, func(tx *Tx) error {
-		problems, components, err := tx.releaseRefs(ctx, &r)
-		if err != nil {
-			return err
-		}
-		r.Status, r.Revision, r.CreatedBy, r.CreatedAt, r.UpdatedAt = release.Planned, 1, a.User, tx.now, tx.now
-		var id int64
-		err = tx.queryRow(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, r.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
-		if err != nil {
-			return err
-		}
-		r.ID = ident.Release.Format(id)
-		if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
-			return err
-		}
-		return tx.auditEvent(ctx, "release.create", "release", r.ID, r.Revision, nil, r)
-	})
+	err := s.write(ctx, a, func(tx *Tx) error { return tx.insertRelease(ctx, &r) })
 	return r, err
+}
+
+// CreateReleases stores many releases in one transaction, all or nothing
+// (bulk loads: demo data, benchmarks). The error names the failing entry.
+func (s *Store) CreateReleases(ctx context.Context, a audit.Actor, rs []release.Release) ([]release.Release, error) {
+	for i := range rs {
+		if err := rs[i].Validate(); err != nil {
+			return nil, fault.Field("releases", "entry %d: %v", i, err)
+		}
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		for i := range rs {
+			if err := tx.insertRelease(ctx, &rs[i]); err != nil {
+				return fault.Field("releases", "entry %d: %v", i, err)
+			}
+		}
+		return nil
+	})
+	return rs, err
+}
+
+func (tx *Tx) insertRelease(ctx context.Context, r *release.Release) error {
+	problems, components, err := tx.releaseRefs(ctx, r)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Revision, r.CreatedBy, r.CreatedAt, r.UpdatedAt = release.Planned, 1, tx.actor.User, tx.now, tx.now
+	var id int64
+	err = tx.queryRow(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, r.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+	if err != nil {
+		return err
+	}
+	r.ID = ident.Release.Format(id)
+	if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
+		return err
+	}
+	return tx.auditEvent(ctx, "release.create", "release", r.ID, r.Revision, nil, r)
 }
 
 // releaseRefs resolves the problems and component versions r names to
