@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"fixgate/internal/approval"
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+)
+
+const approvalCols = `id, record_type, record_id, record_rev, approver, role, decision, comment, at`
+
+func scanApproval(sc interface{ Scan(...any) error }) (approval.Approval, error) {
+	var x approval.Approval
+	var id int64
+	err := sc.Scan(&id, &x.RecordType, &x.Record, &x.RecordRevision, &x.Approver, &x.Role, &x.Decision, &x.Comment, timeCol{&x.At})
+	x.ID = ident.Approval.Format(id)
+	return x, err
+}
+
+// CreateApproval records a.User's decision about x.Record, in the role
+// a.Role, after x.Validate. In one transaction it reads the record's current
+// revision (ifRev, when not 0, must match it: the approver decides about
+// what they read), gathers the separation-of-duties facts and applies
+// approval.CheckSoD and approval.CheckOpen. Returns NotFound for an unknown
+// record, Forbidden for a separation-of-duties breach, PreconditionFailed for
+// a stale ifRev, Conflict for a record that can no longer change course.
+// Nothing is written on error.
+func (s *Store) CreateApproval(ctx context.Context, a audit.Actor, x approval.Approval, ifRev int64) (approval.Approval, error) {
+	x.Approver, x.Role = a.User, a.Role
+	if err := x.Validate(); err != nil {
+		return x, err
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		rev, status, facts, err := tx.approvalFacts(ctx, x.RecordType, x.Record)
+		if err != nil {
+			return err
+		}
+		if err := checkRev(x.RecordType+" "+x.Record, rev, ifRev); err != nil {
+			return err
+		}
+		if err := approval.CheckOpen(x.RecordType, x.Record, status); err != nil {
+			return err
+		}
+		if err := approval.CheckSoD(x.Approver, facts); err != nil {
+			return err
+		}
+		x.RecordRevision, x.At = rev, tx.now
+		var id int64
+		err = tx.queryRow(ctx, `INSERT INTO approvals (record_type, record_id, record_rev, approver, role, decision, comment, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			x.RecordType, x.Record, x.RecordRevision, x.Approver, x.Role, x.Decision, x.Comment, ts(x.At)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		x.ID = ident.Approval.Format(id)
+		return tx.auditEvent(ctx, "approval."+x.Decision, "approval", x.ID, 1, nil, x)
+	})
+	return x, err
+}
+
+// approvalFacts reads the current revision and status of the record and
+// who must not approve it. For a change linked to a release, the release's
+// creator and the people who analysed or resolved its problems are included:
+// authorising the deployment of one's own fix is self-approval too.
+func (tx *Tx) approvalFacts(ctx context.Context, recordType, record string) (int64, string, approval.SoDFacts, error) {
+	f := approval.SoDFacts{Record: record}
+	var rev int64
+	var status string
+	var relID sql.NullInt64
+	var err error
+	if recordType == approval.RecordChange {
+		n, _ := ident.Change.Parse("record", record)
+		f.ChangeID = record
+		err = tx.queryRow(ctx, `SELECT rev, status, requested_by, release_id FROM changes WHERE id = $1`, n).
+			Scan(&rev, &status, &f.Requester, &relID)
+	} else {
+		n, _ := ident.Release.Parse("record", record)
+		relID = sql.NullInt64{Int64: n, Valid: true}
+		err = tx.queryRow(ctx, `SELECT rev, status FROM releases WHERE id = $1`, n).Scan(&rev, &status)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", f, fault.NotFoundf("%s %s not found", recordType, record)
+	}
+	if err != nil || !relID.Valid {
+		return rev, status, f, err
+	}
+	f.ReleaseID = ident.Release.Format(relID.Int64)
+	if err := tx.queryRow(ctx, `SELECT created_by FROM releases WHERE id = $1`, relID.Int64).Scan(&f.ReleaseCreator); err != nil {
+		return 0, "", f, err
+	}
+	rows, err := tx.query(ctx, `SELECT p.id, p.rca_author, p.resolved_by FROM release_problems rp JOIN problems p ON p.id = rp.problem_id
+		WHERE rp.release_id = $1 ORDER BY p.id`, relID.Int64)
+	if err != nil {
+		return 0, "", f, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p approval.ProblemFacts
+		if err := rows.Scan(&id, &p.RCAAuthor, &p.ResolvedBy); err != nil {
+			return 0, "", f, err
+		}
+		p.ID = ident.Problem.Format(id)
+		f.Problems = append(f.Problems, p)
+	}
+	return rev, status, f, rows.Err()
+}
+
+// GetApproval returns one approval. Returns NotFound if there is none.
+func (s *Store) GetApproval(ctx context.Context, id int64) (approval.Approval, error) {
+	x, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return x, fault.NotFoundf("approval %s not found", ident.Approval.Format(id))
+	}
+	return x, errf(err, "get approval")
+}
+
+// ApprovalFilter selects approvals; zero fields do not filter. Record is a
+// release or change id (REL-3, CHG-7).
+type ApprovalFilter struct {
+	Record   string
+	Approver string
+	Page
+}
+
+// ListApprovals returns approvals in id order (the order they were made)
+// after f.After, at most f.Limit.
+func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]approval.Approval, error) {
+	f.Page = f.Page.Norm()
+	var w filter
+	w.add("id > ?", f.After)
+	if f.Record != "" {
+		t, id, _, err := approval.ParseRecord(f.Record)
+		if err != nil {
+			return nil, err
+		}
+		w.add("record_type = ?", t)
+		w.add("record_id = ?", id)
+	}
+	if f.Approver != "" {
+		w.add("approver = ?", f.Approver)
+	}
+	q := `SELECT ` + approvalCols + ` FROM approvals` + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, errf(err, "list approvals")
+	}
+	defer rows.Close()
+	out := []approval.Approval{}
+	for rows.Next() {
+		x, err := scanApproval(rows)
+		if err != nil {
+			return nil, errf(err, "scan approval")
+		}
+		out = append(out, x)
+	}
+	return out, errf(rows.Err(), "list approvals")
+}
+
+// ApprovalVerdict returns what the approvals of record (REL-n or CHG-n)
+// amount to at its current revision (approval.Current). The revision is
+// read first, so an approval racing a change of the record counts as stale,
+// never the reverse. Returns NotFound for an unknown record.
+func (s *Store) ApprovalVerdict(ctx context.Context, record string) (approval.Verdict, error) {
+	t, id, n, err := approval.ParseRecord(record)
+	if err != nil {
+		return approval.Verdict{}, err
+	}
+	q := `SELECT rev FROM releases WHERE id = $1`
+	if t == approval.RecordChange {
+		q = `SELECT rev FROM changes WHERE id = $1`
+	}
+	var rev int64
+	err = s.db.QueryRowContext(ctx, q, n).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return approval.Verdict{}, fault.NotFoundf("%s %s not found", t, id)
+	}
+	if err != nil {
+		return approval.Verdict{}, errf(err, "approval verdict")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE record_type = $1 AND record_id = $2 ORDER BY id`, t, id)
+	if err != nil {
+		return approval.Verdict{}, errf(err, "approval verdict")
+	}
+	defer rows.Close()
+	var all []approval.Approval
+	for rows.Next() {
+		x, err := scanApproval(rows)
+		if err != nil {
+			return approval.Verdict{}, errf(err, "scan approval")
+		}
+		all = append(all, x)
+	}
+	if err := rows.Err(); err != nil {
+		return approval.Verdict{}, errf(err, "approval verdict")
+	}
+	return approval.Current(all, rev), nil
+}

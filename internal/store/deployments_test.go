@@ -1,0 +1,340 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/ci"
+	"fixgate/internal/deploy"
+	"fixgate/internal/environment"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/problem"
+	"fixgate/internal/release"
+	"fixgate/internal/store"
+	"fixgate/internal/store/storetest"
+)
+
+var depPipe = audit.Actor{User: "alice", Role: "pipeline", RequestID: "t"}
+
+// depAuditCount returns the number of audit events (the chain must be intact).
+func depAuditCount(t *testing.T, s *store.Store) int64 {
+	t.Helper()
+	n, broken, err := s.VerifyAudit(context.Background())
+	if err != nil || broken != nil {
+		t.Fatalf("verify audit: %v %v", err, broken)
+	}
+	return n
+}
+
+func depEvents(t *testing.T, s *store.Store, id int64) []deploy.Event {
+	t.Helper()
+	evs, err := s.ListDeploymentEvents(context.Background(), id, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func depNewRelease(t *testing.T, s *store.Store, r release.Release) release.Release {
+	t.Helper()
+	out, err := s.CreateRelease(context.Background(), alice, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var depCanaryPath = []deploy.Stage{{Name: "canary", Weight: 10}, {Name: "half", Weight: 50}, {Name: "full", Weight: 100}}
+
+func TestDeploymentLifecycleAndStages(t *testing.T) {
+	s, clock := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	depNewRelease(t, s, release.Release{Version: "1.2.0", Type: release.Feature})
+	d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "rel-1", Env: "prod-eu", Path: depCanaryPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != "DEP-1" || d.Release != "REL-1" || d.Status != deploy.Pending || d.Revision != 1 || d.CurrentStage != 0 || d.StartedAt != nil {
+		t.Fatalf("created %+v", d)
+	}
+	// refused: an illegal move, succeeding before the last stage, advancing while pending, a stale revision
+	n0, ev0 := depAuditCount(t, s), len(depEvents(t, s, 1))
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("pending → succeeded: %v", err)
+	}
+	if _, err := s.AdvanceDeployment(ctx, depPipe, 1, 0, ""); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("advance while pending: %v", err)
+	}
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 7, deploy.Running, ""); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("stale revision: %v", err)
+	}
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, "bogus", ""); fault.As(err) == nil || fault.As(err).Field != "status" {
+		t.Fatalf("unknown state: %v", err)
+	}
+	clock.Advance(time.Minute)
+	d, err = s.MoveDeployment(ctx, depPipe, 1, 1, deploy.Running, "window opened")
+	if err != nil || d.Status != deploy.Running || d.StartedAt == nil || !d.StartedAt.Equal(clock.T) || d.Revision != 2 {
+		t.Fatalf("start: %+v %v", d, err)
+	}
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("succeed at canary: %v", err)
+	}
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Aborted, ""); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("abort while running: %v", err)
+	}
+	for i, want := range []string{"half", "full"} {
+		d, err = s.AdvanceDeployment(ctx, depPipe, 1, 0, "analysis passed")
+		if err != nil || d.CurrentStage != i+1 || d.Stage().Name != want {
+			t.Fatalf("advance %d: %+v %v", i, d, err)
+		}
+	}
+	n1, ev1 := depAuditCount(t, s), len(depEvents(t, s, 1))
+	if _, err := s.AdvanceDeployment(ctx, depPipe, 1, 0, ""); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("advance past the last stage: %v", err)
+	}
+	if n := depAuditCount(t, s); n != n1 || len(depEvents(t, s, 1)) != ev1 {
+		t.Fatalf("refused advance wrote %d audit events", n-n1)
+	}
+	clock.Advance(time.Hour)
+	d, err = s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, "")
+	if err != nil || d.FinishedAt == nil || !d.FinishedAt.Equal(clock.T) || d.Revision != 5 {
+		t.Fatalf("succeed: %+v %v", d, err)
+	}
+	for _, to := range deploy.Machine.States() {
+		if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, to, ""); fault.CodeOf(err) != fault.Conflict {
+			t.Fatalf("succeeded → %s: %v", to, err)
+		}
+	}
+	got, err := s.GetDeployment(ctx, 1)
+	if err != nil || got.Status != deploy.Succeeded || got.Revision != 5 || len(got.Path) != 3 || got.CurrentStage != 2 {
+		t.Fatalf("stored: %+v %v", got, err)
+	}
+	evs := depEvents(t, s, 1)
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind+"@"+e.Stage)
+	}
+	want := []string{"created@canary", "status@canary", "advanced@half", "advanced@full", "status@full"}
+	if !slices.Equal(kinds, want) || evs[1].Message != "pending → running: window opened" || evs[1].Actor != "alice" {
+		t.Fatalf("events %v, want %v (%+v)", kinds, want, evs[1])
+	}
+	// 1 create + 4 changes, each with its log event audited
+	if n := depAuditCount(t, s) - n0; n != 8 || len(evs)-ev0 != 4 {
+		t.Fatalf("audit events for the lifecycle: %d", n)
+	}
+	audits, _ := s.AuditEventsFor(ctx, "deployment", "DEP-1", 50)
+	if len(audits) != 10 || audits[2].Action != "deployment.move" || audits[2].Role != "pipeline" {
+		t.Fatalf("audit trail: %d %+v", len(audits), audits[2])
+	}
+}
+
+func TestCreateDeploymentRefusalsWriteNothing(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	depNewRelease(t, s, release.Release{Version: "1.0.0", Type: release.Feature})
+	depNewRelease(t, s, release.Release{Version: "2.0.0", Type: release.Feature})
+	depExec(t, s, `INSERT INTO changes (title, type, release_id, env, status, requested_by, rev, created_at, updated_at)
+		VALUES ('c', 'normal', 2, 'prod-eu', 'authorize', 'bob', 1, $1, $1)`, storetest.Start.Format(time.RFC3339))
+	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-1", Env: "prod-eu"}); err != nil {
+		t.Fatal(err)
+	}
+	n0 := depAuditCount(t, s)
+	for _, c := range []struct {
+		d     deploy.Deployment
+		field string
+		code  fault.Code
+	}{
+		{deploy.Deployment{Release: "REL-9", Env: "prod-eu"}, "release", fault.Invalid},
+		{deploy.Deployment{Release: "PRB-1", Env: "prod-eu"}, "release", fault.Invalid},
+		{deploy.Deployment{Release: "REL-2", Env: "nowhere"}, "env", fault.Invalid},
+		{deploy.Deployment{Release: "REL-2", Env: "prod-eu", Change: "CHG-5"}, "change", fault.Invalid},
+		{deploy.Deployment{Release: "REL-1", Env: "prod-eu", Change: "CHG-1"}, "change", fault.Invalid}, // authorises REL-2
+		{deploy.Deployment{Release: "REL-2", Env: "prod-eu", Path: []deploy.Stage{{Name: "a", Weight: 50}, {Name: "b", Weight: 40}}}, "path", fault.Invalid},
+		{deploy.Deployment{Release: "REL-2", Env: "prod-eu", Path: []deploy.Stage{{Name: "a", Weight: 50}}}, "path", fault.Invalid},
+		{deploy.Deployment{Release: "REL-1", Env: "prod-eu"}, "", fault.Conflict}, // DEP-1 is still pending
+	} {
+		_, err := s.CreateDeployment(ctx, depPipe, c.d)
+		if fe := fault.As(err); fe == nil || fe.Code != c.code || fe.Field != c.field {
+			t.Errorf("%+v: got %v, want %s %q", c.d, err, c.code, c.field)
+		}
+	}
+	list, _ := s.ListDeployments(ctx, store.DeploymentFilter{})
+	if len(list) != 1 || depAuditCount(t, s) != n0 {
+		t.Fatalf("refused creates wrote %d deployments", len(list)-1)
+	}
+	d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-2", Env: "prod-eu", Change: "chg-1"})
+	if err != nil || d.Change != "CHG-1" || len(d.Path) != 1 || d.Path[0] != (deploy.Stage{Name: "full", Weight: 100}) {
+		t.Fatalf("with change and default path: %+v %v", d, err)
+	}
+	for _, c := range []struct {
+		f    store.DeploymentFilter
+		want int
+	}{{store.DeploymentFilter{Release: 2}, 1}, {store.DeploymentFilter{Env: "prod-eu"}, 2}, {store.DeploymentFilter{Status: "running"}, 0},
+		{store.DeploymentFilter{Page: store.Page{After: 1}}, 1}} {
+		if got, _ := s.ListDeployments(ctx, c.f); len(got) != c.want {
+			t.Errorf("filter %+v: %d, want %d", c.f, len(got), c.want)
+		}
+	}
+}
+
+func depExec(t *testing.T, s *store.Store, q string, args ...any) {
+	t.Helper()
+	if _, err := s.DB().Exec(q, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDeploymentEventsCarryProblemLinks(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	for range 2 {
+		if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: "p", Priority: 2}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	depNewRelease(t, s, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-2", "PRB-1"}})
+	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-1", Env: "prod-eu"}); err != nil {
+		t.Fatal(err)
+	}
+	evs := depEvents(t, s, 1)
+	if len(evs) != 1 || !slices.Equal(evs[0].Links, []string{"DEP-1", "PRB-1", "PRB-2", "REL-1"}) {
+		t.Fatalf("created event: %+v", evs)
+	}
+	n0 := depAuditCount(t, s)
+	for _, c := range []struct {
+		ev    deploy.Event
+		field string
+	}{
+		{deploy.Event{Kind: "status", Message: "faked"}, "kind"},
+		{deploy.Event{Kind: "Smoke Test"}, "kind"},
+		{deploy.Event{Kind: "smoke", Links: []string{"PRB-99"}}, "links"},
+		{deploy.Event{Kind: "smoke", Links: []string{"http://ci/run/1"}}, "links"},
+	} {
+		_, err := s.AppendDeploymentEvent(ctx, depPipe, 1, c.ev)
+		if fe := fault.As(err); fe == nil || fe.Field != c.field {
+			t.Errorf("%+v: got %v, want invalid %s", c.ev, err, c.field)
+		}
+	}
+	if _, err := s.AppendDeploymentEvent(ctx, depPipe, 9, deploy.Event{Kind: "smoke"}); fault.CodeOf(err) != fault.NotFound {
+		t.Errorf("unknown deployment: %v", err)
+	}
+	if len(depEvents(t, s, 1)) != 1 || depAuditCount(t, s) != n0 {
+		t.Fatal("refused events were written")
+	}
+	ev, err := s.AppendDeploymentEvent(ctx, depPipe, 1, deploy.Event{Kind: "smoke-test", Message: " ok ", Links: []string{"prb-1", "REL-1"}})
+	if err != nil || ev.ID == 0 || ev.Message != "ok" || ev.Actor != "alice" || ev.Stage != "full" ||
+		!slices.Equal(ev.Links, []string{"DEP-1", "PRB-1", "PRB-2", "REL-1"}) {
+		t.Fatalf("appended %+v %v", ev, err)
+	}
+	s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Running, "")
+	d, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "error rate above 2%")
+	if err != nil || d.FinishedAt == nil {
+		t.Fatalf("roll back: %+v %v", d, err)
+	}
+	evs = depEvents(t, s, 1)
+	last := evs[len(evs)-1]
+	if len(evs) != 4 || last.Kind != deploy.EventStatus || last.Message != "running → rolled_back: error rate above 2%" ||
+		!slices.Contains(last.Links, "PRB-1") || !slices.Contains(last.Links, "PRB-2") {
+		t.Fatalf("events %+v", evs)
+	}
+	page, _ := s.ListDeploymentEvents(ctx, 1, store.Page{After: evs[1].ID, Limit: 1})
+	if len(page) != 1 || page[0].ID != evs[2].ID {
+		t.Fatalf("page %+v", page)
+	}
+}
+
+func TestLiveDeployments(t *testing.T) {
+	s, clock := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	if _, err := s.CreateCI(ctx, alice, ci.CI{Name: "payments", Kind: "service"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEnvironment(ctx, alice, environment.Environment{Name: "staging", Tier: environment.Staging}); err != nil {
+		t.Fatal(err)
+	}
+	for _, cv := range []string{"checkout-api@1.0.0", "payments@2.0.0", "checkout-api@1.0.1", "checkout-api@1.0.2", "checkout-api@1.0.3"} {
+		name, ver, _ := strings.Cut(cv, "@")
+		depExec(t, s, `INSERT INTO component_versions (ci, version, status, rev, created_by, created_at, updated_at)
+			VALUES ($1, $2, 'approved', 1, 'alice', $3, $3)`, name, ver, storetest.Start.Format(time.RFC3339))
+	}
+	depNewRelease(t, s, release.Release{Version: "1.0.0", Type: release.Feature, Components: []string{"checkout-api@1.0.0", "payments@2.0.0"}})
+	depNewRelease(t, s, release.Release{Version: "1.0.1", Type: release.Feature, Components: []string{"checkout-api@1.0.1"}})
+	depNewRelease(t, s, release.Release{Version: "1.0.2", Type: release.Feature, Components: []string{"checkout-api@1.0.2"}})
+	depNewRelease(t, s, release.Release{Version: "1.0.3", Type: release.Feature, Components: []string{"checkout-api@1.0.3"}})
+	depNewRelease(t, s, release.Release{Version: "9.0.0", Type: release.Feature}) // no components
+	run := func(rel, env, end string) time.Time {
+		d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel, Env: env})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := depID(t, d.ID)
+		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Running, ""); err != nil {
+			t.Fatal(err)
+		}
+		if end != "" {
+			clock.Advance(time.Minute)
+			if _, err := s.MoveDeployment(ctx, depPipe, id, 0, end, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := clock.T
+		clock.Advance(time.Hour)
+		return at
+	}
+	t0 := clock.T
+	t1 := run("REL-1", "prod-eu", deploy.Succeeded)  // DEP-1: checkout 1.0.0 + payments 2.0.0
+	run("REL-1", "staging", deploy.Succeeded)        // DEP-2: another environment
+	t2 := run("REL-2", "prod-eu", deploy.Succeeded)  // DEP-3: checkout 1.0.1 supersedes DEP-1 for checkout only
+	t3 := run("REL-3", "prod-eu", deploy.RolledBack) // DEP-4: rolled back, supersedes nothing
+	t4 := run("REL-4", "prod-eu", "")                // DEP-5: still running, not live
+	t5 := run("REL-5", "prod-eu", deploy.Succeeded)  // DEP-6: no components: the environment as a whole
+	run("REL-4", "staging", deploy.Failed)           // DEP-7: failed elsewhere
+	type live struct{ dep, cis string }
+	check := func(name string, at time.Time, want []live) {
+		t.Helper()
+		got, err := s.LiveDeployments(ctx, "prod-eu", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g []live
+		for _, l := range got {
+			g = append(g, live{l.Deployment, strings.Join(l.CIs, ",")})
+		}
+		if !slices.Equal(g, want) {
+			t.Errorf("%s: live %v, want %v", name, g, want)
+		}
+	}
+	check("before anything", t0, nil)
+	check("just before DEP-1 finished", t1.Add(-time.Microsecond), nil)
+	check("at DEP-1's end", t1, []live{{"DEP-1", "checkout-api,payments"}})
+	check("after DEP-3", t2, []live{{"DEP-1", "payments"}, {"DEP-3", "checkout-api"}})
+	check("after the rollback", t3, []live{{"DEP-1", "payments"}, {"DEP-3", "checkout-api"}})
+	check("while DEP-5 runs", t4, []live{{"DEP-1", "payments"}, {"DEP-3", "checkout-api"}})
+	check("after the whole-env release", t5, []live{{"DEP-1", "payments"}, {"DEP-3", "checkout-api"}, {"DEP-6", ""}})
+	got, _ := s.LiveDeployments(ctx, "prod-eu", t2)
+	if got[0].Release != "REL-1" || got[0].Version != "1.0.0" || !slices.Equal(got[0].Components, []string{"checkout-api@1.0.0", "payments@2.0.0"}) ||
+		!got[0].FinishedAt.Equal(t1) {
+		t.Errorf("live entry %+v", got[0])
+	}
+	if st, _ := s.LiveDeployments(ctx, "staging", clock.T); len(st) != 1 || st[0].Deployment != "DEP-2" {
+		t.Errorf("staging: %+v", st)
+	}
+}
+
+func depID(t *testing.T, id string) int64 {
+	t.Helper()
+	n, err := ident.Deployment.Parse("id", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
