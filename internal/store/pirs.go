@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/pir"
+)
+
+const pirCols = `id, problem_id, release_id, status, root_cause_eliminated, kpis, findings, checklist, completed_by, completed_at,
+	rev, created_by, created_at, updated_at`
+
+func scanPIR(sc interface{ Scan(...any) error }) (pir.PIR, int64, error) {
+	var p pir.PIR
+	var id, prb int64
+	var rel sql.NullInt64
+	var elim sql.NullBool
+	err := sc.Scan(&id, &prb, &rel, &p.Status, &elim, jsonCol{&p.KPIs}, &p.Findings, jsonCol{&p.Checklist}, &p.CompletedBy,
+		nullTimeCol{&p.CompletedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
+	p.ID, p.Problem = ident.PIR.Format(id), ident.Problem.Format(prb)
+	if rel.Valid {
+		p.Release = ident.Release.Format(rel.Int64)
+	}
+	if elim.Valid {
+		v := elim.Bool
+		p.RootCauseEliminated = &v
+	}
+	if p.KPIs == nil {
+		p.KPIs = map[string]float64{}
+	}
+	if p.Checklist == nil {
+		p.Checklist = []string{}
+	}
+	return p, id, err
+}
+
+func boolArg(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
+
+// CreatePIR stores a new post-implementation review as a draft after
+// p.Validate. Returns Invalid naming "problem" or "release" when the
+// referenced record does not exist.
+func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PIR, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.requireRecord(ctx, "problem", "problems", ident.Problem, p.Problem); err != nil {
+			return err
+		}
+		if err := tx.requireRecord(ctx, "release", "releases", ident.Release, p.Release); err != nil {
+			return err
+		}
+		p.Status, p.Revision, p.CreatedBy, p.CreatedAt, p.UpdatedAt = pir.Draft, 1, a.User, tx.now, tx.now
+		p.CompletedBy, p.CompletedAt = "", nil
+		var id int64
+		err := tx.queryRow(ctx, `INSERT INTO pirs (problem_id, release_id, status, root_cause_eliminated, kpis, findings, checklist,
+			rev, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			idArg(ident.Problem, p.Problem), idArg(ident.Release, p.Release), p.Status, boolArg(p.RootCauseEliminated),
+			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		p.ID = ident.PIR.Format(id)
+		return tx.auditEvent(ctx, "pir.create", "pir", p.ID, p.Revision, nil, p)
+	})
+	return p, err
+}
+
+// GetPIR returns one review. Returns NotFound if there is none.
+func (s *Store) GetPIR(ctx context.Context, id int64) (pir.PIR, error) {
+	p, _, err := scanPIR(s.db.QueryRowContext(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
+	}
+	return p, errf(err, "get pir")
+}
+
+// PIRFilter selects reviews for ListPIRs; zero fields do not filter.
+type PIRFilter struct {
+	Status  string
+	Problem int64
+	Release int64
+	Page
+}
+
+// ListPIRs returns reviews in id order after f.After, at most f.Limit.
+func (s *Store) ListPIRs(ctx context.Context, f PIRFilter) ([]pir.PIR, error) {
+	f.Page = f.Page.Norm()
+	var w filter
+	w.add("id > ?", f.After)
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.Problem != 0 {
+		w.add("problem_id = ?", f.Problem)
+	}
+	if f.Release != 0 {
+		w.add("release_id = ?", f.Release)
+	}
+	q := `SELECT ` + pirCols + ` FROM pirs` + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, errf(err, "list pirs")
+	}
+	defer rows.Close()
+	out := []pir.PIR{}
+	for rows.Next() {
+		p, _, err := scanPIR(rows)
+		if err != nil {
+			return nil, errf(err, "scan pir")
+		}
+		out = append(out, p)
+	}
+	return out, errf(rows.Err(), "list pirs")
+}
+
+// PIRContext is what a review mutation may consult besides the record.
+type PIRContext = IncidentContext
+
+// UpdatePIR loads the review inside a write transaction, checks ifRev (0
+// skips), applies fn (the domain rule), validates and saves it with its
+// audit event under action. Returns NotFound, PreconditionFailed on a stale
+// revision, Invalid naming the field, or fn's error; nothing is written on error.
+func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
+	fn func(p *pir.PIR, c PIRContext) error) (pir.PIR, error) {
+	var p pir.PIR
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkRev("post-implementation review "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		p = before
+		p.KPIs = make(map[string]float64, len(before.KPIs))
+		for k, v := range before.KPIs {
+			p.KPIs[k] = v
+		}
+		p.Checklist = append([]string{}, before.Checklist...)
+		if err := fn(&p, PIRContext{Now: tx.now}); err != nil {
+			return err
+		}
+		if before.Status == pir.Completed && p.Status == pir.Completed {
+			return before.Editable()
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if p.Status != before.Status {
+			if err := pir.Machine.Check(before.Status, p.Status); err != nil {
+				return err
+			}
+		}
+		if err := tx.requireRecord(ctx, "problem", "problems", ident.Problem, p.Problem); err != nil {
+			return err
+		}
+		if err := tx.requireRecord(ctx, "release", "releases", ident.Release, p.Release); err != nil {
+			return err
+		}
+		p.ID, p.CreatedBy, p.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
+		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
+		if _, err := tx.exec(ctx, `UPDATE pirs SET problem_id = $1, release_id = $2, status = $3, root_cause_eliminated = $4,
+			kpis = $5, findings = $6, checklist = $7, completed_by = $8, completed_at = $9, rev = $10, updated_at = $11 WHERE id = $12`,
+			idArg(ident.Problem, p.Problem), idArg(ident.Release, p.Release), p.Status, boolArg(p.RootCauseEliminated),
+			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.CompletedBy, tsp(p.CompletedAt), p.Revision, ts(p.UpdatedAt), id); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, action, "pir", p.ID, p.Revision, before, p)
+	})
+	return p, err
+}
