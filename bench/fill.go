@@ -85,7 +85,7 @@ func benchFill(ctx context.Context, c config) error {
 	if err := fillRefs(ctx, raw); err != nil {
 		return err
 	}
-	rawPrb, rawRel, rawInc, err := rawFill(ctx, raw.DB(), nInc, nPrb, nRel, at)
+	rawPrb, rawRel, rawInc, err := rawFill(ctx, raw.DB(), raw.Dialect() == store.SQLite, nInc, nPrb, nRel, at)
 	if err != nil {
 		return err
 	}
@@ -122,27 +122,31 @@ func fillRefs(ctx context.Context, st *store.Store) error {
 
 // rawFill inserts the same rows with multi-row INSERTs of 500 rows, 5000
 // rows per transaction, no validation and no audit.
-func rawFill(ctx context.Context, db *sql.DB, nInc, nPrb, nRel int, at time.Time) (prb, rel, inc time.Duration, err error) {
+func rawFill(ctx context.Context, db *sql.DB, sqlite bool, nInc, nPrb, nRel int, at time.Time) (prb, rel, inc time.Duration, err error) {
 	now := at.Format(audit.TimeFormat)
 	t0 := time.Now()
-	err = rawInsert(ctx, db, nPrb, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at) VALUES `, 10,
-		func(j int) []any { return []any{fmt.Sprint("problem ", j), "", "new", 1 + j%4, "", "", 1, "system", now, now} })
+	err = rawInsert(ctx, db, sqlite, nPrb, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at) VALUES `, 10,
+		func(j int) []any {
+			return []any{fmt.Sprint("problem ", j), "", "new", 1 + j%4, "", "", 1, "system", now, now}
+		})
 	if err == nil {
-		err = rawInsert(ctx, db, nPrb, `INSERT INTO problem_cis (problem_id, ci) VALUES `, 2, func(j int) []any { return []any{j + 1, "checkout-api"} })
+		err = rawInsert(ctx, db, sqlite, nPrb, `INSERT INTO problem_cis (problem_id, ci) VALUES `, 2, func(j int) []any { return []any{j + 1, "checkout-api"} })
 	}
 	prb = time.Since(t0)
 	t0 = time.Now()
 	if err == nil {
-		err = rawInsert(ctx, db, nRel, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at) VALUES `, 9,
-			func(j int) []any { return []any{fmt.Sprintf("1.%d.%d", j/100, j%100), "problem-fix", "planned", "", "", 1, "system", now, now} })
+		err = rawInsert(ctx, db, sqlite, nRel, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at) VALUES `, 9,
+			func(j int) []any {
+				return []any{fmt.Sprintf("1.%d.%d", j/100, j%100), "problem-fix", "planned", "", "", 1, "system", now, now}
+			})
 	}
 	if err == nil {
-		err = rawInsert(ctx, db, nRel, `INSERT INTO release_problems (release_id, problem_id) VALUES `, 2, func(j int) []any { return []any{j + 1, 1 + j%max(nPrb, 1)} })
+		err = rawInsert(ctx, db, sqlite, nRel, `INSERT INTO release_problems (release_id, problem_id) VALUES `, 2, func(j int) []any { return []any{j + 1, 1 + j%max(nPrb, 1)} })
 	}
 	rel = time.Since(t0)
 	t0 = time.Now()
 	if err == nil {
-		err = rawInsert(ctx, db, nInc, `INSERT INTO incidents (external_id, title, source, ci, env, severity, status, labels, fingerprint, opened_at, rev, created_by, created_at, updated_at) VALUES `, 14,
+		err = rawInsert(ctx, db, sqlite, nInc, `INSERT INTO incidents (external_id, title, source, ci, env, severity, status, labels, fingerprint, opened_at, rev, created_by, created_at, updated_at) VALUES `, 14,
 			func(j int) []any {
 				return []any{fmt.Sprint("EXT-", j), "checkout latency above SLO", "import", "checkout-api", "prod-eu", 1 + j%4, "open",
 					`{"alertname":"HighLatency","service":"checkout"}`, "", at.Add(time.Duration(j) * time.Second).Format(audit.TimeFormat), 1, "system", now, now}
@@ -152,25 +156,45 @@ func rawFill(ctx context.Context, db *sql.DB, nInc, nPrb, nRel int, at time.Time
 	return prb, rel, inc, err
 }
 
-func rawInsert(ctx context.Context, db *sql.DB, n int, head string, cols int, row func(int) []any) error {
-	const perStmt, perTx = 500, 5000
+// rawInsert writes n rows as fast as plain SQL allows on each database,
+// 5000 rows per transaction: multi-row INSERTs of 500 rows on PostgreSQL,
+// one prepared single-row INSERT reused on SQLite (faster there, see
+// internal/store/tx.go).
+func rawInsert(ctx context.Context, db *sql.DB, sqlite bool, n int, head string, cols int, row func(int) []any) error {
+	const perTx = 5000
+	perStmt := 500
+	if sqlite {
+		perStmt = 1
+	}
 	for start := 0; start < n; start += perTx {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		for s := start; s < min(start+perTx, n); s += perStmt {
-			var b strings.Builder
-			b.WriteString(head)
-			var args []any
-			for j := s; j < min(s+perStmt, start+perTx, n); j++ {
-				if j > s {
-					b.WriteString(", ")
-				}
-				b.WriteString("(" + ph(len(args)+1, cols) + ")")
-				args = append(args, row(j)...)
+		var single *sql.Stmt
+		if sqlite {
+			if single, err = tx.PrepareContext(ctx, head+"("+ph(1, cols)+")"); err != nil {
+				tx.Rollback()
+				return err
 			}
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		}
+		for s := start; s < min(start+perTx, n); s += perStmt {
+			if single != nil {
+				_, err = single.ExecContext(ctx, row(s)...)
+			} else {
+				var b strings.Builder
+				b.WriteString(head)
+				var args []any
+				for j := s; j < min(s+perStmt, start+perTx, n); j++ {
+					if j > s {
+						b.WriteString(", ")
+					}
+					b.WriteString("(" + ph(len(args)+1, cols) + ")")
+					args = append(args, row(j)...)
+				}
+				_, err = tx.ExecContext(ctx, b.String(), args...)
+			}
+			if err != nil {
 				tx.Rollback()
 				return err
 			}
