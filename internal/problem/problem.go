@@ -171,3 +171,20 @@ func (p *Problem) RecordRCA(category, summary, docSHA, author string, now time.T
 	p.RCA = RCARecord{Category: category, Summary: summary, DocSHA256: docSHA, Author: author, RecordedAt: &now}
 	return nil
 }
+
+// ValidateRCA records that validator confirmed the current root cause
+// analysis. Returns PreconditionFailed when there is no RCA and Forbidden
+// when the validator wrote it: nobody validates their own analysis.
+func (p *Problem) ValidateRCA(validator string, now time.Time) error {
+	if p.RCA.Summary == "" || p.RCA.RecordedAt == nil {
+		return fault.New(fault.PreconditionFailed, "problem %s has no root cause analysis to validate", p.ID)
+	}
+	if p.RCA.Author == validator {
+		return fault.Forbiddenf("%s wrote this root cause analysis and cannot validate it (separation of duties)", validator)
+	}
+	if p.Status == Closed || p.Status == Canceled {
+		return fault.Conflictf("problem is %s; its root cause analysis can no longer be validated", p.Status)
+	}
+	p.RCA.ValidatedBy, p.RCA.ValidatedAt = validator, &now
+	return nil
+}

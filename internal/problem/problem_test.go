@@ -89,3 +89,17 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRCASeparationOfDuties(t *testing.T) {
+	p := &Problem{ID: "PRB-1", Status: RCA}
+	if err := p.ValidateRCA("pat", t0); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("no RCA: got %v", err)
+	}
+	p.RecordRCA("capacity", "pool too small", "", "erin", t0, DefaultCategories)
+	if err := p.ValidateRCA("erin", t0); fault.CodeOf(err) != fault.Forbidden || p.RCA.Validated() {
+		t.Fatalf("author validating: got %v, validated=%v", err, p.RCA.Validated())
+	}
+	if err := p.ValidateRCA("pat", t0); err != nil || !p.RCA.Validated() || p.RCA.ValidatedBy != "pat" {
+		t.Fatalf("validation by another: %v %+v", err, p.RCA)
+	}
+}
