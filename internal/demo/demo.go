@@ -78,7 +78,9 @@ func Load(ctx context.Context, dsn string, now time.Time) (Result, error) {
 }
 
 // at moves the clock to day d (0 = 90 days ago) at hour h, UTC.
-func (l *loader) at(d, h int) { l.clk.t = l.start.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour) }
+func (l *loader) at(d, h int) {
+	l.clk.t = l.start.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
+}
 
 // as returns the actor for a demo user.
 func (l *loader) as(user string) audit.Actor { return l.users[user] }
