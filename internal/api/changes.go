@@ -91,15 +91,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) getChange(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Change.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := s.store.GetChange(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerGet(w, r, ident.Change, s.store.GetChange, func(x change.Change) int64 { return x.Revision })
 }
 
 func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -156,20 +148,7 @@ func (s *Server) addDeviation(w http.ResponseWriter, r *http.Request, c *call) e
 
 func (s *Server) updateChange(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
 	fn func(*change.Change, store.ChangeContext) error) error {
-	id, err := ident.Change.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := s.store.UpdateChange(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerUpdate(w, r, ident.Change, bodyRev, strict, http.StatusOK, func(id, rev int64) (change.Change, error) {
+		return s.store.UpdateChange(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x change.Change) int64 { return x.Revision })
 }

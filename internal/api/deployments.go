@@ -88,15 +88,7 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Deployment.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	d, err := s.store.GetDeployment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, d, d.Revision)
+	return answerGet(w, r, ident.Deployment, s.store.GetDeployment, func(x deploy.Deployment) int64 { return x.Revision })
 }
 
 func (s *Server) moveDeployment(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -125,15 +125,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Incident.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := s.store.GetIncident(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerGet(w, r, ident.Incident, s.store.GetIncident, func(x incident.Incident) int64 { return x.Revision })
 }
 
 func (s *Server) patchIncident(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -172,20 +164,7 @@ func (s *Server) moveIncident(w http.ResponseWriter, r *http.Request, c *call) e
 // revision the caller read (required when strict).
 func (s *Server) updateIncident(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
 	fn func(*incident.Incident, store.IncidentContext) error) error {
-	id, err := ident.Incident.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := s.store.UpdateIncident(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerUpdate(w, r, ident.Incident, bodyRev, strict, http.StatusOK, func(id, rev int64) (incident.Incident, error) {
+		return s.store.UpdateIncident(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x incident.Incident) int64 { return x.Revision })
 }

@@ -87,15 +87,7 @@ func (s *Server) listKnownErrors(w http.ResponseWriter, r *http.Request, c *call
 }
 
 func (s *Server) getKnownError(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.KnownError.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := s.store.GetKnownError(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerGet(w, r, ident.KnownError, s.store.GetKnownError, func(x knownerror.KnownError) int64 { return x.Revision })
 }
 
 func (s *Server) patchKnownError(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -147,20 +139,7 @@ func (s *Server) addKnownErrorOutcome(w http.ResponseWriter, r *http.Request, c 
 // by the revision the caller read (required when strict).
 func (s *Server) updateKnownError(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, status int, action string,
 	fn func(*knownerror.KnownError, store.KnownErrorContext) error) error {
-	id, err := ident.KnownError.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := s.store.UpdateKnownError(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, status, out, out.Revision)
+	return answerUpdate(w, r, ident.KnownError, bodyRev, strict, status, func(id, rev int64) (knownerror.KnownError, error) {
+		return s.store.UpdateKnownError(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x knownerror.KnownError) int64 { return x.Revision })
 }

@@ -70,15 +70,7 @@ func (s *Server) listPIRs(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 func (s *Server) getPIR(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.PIR.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := s.store.GetPIR(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerGet(w, r, ident.PIR, s.store.GetPIR, func(x pir.PIR) int64 { return x.Revision })
 }
 
 func (s *Server) patchPIR(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -118,20 +110,7 @@ func (s *Server) movePIR(w http.ResponseWriter, r *http.Request, c *call) error 
 // revision the caller read (required when strict).
 func (s *Server) updatePIR(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
 	fn func(*pir.PIR, store.PIRContext) error) error {
-	id, err := ident.PIR.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := s.store.UpdatePIR(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerUpdate(w, r, ident.PIR, bodyRev, strict, http.StatusOK, func(id, rev int64) (pir.PIR, error) {
+		return s.store.UpdatePIR(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x pir.PIR) int64 { return x.Revision })
 }

@@ -94,15 +94,7 @@ func (s *Server) listProblems(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Problem.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	p, err := s.store.GetProblem(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, p, p.Revision)
+	return answerGet(w, r, ident.Problem, s.store.GetProblem, func(x problem.Problem) int64 { return x.Revision })
 }
 
 func (s *Server) patchProblem(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -149,20 +141,7 @@ func (s *Server) putRCA(w http.ResponseWriter, r *http.Request, c *call) error {
 // revision the caller read (required when strict).
 func (s *Server) updateProblem(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
 	fn func(*problem.Problem, store.ProblemContext) error) error {
-	id, err := ident.Problem.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	p, err := s.store.UpdateProblem(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, p, p.Revision)
+	return answerUpdate(w, r, ident.Problem, bodyRev, strict, http.StatusOK, func(id, rev int64) (problem.Problem, error) {
+		return s.store.UpdateProblem(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x problem.Problem) int64 { return x.Revision })
 }

@@ -87,15 +87,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Release.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	out, err := s.store.GetRelease(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerGet(w, r, ident.Release, s.store.GetRelease, func(x release.Release) int64 { return x.Revision })
 }
 
 func (s *Server) patchRelease(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -136,22 +128,9 @@ func (s *Server) moveRelease(w http.ResponseWriter, r *http.Request, c *call) er
 
 func (s *Server) updateRelease(w http.ResponseWriter, r *http.Request, c *call, bodyRev int64, strict bool, action string,
 	fn func(*release.Release) error) error {
-	id, err := ident.Release.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	rev, err := ifMatch(r, bodyRev)
-	if strict {
-		rev, err = requireIfMatch(r, bodyRev)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := s.store.UpdateRelease(r.Context(), c.actor, id, rev, action, fn)
-	if err != nil {
-		return err
-	}
-	return writeRecord(w, http.StatusOK, out, out.Revision)
+	return answerUpdate(w, r, ident.Release, bodyRev, strict, http.StatusOK, func(id, rev int64) (release.Release, error) {
+		return s.store.UpdateRelease(r.Context(), c.actor, id, rev, action, fn)
+	}, func(x release.Release) int64 { return x.Revision })
 }
 
 func (s *Server) attachReleaseArtifact(w http.ResponseWriter, r *http.Request, c *call) error {
