@@ -7,8 +7,8 @@ package audit
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -46,22 +46,44 @@ type Event struct {
 // TimeFormat is the fixed-width UTC encoding of At inside the canonical form.
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
 
-// Canonical returns the deterministic encoding the hash covers: a JSON array
-// of every field but Hash, in a fixed order.
-func (e Event) Canonical() []byte {
-	b, err := json.Marshal([]any{
-		e.Seq, e.At.UTC().Format(TimeFormat), e.Actor, e.Role, e.Action,
-		e.RecordType, e.RecordID, e.RecordVersion, e.Before, e.After, e.RequestID, e.PrevHash,
-	})
-	if err != nil { // only strings and integers: cannot fail
-		panic(err)
+// Canonical returns the deterministic encoding the hash covers: every
+// field but Hash, in a fixed order, each as a netstring ("<len>:<bytes>,"),
+// which is unambiguous whatever the fields contain.
+func (e *Event) Canonical() []byte { return e.AppendCanonical(nil) }
+
+// AppendCanonical appends the canonical encoding to b (verification reuses one buffer).
+func (e *Event) AppendCanonical(b []byte) []byte {
+	var num [20]byte
+	field := func(v []byte) {
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
+		b = append(b, ',')
 	}
+	str := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, ',')
+	}
+	field(strconv.AppendInt(num[:0], e.Seq, 10))
+	field(e.At.UTC().AppendFormat(num[:0], TimeFormat))
+	str(e.Actor)
+	str(e.Role)
+	str(e.Action)
+	str(e.RecordType)
+	str(e.RecordID)
+	field(strconv.AppendInt(num[:0], e.RecordVersion, 10))
+	str(e.Before)
+	str(e.After)
+	str(e.RequestID)
+	str(e.PrevHash)
 	return b
 }
 
 // ComputeHash returns the hex SHA-256 of e's canonical encoding.
-func (e Event) ComputeHash() string {
-	sum := sha256.Sum256(e.Canonical())
+func (e *Event) ComputeHash() string {
+	sum := sha256.Sum256(e.AppendCanonical(nil))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -90,6 +112,7 @@ type Verifier struct {
 	count    int64
 	prevHash string
 	broken   *Broken
+	buf      []byte
 }
 
 // NewVerifier starts a verification at the genesis of the chain.
@@ -106,13 +129,19 @@ func (v *Verifier) Add(e *Event) *Broken {
 		v.broken = &Broken{Seq: e.Seq, Reason: fmt.Sprintf("sequence %d where %d was expected (event missing, inserted or reordered)", e.Seq, want)}
 	case e.PrevHash != v.prevHash:
 		v.broken = &Broken{Seq: e.Seq, Reason: "prev_hash does not match the hash of the event before it"}
-	case e.ComputeHash() != e.Hash:
+	case v.hash(e) != e.Hash:
 		v.broken = &Broken{Seq: e.Seq, Reason: "content does not match its hash (event edited)"}
 	default:
 		v.count++
 		v.prevHash = e.Hash
 	}
 	return v.broken
+}
+
+func (v *Verifier) hash(e *Event) string {
+	v.buf = e.AppendCanonical(v.buf[:0])
+	sum := sha256.Sum256(v.buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // Finish checks the chain's recorded head (last seq and hash) against what
