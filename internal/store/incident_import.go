@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/incident"
+)
+
+// ImportIncidents upserts rows by external_id in one transaction: a new
+// external id creates an incident (source "import" unless set), a known one
+// updates it to the row (the source system is the truth for its fields; an
+// empty problem or deployment keeps fixgate's link, an empty opened_at keeps
+// the stored one), and a row that changes nothing is skipped. A row is
+// resolved when it carries resolved_at or status "resolved", else open;
+// status changes go through the lifecycle. Each created or updated row
+// writes one audit event. Invalid rows (external_id is required) are
+// reported in rowErrs by index and do not stop the others; err is set, and
+// nothing is written, only when the database fails.
+func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incident.Incident) (created, updated, skipped int, rowErrs map[int]error, err error) {
+	rowErrs = map[int]error{}
+	err = s.write(ctx, a, func(tx *Tx) error {
+		created, updated, skipped = 0, 0, 0
+		clear(rowErrs)
+		im, err := tx.newImporter(ctx)
+		if err != nil {
+			return err
+		}
+		defer im.close()
+		for n := range rows {
+			res, err := im.row(ctx, rows[n])
+			switch {
+			case err != nil && fault.As(err) != nil && fault.CodeOf(err) != fault.Internal:
+				rowErrs[n] = err
+			case err != nil:
+				return err
+			case res == "created":
+				created++
+			case res == "updated":
+				updated++
+			default:
+				skipped++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	return created, updated, skipped, rowErrs, nil
+}
+
+// importer holds the prepared statements and reference cache of one import.
+type importer struct {
+	tx                  *Tx
+	refs                refCache
+	byExt, insert, save *sql.Stmt
+}
+
+func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
+	im := &importer{tx: tx, refs: refCache{}}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{{&im.byExt, `SELECT ` + incidentCols + ` FROM incidents WHERE external_id = $1`},
+		{&im.insert, insertIncidentSQL}, {&im.save, saveIncidentSQL}} {
+		st, err := tx.tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			im.close()
+			return nil, err
+		}
+		*p.st = st
+	}
+	return im, nil
+}
+
+func (im *importer) close() {
+	for _, st := range []*sql.Stmt{im.byExt, im.insert, im.save} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// row imports one row and says whether it was "created", "updated" or
+// "skipped". Errors carrying a fault code other than Internal are the row's.
+func (im *importer) row(ctx context.Context, r incident.Incident) (string, error) {
+	tx := im.tx
+	if r.ExternalID == "" {
+		return "", fault.Field("external_id", "is required to import (re-imports match on it)")
+	}
+	if r.Status != "" && !incident.Machine.Known(r.Status) {
+		return "", fault.Field("status", "unknown incident state %q", r.Status)
+	}
+	wantResolved := r.ResolvedAt != nil || r.Status == incident.Resolved
+	if r.Source == "" {
+		r.Source = incident.SourceImport
+	}
+	old, id, err := scanIncident(im.byExt.QueryRowContext(ctx, r.ExternalID))
+	found := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fault.Wrap(err, "look up external id")
+	}
+	if found {
+		if r.OpenedAt.IsZero() {
+			r.OpenedAt = old.OpenedAt
+		}
+		if r.Problem == "" {
+			r.Problem = old.Problem
+		}
+		if r.Deployment == "" {
+			r.Deployment = old.Deployment
+		}
+	}
+	if err := r.Validate(tx.now); err != nil {
+		return "", err
+	}
+	if err := tx.incidentRefs(ctx, im.refs, &r); err != nil {
+		return "", fault.Wrap(err, "check references")
+	}
+	if !found {
+		return "created", im.create(ctx, r, wantResolved)
+	}
+	return im.update(ctx, id, old, r, wantResolved)
+}
+
+func (im *importer) create(ctx context.Context, r incident.Incident, wantResolved bool) error {
+	tx := im.tx
+	if wantResolved && r.ResolvedAt == nil {
+		r.ResolvedAt = &tx.now
+	}
+	if err := r.Init(); err != nil {
+		return err
+	}
+	tx.stamp(&r)
+	var id int64
+	if err := im.insert.QueryRowContext(ctx, insertIncidentArgs(&r)...).Scan(&id); err != nil {
+		return fault.Wrap(err, "insert incident")
+	}
+	r.ID = ident.Incident.Format(id)
+	return fault.Wrap(tx.auditEvent(ctx, "incident.import", "incident", r.ID, r.Revision, nil, r), "audit")
+}
+
+func (im *importer) update(ctx context.Context, id int64, old, r incident.Incident, wantResolved bool) (string, error) {
+	tx := im.tx
+	next := old
+	next.Title, next.Source, next.CI, next.Env, next.Severity = r.Title, r.Source, r.CI, r.Env, r.Severity
+	next.Labels, next.Fingerprint, next.OpenedAt, next.Problem, next.Deployment = r.Labels, r.Fingerprint, r.OpenedAt, r.Problem, r.Deployment
+	switch {
+	case wantResolved && next.Status == incident.Open:
+		at := tx.now
+		if r.ResolvedAt != nil {
+			at = *r.ResolvedAt
+		}
+		if err := next.Move(incident.Resolved, at); err != nil {
+			return "", err
+		}
+	case wantResolved && r.ResolvedAt != nil:
+		next.ResolvedAt = r.ResolvedAt
+	case !wantResolved && next.Status == incident.Resolved:
+		if err := next.Move(incident.Open, tx.now); err != nil {
+			return "", err
+		}
+	}
+	if encodeJSON(next) == encodeJSON(old) {
+		return "skipped", nil
+	}
+	next.Revision, next.UpdatedAt = old.Revision+1, tx.now
+	if _, err := im.save.ExecContext(ctx, saveIncidentArgs(id, &next)...); err != nil {
+		return "", fault.Wrap(err, "update incident")
+	}
+	return "updated", fault.Wrap(tx.auditEvent(ctx, "incident.import.update", "incident", next.ID, next.Revision, old, next), "audit")
+}
