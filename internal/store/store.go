@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -41,7 +42,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
-	stmts   sync.Map // SQL text → *sql.Stmt, for hot read paths
+	stmts   sync.Map // SQL text → *sql.Stmt, for hot read paths and SQLite transactions
+	nstmts  atomic.Int64
 	authc   authCache
 }
 
@@ -151,22 +153,43 @@ func (s *Store) migrate(ctx context.Context) error {
 // store (hot read paths: authentication, GET by id). If preparing fails it
 // runs the query unprepared, so the error surfaces on Scan.
 func (s *Store) queryRowHot(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := s.cachedStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, q, args...)
+}
+
+// maxStmts bounds the statement cache: statements built for a varying
+// number of rows (IN lists, multi-row inserts) beyond it run unprepared.
+const maxStmts = 512
+
+// cachedStmt returns q prepared on the database, preparing it once, or nil
+// when the cache is full or preparing fails (the caller runs q unprepared
+// and meets the error there).
+func (s *Store) cachedStmt(ctx context.Context, q string) *sql.Stmt {
 	if st, ok := s.stmts.Load(q); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+		return st.(*sql.Stmt)
+	}
+	if s.nstmts.Load() >= maxStmts {
+		return nil
 	}
 	st, err := s.db.PrepareContext(ctx, q)
 	if err != nil {
-		return s.db.QueryRowContext(ctx, q, args...)
+		return nil
 	}
 	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
 		st.Close()
-		st = prev.(*sql.Stmt)
+		return prev.(*sql.Stmt)
 	}
-	return st.QueryRowContext(ctx, args...)
+	s.nstmts.Add(1)
+	return st
 }
 
-// Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the prepared statements and the database.
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	return s.db.Close()
+}
 
 // Dialect reports which database the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }

@@ -15,6 +15,7 @@ import (
 // Tx is one write transaction with its fixed "now" and acting user.
 type Tx struct {
 	tx      *sql.Tx
+	store   *Store
 	dialect Dialect
 	now     time.Time
 	actor   audit.Actor
@@ -25,15 +26,39 @@ type Tx struct {
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.prepared(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+// prepared returns q prepared on the transaction's connection, from the
+// store's statement cache, or nil to run q unprepared. Only SQLite needs
+// it: modernc parses every unprepared statement again, while pgx caches
+// prepared statements by itself.
+func (tx *Tx) prepared(ctx context.Context, q string) *sql.Stmt {
+	if tx.dialect != SQLite || tx.store == nil {
+		return nil
+	}
+	st := tx.store.cachedStmt(ctx, q)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, st)
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite, READ
@@ -44,7 +69,7 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	if err != nil {
 		return unavailable(err, "begin transaction")
 	}
-	tx := &Tx{tx: sqlTx, dialect: s.dialect, now: s.Now(), actor: actor}
+	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now(), actor: actor}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
