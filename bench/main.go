@@ -35,8 +35,8 @@ func main() {
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
 	flag.Parse()
 	ctx := context.Background()
-	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill}
-	order := []string{"api", "verify", "fill"}
+	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate": benchGate}
+	order := []string{"api", "verify", "fill", "gate"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

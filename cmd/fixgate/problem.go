@@ -15,7 +15,8 @@ var problemFields = []string{"id", "title", "status", "priority", "cis", "enviro
 
 func newProblemCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "problem", Short: "Problems: create, show, list, update, move, rca"}
-	cmd.AddCommand(problemCreateCmd(a), problemShowCmd(a), problemListCmd(a), problemUpdateCmd(a), problemMoveCmd(a), problemRCACmd(a))
+	cmd.AddCommand(problemCreateCmd(a), problemShowCmd(a), problemListCmd(a), problemUpdateCmd(a), problemMoveCmd(a), problemRCACmd(a),
+		problemValidateRCACmd(a), problemSignatureCmd(a), problemCloseCmd(a), problemConfirmCmd(a), problemClosureCmd(a), problemReadyCmd(a))
 	return cmd
 }
 

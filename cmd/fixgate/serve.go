@@ -16,7 +16,10 @@ import (
 
 	"fixgate/internal/api"
 	"fixgate/internal/fault"
+	"fixgate/internal/jobs"
+	"fixgate/internal/policy"
 	"fixgate/internal/store"
+	"fixgate/internal/webhook"
 )
 
 // serverFlags are the flags of serve and demo.
@@ -24,6 +27,28 @@ type serverFlags struct {
 	addr    string
 	db      string
 	dataDir string
+	policy  string // --policy FILE
+	pol     *policy.Policy
+	polYAML []byte
+	// autoClose: the ready-to-close job closes problems itself (F1)
+	autoClose bool
+}
+
+// loadPolicy reads and parses --policy once; an invalid file is an error
+// naming the line and the reason (exit 2), before anything else starts.
+func (f *serverFlags) loadPolicy() error {
+	if f.policy == "" || f.pol != nil {
+		return nil
+	}
+	data, err := os.ReadFile(f.policy)
+	if err != nil {
+		return fault.Field("policy", "cannot read %s: %v", f.policy, err)
+	}
+	if f.pol, err = policy.Parse(data); err != nil {
+		return fault.Field("policy", "%s: %s", f.policy, fault.As(err).Message)
+	}
+	f.polYAML = data
+	return nil
 }
 
 func envOr(key, def string) string {
@@ -37,6 +62,8 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.addr, "addr", envOr("FIXGATE_ADDR", "127.0.0.1:8080"), "listen address (env FIXGATE_ADDR)")
 	cmd.Flags().StringVar(&f.db, "db", envOr("FIXGATE_DB", defDB), "database: sqlite:PATH or postgres://… (env FIXGATE_DB)")
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr("FIXGATE_DATA_DIR", "fixgate-data"), "directory for artifacts (env FIXGATE_DATA_DIR)")
+	cmd.Flags().StringVar(&f.policy, "policy", os.Getenv("FIXGATE_POLICY"), "policy file (YAML) stored as the current policy at start (env FIXGATE_POLICY); default: the stored policy, else the built-in one")
+	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
 }
 
 func newServeCmd() *cobra.Command {
@@ -46,6 +73,9 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the fixgate server",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.loadPolicy(); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			st, err := store.Open(ctx, f.db)
@@ -73,8 +103,17 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	if err := os.MkdirAll(f.dataDir, 0o750); err != nil {
 		return fault.Field("data-dir", "cannot create %s: %v", f.dataDir, err)
 	}
+	if err := f.loadPolicy(); err != nil {
+		return err
+	}
+	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	srv := api.NewHTTPServer(f.addr, api.New(api.Config{Store: st, Logger: log, DataDir: f.dataDir}).Handler())
+	cfg.Logger = log
+	apiSrv := api.New(cfg)
+	if err := apiSrv.InitPolicy(ctx); err != nil {
+		return err
+	}
+	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fault.Field("addr", "cannot listen on %s: %v", f.addr, err)
@@ -83,6 +122,12 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	// Outgoing webhooks (F2): deliver outbox events to subscriptions until ctx ends; claims are leased, so
+	// several replicas can run this worker side by side.
+	go (&webhook.Worker{Queue: st, Now: st.Now, Log: log}).Run(ctx)
+	// Background jobs (F1): every minute, announce problems ready to close (and close them with --auto-close);
+	// each step takes a lease in the database, so with several replicas it runs once.
+	go jobs.New(st, log, f.autoClose).Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProblemCRUDAndLifecycle(t *testing.T) {
@@ -45,6 +46,16 @@ func TestProblemCRUDAndLifecycle(t *testing.T) {
 	moved := ta.must("eng", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress","revision":5}`, 200)
 	if moved["status"] != "fix_in_progress" {
 		t.Fatalf("moved %v", moved)
+	}
+	// Closing is not a plain transition: it goes through the closure checks.
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"resolved"}`, 200)
+	ta.clock.Advance(60 * 24 * time.Hour)
+	m = ta.problem(ta.do("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"closed"}`), 412, "")
+	if !strings.Contains(m["detail"].(string), "problem close") {
+		t.Fatalf("closing by transition: %v", m["detail"])
+	}
+	if got := ta.must("pm", "GET", "/api/v1/problems/PRB-1", "", 200); got["status"] != "resolved" {
+		t.Fatalf("status after refused close: %v", got["status"])
 	}
 }
 

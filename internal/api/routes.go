@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"fixgate/internal/auth"
+	"fixgate/internal/store"
 )
 
 // route is one endpoint: its pattern, the roles allowed to call it, and
@@ -120,6 +121,37 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/pirs/{id}", roles: readers, summary: "Get a post-implementation review", out: pirOut{}, status: 200, h: s.getPIR},
 		{pattern: "PATCH /api/v1/pirs/{id}", roles: pirRW, summary: "Update a draft review (If-Match required)", in: pirPatch{}, out: pirOut{}, status: 200, h: s.patchPIR},
 		{pattern: "POST /api/v1/pirs/{id}/transitions", roles: pirMovers, summary: "Complete a review (needs root_cause_eliminated and findings)", in: transition{}, out: pirOut{}, status: 200, h: s.movePIR},
+
+		// incident import (CLI: fixgate import incidents) — F2
+		{pattern: "POST /api/v1/incidents/import", roles: incidentRW, summary: "Import incidents by external_id (upsert; bad rows reported by index, good rows land)", in: importIn{}, out: importOut{}, status: 200, maxBody: 32 << 20, h: s.importIncidents},
+		// outgoing webhooks (subscriptions, delivery log) — F2
+		{pattern: "POST /api/v1/webhooks", roles: admins, summary: "Subscribe a URL to events (the generated secret is shown once)", in: webhookCreate{}, out: webhookCreated{}, status: 201, h: s.createWebhook},
+		{pattern: "GET /api/v1/webhooks", roles: webhookReaders, summary: "List webhook subscriptions (secrets are never shown)", out: List[webhookOut]{}, status: 200, query: []string{"limit", "cursor"}, h: s.listWebhooks},
+		{pattern: "GET /api/v1/webhooks/{id}", roles: webhookReaders, summary: "Get a webhook subscription", out: webhookOut{}, status: 200, h: s.getWebhook},
+		{pattern: "PATCH /api/v1/webhooks/{id}", roles: admins, summary: "Update a webhook subscription or rotate its secret (If-Match required)", in: webhookPatch{}, out: webhookOut{}, status: 200, h: s.patchWebhook},
+		{pattern: "DELETE /api/v1/webhooks/{id}", roles: admins, summary: "Delete a webhook subscription (its delivery log stays)", out: map[string]any{}, status: 200, h: s.deleteWebhook},
+		{pattern: "POST /api/v1/webhooks/{id}/ping", roles: admins, summary: "Send a signed webhook.ping now and report the answer (not retried, not logged)", out: pingOut{}, status: 200, h: s.pingWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries", roles: webhookReaders, summary: "A subscription's delivery log, oldest first", out: List[deliveryOut]{}, status: 200, query: []string{"limit", "cursor"}, h: s.listWebhookDeliveries},
+
+		// policy, gate evaluations, RCA validation (release gates)
+		{pattern: "GET /api/v1/policy", roles: readers, summary: "The policy in force: stored version, hash, YAML and parsed form", out: policyOut{}, status: 200, h: s.getPolicy},
+		{pattern: "PUT /api/v1/policy", roles: admins, summary: "Replace the policy (raw YAML body, or JSON {yaml}); invalid: 400 naming the line, the old policy stays", in: policyIn{}, out: policyOut{}, status: 200, h: s.putPolicy},
+		{pattern: "POST /api/v1/gates/evaluate", roles: gateCallers, summary: "Evaluate the release gate for a release and environment (stored; blocked or undecided is still 200)", in: gateIn{}, out: gateEvaluationOut{}, status: 200, h: s.evaluateGate},
+		{pattern: "GET /api/v1/gates/evaluations", roles: readers, summary: "List gate evaluations", out: List[gateEvaluationOut]{}, status: 200, query: []string{"limit", "cursor", "release", "env", "decision"}, h: s.listGateEvaluations},
+		{pattern: "GET /api/v1/gates/evaluations/{id}", roles: readers, summary: "Get a gate evaluation (GATE-n) with its verdict, input revisions and policy version", out: gateEvaluationOut{}, status: 200, h: s.getGateEvaluation},
+		{pattern: "POST /api/v1/problems/{id}/rca/validations", roles: []auth.Role{auth.ProblemManager}, summary: "Validate the problem's current root cause analysis (not by its author)", in: rcaValidationIn{}, out: problemOut{}, status: 200, h: s.validateRCA},
+
+		// signals and feedback: Alertmanager ingestion, problem signatures, closure (F1)
+		{pattern: "POST /api/v1/hooks/alertmanager", roles: []auth.Role{auth.Pipeline, auth.Admin}, summary: "Alertmanager webhook (payload version 4): 200 after commit, 503 on a transient fault; resends are de-duplicated", in: alertmanagerIn{}, out: store.IngestResult{}, status: 200, maxBody: alertmanagerMaxBody, h: s.alertmanagerHook},
+		{pattern: "GET /api/v1/signals", roles: readers, summary: "List received signals (alerts) with their incident, problem, signature, decision and attributed deployments", out: List[signalOut]{}, status: 200, query: []string{"limit", "cursor", "problem", "fingerprint"}, h: s.listSignals},
+		{pattern: "POST /api/v1/problems/{id}/signatures", roles: problemRW, summary: "Add a signature (Prometheus-style label matchers) to a problem", in: signatureIn{}, out: signatureOut{}, status: 201, h: s.addSignature},
+		{pattern: "GET /api/v1/problems/{id}/signatures", roles: readers, summary: "A problem's active signatures", out: List[signatureOut]{}, status: 200, h: s.listSignatures},
+		{pattern: "DELETE /api/v1/problems/{id}/signatures/{sig}", roles: problemRW, summary: "Withdraw a signature (kept for the incidents it matched)", out: signatureOut{}, status: 200, h: s.removeSignature},
+		{pattern: "GET /api/v1/problems/ready-to-close", roles: readers, summary: "Problems whose every closure condition holds", out: List[problemOut]{}, status: 200, query: []string{"limit", "cursor"}, h: s.readyToClose},
+		{pattern: "GET /api/v1/problems/{id}/closure", roles: readers, summary: "Whether a problem may close, and every condition it misses", out: closureOut{}, status: 200, h: s.problemClosure},
+		{pattern: "POST /api/v1/problems/{id}/close", roles: []auth.Role{auth.ProblemManager, auth.Admin}, summary: "Close a resolved problem (412 lists every missing condition: observation, recurrence, PIR, confirmation)", in: closeIn{}, out: problemOut{}, status: 200, h: s.closeProblem},
+		{pattern: "POST /api/v1/problems/{id}/confirmations", roles: []auth.Role{auth.Validator}, summary: "Confirm, as a validator outside the release team, that a resolved problem's fix worked", in: confirmIn{}, out: confirmationOut{}, status: 201, h: s.confirmProblem},
+		{pattern: "GET /api/v1/problems/{id}/confirmations", roles: readers, summary: "A problem's fix confirmations", out: List[confirmationOut]{}, status: 200, h: s.listConfirmations},
 
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}

@@ -15,6 +15,7 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/fault"
+	"fixgate/internal/policy"
 	"fixgate/internal/problem"
 	"fixgate/internal/store"
 )
@@ -27,6 +28,7 @@ type Server struct {
 	observation map[int]time.Duration
 	dataDir     string
 	routes      []route
+	policy      policyHolder // the gate policy in force (internal/api/policy.go)
 }
 
 // Config configures a Server.
@@ -34,6 +36,11 @@ type Config struct {
 	Store   *store.Store
 	Logger  *slog.Logger
 	DataDir string // where artifacts are kept
+	// Policy, when set (serve --policy FILE), is stored as the current policy
+	// version at start; PolicyYAML is its text. Without it the server runs the
+	// latest stored policy, or policy.Default().
+	Policy     *policy.Policy
+	PolicyYAML []byte
 }
 
 // New returns a server over cfg.Store.
@@ -43,6 +50,8 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.policy.start = cfg.Policy
+	s.policy.startYAML = cfg.PolicyYAML
 	s.routes = s.declareRoutes()
 	return s
 }

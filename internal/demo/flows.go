@@ -247,3 +247,21 @@ func (l *loader) pir(prb, rel string, eliminated bool, findings string, checklis
 	})
 	l.check("complete "+p.ID, err)
 }
+
+// confirm records an independent validator's confirmation of a resolved problem's fix.
+func (l *loader) confirm(prb, validator string) {
+	if l.err != nil {
+		return
+	}
+	_, err := l.st.ConfirmFix(l.ctx, l.as(validator), mustID(prb), "no recurrence seen in monitoring")
+	l.check("confirm "+prb, err)
+}
+
+// close closes a problem through the closure checks.
+func (l *loader) close(prb, by string) {
+	if l.err != nil {
+		return
+	}
+	_, err := l.st.CloseProblem(l.ctx, l.as(by), mustID(prb), 0, "observation period passed")
+	l.check("close "+prb, err)
+}

@@ -74,7 +74,8 @@ func (l *loader) story() {
 	l.at(36, 10)
 	l.pir(p3, r3, true, "no recurrence in the 14-day observation period; push pipeline now validates the schema",
 		[]string{"config pushes run a schema check before they reach production"})
-	l.moves(p3, "pat", problem.Closed)
+	l.confirm(p3, "vera")
+	l.close(p3, "pat")
 
 	// PRB-2: an emergency fix rolled back, then a proper fix in observation.
 	l.at(38, 20)

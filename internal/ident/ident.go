@@ -27,7 +27,8 @@ var (
 	Approval    = Kind{"APR", "approval"}
 	Component   = Kind{"CV", "component version"}
 	Signature   = Kind{"SIG", "signature"}
-	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature}
+	Gate        = Kind{"GATE", "gate evaluation"}
+	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature, Gate}
 )
 
 // Format returns "PREFIX-n".

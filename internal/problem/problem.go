@@ -145,13 +145,28 @@ func (p *Problem) Move(to, user string, now time.Time, observation time.Duration
 		until := now.Add(observation)
 		p.ObservationUntil = &until
 	case Closed:
-		if p.ObservationUntil != nil && now.Before(*p.ObservationUntil) {
-			return fault.New(fault.PreconditionFailed, "observation period runs until %s; the problem cannot close before it ends",
-				p.ObservationUntil.UTC().Format(time.RFC3339))
-		}
-		p.ClosedAt = &now
+		return fault.New(fault.PreconditionFailed,
+			"closing checks the closure conditions: use `fixgate problem close` (POST /api/v1/problems/{id}/close)")
 	}
 	p.Status = to
+	return nil
+}
+
+// Close moves a resolved problem to closed. It is the only way to closed:
+// the caller (store.CloseProblem) has checked the conditions that need
+// other records (a completed PIR, an independent confirmation, no
+// recurrence). Returns Conflict for an illegal move and PreconditionFailed
+// while the observation period runs.
+func (p *Problem) Close(now time.Time) error {
+	if err := Machine.Check(p.Status, Closed); err != nil {
+		return err
+	}
+	if p.ObservationUntil != nil && now.Before(*p.ObservationUntil) {
+		return fault.New(fault.PreconditionFailed, "observation period runs until %s; the problem cannot close before it ends",
+			p.ObservationUntil.UTC().Format(time.RFC3339))
+	}
+	p.ClosedAt = &now
+	p.Status = Closed
 	return nil
 }
 

@@ -48,8 +48,11 @@ func TestResolveStartsObservationAndRecurrenceCounts(t *testing.T) {
 	if want := t0.Add(14 * 24 * time.Hour); !p.ObservationUntil.Equal(want) {
 		t.Fatalf("observation until %v, want %v", p.ObservationUntil, want)
 	}
-	if err := p.Move(Closed, "eve", t0.Add(time.Hour), 0); fault.CodeOf(err) != fault.PreconditionFailed {
+	if err := p.Close(t0.Add(time.Hour)); fault.CodeOf(err) != fault.PreconditionFailed || p.Status != Resolved {
 		t.Fatalf("closing during observation: got %v", err)
+	}
+	if err := p.Move(Closed, "eve", t0.Add(30*24*time.Hour), 0); fault.CodeOf(err) != fault.PreconditionFailed || p.Status != Resolved {
+		t.Fatalf("Move to closed must refuse and point to Close: got %v", err)
 	}
 	if err := p.Move(FixInProgress, "system", t0.Add(2*time.Hour), 0); err != nil {
 		t.Fatal(err)

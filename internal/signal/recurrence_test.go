@@ -56,13 +56,13 @@ func TestDecideAgreesWithProblemLifecycle(t *testing.T) {
 		t.Fatalf("inside: %+v", d)
 	}
 	closer := *p
-	if err := closer.Move(problem.Closed, "eve", end.Add(-time.Nanosecond), 0); err == nil {
+	if err := closer.Close(end.Add(-time.Nanosecond)); err == nil {
 		t.Fatal("closing inside the period was allowed")
 	}
 	if d := Decide(state, end); d.Reopen || d.Outcome != AfterObservation {
 		t.Fatalf("at end: %+v", d)
 	}
-	if err := closer.Move(problem.Closed, "eve", end, 0); err != nil {
+	if err := closer.Close(end); err != nil {
 		t.Fatalf("closing at the end refused: %v", err)
 	}
 	if err := p.Move(problem.FixInProgress, "system", t0.Add(h), 0); err != nil || p.RecurrenceCount != 1 {

@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/pir"
+	"fixgate/internal/problem"
+)
+
+// Closure conditions, as named in ClosureCheck.Missing and in the Extra
+// "missing" of a refused closure.
+const (
+	CondResolved     = "resolved"
+	CondObservation  = "observation_period"
+	CondNoRecurrence = "no_recurrence"
+	CondPIR          = "pir"
+	CondConfirmation = "confirmation"
+)
+
+// Gap is one unmet closure condition, with what to do about it.
+type Gap struct {
+	Condition string `json:"condition"`
+	Message   string `json:"message"`
+}
+
+// ClosureCheck says whether a problem may close and, if not, every
+// condition it still misses.
+type ClosureCheck struct {
+	Problem string `json:"problem"`
+	Ready   bool   `json:"ready"`
+	Missing []Gap  `json:"missing"`
+}
+
+// Confirmation is a validator's statement that a problem's fix worked.
+type Confirmation struct {
+	ID              int64     `json:"id"`
+	Problem         string    `json:"problem"`
+	ProblemRevision int64     `json:"problem_revision"`
+	Validator       string    `json:"validator"`
+	Comment         string    `json:"comment"`
+	At              time.Time `json:"at"`
+}
+
+// readySQL holds the conditions of closure over the row "problems" at $1
+// (now); closureGaps checks the same conditions one by one to explain them.
+const readySQL = `problems.status = 'resolved' AND problems.observation_until <= $1
+	AND NOT EXISTS (SELECT 1 FROM signals g WHERE g.problem_id = problems.id AND g.decision = 'recurrence'
+		AND g.starts_at >= problems.resolved_at)
+	AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.problem_id = problems.id AND i.opened_at >= problems.resolved_at
+		AND i.opened_at < problems.observation_until)
+	AND EXISTS (SELECT 1 FROM pirs r WHERE r.problem_id = problems.id AND r.status = 'completed'
+		AND r.completed_at >= problems.resolved_at)
+	AND EXISTS (SELECT 1 FROM problem_confirmations c WHERE c.problem_id = problems.id AND c.at >= problems.resolved_at)`
+
+// closureGaps lists every unmet closure condition of p (id its number) at tx.now:
+// resolved; observation period over; no recurrence since the resolution
+// (a signal judged a recurrence, or an incident linked to the problem and
+// opened during the observation period); a PIR linked to the problem and
+// completed since the resolution (one completed before a recurrence reviewed
+// a fix that failed); a confirmation by an independent validator since the
+// resolution.
+func (tx *Tx) closureGaps(ctx context.Context, id int64, p *problem.Problem) ([]Gap, error) {
+	gaps := []Gap{}
+	add := func(c, format string, args ...any) { gaps = append(gaps, Gap{c, fmt.Sprintf(format, args...)}) }
+	if p.Status != problem.Resolved {
+		add(CondResolved, "the problem is %s: only a resolved problem (fix live, observation running) can close", p.Status)
+	}
+	if p.Status == problem.Resolved {
+		switch {
+		case p.ObservationUntil == nil:
+			add(CondObservation, "the problem records no end of its observation period")
+		case tx.now.Before(*p.ObservationUntil):
+			add(CondObservation, "the observation period runs until %s", p.ObservationUntil.UTC().Format(time.RFC3339))
+		}
+		if p.ResolvedAt != nil {
+			var n int
+			until := p.ObservationUntil
+			if until == nil {
+				until = &tx.now
+			}
+			if err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM signals WHERE problem_id = $1 AND decision = 'recurrence' AND starts_at >= $2)
+				+ (SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3)`,
+				id, ts(*p.ResolvedAt), ts(*until)).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				add(CondNoRecurrence, "%d recurrence(s) (signals or linked incidents) since the resolution at %s", n, p.ResolvedAt.UTC().Format(time.RFC3339))
+			}
+		}
+	}
+	resolved, since := ts(time.Time{}.Add(1)), "the fix went live"
+	if p.ResolvedAt != nil {
+		resolved, since = ts(*p.ResolvedAt), p.ResolvedAt.UTC().Format(time.RFC3339)
+	}
+	var pirs, conf int
+	if err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM pirs WHERE problem_id = $1 AND status = $2 AND completed_at >= $3),
+		(SELECT COUNT(*) FROM problem_confirmations WHERE problem_id = $1 AND at >= $3)`, id, pir.Completed, resolved).Scan(&pirs, &conf); err != nil {
+		return nil, err
+	}
+	if pirs == 0 {
+		add(CondPIR, "no post-implementation review linked to the problem was completed since %s", since)
+	}
+	if conf == 0 || p.Status != problem.Resolved {
+		add(CondConfirmation, "no validator outside the release team has confirmed the fix since %s", since)
+	}
+	return gaps, nil
+}
+
+// CheckClosure reports whether a problem may close now, and why not.
+func (s *Store) CheckClosure(ctx context.Context, id int64) (ClosureCheck, error) {
+	var c ClosureCheck
+	err := s.read(ctx, func(tx *Tx) error {
+		p, err := tx.getProblem(ctx, id)
+		if err != nil {
+			return err
+		}
+		gaps, err := tx.closureGaps(ctx, id, &p)
+		c = ClosureCheck{Problem: p.ID, Ready: len(gaps) == 0, Missing: gaps}
+		return err
+	})
+	return c, err
+}
+
+// read runs fn in a transaction that is always rolled back (consistent
+// reads with the Tx helpers; nothing it does is kept).
+func (s *Store) read(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return unavailable(err, "begin transaction")
+	}
+	defer sqlTx.Rollback()
+	if err := fn(&Tx{tx: sqlTx, dialect: s.dialect, now: s.Now()}); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// CloseProblem closes a resolved problem whose closure conditions all
+// hold (see closureGaps), guarded by ifRev (0 skips). Returns
+// PreconditionFailed listing every missing condition (Extra "missing": the
+// condition names), NotFound, or a stale-revision PreconditionFailed.
+// Audited as problem.close; enqueues problem.closed.
+func (s *Store) CloseProblem(ctx context.Context, a audit.Actor, id, ifRev int64, comment string) (problem.Problem, error) {
+	var p problem.Problem
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, err := tx.getProblem(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkRev("problem "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		gaps, err := tx.closureGaps(ctx, id, &before)
+		if err != nil {
+			return err
+		}
+		if len(gaps) > 0 {
+			return refusal(before.ID, gaps)
+		}
+		p = before
+		if err := p.Close(tx.now); err != nil {
+			return err
+		}
+		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
+		if err := tx.saveProblem(ctx, id, &p); err != nil {
+			return err
+		}
+		if err := tx.auditEvent(ctx, "problem.close", "problem", p.ID, p.Revision, before, p); err != nil {
+			return err
+		}
+		return tx.enqueue(ctx, EventProblemClosed, map[string]any{"problem": p.ID, "title": p.Title, "priority": p.Priority,
+			"closed_by": a.User, "comment": strings.TrimSpace(comment), "recurrence_count": p.RecurrenceCount})
+	})
+	if err == nil {
+		s.sigIndex().dropProblem(id)
+	}
+	return p, err
+}
+
+func refusal(problemID string, gaps []Gap) error {
+	msgs, conds := make([]string, len(gaps)), make([]string, len(gaps))
+	for i, g := range gaps {
+		msgs[i], conds[i] = g.Message, g.Condition
+	}
+	return &fault.Error{Code: fault.PreconditionFailed,
+		Message: problemID + " cannot close: " + strings.Join(msgs, "; "),
+		Extra:   map[string]any{"missing": conds}}
+}
+
+// ConfirmFix records that the acting user, as an independent validator,
+// confirmed the fix of a resolved problem (problem.CheckConfirmer decides
+// independence from the releases resolving it, their changes, the RCA and
+// the resolution). Returns PreconditionFailed for a problem that is not
+// resolved, Forbidden for a member of the fix team, Invalid naming
+// "comment". Audited as problem.confirm.
+func (s *Store) ConfirmFix(ctx context.Context, a audit.Actor, id int64, comment string) (Confirmation, error) {
+	comment = strings.TrimSpace(comment)
+	if len(comment) > 2000 {
+		return Confirmation{}, fault.Field("comment", "is longer than 2000 bytes")
+	}
+	var c Confirmation
+	err := s.write(ctx, a, func(tx *Tx) error {
+		p, err := tx.getProblem(ctx, id)
+		if err != nil {
+			return err
+		}
+		team, err := tx.fixTeam(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := problem.CheckConfirmer(a.User, &p, team); err != nil {
+			return err
+		}
+		c = Confirmation{Problem: p.ID, ProblemRevision: p.Revision, Validator: a.User, Comment: comment, At: tx.now}
+		if err := tx.queryRow(ctx, `INSERT INTO problem_confirmations (problem_id, problem_rev, validator, comment, at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, id, p.Revision, c.Validator, c.Comment, ts(c.At)).Scan(&c.ID); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, "problem.confirm", "problem", p.ID, p.Revision, nil, c)
+	})
+	return c, err
+}
+
+// fixTeam returns who created the releases resolving a problem and who
+// requested changes for them.
+func (tx *Tx) fixTeam(ctx context.Context, id int64) (problem.FixTeam, error) {
+	var t problem.FixTeam
+	for _, q := range []struct {
+		sql string
+		to  *[]string
+	}{
+		{`SELECT DISTINCT r.created_by FROM releases r JOIN release_problems rp ON rp.release_id = r.id WHERE rp.problem_id = $1`, &t.ReleaseCreators},
+		{`SELECT DISTINCT c.requested_by FROM changes c JOIN release_problems rp ON rp.release_id = c.release_id WHERE rp.problem_id = $1`, &t.ChangeRequesters},
+	} {
+		rows, err := tx.query(ctx, q.sql, id)
+		if err != nil {
+			return t, err
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return t, err
+			}
+			*q.to = append(*q.to, u)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// ListConfirmations returns the confirmations of a problem, oldest first.
+func (s *Store) ListConfirmations(ctx context.Context, id int64) ([]Confirmation, error) {
+	p, err := s.GetProblem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, problem_rev, validator, comment, at FROM problem_confirmations
+		WHERE problem_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, errf(err, "list confirmations")
+	}
+	defer rows.Close()
+	out := []Confirmation{}
+	for rows.Next() {
+		c := Confirmation{Problem: p.ID}
+		if err := rows.Scan(&c.ID, &c.ProblemRevision, &c.Validator, &c.Comment, timeCol{&c.At}); err != nil {
+			return nil, errf(err, "scan confirmation")
+		}
+		out = append(out, c)
+	}
+	return out, errf(rows.Err(), "list confirmations")
+}
+
+// ReadyToClose returns the problems that may close now (every closure
+// condition holds), in id order after pg.After, at most pg.Limit.
+func (s *Store) ReadyToClose(ctx context.Context, pg Page) ([]problem.Problem, error) {
+	pg = pg.Norm()
+	rows, err := s.db.QueryContext(ctx, problemSelect+` WHERE `+readySQL+` AND problems.id > $2 ORDER BY id LIMIT $3`,
+		ts(s.Now()), pg.After, pg.Limit)
+	if err != nil {
+		return nil, errf(err, "ready to close")
+	}
+	defer rows.Close()
+	out := []problem.Problem{}
+	for rows.Next() {
+		p, _, err := scanProblem(rows)
+		if err != nil {
+			return nil, errf(err, "scan problem")
+		}
+		out = append(out, p)
+	}
+	return out, errf(rows.Err(), "ready to close")
+}
+
+// ReadyStepResult says what one run of the ready-to-close job did.
+type ReadyStepResult struct {
+	Ready    int      `json:"ready"`
+	Notified []string `json:"notified"`
+	Closed   []string `json:"closed"`
+}
+
+// NotifyReadyToClose enqueues problem.ready_to_close once per problem and
+// resolution for every problem ready to close, and closes them when
+// autoClose is set (as actor a). A problem that stopped being ready between
+// the listing and its closure is skipped.
+func (s *Store) NotifyReadyToClose(ctx context.Context, a audit.Actor, autoClose bool) (ReadyStepResult, error) {
+	res := ReadyStepResult{Notified: []string{}, Closed: []string{}}
+	var ready []problem.Problem
+	for pg := (Page{Limit: MaxLimit}); ; {
+		ps, err := s.ReadyToClose(ctx, pg)
+		if err != nil {
+			return res, err
+		}
+		ready = append(ready, ps...)
+		if len(ps) < pg.Limit {
+			break
+		}
+		pg.After, _ = ident.Problem.Parse("id", ps[len(ps)-1].ID)
+	}
+	res.Ready = len(ready)
+	if len(ready) == 0 {
+		return res, nil
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		res.Notified = res.Notified[:0]
+		for _, p := range ready {
+			key := EventProblemReadyToClose + ":" + p.ID + ":" + ts(*p.ResolvedAt)
+			ok, err := tx.enqueueOnce(ctx, EventProblemReadyToClose, key, map[string]any{"problem": p.ID, "title": p.Title,
+				"priority": p.Priority, "resolved_at": p.ResolvedAt, "observation_until": p.ObservationUntil})
+			if err != nil {
+				return err
+			}
+			if ok {
+				res.Notified = append(res.Notified, p.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil || !autoClose {
+		return res, err
+	}
+	for _, p := range ready {
+		id, _ := ident.Problem.Parse("id", p.ID)
+		_, err := s.CloseProblem(ctx, a, id, p.Revision, "closed automatically: every closure condition holds")
+		switch {
+		case err == nil:
+			res.Closed = append(res.Closed, p.ID)
+		case fault.CodeOf(err) == fault.PreconditionFailed:
+		default:
+			return res, err
+		}
+	}
+	return res, nil
+}

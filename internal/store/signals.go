@@ -1,0 +1,463 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"fixgate/internal/alertmanager"
+	"fixgate/internal/audit"
+	"fixgate/internal/ident"
+	"fixgate/internal/incident"
+	"fixgate/internal/labels"
+	"fixgate/internal/signal"
+)
+
+// IngestResult says what one Alertmanager notification did.
+type IngestResult struct {
+	Received          int `json:"received"`
+	New               int `json:"new"`
+	Duplicates        int `json:"duplicates"`
+	IncidentsOpened   int `json:"incidents_opened"`
+	IncidentsResolved int `json:"incidents_resolved"`
+	Recurrences       int `json:"recurrences"`
+}
+
+// SignalEnv and SignalCI name the labels an alert's environment and CI come
+// from: env → environment; ci, else service → CI (an explicit ci label wins).
+func SignalEnv(l map[string]string) string { return l["env"] }
+
+// SignalCI returns the CI an alert names (see SignalEnv).
+func SignalCI(l map[string]string) string {
+	if c := l["ci"]; c != "" {
+		return c
+	}
+	return l["service"]
+}
+
+// IngestAlerts stores the alerts of one notification as signals, in one
+// transaction, and returns only after commit. An alert whose de-duplication
+// key (fingerprint, startsAt, status) is already stored is a duplicate and
+// changes nothing. A new firing alert joins the open incident with its
+// fingerprint or, when its environment and CI exist, opens one (source
+// alertmanager); a new resolved alert resolves the open incident with its
+// fingerprint. Every new firing alert is matched against the signatures of
+// open and resolved problems and attributed to the deployments live in its
+// environment at its start (see matchSignal). One audit event
+// (signal.ingest) lists the new signals; each new signal is also enqueued as
+// signal.received.
+func (s *Store) IngestAlerts(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
+	res := IngestResult{Received: len(p.Alerts)}
+	ix := s.sigIndex()
+	if err := ix.fresh(ctx, s.db); err != nil {
+		return res, err
+	}
+	err := s.write(ctx, a, func(tx *Tx) error {
+		res = IngestResult{Received: len(p.Alerts)}
+		refs := refCache{}
+		var ids []int64
+		for _, al := range p.Alerts {
+			id, err := tx.ingestAlert(ctx, ix, refs, al, &res)
+			if err != nil {
+				return err
+			}
+			if id == 0 {
+				res.Duplicates++
+				continue
+			}
+			res.New++
+			ids = append(ids, id)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		return tx.auditEvent(ctx, "signal.ingest", "signal", strconv.FormatInt(ids[0], 10), 0, nil, map[string]any{
+			"signals": ids, "duplicates": res.Duplicates, "receiver": p.Receiver, "group_key": p.GroupKey})
+	})
+	return res, err
+}
+
+// signalRow is one stored signal as the outbox announces it.
+type signalRow struct {
+	ID          int64             `json:"id"`
+	Status      string            `json:"status"`
+	Fingerprint string            `json:"fingerprint"`
+	Labels      map[string]string `json:"labels"`
+	StartsAt    time.Time         `json:"starts_at"`
+	Env         string            `json:"env"`
+	CI          string            `json:"ci"`
+	Incident    string            `json:"incident,omitempty"`
+	Problem     string            `json:"problem,omitempty"`
+	Signature   string            `json:"signature,omitempty"`
+	Decision    string            `json:"decision,omitempty"`
+	Deployments []signal.Verdict  `json:"deployments"`
+}
+
+// ingestAlert stores one alert; it returns 0 for a duplicate.
+func (tx *Tx) ingestAlert(ctx context.Context, ix *sigIndex, refs refCache, al alertmanager.Alert, res *IngestResult) (int64, error) {
+	row := signalRow{Status: al.Status, Fingerprint: al.Fingerprint, Labels: al.Labels, StartsAt: al.StartsAt.UTC(),
+		Env: SignalEnv(al.Labels), CI: SignalCI(al.Labels), Deployments: []signal.Verdict{}}
+	var endsAt *time.Time
+	if !al.EndsAt.IsZero() {
+		endsAt = &al.EndsAt
+	}
+	err := tx.queryRow(ctx, `INSERT INTO signals (dedup_key, fingerprint, status, labels, starts_at, ends_at, received_at, env, ci)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		alertmanager.DedupKey(al), al.Fingerprint, al.Status, jsonText(labels.Set(al.Labels)), ts(row.StartsAt), tsp(endsAt),
+		ts(tx.now), row.Env, row.CI).Scan(&row.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	known, err := tx.knownPlace(ctx, refs, row.Env, row.CI)
+	if err != nil {
+		return 0, err
+	}
+	var incID int64
+	if al.Firing() {
+		if incID, err = tx.signalIncident(ctx, ix, refs, al, &row, known, res); err != nil {
+			return 0, err
+		}
+	} else if incID, err = tx.resolveByFingerprint(ctx, al, res); err != nil {
+		return 0, err
+	}
+	if incID != 0 {
+		row.Incident = ident.Incident.Format(incID)
+	}
+	if row.Incident != "" || row.Problem != "" || len(row.Deployments) > 0 {
+		if _, err := tx.exec(ctx, `UPDATE signals SET incident_id = $1, problem_id = $2, signature_id = $3, decision = $4,
+			deployments = $5 WHERE id = $6`, idArg(ident.Incident, row.Incident), idArg(ident.Problem, row.Problem),
+			idArg(ident.Signature, row.Signature), row.Decision, jsonText(row.Deployments), row.ID); err != nil {
+			return 0, err
+		}
+	}
+	return row.ID, tx.enqueue(ctx, EventSignalReceived, row)
+}
+
+// knownPlace reports whether the environment and CI both exist.
+func (tx *Tx) knownPlace(ctx context.Context, refs refCache, env, ci string) (bool, error) {
+	if env == "" || ci == "" {
+		return false, nil
+	}
+	ok, err := tx.exists(ctx, refs, `SELECT COUNT(*) FROM environments WHERE name = $1`, env)
+	if err != nil || !ok {
+		return false, err
+	}
+	return tx.exists(ctx, refs, `SELECT COUNT(*) FROM cis WHERE name = $1`, ci)
+}
+
+// signalIncident handles a new firing alert: the open incident with its
+// fingerprint takes it, or a new incident is opened when env and CI are
+// known; the signal is matched and attributed either way.
+func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, refs refCache, al alertmanager.Alert, row *signalRow,
+	known bool, res *IngestResult) (int64, error) {
+	var err error
+	if known {
+		if row.Deployments, err = tx.attribute(ctx, row.Env, row.CI, row.StartsAt, al.Labels); err != nil {
+			return 0, err
+		}
+	}
+	m, err := tx.matchSignal(ctx, ix, al.Labels, row.StartsAt, "signal "+strconv.FormatInt(row.ID, 10))
+	if err != nil {
+		return 0, err
+	}
+	res.Recurrences += m.recurrences
+	if m.problem != 0 {
+		row.Problem, row.Signature, row.Decision = ident.Problem.Format(m.problem), ident.Signature.Format(m.sig), m.decision
+	}
+	var open int64
+	err = tx.queryRow(ctx, `SELECT id FROM incidents WHERE fingerprint = $1 AND status = $2 ORDER BY id DESC LIMIT 1`,
+		al.Fingerprint, incident.Open).Scan(&open)
+	switch {
+	case err == nil:
+		return open, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, err
+	case !known:
+		return 0, nil
+	}
+	opened := row.StartsAt
+	if opened.After(tx.now) { // Alertmanager's clock ahead of ours: the incident began no later than now
+		opened = tx.now
+	}
+	in := incident.Incident{Title: alertTitle(al), Source: incident.SourceAlertmanager, CI: row.CI, Env: row.Env,
+		Severity: alertSeverity(al.Labels["severity"]), Labels: labels.Set(al.Labels), Fingerprint: al.Fingerprint,
+		OpenedAt: opened}
+	if err := in.Validate(tx.now); err != nil {
+		return 0, nil // an alert that cannot be an incident (odd labels, far-future start) is kept as a signal only
+	}
+	if err := in.Init(); err != nil {
+		return 0, nil
+	}
+	tx.stamp(&in)
+	in.Problem = row.Problem
+	in.Deployment = pickDeployment(row.Deployments)
+	var id int64
+	if err := tx.queryRow(ctx, insertIncidentSQL, insertIncidentArgs(&in)...).Scan(&id); err != nil {
+		return 0, err
+	}
+	in.ID = ident.Incident.Format(id)
+	if m.sig != 0 {
+		if _, err := tx.exec(ctx, `UPDATE incidents SET signature_id = $1 WHERE id = $2`, m.sig, id); err != nil {
+			return 0, err
+		}
+	}
+	res.IncidentsOpened++
+	if err := tx.auditEvent(ctx, "incident.create", "incident", in.ID, in.Revision, nil, in); err != nil {
+		return 0, err
+	}
+	return id, tx.enqueue(ctx, EventIncidentOpened, incidentNotice(in, row.Signature, m.decision))
+}
+
+// resolveByFingerprint resolves the open incident with the alert's
+// fingerprint at the alert's end (or now); it returns 0 when there is none.
+func (tx *Tx) resolveByFingerprint(ctx context.Context, al alertmanager.Alert, res *IngestResult) (int64, error) {
+	before, id, err := scanIncident(tx.queryRow(ctx, `SELECT `+incidentCols+` FROM incidents
+		WHERE fingerprint = $1 AND status = $2 ORDER BY id DESC LIMIT 1`, al.Fingerprint, incident.Open))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	at := al.EndsAt
+	if at.IsZero() || at.After(tx.now) {
+		at = tx.now
+	}
+	next := before
+	if err := next.Move(incident.Resolved, at); err != nil {
+		return 0, err
+	}
+	next.Revision, next.UpdatedAt = before.Revision+1, tx.now
+	if _, err := tx.exec(ctx, saveIncidentSQL, saveIncidentArgs(id, &next)...); err != nil {
+		return 0, err
+	}
+	res.IncidentsResolved++
+	return id, tx.auditEvent(ctx, "incident.resolve", "incident", next.ID, next.Revision, before, next)
+}
+
+// matchIncident matches a new incident (created through the API) against
+// the problem signatures, links it to the problem that matched (with the
+// signature) unless it names one already, applies a recurrence, attributes
+// it to a live deployment when it names none, and enqueues incident.opened.
+// in is updated in place; call it after the insert and before the audit
+// event of the creation.
+func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident, id int64) error {
+	ix := s.sigIndex()
+	if err := ix.fresh(ctx, tx.tx); err != nil {
+		return err
+	}
+	lbls := incidentLabels(in)
+	m, err := tx.matchSignal(ctx, ix, lbls, in.OpenedAt, in.ID)
+	if err != nil {
+		return err
+	}
+	sig := ""
+	if m.problem != 0 && in.Problem == "" {
+		in.Problem, sig = ident.Problem.Format(m.problem), ident.Signature.Format(m.sig)
+	}
+	if in.Deployment == "" {
+		deps, err := tx.attribute(ctx, in.Env, in.CI, in.OpenedAt, lbls)
+		if err != nil {
+			return err
+		}
+		in.Deployment = pickDeployment(deps)
+	}
+	if _, err := tx.exec(ctx, `UPDATE incidents SET problem_id = $1, signature_id = $2, deployment_id = $3 WHERE id = $4`,
+		idArg(ident.Problem, in.Problem), idArg(ident.Signature, sig), idArg(ident.Deployment, in.Deployment), id); err != nil {
+		return err
+	}
+	return tx.enqueue(ctx, EventIncidentOpened, incidentNotice(*in, sig, m.decision))
+}
+
+// incidentLabels is what an incident is matched on: its labels, plus env,
+// ci and service from its fields when the labels lack them.
+func incidentLabels(in *incident.Incident) map[string]string {
+	l := make(map[string]string, len(in.Labels)+3)
+	for k, v := range in.Labels {
+		l[k] = v
+	}
+	for k, v := range map[string]string{"env": in.Env, "ci": in.CI, "service": in.CI} {
+		if _, ok := l[k]; !ok && v != "" {
+			l[k] = v
+		}
+	}
+	return l
+}
+
+func incidentNotice(in incident.Incident, sig, decision string) map[string]any {
+	return map[string]any{"incident": in, "signature": sig, "decision": decision}
+}
+
+// alertTitle is the alert's summary annotation, else "ALERTNAME on CI".
+func alertTitle(al alertmanager.Alert) string {
+	t := strings.TrimSpace(al.Annotations["summary"])
+	if t == "" {
+		t = al.Labels["alertname"]
+		if c := SignalCI(al.Labels); c != "" {
+			t += " on " + c
+		}
+	}
+	if t == "" {
+		t = "alert " + al.Fingerprint
+	}
+	if len(t) > incident.MaxTitle {
+		t = strings.ToValidUTF8(t[:incident.MaxTitle], "")
+	}
+	return t
+}
+
+// alertSeverity maps the conventional severity label to 1 (highest) … 4;
+// unknown or missing values are 3.
+func alertSeverity(s string) int {
+	switch strings.ToLower(s) {
+	case "critical", "page", "p1", "disaster", "emergency":
+		return 1
+	case "high", "major", "error", "p2":
+		return 2
+	case "info", "informational", "low", "none", "p4":
+		return 4
+	}
+	return 3
+}
+
+// pickDeployment names the deployment an incident is attributed to when
+// several are: one in progress first (a rollout under way is the likelier
+// cause), else the most recent live one.
+func pickDeployment(vs []signal.Verdict) string {
+	var best int64
+	for _, v := range vs {
+		if v.Phase == signal.InProgress {
+			return ident.Deployment.Format(v.DeploymentID)
+		}
+		best = max(best, v.DeploymentID)
+	}
+	if best == 0 {
+		return ""
+	}
+	return ident.Deployment.Format(best)
+}
+
+// attribute returns the deployments a signal of env/ci that began at at is
+// attributed to (signal.Attribute, 24 h window): deployments of env that
+// had started by at and were unfinished, or finished no earlier than the
+// window before at. A release's CIs are those of its component versions.
+func (tx *Tx) attribute(ctx context.Context, env, ci string, at time.Time, lbls map[string]string) ([]signal.Verdict, error) {
+	if env == "" {
+		return []signal.Verdict{}, nil
+	}
+	pol := signal.Policy{AttributionWindow: signal.DefaultAttributionWindow}
+	rows, err := tx.query(ctx, `SELECT d.id, d.status, d.started_at, d.finished_at, COALESCE(cv.ci, '')
+		FROM deployments d
+		LEFT JOIN release_components rc ON rc.release_id = d.release_id
+		LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
+		WHERE d.env = $1 AND d.started_at IS NOT NULL AND d.started_at <= $2 AND (d.finished_at IS NULL OR d.finished_at >= $3)
+		ORDER BY d.id`, env, ts(at), ts(at.Add(-pol.AttributionWindow)))
+	if err != nil {
+		return nil, err
+	}
+	var deps []signal.Deployment
+	for rows.Next() {
+		var d signal.Deployment
+		var c string
+		if err := rows.Scan(&d.ID, &d.Status, nullTimeCol{&d.StartedAt}, nullTimeCol{&d.FinishedAt}, &c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if n := len(deps); n > 0 && deps[n-1].ID == d.ID {
+			d = deps[n-1]
+			deps = deps[:n-1]
+		}
+		if c != "" {
+			d.CIs = append(d.CIs, c)
+		}
+		d.Env = env
+		deps = append(deps, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	vs, err := signal.Attribute(signal.Signal{Labels: lbls, Env: env, CI: ci, At: at}, deps, pol)
+	if err != nil {
+		return nil, err
+	}
+	if vs == nil {
+		vs = []signal.Verdict{}
+	}
+	return vs, nil
+}
+
+// SignalOut is one stored signal.
+type SignalOut struct {
+	ID          int64             `json:"id"`
+	Status      string            `json:"status"`
+	Fingerprint string            `json:"fingerprint"`
+	Labels      map[string]string `json:"labels"`
+	StartsAt    time.Time         `json:"starts_at"`
+	EndsAt      *time.Time        `json:"ends_at,omitempty"`
+	ReceivedAt  time.Time         `json:"received_at"`
+	Env         string            `json:"env"`
+	CI          string            `json:"ci"`
+	Incident    string            `json:"incident,omitempty"`
+	Problem     string            `json:"problem,omitempty"`
+	Signature   string            `json:"signature,omitempty"`
+	Decision    string            `json:"decision,omitempty"`
+	Deployments []signal.Verdict  `json:"deployments"`
+}
+
+// SignalFilter selects signals; zero fields do not filter.
+type SignalFilter struct {
+	Problem     int64
+	Fingerprint string
+	Page
+}
+
+// ListSignals returns signals in id order after f.After, at most f.Limit.
+func (s *Store) ListSignals(ctx context.Context, f SignalFilter) ([]SignalOut, error) {
+	f.Page = f.Page.Norm()
+	var w filter
+	w.add("id > ?", f.After)
+	if f.Problem != 0 {
+		w.add("problem_id = ?", f.Problem)
+	}
+	if f.Fingerprint != "" {
+		w.add("fingerprint = ?", f.Fingerprint)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, status, fingerprint, labels, starts_at, ends_at, received_at, env, ci,
+		incident_id, problem_id, signature_id, decision, deployments FROM signals`+w.where()+` ORDER BY id LIMIT `+w.next(f.Limit), w.args...)
+	if err != nil {
+		return nil, errf(err, "list signals")
+	}
+	defer rows.Close()
+	out := []SignalOut{}
+	for rows.Next() {
+		var g SignalOut
+		var inc, prb, sig sql.NullInt64
+		if err := rows.Scan(&g.ID, &g.Status, &g.Fingerprint, jsonCol{&g.Labels}, timeCol{&g.StartsAt}, nullTimeCol{&g.EndsAt},
+			timeCol{&g.ReceivedAt}, &g.Env, &g.CI, &inc, &prb, &sig, &g.Decision, jsonCol{&g.Deployments}); err != nil {
+			return nil, errf(err, "scan signal")
+		}
+		g.Incident, g.Problem, g.Signature = fmtRef(ident.Incident, inc), fmtRef(ident.Problem, prb), fmtRef(ident.Signature, sig)
+		if g.Labels == nil {
+			g.Labels = map[string]string{}
+		}
+		if g.Deployments == nil {
+			g.Deployments = []signal.Verdict{}
+		}
+		out = append(out, g)
+	}
+	return out, errf(rows.Err(), "list signals")
+}
+
+func fmtRef(k ident.Kind, n sql.NullInt64) string {
+	if !n.Valid {
+		return ""
+	}
+	return k.Format(n.Int64)
+}
