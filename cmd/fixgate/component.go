@@ -26,13 +26,9 @@ func newComponentCmd(a *app) *cobra.Command {
 			if !ok {
 				return fault.Field("ref", "%q is not CI@VERSION", args[0])
 			}
-			dl := []map[string]string{}
-			for _, d := range deps {
-				c, constraint, ok := strings.Cut(d, ":")
-				if !ok {
-					return fault.Field("depends-on", "%q is not CI:CONSTRAINT (e.g. payments-api:^2.1)", d)
-				}
-				dl = append(dl, map[string]string{"ci": c, "constraint": constraint})
+			dl, err := parseDeps(deps)
+			if err != nil {
+				return err
 			}
 			resp, err := a.call("POST", "/api/v1/components", nil,
 				map[string]any{"ci": name, "version": ver, "digest": digest, "dependencies": dl}, nil)
@@ -51,13 +47,45 @@ func newComponentCmd(a *app) *cobra.Command {
 			}
 			return a.show(resp, componentFields)
 		}}
+	var uDigest string
+	var uDeps []string
+	update := &cobra.Command{Use: "update REF", Short: "Change a candidate's digest or dependencies", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := changed(cmd, map[string]any{"digest": uDigest})
+			if cmd.Flags().Changed("depends-on") {
+				dl, err := parseDeps(uDeps)
+				if err != nil {
+					return err
+				}
+				body["dependencies"] = dl
+			}
+			if len(body) == 0 {
+				return fault.Field("usage", "nothing to change: pass --digest or --depends-on")
+			}
+			return a.patchRead(componentPath(args[0]), body, componentFields)
+		}}
+	update.Flags().StringVar(&uDigest, "digest", "", "artifact digest (sha256:<64 hex>)")
+	update.Flags().StringArrayVar(&uDeps, "depends-on", nil, "dependencies CI:CONSTRAINT (replaces the list)")
 	var comment string
 	move := &cobra.Command{Use: "move REF STATE", Short: "Approve, mark unstable or revoke a component version", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.move(componentPath(args[0]), args[1], comment, componentFields)
 		}}
 	move.Flags().StringVar(&comment, "comment", "", "why")
-	cmd.AddCommand(create, show, move,
+	cmd.AddCommand(create, show, update, move,
 		listCmd(a, "List component versions", "/api/v1/components", []string{"ci", "status"}, []string{"id", "ci", "version", "status", "digest"}))
 	return cmd
+}
+
+// parseDeps turns CI:CONSTRAINT flags into the API's dependency objects.
+func parseDeps(deps []string) ([]map[string]string, error) {
+	dl := []map[string]string{}
+	for _, d := range deps {
+		c, constraint, ok := strings.Cut(d, ":")
+		if !ok {
+			return nil, fault.Field("depends-on", "%q is not CI:CONSTRAINT (e.g. payments-api:^2.1)", d)
+		}
+		dl = append(dl, map[string]string{"ci": c, "constraint": constraint})
+	}
+	return dl, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"fixgate/internal/client"
 	"fixgate/internal/deploy"
+	"fixgate/internal/fault"
 )
 
 func init() { recordCommands = append(recordCommands, newDeployCmd) }
@@ -20,7 +21,7 @@ func newDeployCmd(a *app) *cobra.Command {
 		deployShowCmd(a),
 		listCmd(a, "List deployments", "/api/v1/deployments", []string{"release", "env", "status"},
 			[]string{"id", "release", "env", "status", "current_stage", "finished_at"}),
-		deployMoveCmd(a), deployAdvanceCmd(a), deployEventCmd(a), deployEventsCmd(a), deployLiveCmd(a))
+		deployUpdateCmd(a), deployMoveCmd(a), deployAdvanceCmd(a), deployEventCmd(a), deployEventsCmd(a), deployLiveCmd(a))
 	return cmd
 }
 
@@ -34,13 +35,9 @@ func deployCreateCmd(a *app) *cobra.Command {
 				body["change"] = change
 			}
 			if len(stages) > 0 {
-				path := make([]deploy.Stage, len(stages))
-				for i, s := range stages {
-					st, err := deploy.ParseStage("--stage", s)
-					if err != nil {
-						return err
-					}
-					path[i] = st
+				path, err := parseStages(stages)
+				if err != nil {
+					return err
 				}
 				body["path"] = path
 			}
@@ -57,6 +54,51 @@ func deployCreateCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&stages, "stage", nil, "rollout stage NAME:WEIGHT, in order, the last at 100 (repeatable; default full:100)")
 	cmd.MarkFlagRequired("release")
 	cmd.MarkFlagRequired("env")
+	return cmd
+}
+
+// parseStages turns --stage NAME:WEIGHT flags into a path.
+func parseStages(stages []string) ([]deploy.Stage, error) {
+	path := make([]deploy.Stage, len(stages))
+	for i, s := range stages {
+		st, err := deploy.ParseStage("--stage", s)
+		if err != nil {
+			return nil, err
+		}
+		path[i] = st
+	}
+	return path, nil
+}
+
+func deployUpdateCmd(a *app) *cobra.Command {
+	var change string
+	var stages []string
+	cmd := &cobra.Command{Use: "update DEP-n", Short: "Change the path or change of a deployment that has not started", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := changed(cmd, map[string]any{"change": change})
+			if cmd.Flags().Changed("stage") {
+				path, err := parseStages(stages)
+				if err != nil {
+					return err
+				}
+				body["path"] = path
+			}
+			if len(body) == 0 {
+				return fault.Field("usage", "nothing to change: pass --stage or --change")
+			}
+			path := "/api/v1/deployments/" + args[0]
+			cur, err := a.call("GET", path, nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := a.call("PATCH", path, nil, body, map[string]string{"If-Match": cur.ETag})
+			if err != nil {
+				return err
+			}
+			return a.showDeployment(resp)
+		}}
+	cmd.Flags().StringVar(&change, "change", "", "change CHG-n authorising it")
+	cmd.Flags().StringArrayVar(&stages, "stage", nil, "rollout stage NAME:WEIGHT (replaces the path)")
 	return cmd
 }
 

@@ -79,3 +79,29 @@ func (s *Server) moveComponent(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	return writeRecord(w, http.StatusOK, v, v.Revision)
 }
+
+type componentPatch struct {
+	Digest       *string          `json:"digest"`
+	Dependencies *[]ci.Dependency `json:"dependencies"`
+	Revision     int64            `json:"revision"`
+}
+
+func (s *Server) patchComponent(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in componentPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	rev, err := requireIfMatch(r, in.Revision)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.UpdateComponent(r.Context(), c.actor, r.PathValue("ref"), rev, func(v *ci.Version) error {
+		setIf(&v.Digest, in.Digest)
+		setIf(&v.Dependencies, in.Dependencies)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, v, v.Revision)
+}

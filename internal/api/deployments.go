@@ -193,3 +193,23 @@ func (s *Server) liveDeployments(w http.ResponseWriter, r *http.Request, c *call
 	}
 	return writeJSON(w, http.StatusOK, liveOut{Env: env, At: at, Items: items})
 }
+
+type deploymentPatch struct {
+	Path     *[]deploy.Stage `json:"path"`
+	Change   *string         `json:"change"`
+	Revision int64           `json:"revision"`
+}
+
+func (s *Server) patchDeployment(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in deploymentPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return answerUpdate(w, r, ident.Deployment, in.Revision, true, http.StatusOK, func(id, rev int64) (deploy.Deployment, error) {
+		return s.store.UpdateDeployment(r.Context(), c.actor, id, rev, func(d *deploy.Deployment) error {
+			setIf(&d.Path, in.Path)
+			setIf(&d.Change, in.Change)
+			return nil
+		})
+	}, func(d deploy.Deployment) int64 { return d.Revision })
+}

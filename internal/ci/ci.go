@@ -160,3 +160,13 @@ func ParseRef(field, s string) (name, version string, err error) {
 	}
 	return name, sv.String(), nil
 }
+
+// CheckEditable returns Conflict unless the version is still a candidate:
+// an approved, unstable or revoked version is what was reviewed, so a
+// different build needs a new version.
+func (v *Version) CheckEditable() error {
+	if v.Status != Candidate {
+		return fault.Conflictf("component version %s@%s is %s; only candidates can change (publish a new version instead)", v.CI, v.Version, v.Status)
+	}
+	return nil
+}

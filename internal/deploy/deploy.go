@@ -211,6 +211,7 @@ const (
 	EventCreated  = "created"
 	EventStatus   = "status"
 	EventAdvanced = "advanced"
+	EventUpdated  = "updated"
 )
 
 // Event is one entry of a deployment's log. Links name the records
@@ -242,7 +243,7 @@ func (e *Event) ValidateAppended() error {
 	if !kindRE.MatchString(e.Kind) {
 		return fault.Field("kind", "%q is not a short word (lower-case letters, digits, '_', '-', '.'; at most 32, starting with a letter)", e.Kind)
 	}
-	if e.Kind == EventCreated || e.Kind == EventStatus || e.Kind == EventAdvanced {
+	if e.Kind == EventCreated || e.Kind == EventStatus || e.Kind == EventAdvanced || e.Kind == EventUpdated {
 		return fault.Field("kind", "%q is written by fixgate itself; use the transitions or advance endpoints", e.Kind)
 	}
 	e.Message = strings.TrimSpace(e.Message)
@@ -308,4 +309,13 @@ type Live struct {
 	CIs        []string  `json:"cis"`        // the CIs this deployment is live for
 	Change     string    `json:"change,omitempty"`
 	FinishedAt time.Time `json:"finished_at"`
+}
+
+// CheckEditable returns Conflict unless the deployment has not started
+// (pending or blocked): once it runs, its path and change are history.
+func (d *Deployment) CheckEditable() error {
+	if d.Status != Pending && d.Status != Blocked {
+		return fault.Conflictf("deployment %s is %s; only a pending or blocked deployment can change", d.ID, d.Status)
+	}
+	return nil
 }
