@@ -84,11 +84,8 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 	fmt.Printf("  POST gates/evaluate   %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", ev.rate, ev.p50, ev.p99, ev.errors)
 	if withHealth {
 		fmt.Printf("  ratio evaluate / healthz: %.3f (goal >= 0.25); p99 goal <= 5ms\n", ev.rate/health.rate)
-		if err := inProcess(ctx, st); err != nil {
-			return ev, err
-		}
 	}
-	return ev, nil
+	return ev, inProcess(ctx, st)
 }
 
 // checkAllowed makes sure the benchmark measures a complete, allowed evaluation.
@@ -274,7 +271,9 @@ func gateFix(ctx context.Context, st *store.Store) error {
 			return x.RecordRCA("code_defect", "cache never evicts", "", "eng", c.Now, problem.DefaultCategories)
 		}},
 		{pm, func(x *problem.Problem, c store.ProblemContext) error { return x.ValidateRCA("pm", c.Now) }},
-		{pm, func(x *problem.Problem, c store.ProblemContext) error { return x.Move(problem.FixInProgress, "pm", c.Now, 0) }},
+		{pm, func(x *problem.Problem, c store.ProblemContext) error {
+			return x.Move(problem.FixInProgress, "pm", c.Now, 0)
+		}},
 	}
 	for i, s := range steps {
 		action := "problem.update"

@@ -162,13 +162,28 @@ func walkValue(dec *json.Decoder, path, key string, depth int) error {
 			return jsonError(err)
 		}
 	case string:
-		if timeKeys[key] && t != "" {
+		if timeKeys[key] && looksLikeDate(t) {
 			if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
 				return fault.Field(path, "%q is not an RFC 3339 time with a zone (e.g. 2026-03-01T22:00:00Z)", t)
 			}
 		}
 	}
 	return nil
+}
+
+// looksLikeDate reports whether s starts like a calendar date (YYYY-MM-DD):
+// such values under time keys must carry a zone, while a window's "22:00"
+// under "start" is a clock time, checked by the environment.
+func looksLikeDate(s string) bool {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func join(path, key string) string {

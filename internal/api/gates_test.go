@@ -357,3 +357,14 @@ func TestAPIStartPolicy(t *testing.T) {
 		t.Fatalf("start policy %v", cur)
 	}
 }
+
+// TestAPIPolicyDefaultRoundTrip: the YAML served for the built-in policy is
+// a valid policy file that means the same (same canonical hash).
+func TestAPIPolicyDefaultRoundTrip(t *testing.T) {
+	ta := newTestAPI(t)
+	def := ta.must("aud", "GET", "/api/v1/policy", "", 200)
+	put := ta.must("admin", "PUT", "/api/v1/policy", def["yaml"].(string), 200, "Content-Type: application/yaml")
+	if put["version"] != 1.0 || put["hash"] != def["hash"] || put["source"] != "stored" {
+		t.Fatalf("round trip: %v vs %v", put["hash"], def["hash"])
+	}
+}

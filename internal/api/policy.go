@@ -65,6 +65,9 @@ func (s *Server) currentPolicy(ctx context.Context) (*activePolicy, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if cur := h.cur.Load(); cur != nil && time.Since(time.Unix(0, h.checked.Load())) < every {
+		return cur, nil // another request refreshed it while this one waited
+	}
 	if cur := h.cur.Load(); cur == nil && h.start != nil {
 		if err := s.storeStartPolicy(ctx); err != nil {
 			return nil, err

@@ -122,8 +122,12 @@ func (s *Server) moveProblem(w http.ResponseWriter, r *http.Request, c *call) er
 	if in.To == "" {
 		return fault.Field("to", "is required")
 	}
+	pol, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return err
+	}
 	return s.updateProblem(w, r, c, in.Revision, false, "problem.move", func(p *problem.Problem, pc store.ProblemContext) error {
-		return p.Move(in.To, c.principal.User, pc.Now, s.observation[p.Priority])
+		return p.Move(in.To, c.principal.User, pc.Now, pol.pol.Observation(p.Priority))
 	})
 }
 
@@ -132,8 +136,12 @@ func (s *Server) putRCA(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	pol, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return err
+	}
 	return s.updateProblem(w, r, c, in.Revision, false, "problem.rca", func(p *problem.Problem, pc store.ProblemContext) error {
-		return p.RecordRCA(in.Category, in.Summary, in.DocSHA256, c.principal.User, pc.Now, s.categories)
+		return p.RecordRCA(in.Category, in.Summary, in.DocSHA256, c.principal.User, pc.Now, pol.pol.RootCauseCategories)
 	})
 }
 

@@ -105,6 +105,11 @@ func TestBadInputNamesFieldAndWritesNothing(t *testing.T) {
 	}
 	ta.problem(ta.do("admin", "PATCH", "/api/v1/environments/prod-eu",
 		`{"freezes":[{"name":"x","start":"2026-12-20T00:00:00","end":"2026-12-27T00:00:00Z"}]}`, `If-Match: "1"`), 400, "freezes[0].start")
+	ta.must("admin", "PATCH", "/api/v1/environments/prod-eu",
+		`{"windows":[{"name":"nights","time_zone":"Europe/Berlin","days":["tue"],"start":"22:00","end":"02:00"}]}`, 200, `If-Match: "1"`)
+	ta.problem(ta.do("admin", "PATCH", "/api/v1/environments/prod-eu",
+		`{"windows":[{"name":"nights","time_zone":"Mars/Olympus","days":["tue"],"start":"22:00","end":"02:00"}]}`, `If-Match: "2"`), 400, "windows")
+	before = ta.auditCount()
 	ta.problem(ta.do("eng", "GET", "/api/v1/problems/PRB-x", ""), 400, "id")
 	ta.problem(ta.do("eng", "GET", "/api/v1/problems/PRB-77", ""), 404, "")
 	if got := ta.auditCount(); got != before {

@@ -16,19 +16,16 @@ import (
 	"fixgate/internal/auth"
 	"fixgate/internal/fault"
 	"fixgate/internal/policy"
-	"fixgate/internal/problem"
 	"fixgate/internal/store"
 )
 
 // Server holds what handlers need. Create it with New.
 type Server struct {
-	store       *store.Store
-	log         *slog.Logger
-	categories  []string
-	observation map[int]time.Duration
-	dataDir     string
-	routes      []route
-	policy      policyHolder // the gate policy in force (internal/api/policy.go)
+	store   *store.Store
+	log     *slog.Logger
+	dataDir string
+	routes  []route
+	policy  policyHolder // the gate policy in force (internal/api/policy.go)
 }
 
 // Config configures a Server.
@@ -45,8 +42,7 @@ type Config struct {
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir,
-		categories: problem.DefaultCategories, observation: problem.DefaultObservation}
+	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
