@@ -72,6 +72,9 @@ func jsonError(err error) error {
 		return fault.Field("body", "a time is not RFC 3339 with a zone (e.g. 2026-03-01T22:00:00Z)")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			return fault.Field("body", "an empty key is not a field")
+		}
 		return fault.Field(name, "is not a field that can be set here")
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fault.Field("body", "truncated JSON")
