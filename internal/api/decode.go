@@ -130,6 +130,13 @@ func walkObject(dec *json.Decoder, path string, depth int) error {
 			return jsonError(err)
 		}
 		key, _ := tok.(string)
+		if key == "" {
+			where := path
+			if where == "" {
+				where = "body"
+			}
+			return fault.Field(where, "an empty key is not a field")
+		}
 		p := join(path, key)
 		if seen[key] {
 			return fault.Field(p, "appears twice in the same object")
