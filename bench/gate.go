@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -77,7 +79,9 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 	if withHealth {
 		health = post(client, c, base+"/healthz", "", nil)
 	}
+	stop := startProfile(withHealth)
 	ev := post(client, c, base+"/api/v1/gates/evaluate", tok, body)
+	stop()
 	if withHealth {
 		fmt.Printf("  /healthz              %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
 	}
@@ -86,6 +90,24 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 		fmt.Printf("  ratio evaluate / healthz: %.3f (goal >= 0.25); p99 goal <= 5ms\n", ev.rate/health.rate)
 	}
 	return ev, inProcess(ctx, st)
+}
+
+// startProfile writes a CPU profile of the evaluate phase to the file named
+// by FIXGATE_BENCH_CPUPROFILE, when set (first run only).
+func startProfile(first bool) func() {
+	path := os.Getenv("FIXGATE_BENCH_CPUPROFILE")
+	if path == "" || !first {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // checkAllowed makes sure the benchmark measures a complete, allowed evaluation.

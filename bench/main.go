@@ -27,7 +27,7 @@ type config struct {
 
 func main() {
 	var c config
-	which := flag.String("case", "all", "api, verify, fill or all")
+	which := flag.String("case", "all", "api, verify, fill, gate, ingest or all")
 	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
 	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
@@ -35,8 +35,8 @@ func main() {
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
 	flag.Parse()
 	ctx := context.Background()
-	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate": benchGate}
-	order := []string{"api", "verify", "fill", "gate"}
+	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate": benchGate, "ingest": benchIngest}
+	order := []string{"api", "verify", "fill", "gate", "ingest"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

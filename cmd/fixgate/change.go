@@ -8,7 +8,7 @@ import (
 
 func init() { recordCommands = append(recordCommands, newChangeCmd) }
 
-var changeFields = []string{"id", "title", "type", "status", "release", "env", "change_model", "risk_class", "requested_by",
+var changeFields = []string{"id", "title", "type", "status", "release", "env", "change_model", "risk_class", "risk_computed", "risk_justification", "requested_by",
 	"planned_start", "planned_end", "deviations", "revision"}
 
 func newChangeCmd(a *app) *cobra.Command {
@@ -22,7 +22,7 @@ func newChangeCmd(a *app) *cobra.Command {
 
 // changeFlags are the settable fields of a change, shared by create and update.
 type changeFlags struct {
-	title, typ, release, env, model, risk, start, end string
+	title, typ, release, env, model, risk, why, start, end string
 }
 
 func (c *changeFlags) bind(cmd *cobra.Command) {
@@ -32,14 +32,15 @@ func (c *changeFlags) bind(cmd *cobra.Command) {
 	f.StringVar(&c.release, "release", "", "the release it deploys, REL-n")
 	f.StringVar(&c.env, "env", "", "target environment")
 	f.StringVar(&c.model, "change-model", "", "change model (from the policy)")
-	f.StringVar(&c.risk, "risk-class", "", "low, medium, high or critical")
+	f.StringVar(&c.risk, "risk-class", "", "override the computed risk class: low, medium, high or critical")
+	f.StringVar(&c.why, "risk-justification", "", "why the risk class differs from the computed one (required then; audited)")
 	f.StringVar(&c.start, "planned-start", "", "planned start, RFC 3339 (e.g. 2026-03-01T22:00:00Z)")
 	f.StringVar(&c.end, "planned-end", "", "planned end, RFC 3339")
 }
 
 func (c *changeFlags) body(cmd *cobra.Command) map[string]any {
 	return changed(cmd, map[string]any{"title": c.title, "type": c.typ, "release": c.release, "env": c.env,
-		"change_model": c.model, "risk_class": c.risk, "planned_start": c.start, "planned_end": c.end})
+		"change_model": c.model, "risk_class": c.risk, "risk_justification": c.why, "planned_start": c.start, "planned_end": c.end})
 }
 
 func changeCreateCmd(a *app) *cobra.Command {

@@ -15,10 +15,11 @@ import (
 
 func init() { recordCommands = append(recordCommands, newPolicyCmd) }
 
-// newPolicyCmd groups the offline policy commands: they need no server.
+// newPolicyCmd groups the policy commands: check and test need no server;
+// show and apply read and replace the server's policy.
 func newPolicyCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "policy", Short: "Policy file: check and test it offline"}
-	cmd.AddCommand(policyCheckCmd(a), policyTestCmd(a))
+	cmd := &cobra.Command{Use: "policy", Short: "Policy file: check and test it offline, show or apply it on the server"}
+	cmd.AddCommand(policyCheckCmd(a), policyTestCmd(a), policyShowCmd(a), policyApplyCmd(a))
 	return cmd
 }
 

@@ -8,6 +8,7 @@ import (
 	"fixgate/internal/auth"
 	"fixgate/internal/change"
 	"fixgate/internal/fault"
+	"fixgate/internal/gate"
 	"fixgate/internal/ident"
 	"fixgate/internal/store"
 )
@@ -15,26 +16,32 @@ import (
 type changeOut = change.Change
 
 type changeCreate struct {
-	Title        string     `json:"title"`
-	Type         string     `json:"type"`
-	Release      string     `json:"release"`
-	Env          string     `json:"env"`
-	ChangeModel  string     `json:"change_model"`
-	RiskClass    string     `json:"risk_class"`
-	PlannedStart *time.Time `json:"planned_start"`
-	PlannedEnd   *time.Time `json:"planned_end"`
+	Title       string `json:"title"`
+	Type        string `json:"type"`
+	Release     string `json:"release"`
+	Env         string `json:"env"`
+	ChangeModel string `json:"change_model"`
+	// RiskClass set by hand before assessment needs RiskJustification;
+	// moving the change to assess computes the policy's class.
+	RiskClass         string     `json:"risk_class"`
+	RiskJustification string     `json:"risk_justification"`
+	PlannedStart      *time.Time `json:"planned_start"`
+	PlannedEnd        *time.Time `json:"planned_end"`
 }
 
 type changePatch struct {
-	Title        *string    `json:"title"`
-	Type         *string    `json:"type"`
-	Release      *string    `json:"release"`
-	Env          *string    `json:"env"`
-	ChangeModel  *string    `json:"change_model"`
-	RiskClass    *string    `json:"risk_class"`
-	PlannedStart *time.Time `json:"planned_start"`
-	PlannedEnd   *time.Time `json:"planned_end"`
-	Revision     int64      `json:"revision"`
+	Title       *string `json:"title"`
+	Type        *string `json:"type"`
+	Release     *string `json:"release"`
+	Env         *string `json:"env"`
+	ChangeModel *string `json:"change_model"`
+	// RiskClass overrides the computed class; a class other than
+	// risk_computed needs RiskJustification (audited as change.risk_override).
+	RiskClass         *string    `json:"risk_class"`
+	RiskJustification *string    `json:"risk_justification"`
+	PlannedStart      *time.Time `json:"planned_start"`
+	PlannedEnd        *time.Time `json:"planned_end"`
+	Revision          int64      `json:"revision"`
 }
 
 type deviationIn struct {
@@ -52,8 +59,16 @@ func (s *Server) createChange(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	out, err := s.store.CreateChange(r.Context(), c.actor, change.Change{Title: in.Title, Type: in.Type, Release: in.Release,
-		Env: in.Env, ChangeModel: in.ChangeModel, RiskClass: in.RiskClass, PlannedStart: in.PlannedStart, PlannedEnd: in.PlannedEnd})
+	x := change.Change{Title: in.Title, Type: in.Type, Release: in.Release,
+		Env: in.Env, ChangeModel: in.ChangeModel, PlannedStart: in.PlannedStart, PlannedEnd: in.PlannedEnd}
+	if in.RiskClass != "" {
+		if err := x.OverrideRisk(in.RiskClass, in.RiskJustification, c.principal.User); err != nil {
+			return err
+		}
+	} else if in.RiskJustification != "" {
+		return fault.Field("risk_justification", "is given with risk_class")
+	}
+	out, err := s.store.CreateChange(r.Context(), c.actor, x)
 	if err != nil {
 		return err
 	}
@@ -99,14 +114,26 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	return s.updateChange(w, r, c, in.Revision, true, "change.update", func(x *change.Change, _ store.ChangeContext) error {
+	action := "change.update"
+	if in.RiskClass != nil {
+		action = "change.risk_override"
+	} else if in.RiskJustification != nil {
+		return fault.Field("risk_justification", "is given with risk_class")
+	}
+	return s.updateChange(w, r, c, in.Revision, true, action, func(x *change.Change, _ store.ChangeContext) error {
 		before := *x
 		setIf(&x.Title, in.Title)
 		setIf(&x.Type, in.Type)
 		setIf(&x.Release, in.Release)
 		setIf(&x.Env, in.Env)
 		setIf(&x.ChangeModel, in.ChangeModel)
-		setIf(&x.RiskClass, in.RiskClass)
+		if in.RiskClass != nil {
+			just := ""
+			setIf(&just, in.RiskJustification)
+			if err := x.OverrideRisk(*in.RiskClass, just, c.principal.User); err != nil {
+				return err
+			}
+		}
 		if in.PlannedStart != nil {
 			x.PlannedStart = in.PlannedStart
 		}
@@ -131,9 +158,55 @@ func (s *Server) moveChange(w http.ResponseWriter, r *http.Request, c *call) err
 	if !manager && !slices.Contains(pipelineChangeMoves, in.To) {
 		return s.denied(r, c, fault.Forbiddenf("a pipeline may move a change only to implement, review or failed; %s needs a release manager", in.To))
 	}
+	computed := ""
+	if in.To == change.Assess || in.To == change.Authorize { // authorisation relies on a current class
+		var err error
+		if computed, err = s.changeRisk(r, c); err != nil {
+			return err
+		}
+	}
 	return s.updateChange(w, r, c, in.Revision, false, "change.move", func(x *change.Change, _ store.ChangeContext) error {
+		if computed != "" {
+			x.SetComputedRisk(computed)
+		}
 		return x.Move(in.To)
 	})
+}
+
+// changeRisk computes the risk class of the change named by the path with
+// the policy in force, from the gate's own input: the release's problems
+// (priority), its CIs (criticality), the environment's tier, the change
+// type and the release size. Without a release and environment only the
+// change type is known.
+func (s *Server) changeRisk(r *http.Request, c *call) (string, error) {
+	id, err := ident.Change.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return "", err
+	}
+	x, err := s.store.GetChange(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return "", err
+	}
+	var in gate.Input
+	if x.Release != "" && x.Env != "" {
+		rel, err := ident.Release.Parse("release", x.Release)
+		if err != nil {
+			return "", err
+		}
+		if in, _, err = s.store.GateInput(r.Context(), store.GateQuery{Release: rel, Env: x.Env, At: s.store.Now()}, ap.pol); err != nil {
+			return "", err
+		}
+	}
+	in.Change = &gate.Change{ID: x.ID, Type: x.Type, Model: x.ChangeModel, Requester: x.RequestedBy, Revision: x.Revision}
+	class, _, err := gate.ComputeRisk(ap.pol, in)
+	if err != nil {
+		return "", fault.New(fault.PreconditionFailed, "the policy's risk rules cannot classify %s: %v", x.ID, err)
+	}
+	return class, nil
 }
 
 func (s *Server) addDeviation(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/store"
 )
@@ -16,7 +17,8 @@ type rcaValidationIn struct {
 }
 
 // validateRCA records that the caller (a problem_manager) validated the
-// problem's current RCA. The author of the RCA is refused (403): nobody
+// problem's current RCA, with their comment (stored with the role they
+// acted in, and audited). The author of the RCA is refused (403): nobody
 // validates their own analysis, whatever roles they hold.
 func (s *Server) validateRCA(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in rcaValidationIn
@@ -25,7 +27,26 @@ func (s *Server) validateRCA(w http.ResponseWriter, r *http.Request, c *call) er
 			return err
 		}
 	}
-	return s.updateProblem(w, r, c, in.Revision, false, "problem.validate_rca", func(p *problem.Problem, pc store.ProblemContext) error {
-		return p.ValidateRCA(c.principal.User, pc.Now)
-	})
+	return answerUpdate(w, r, ident.Problem, in.Revision, false, http.StatusOK, func(id, rev int64) (problem.Problem, error) {
+		p, _, err := s.store.ValidateRCA(r.Context(), c.actor, id, rev, in.Comment)
+		return p, err
+	}, func(x problem.Problem) int64 { return x.Revision })
+}
+
+type rcaValidationOut = store.RCAValidation
+
+// listRCAValidations answers the validations of a problem's RCA, oldest first.
+func (s *Server) listRCAValidations(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := ident.Problem.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.GetProblem(r.Context(), id); err != nil {
+		return err
+	}
+	items, err := s.store.RCAValidations(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, List[rcaValidationOut]{Items: items})
 }

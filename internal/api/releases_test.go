@@ -228,7 +228,7 @@ func TestAPIChanges(t *testing.T) {
 	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"assess"}`, 200)
 	ta.problem(ta.do("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"scheduled"}`), 409, "")
 	ta.must("eng", "PATCH", "/api/v1/changes/CHG-1",
-		`{"risk_class":"critical","planned_start":"2026-03-03T22:00:00Z","planned_end":"2026-03-03T23:00:00Z"}`, 200, `If-Match: "2"`)
+		`{"risk_class":"critical","risk_justification":"card payments path","planned_start":"2026-03-03T22:00:00Z","planned_end":"2026-03-03T23:00:00Z"}`, 200, `If-Match: "2"`)
 	ta.problem(ta.do("eng", "PATCH", "/api/v1/changes/CHG-1", `{"planned_end":"2026-03-03T21:00:00Z","revision":3}`), 400, "planned_end")
 	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"authorize"}`, 200)
 	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"scheduled"}`, 200)

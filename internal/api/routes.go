@@ -155,6 +155,19 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "POST /api/v1/problems/{id}/confirmations", roles: []auth.Role{auth.Validator}, summary: "Confirm, as a validator outside the release team, that a resolved problem's fix worked", in: confirmIn{}, out: confirmationOut{}, status: 201, h: s.confirmProblem},
 		{pattern: "GET /api/v1/problems/{id}/confirmations", roles: readers, summary: "A problem's fix confirmations", out: List[confirmationOut]{}, status: 200, h: s.listConfirmations},
 
+		// feedback (H): PIR KPIs, change-model checklists refined by completed reviews
+		{pattern: "POST /api/v1/pirs/{id}/kpis/refresh", roles: pirRW, summary: "Recompute a draft review's KPIs: incidents of the problem before and after the fix over equal windows (other KPIs kept; If-Match checked when sent)", out: pirOut{}, status: 200, h: s.refreshPIRKPIs},
+		{pattern: "GET /api/v1/change-models/{name}/checklist", roles: readers, summary: "The checklist a new change of this model gets: the policy's items plus those completed reviews added", out: changeModelChecklistOut{}, status: 200, h: s.changeModelChecklist},
+
+		// release gates (I): deviations report, change risk, CAB meetings
+		{pattern: "POST /api/v1/cab/meetings", roles: cabRunners, summary: "Schedule a CAB meeting (CAB-n) with its attendees", in: cabCreate{}, out: cabOut{}, status: 201, h: s.createCAB},
+		{pattern: "GET /api/v1/cab/meetings", roles: readers, summary: "List CAB meetings", out: List[cabOut]{}, status: 200, query: []string{"limit", "cursor"}, h: s.listCAB},
+		{pattern: "GET /api/v1/cab/meetings/{id}", roles: readers, summary: "Get a CAB meeting", out: cabOut{}, status: 200, h: s.getCAB},
+		{pattern: "GET /api/v1/cab/meetings/{id}/agenda", roles: readers, summary: "The meeting's agenda by the policy: changes in authorize whose risk class needs a CAB; whether it may approve problem fixes", out: cabAgendaOut{}, status: 200, h: s.cabAgenda},
+		{pattern: "POST /api/v1/cab/meetings/{id}/decisions", roles: approvers, summary: "Record a CAB decision on an agenda change as the caller's approval linked to the meeting (412 naming the missing problem_manager for a problem fix)", in: cabDecisionIn{}, out: approvalOut{}, status: 201, h: s.cabDecide},
+		{pattern: "GET /api/v1/problems/{id}/rca/validations", roles: readers, summary: "Validations of a problem's root cause analysis, with the validators' comments and roles", out: List[rcaValidationOut]{}, status: 200, h: s.listRCAValidations},
+		{pattern: "GET /api/v1/deviations", roles: readers, summary: "Deviations recorded on changes (kind=sod: separation-of-duties bypasses)", out: List[deviationOut]{}, status: 200, query: []string{"limit", "cursor", "kind", "step"}, h: s.listDeviations},
+
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}
 }

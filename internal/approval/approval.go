@@ -45,6 +45,8 @@ type Approval struct {
 	Decision       string    `json:"decision"`
 	Comment        string    `json:"comment"`
 	At             time.Time `json:"at"`
+	// Meeting is the CAB meeting (CAB-n) the decision was taken in, if any.
+	Meeting string `json:"meeting,omitempty"`
 }
 
 // ParseRecord returns the record type and normalised id of an approvable

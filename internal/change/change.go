@@ -65,21 +65,27 @@ type Deviation struct {
 
 // Change is one change record.
 type Change struct {
-	ID           string      `json:"id"`
-	Title        string      `json:"title"`
-	Type         string      `json:"type"`
-	Release      string      `json:"release"` // REL-n or ""
-	Env          string      `json:"env"`     // environment name or ""
-	ChangeModel  string      `json:"change_model"`
-	RiskClass    string      `json:"risk_class"` // "" until assessed
-	Status       string      `json:"status"`
-	RequestedBy  string      `json:"requested_by"`
-	PlannedStart *time.Time  `json:"planned_start"`
-	PlannedEnd   *time.Time  `json:"planned_end"`
-	Deviations   []Deviation `json:"deviations"`
-	Revision     int64       `json:"revision"`
-	CreatedAt    time.Time   `json:"created_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Type        string `json:"type"`
+	Release     string `json:"release"` // REL-n or ""
+	Env         string `json:"env"`     // environment name or ""
+	ChangeModel string `json:"change_model"`
+	RiskClass   string `json:"risk_class"` // "" until assessed
+	// RiskComputed is the class the policy's risk rules gave when the
+	// change was assessed; RiskClass differs from it only by an override,
+	// which carries RiskJustification and RiskOverrideBy.
+	RiskComputed      string      `json:"risk_computed"`
+	RiskJustification string      `json:"risk_justification"`
+	RiskOverrideBy    string      `json:"risk_override_by"`
+	Status            string      `json:"status"`
+	RequestedBy       string      `json:"requested_by"`
+	PlannedStart      *time.Time  `json:"planned_start"`
+	PlannedEnd        *time.Time  `json:"planned_end"`
+	Deviations        []Deviation `json:"deviations"`
+	Revision          int64       `json:"revision"`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
 }
 
 // Validate checks the fields a person sets and normalises them. Returns an
@@ -173,7 +179,7 @@ func (c *Change) CheckEdit(before Change) error {
 	}
 	assessed := before.Status != Draft && before.Status != Assess
 	if assessed && (c.Type != before.Type || c.Release != before.Release || c.Env != before.Env ||
-		c.ChangeModel != before.ChangeModel || c.RiskClass != before.RiskClass) {
+		c.ChangeModel != before.ChangeModel || c.RiskClass != before.RiskClass || c.RiskJustification != before.RiskJustification) {
 		return fault.Conflictf("change %s is %s: type, release, env, change_model and risk_class were assessed and can no longer change (cancel it and raise a new change)", before.ID, before.Status)
 	}
 	started := before.Status == Implement || before.Status == Review
@@ -188,6 +194,47 @@ func timeEq(a, b *time.Time) bool {
 		return a == b
 	}
 	return a.Equal(*b)
+}
+
+// MaxJustification bounds a risk override's justification.
+const MaxJustification = 4000
+
+// SetComputedRisk records the class the policy computed. Without an
+// override it becomes the change's risk class; an override stays (its
+// justification was written against the class computed then, and the
+// gate and CAB see both).
+func (c *Change) SetComputedRisk(class string) {
+	c.RiskComputed = class
+	if c.RiskJustification == "" {
+		c.RiskClass, c.RiskOverrideBy = class, ""
+	}
+}
+
+// OverrideRisk sets the risk class by hand. A class other than the computed
+// one (or any class before one was computed) needs a justification: Invalid
+// naming "risk_justification" otherwise. Setting the computed class back
+// clears the override.
+func (c *Change) OverrideRisk(class, justification, by string) error {
+	justification = strings.TrimSpace(justification)
+	if !slices.Contains(RiskClasses, class) {
+		return fault.Field("risk_class", "must be one of %s, got %q", strings.Join(RiskClasses, ", "), class)
+	}
+	if len(justification) > MaxJustification {
+		return fault.Field("risk_justification", "is longer than %d characters", MaxJustification)
+	}
+	if class == c.RiskComputed {
+		c.RiskClass, c.RiskJustification, c.RiskOverrideBy = class, "", ""
+		return nil
+	}
+	if justification == "" {
+		computed := c.RiskComputed
+		if computed == "" {
+			computed = "not computed yet (assess the change)"
+		}
+		return fault.Field("risk_justification", "is required to set risk_class %s: the policy's class is %s", class, computed)
+	}
+	c.RiskClass, c.RiskJustification, c.RiskOverrideBy = class, justification, by
+	return nil
 }
 
 // AddDeviation appends a documented deviation approved by approver at now.

@@ -136,3 +136,36 @@ func TestCheckEditAndDeviations(t *testing.T) {
 		t.Fatalf("deviation on a closed change: %v", err)
 	}
 }
+
+// A computed class becomes the risk class unless overridden; an override
+// other than the computed class needs a justification; going back to the
+// computed class clears it.
+func TestRiskOverride(t *testing.T) {
+	c := Change{ID: "CHG-1"}
+	if err := c.OverrideRisk("high", "", "rm"); fault.As(err) == nil || fault.As(err).Field != "risk_justification" {
+		t.Fatalf("before assessment without justification: %v", err)
+	}
+	c.SetComputedRisk("medium")
+	if c.RiskClass != "medium" || c.RiskComputed != "medium" {
+		t.Fatalf("computed %+v", c)
+	}
+	if err := c.OverrideRisk("extreme", "x", "rm"); fault.As(err) == nil || fault.As(err).Field != "risk_class" {
+		t.Fatalf("unknown class: %v", err)
+	}
+	if err := c.OverrideRisk("low", " \t", "rm"); fault.As(err) == nil || fault.As(err).Field != "risk_justification" {
+		t.Fatalf("blank justification: %v", err)
+	}
+	if c.RiskClass != "medium" {
+		t.Fatalf("a refused override changed the class: %s", c.RiskClass)
+	}
+	if err := c.OverrideRisk("low", "behind a flag", "rm"); err != nil || c.RiskClass != "low" || c.RiskOverrideBy != "rm" {
+		t.Fatalf("override %+v %v", c, err)
+	}
+	c.SetComputedRisk("high") // a recomputation keeps the override
+	if c.RiskClass != "low" || c.RiskComputed != "high" {
+		t.Fatalf("recomputed %+v", c)
+	}
+	if err := c.OverrideRisk("high", "", "pm"); err != nil || c.RiskJustification != "" || c.RiskOverrideBy != "" || c.RiskClass != "high" {
+		t.Fatalf("back to computed %+v %v", c, err)
+	}
+}

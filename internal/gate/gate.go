@@ -103,8 +103,12 @@ var builtins = []builtin{
 // allowed otherwise (warnings do not block). Disabled rules are listed as skip.
 func Evaluate(pol *policy.Policy, in Input, now time.Time) Verdict {
 	in = normalise(in, now)
+	in.risk = nil
 	v := Verdict{PolicyVersion: pol.Version, PolicyHash: pol.Hash(), At: *in.At, EvaluatedAt: now}
-	v.RiskClass, _, _ = riskClass(pol, &in)
+	memo := riskMemo{}
+	memo.class, memo.by, memo.err = riskClass(pol, &in)
+	in.risk = &memo
+	v.RiskClass = memo.class
 	v.Rules = append(v.Rules, checkInput(&in)...)
 	for _, b := range builtins {
 		sw := b.sw(&pol.Gate.Rules)
@@ -198,6 +202,9 @@ func orEmpty[T any](xs []T) []T {
 // riskClass computes the risk class from the policy's rules, or takes the
 // change's override. by says where the class came from.
 func riskClass(pol *policy.Policy, in *Input) (class, by string, err error) {
+	if m := in.risk; m != nil {
+		return m.class, m.by, m.err
+	}
 	if o := in.Change; o != nil && o.RiskOverride != nil {
 		if policy.RiskRank(o.RiskOverride.Class) < 0 {
 			return "", "", fmt.Errorf("risk override %q is not a risk class", o.RiskOverride.Class)
@@ -205,6 +212,19 @@ func riskClass(pol *policy.Policy, in *Input) (class, by string, err error) {
 		return o.RiskOverride.Class, "override by " + o.RiskOverride.By, nil
 	}
 	return pol.Classify(riskInputs(in))
+}
+
+// ComputeRisk returns the risk class the policy's rules give for in,
+// ignoring any override the change carries, and which rule gave it.
+func ComputeRisk(pol *policy.Policy, in Input) (class, by string, err error) {
+	in = normalise(in, time.Time{})
+	return pol.Classify(riskInputs(&in))
+}
+
+// riskMemo is the risk class computed once per evaluation.
+type riskMemo struct {
+	class, by string
+	err       error
 }
 
 // riskInputs gathers the variables of the risk rules from the input.
@@ -216,12 +236,15 @@ func riskInputs(in *Input) policy.RiskInputs {
 			ri.ProblemPriority = p.Priority
 		}
 	}
-	crit := map[string]string{}
+	names := releaseCIs(in)
+	crit := make(map[string]string, len(names))
 	for _, c := range in.CIs {
-		crit[c.Name] = c.Criticality
+		if slices.Contains(names, c.Name) {
+			crit[c.Name] = c.Criticality
+		}
 	}
 	levels := []string{"low", "medium", "high", "critical"}
-	for _, name := range releaseCIs(in) {
+	for _, name := range names {
 		c, ok := crit[name]
 		if !ok || !slices.Contains(levels, c) {
 			c = "medium" // a CI the graph does not know gets the catalogue's default

@@ -41,6 +41,9 @@ type Input struct {
 	Path []Stage `json:"path"`
 	// At is the planned deployment time; now when absent.
 	At *time.Time `json:"at,omitempty"`
+	// risk memoises the risk class during one Evaluate (three rules and
+	// the verdict need it); nil outside Evaluate.
+	risk *riskMemo
 	// Authors are people who may not approve (release team members, …);
 	// the gate adds the release creator, change requester, RCA authors and resolvers.
 	Authors []Author `json:"authors"`

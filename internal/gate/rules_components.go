@@ -31,8 +31,12 @@ type resolver struct {
 }
 
 func newResolver(in *Input, allowed []string) *resolver {
-	r := &resolver{allowed: allowed, own: map[string]Component{}, raw: in.Catalogue, memo: map[string]Component{},
-		state: map[[2]string]int{}, cycles: map[string]bool{}}
+	n := len(in.Components)
+	for _, vs := range in.Catalogue {
+		n += len(vs)
+	}
+	r := &resolver{allowed: allowed, own: make(map[string]Component, len(in.Components)), raw: in.Catalogue,
+		memo: make(map[string]Component, len(in.Catalogue)), state: make(map[[2]string]int, n), cycles: map[string]bool{}}
 	for _, c := range in.Components {
 		r.own[c.CI] = c
 	}

@@ -202,14 +202,14 @@ func ruleOpenProblems(pol *policy.Policy, in *Input, _ time.Time) []Result {
 // dependents returns every CI that depends, directly or not, on one of
 // roots, mapped to the root it reaches. Cycles in the graph are harmless.
 func dependents(cis []CI, roots []string) map[string]string {
-	rev := map[string][]string{}
+	rev := make(map[string][]string, len(cis))
 	for _, c := range cis {
 		for _, d := range c.DependsOn {
 			rev[d] = append(rev[d], c.Name)
 		}
 	}
-	out := map[string]string{}
-	queue := []string{}
+	out := make(map[string]string, len(cis))
+	queue := make([]string, 0, len(cis))
 	for _, r := range roots {
 		out[r] = r
 		queue = append(queue, r)

@@ -7,16 +7,22 @@ import (
 
 	"fixgate/internal/approval"
 	"fixgate/internal/audit"
+	"fixgate/internal/auth"
+	"fixgate/internal/cab"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 )
 
-const approvalCols = `id, record_type, record_id, record_rev, approver, role, decision, comment, at`
+const approvalCols = `id, record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id`
 
 func scanApproval(sc interface{ Scan(...any) error }) (approval.Approval, error) {
 	var x approval.Approval
 	var id int64
-	err := sc.Scan(&id, &x.RecordType, &x.Record, &x.RecordRevision, &x.Approver, &x.Role, &x.Decision, &x.Comment, timeCol{&x.At})
+	var meeting sql.NullInt64
+	err := sc.Scan(&id, &x.RecordType, &x.Record, &x.RecordRevision, &x.Approver, &x.Role, &x.Decision, &x.Comment, timeCol{&x.At}, &meeting)
+	if meeting.Valid {
+		x.Meeting = cab.Meeting.Format(meeting.Int64)
+	}
 	x.ID = ident.Approval.Format(id)
 	return x, err
 }
@@ -30,11 +36,19 @@ func scanApproval(sc interface{ Scan(...any) error }) (approval.Approval, error)
 // a stale ifRev, Conflict for a record that can no longer change course.
 // Nothing is written on error.
 func (s *Store) CreateApproval(ctx context.Context, a audit.Actor, x approval.Approval, ifRev int64) (approval.Approval, error) {
-	x.Approver, x.Role = a.User, a.Role
+	x.Approver, x.Role, x.Meeting = a.User, a.Role, ""
 	if err := x.Validate(); err != nil {
 		return x, err
 	}
-	err := s.write(ctx, a, func(tx *Tx) error {
+	err := s.write(ctx, a, func(tx *Tx) error { return tx.createApproval(ctx, a, &x, ifRev, nil) })
+	return x, err
+}
+
+// createApproval is CreateApproval inside tx; meeting (CAB-n id, or nil)
+// links a decision taken in a CAB meeting.
+func (tx *Tx) createApproval(ctx context.Context, a audit.Actor, xp *approval.Approval, ifRev int64, meeting any) error {
+	x := *xp
+	err := func() error {
 		rev, status, facts, err := tx.approvalFacts(ctx, x.RecordType, x.Record)
 		if err != nil {
 			return err
@@ -45,21 +59,50 @@ func (s *Store) CreateApproval(ctx context.Context, a audit.Actor, x approval.Ap
 		if err := approval.CheckOpen(x.RecordType, x.Record, status); err != nil {
 			return err
 		}
-		if err := approval.CheckSoD(x.Approver, facts); err != nil {
+		bypass, err := tx.sodBypass(ctx, a, x, facts)
+		if err != nil {
 			return err
 		}
 		x.RecordRevision, x.At = rev, tx.now
 		var id int64
-		err = tx.queryRow(ctx, `INSERT INTO approvals (record_type, record_id, record_rev, approver, role, decision, comment, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			x.RecordType, x.Record, x.RecordRevision, x.Approver, x.Role, x.Decision, x.Comment, ts(x.At)).Scan(&id)
+		err = tx.queryRow(ctx, `INSERT INTO approvals (record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			x.RecordType, x.Record, x.RecordRevision, x.Approver, x.Role, x.Decision, x.Comment, ts(x.At), meeting).Scan(&id)
 		if err != nil {
 			return err
 		}
 		x.ID = ident.Approval.Format(id)
+		if bypass != "" {
+			if err := tx.auditEvent(ctx, "approval.sod_bypass", "approval", x.ID, 1, nil,
+				map[string]string{"approval": x.ID, "record": x.Record, "approver": x.Approver, "deviation": bypass}); err != nil {
+				return err
+			}
+		}
 		return tx.auditEvent(ctx, "approval."+x.Decision, "approval", x.ID, 1, nil, x)
-	})
-	return x, err
+	}()
+	*xp = x
+	return err
+}
+
+// sodBypass applies approval.CheckSoD. An admin acting as admin may approve
+// despite a conflict only under an approved separation-of-duties deviation
+// on the change (or an open change of the release): never silently, the
+// deviation is the record with the reason, and the bypass is audited and
+// listed (GET /api/v1/deviations?kind=sod). It returns that deviation's id
+// for a bypass, "" when there was no conflict.
+func (tx *Tx) sodBypass(ctx context.Context, a audit.Actor, x approval.Approval, facts approval.SoDFacts) (string, error) {
+	sodErr := approval.CheckSoD(x.Approver, facts)
+	if sodErr == nil {
+		return "", nil
+	}
+	if a.Role != string(auth.Admin) {
+		return "", sodErr
+	}
+	dev, err := tx.sodDeviation(ctx, x.RecordType, x.Record)
+	if err != nil || dev == "" {
+		return "", firstErr(err, sodErr)
+	}
+	return dev, nil
 }
 
 // approvalFacts reads the current revision and status of the record and

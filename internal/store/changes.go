@@ -13,7 +13,7 @@ import (
 )
 
 const changeCols = `id, title, type, release_id, env, change_model, risk_class, status, requested_by, planned_start, planned_end,
-	deviations, rev, created_at, updated_at`
+	deviations, rev, created_at, updated_at, risk_computed, risk_justification, risk_override_by`
 
 func scanChange(sc interface{ Scan(...any) error }) (change.Change, int64, error) {
 	var c change.Change
@@ -22,7 +22,7 @@ func scanChange(sc interface{ Scan(...any) error }) (change.Change, int64, error
 	var env sql.NullString
 	err := sc.Scan(&id, &c.Title, &c.Type, &rel, &env, &c.ChangeModel, &c.RiskClass, &c.Status, &c.RequestedBy,
 		nullTimeCol{&c.PlannedStart}, nullTimeCol{&c.PlannedEnd}, jsonCol{&c.Deviations}, &c.Revision,
-		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.RiskComputed, &c.RiskJustification, &c.RiskOverrideBy)
 	c.ID = ident.Change.Format(id)
 	if rel.Valid {
 		c.Release = ident.Release.Format(rel.Int64)
@@ -77,10 +77,10 @@ func (s *Store) CreateChange(ctx context.Context, a audit.Actor, c change.Change
 		c.Status, c.Revision, c.RequestedBy, c.CreatedAt, c.UpdatedAt = change.Draft, 1, a.User, tx.now, tx.now
 		var id int64
 		err = tx.queryRow(ctx, `INSERT INTO changes (title, type, release_id, env, change_model, risk_class, status, requested_by,
-			planned_start, planned_end, deviations, rev, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			planned_start, planned_end, deviations, rev, created_at, updated_at, risk_computed, risk_justification, risk_override_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			c.Title, c.Type, rel, env, c.ChangeModel, c.RiskClass, c.Status, c.RequestedBy, tsp(c.PlannedStart), tsp(c.PlannedEnd),
-			jsonText(c.Deviations), c.Revision, ts(tx.now), ts(tx.now)).Scan(&id)
+			jsonText(c.Deviations), c.Revision, ts(tx.now), ts(tx.now), c.RiskComputed, c.RiskJustification, c.RiskOverrideBy).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -188,9 +188,10 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 		c.ID, c.RequestedBy, c.CreatedAt = before.ID, before.RequestedBy, before.CreatedAt
 		c.Revision, c.UpdatedAt = before.Revision+1, tx.now
 		if _, err := tx.exec(ctx, `UPDATE changes SET title = $1, type = $2, release_id = $3, env = $4, change_model = $5,
-			risk_class = $6, status = $7, planned_start = $8, planned_end = $9, deviations = $10, rev = $11, updated_at = $12 WHERE id = $13`,
+			risk_class = $6, status = $7, planned_start = $8, planned_end = $9, deviations = $10, rev = $11, updated_at = $12,
+			risk_computed = $13, risk_justification = $14, risk_override_by = $15 WHERE id = $16`,
 			c.Title, c.Type, rel, env, c.ChangeModel, c.RiskClass, c.Status, tsp(c.PlannedStart), tsp(c.PlannedEnd),
-			jsonText(c.Deviations), c.Revision, ts(tx.now), id); err != nil {
+			jsonText(c.Deviations), c.Revision, ts(tx.now), c.RiskComputed, c.RiskJustification, c.RiskOverrideBy, id); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, action, "change", c.ID, c.Revision, before, c)

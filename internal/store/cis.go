@@ -43,6 +43,9 @@ func (tx *Tx) setCIDeps(ctx context.Context, name string, deps []string) error {
 	if err := tx.requireNames(ctx, "depends_on", "cis", deps); err != nil {
 		return err
 	}
+	if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale
+		return err
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM ci_dependencies WHERE ci = $1`, name); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ func (s *Store) UpdateComponent(ctx context.Context, a audit.Actor, ref string, 
 			v.Digest, jsonText(v.Dependencies), v.Revision, ts(tx.now), id); err != nil {
 			return err
 		}
+		if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale
+			return err
+		}
 		return tx.auditEvent(ctx, "component.update", "component_version", v.ID, v.Revision, before, v)
 	})
 	return v, err

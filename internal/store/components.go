@@ -62,6 +62,9 @@ func (s *Store) CreateComponent(ctx context.Context, a audit.Actor, v ci.Version
 			return err
 		}
 		v.ID = ident.Component.Format(id)
+		if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale
+			return err
+		}
 		return tx.auditEvent(ctx, "component.create", "component_version", v.ID, v.Revision, nil, v)
 	})
 	return v, err
@@ -160,6 +163,9 @@ func (s *Store) MoveComponent(ctx context.Context, a audit.Actor, ref string, if
 		v.Revision, v.UpdatedAt = before.Revision+1, tx.now
 		if _, err := tx.exec(ctx, `UPDATE component_versions SET status = $1, rev = $2, updated_at = $3 WHERE id = $4`,
 			v.Status, v.Revision, ts(tx.now), id); err != nil {
+			return err
+		}
+		if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale
 			return err
 		}
 		return tx.auditEvent(ctx, "component.move", "component_version", v.ID, v.Revision, before, v)

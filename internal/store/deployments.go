@@ -215,7 +215,8 @@ func joinComment(what, comment string) string {
 
 // changeDeployment loads the deployment in a write transaction, checks
 // ifRev, applies fn (the domain rule, which describes the event to log) and
-// saves the result, its audit event and its log event.
+// saves the result, its audit event and its log event; a move to
+// rolled_back also enqueues deployment.rolled_back for webhook subscribers.
 func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
 	fn func(d *deploy.Deployment, now time.Time) (deploy.Event, error)) (deploy.Deployment, error) {
 	var d deploy.Deployment
@@ -249,8 +250,13 @@ func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 		if err := tx.auditEvent(ctx, action, "deployment", d.ID, d.Revision, before, d); err != nil {
 			return err
 		}
-		_, err = tx.logDeploymentEvent(ctx, &d, ev)
-		return err
+		if _, err = tx.logDeploymentEvent(ctx, &d, ev); err != nil {
+			return err
+		}
+		if d.Status == deploy.RolledBack && before.Status != deploy.RolledBack {
+			return tx.enqueue(ctx, EventDeploymentRolledBack, map[string]any{"deployment": d, "reason": ev.Message})
+		}
+		return nil
 	})
 	return d, err
 }

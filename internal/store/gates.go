@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"fixgate/internal/change"
-	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/fault"
 	"fixgate/internal/gate"
@@ -47,7 +46,11 @@ type reader interface {
 // (id → revision), which the evaluation record keeps. Returns NotFound
 // naming the release or the environment.
 func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, map[string]int64, error) {
-	var r reader = s.db
+	var r reader = hotReader{s}
+	if s.dialect == SQLite {
+		// bounded indexed reads: not worth modernc's per-step interrupt watcher
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s.dialect == Postgres {
 		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
@@ -56,7 +59,11 @@ func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) 
 		defer tx.Rollback()
 		r = tx
 	}
-	g := &gatherer{r: r, revs: map[string]int64{}}
+	cat, err := s.catalogue(ctx, r)
+	if err != nil {
+		return gate.Input{}, nil, errf(err, "gate catalogue")
+	}
+	g := &gatherer{r: r, cat: cat, revs: map[string]int64{}}
 	in, err := g.gather(ctx, q, pol)
 	if err != nil {
 		return in, nil, errf(err, "gate input")
@@ -64,8 +71,25 @@ func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	return in, g.revs, nil
 }
 
+// hotReader runs the gate's fixed queries through statements prepared once
+// per store (modernc re-parses every unprepared statement; on PostgreSQL
+// pgx caches them itself).
+type hotReader struct{ s *Store }
+
+func (h hotReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := h.s.cachedStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return h.s.db.QueryContext(ctx, q, args...)
+}
+
+func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return h.s.queryRowHot(ctx, q, args...)
+}
+
 type gatherer struct {
 	r    reader
+	cat  *catalogue // read-only snapshot of the CI graph and component versions
 	revs map[string]int64
 }
 
@@ -180,93 +204,31 @@ func (g *gatherer) validatorRole(ctx context.Context, p problem.Problem) (string
 // releaseCIsCTE names the CIs of release $1's component versions.
 const releaseCIsCTE = `SELECT cv.ci FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id WHERE rc.release_id = $1`
 
-// components reads the release's component versions, then the catalogue:
-// every version of the CIs their dependencies reach. The CI graph predicts
-// those CIs (one recursive query over ci_dependencies, one parameter); CIs
-// that component dependencies name beyond the graph are fetched level by
-// level after that (a cycle ends when no new CI appears).
+// components reads the release's component versions (from the database:
+// the freshest revision), then takes the catalogue from the snapshot: every
+// version of the CIs their dependencies reach through the CI graph and
+// through the versions' own dependencies.
 func (g *gatherer) components(ctx context.Context, in *gate.Input) error {
-	rel := releaseNum(in)
 	own, err := g.queryComponents(ctx, `SELECT `+componentCols+` FROM component_versions
-		WHERE id IN (SELECT component_version_id FROM release_components WHERE release_id = $1) ORDER BY ci, id`, rel)
+		WHERE id IN (SELECT component_version_id FROM release_components WHERE release_id = $1) ORDER BY ci, id`, releaseNum(in))
 	if err != nil {
 		return err
 	}
 	in.Components = own
-	in.Catalogue = map[string][]gate.Component{}
-	seen := map[string]bool{}
-	for _, c := range own {
-		seen[c.CI] = true
-	}
-	vs, err := g.queryCatalogue(ctx, `WITH RECURSIVE reach(ci) AS (`+releaseCIsCTE+`
-		UNION SELECT d.depends_on FROM ci_dependencies d JOIN reach r ON d.ci = r.ci)
-		SELECT `+catalogueCols+` FROM component_versions WHERE ci IN (SELECT ci FROM reach) ORDER BY ci, id`, rel)
-	if err != nil {
-		return err
-	}
-	for {
+	in.Catalogue = g.cat.reach(own)
+	for _, vs := range in.Catalogue {
 		for _, v := range vs {
-			seen[v.CI] = true
-		}
-		for _, v := range vs {
-			in.Catalogue[v.CI] = append(in.Catalogue[v.CI], v)
-		}
-		next := depCIs(slices.Concat(own, vs), seen)
-		own = nil
-		if len(next) == 0 {
-			return nil
-		}
-		args := make([]any, len(next))
-		for i, n := range next {
-			args[i] = n
-		}
-		if vs, err = g.queryCatalogue(ctx, `SELECT `+catalogueCols+` FROM component_versions WHERE ci IN (`+placeholders(1, len(next))+`) ORDER BY ci, id`, args...); err != nil {
-			return err
+			if _, ok := g.revs[v.ID]; !ok {
+				g.revs[v.ID] = g.cat.revs[v.ID]
+			}
 		}
 	}
+	return nil
 }
 
 // catalogueCols are the columns the gate needs of a catalogue version (the
 // catalogue is the largest read of an evaluation: no times to parse).
 const catalogueCols = `id, ci, version, status, dependencies, rev`
-
-func (g *gatherer) queryCatalogue(ctx context.Context, q string, args ...any) ([]gate.Component, error) {
-	rows, err := g.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []gate.Component{}
-	for rows.Next() {
-		var c gate.Component
-		var id, rev int64
-		if err := rows.Scan(&id, &c.CI, &c.Version, &c.Status, jsonCol{&c.Dependencies}, &rev); err != nil {
-			return nil, err
-		}
-		c.ID = ident.Component.Format(id)
-		if c.Dependencies == nil {
-			c.Dependencies = []ci.Dependency{}
-		}
-		g.revs[c.ID] = rev
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// depCIs returns the CIs the versions depend on that are not in seen, and marks them.
-func depCIs(vs []gate.Component, seen map[string]bool) []string {
-	var out []string
-	for _, v := range vs {
-		for _, d := range v.Dependencies {
-			if !seen[d.CI] {
-				seen[d.CI] = true
-				out = append(out, d.CI)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
 
 func (g *gatherer) queryComponents(ctx context.Context, q string, args ...any) ([]gate.Component, error) {
 	rows, err := g.r.QueryContext(ctx, q, args...)
@@ -286,29 +248,11 @@ func (g *gatherer) queryComponents(ctx context.Context, q string, args ...any) (
 	return out, rows.Err()
 }
 
-// graph reads the CI graph (configuration, not history: bounded by the number of CIs).
+// graph takes the CI graph from the snapshot (configuration, not history:
+// bounded by the number of CIs; shared, read-only).
 func (g *gatherer) graph(ctx context.Context, in *gate.Input) error {
-	rows, err := g.r.QueryContext(ctx, `SELECT c.name, c.criticality, d.depends_on FROM cis c
-		LEFT JOIN ci_dependencies d ON d.ci = c.name ORDER BY c.name, d.depends_on`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name, crit string
-		var dep sql.NullString
-		if err := rows.Scan(&name, &crit, &dep); err != nil {
-			return err
-		}
-		if n := len(in.CIs); n == 0 || in.CIs[n-1].Name != name {
-			in.CIs = append(in.CIs, gate.CI{Name: name, Criticality: crit, DependsOn: []string{}})
-		}
-		if dep.Valid {
-			last := &in.CIs[len(in.CIs)-1]
-			last.DependsOn = append(last.DependsOn, dep.String)
-		}
-	}
-	return rows.Err()
+	in.CIs = g.cat.cis
+	return nil
 }
 
 // releaseCINames returns the CI names of the release's components.
@@ -380,6 +324,9 @@ func (g *gatherer) change(ctx context.Context, in *gate.Input, rel int64, env st
 	}
 	gc := &gate.Change{ID: c.ID, Type: c.Type, Model: c.ChangeModel, Requester: c.RequestedBy, Revision: c.Revision,
 		Deviations: []gate.Deviation{}}
+	if c.RiskJustification != "" && c.RiskClass != "" { // an override replaces the computed class
+		gc.RiskOverride = &gate.RiskOverride{Class: c.RiskClass, Justification: c.RiskJustification, By: c.RiskOverrideBy}
+	}
 	for i, d := range c.Deviations {
 		// A deviation names the gate rule it covers in step_skipped.
 		gc.Deviations = append(gc.Deviations, gate.Deviation{ID: c.ID + "#" + strconv.Itoa(i+1), Rule: d.StepSkipped, Step: d.StepSkipped,

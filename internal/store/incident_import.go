@@ -18,7 +18,9 @@ import (
 // the stored one), and a row that changes nothing is skipped. A row is
 // resolved when it carries resolved_at or status "resolved", else open;
 // status changes go through the lifecycle. Each created or updated row
-// writes one audit event. Invalid rows (external_id is required) are
+// writes one audit event. A created incident is matched against the problem
+// signatures and attributed exactly like one created through the API
+// (matchIncident); an updated one is not matched again. Invalid rows (external_id is required) are
 // reported in rowErrs by index and do not stop the others; err is set, and
 // nothing is written, only when the database fails.
 func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incident.Incident) (created, updated, skipped int, rowErrs map[int]error, err error) {
@@ -142,6 +144,12 @@ func (im *importer) create(ctx context.Context, r incident.Incident, wantResolve
 		return fault.Wrap(err, "insert incident")
 	}
 	r.ID = ident.Incident.Format(id)
+	// Matched like an incident created through the API: signatures (link,
+	// recurrence), attribution, incident.opened.
+	if err := tx.store.matchIncident(ctx, tx, &r, id); err != nil {
+		// never a row error: the row is half written, so the import fails
+		return &fault.Error{Code: fault.Internal, Message: "match incident " + r.ID, Err: err}
+	}
 	return fault.Wrap(tx.auditEvent(ctx, "incident.import", "incident", r.ID, r.Revision, nil, r), "audit")
 }
 

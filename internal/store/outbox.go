@@ -14,11 +14,12 @@ import (
 // outbox rows to subscribers; it sets attempts, next_attempt_at,
 // delivered_at, lease_until and last_error.
 const (
-	EventProblemRecurred     = "problem.recurred"
-	EventProblemReadyToClose = "problem.ready_to_close"
-	EventProblemClosed       = "problem.closed"
-	EventIncidentOpened      = "incident.opened"
-	EventSignalReceived      = "signal.received"
+	EventProblemRecurred      = "problem.recurred"
+	EventProblemReadyToClose  = "problem.ready_to_close"
+	EventProblemClosed        = "problem.closed"
+	EventIncidentOpened       = "incident.opened"
+	EventSignalReceived       = "signal.received"
+	EventDeploymentRolledBack = "deployment.rolled_back"
 )
 
 // OutboxEvent is one notification waiting for (or past) delivery.

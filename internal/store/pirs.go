@@ -46,7 +46,8 @@ func boolArg(b *bool) any {
 }
 
 // CreatePIR stores a new post-implementation review as a draft after
-// p.Validate. Returns Invalid naming "problem" or "release" when the
+// p.Validate, with the computed KPIs filled in when its problem has been
+// resolved (see pirKPIs; other KPIs are kept as given). Returns Invalid naming "problem" or "release" when the
 // referenced record does not exist.
 func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PIR, error) {
 	if err := p.Validate(); err != nil {
@@ -61,6 +62,9 @@ func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PI
 		}
 		p.Status, p.Revision, p.CreatedBy, p.CreatedAt, p.UpdatedAt = pir.Draft, 1, a.User, tx.now, tx.now
 		p.CompletedBy, p.CompletedAt = "", nil
+		if _, err := tx.pirKPIs(ctx, &p); err != nil { // feedback.go: incidents before/after the fix
+			return err
+		}
 		var id int64
 		err := tx.queryRow(ctx, `INSERT INTO pirs (problem_id, release_id, status, root_cause_eliminated, kpis, findings, checklist,
 			rev, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
@@ -128,7 +132,9 @@ type PIRContext = IncidentContext
 
 // UpdatePIR loads the review inside a write transaction, checks ifRev (0
 // skips), applies fn (the domain rule), validates and saves it with its
-// audit event under action. Returns NotFound, PreconditionFailed on a stale
+// audit event under action. Completing a review adds its checklist items to
+// the change models of its release's changes (see refineChecklists).
+// Returns NotFound, PreconditionFailed on a stale
 // revision, Invalid naming the field, or fn's error; nothing is written on error.
 func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
 	fn func(p *pir.PIR, c PIRContext) error) (pir.PIR, error) {
@@ -178,7 +184,14 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.CompletedBy, tsp(p.CompletedAt), p.Revision, ts(p.UpdatedAt), id); err != nil {
 			return err
 		}
-		return tx.auditEvent(ctx, action, "pir", p.ID, p.Revision, before, p)
+		if err := tx.auditEvent(ctx, action, "pir", p.ID, p.Revision, before, p); err != nil {
+			return err
+		}
+		if before.Status != pir.Completed && p.Status == pir.Completed {
+			_, err := tx.refineChecklists(ctx, id, &p) // feedback.go: the next similar fix gets these items
+			return err
+		}
+		return nil
 	})
 	return p, err
 }

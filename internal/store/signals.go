@@ -10,6 +10,7 @@ import (
 
 	"fixgate/internal/alertmanager"
 	"fixgate/internal/audit"
+	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/labels"
@@ -47,37 +48,153 @@ func SignalCI(l map[string]string) string {
 // fingerprint. Every new firing alert is matched against the signatures of
 // open and resolved problems and attributed to the deployments live in its
 // environment at its start (see matchSignal). One audit event
-// (signal.ingest) lists the new signals; each new signal is also enqueued as
-// signal.received.
+// (signal.ingest) lists the new signals of the notification, and one
+// signal.received notice carries them. On SQLite, notifications that arrive
+// while another is being stored are stored together in the next
+// transaction (group commit, see ingestQueue); each keeps its own audit
+// event and result, and if that transaction fails each is retried alone.
 func (s *Store) IngestAlerts(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
+	if err := s.sigIndex().fresh(ctx, s.db); err != nil {
+		return IngestResult{Received: len(p.Alerts)}, err
+	}
+	if s.dialect == SQLite {
+		return s.ingestQueue().submit(ctx, s, a, p) // ingest_group.go: concurrent notifications share a commit
+	}
+	return s.ingestOne(ctx, a, p)
+}
+
+// ingestOne stores one notification in its own transaction. When a
+// concurrent transaction stored one of its alerts first (PostgreSQL), it
+// is stored again from the start, where that alert is now a duplicate.
+func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
+	var res IngestResult
+	var err error
+	for try := 0; try < 3; try++ {
+		err = s.write(ctx, a, func(tx *Tx) error {
+			var err error
+			res, err = tx.ingestPayload(ctx, s.sigIndex(), p)
+			return err
+		})
+		if !errors.Is(err, errConcurrentAlert) {
+			break
+		}
+	}
+	if err != nil {
+		return IngestResult{Received: len(p.Alerts)}, err
+	}
+	return res, nil
+}
+
+// ingestPayload stores one notification in tx (see IngestAlerts): one
+// signal.received notice and one signal.ingest audit event for its new
+// signals, none when every alert was a duplicate.
+func (tx *Tx) ingestPayload(ctx context.Context, ix *sigIndex, p *alertmanager.Payload) (IngestResult, error) {
 	res := IngestResult{Received: len(p.Alerts)}
-	ix := s.sigIndex()
-	if err := ix.fresh(ctx, s.db); err != nil {
+	in := newIngest(p)
+	var err error
+	if in.stored, err = tx.storedKeys(ctx, p); err != nil {
 		return res, err
 	}
-	err := s.write(ctx, a, func(tx *Tx) error {
-		res = IngestResult{Received: len(p.Alerts)}
-		refs := refCache{}
-		var ids []int64
-		for _, al := range p.Alerts {
-			id, err := tx.ingestAlert(ctx, ix, refs, al, &res)
-			if err != nil {
-				return err
-			}
-			if id == 0 {
-				res.Duplicates++
-				continue
-			}
-			res.New++
-			ids = append(ids, id)
+	var ids []int64
+	var rows []signalRow
+	for _, al := range p.Alerts {
+		row, err := tx.ingestAlert(ctx, ix, in, al, &res)
+		if err != nil {
+			return res, err
 		}
-		if len(ids) == 0 {
-			return nil
+		if row.ID == 0 {
+			res.Duplicates++
+			continue
 		}
-		return tx.auditEvent(ctx, "signal.ingest", "signal", strconv.FormatInt(ids[0], 10), 0, nil, map[string]any{
-			"signals": ids, "duplicates": res.Duplicates, "receiver": p.Receiver, "group_key": p.GroupKey})
-	})
-	return res, err
+		res.New++
+		ids = append(ids, row.ID)
+		rows = append(rows, row)
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+	if err := tx.enqueue(ctx, EventSignalReceived, map[string]any{"receiver": p.Receiver, "group_key": p.GroupKey,
+		"signals": rows}); err != nil {
+		return res, err
+	}
+	return res, tx.auditEvent(ctx, "signal.ingest", "signal", strconv.FormatInt(ids[0], 10), 0, nil, map[string]any{
+		"signals": ids, "duplicates": res.Duplicates, "receiver": p.Receiver, "group_key": p.GroupKey})
+}
+
+// errConcurrentAlert: another transaction stored the same alert meanwhile.
+var errConcurrentAlert = &fault.Error{Code: fault.Unavailable, Message: "the same alert was stored by a concurrent delivery; retry"}
+
+// ingest is what one notification's transaction caches: which environments
+// and CIs exist, and the deployments of each environment that any of its
+// alerts may be attributed to (one query per environment, not per alert).
+type ingest struct {
+	stored   map[string]bool // de-duplication keys already stored (looked up once per notification)
+	refs     refCache
+	from, to time.Time // earliest and latest startsAt of the notification
+	deps     map[string][]signal.Deployment
+}
+
+// dedupSQL finds which of a JSON array of de-duplication keys are stored:
+// one statement per notification, with one parameter (modernc binds many
+// $N parameters in quadratic time). The JSON table function is the one
+// place where the two dialects need their own SQL.
+var dedupSQL = map[Dialect]string{
+	SQLite:   `SELECT dedup_key FROM signals WHERE dedup_key IN (SELECT value FROM json_each($1))`,
+	Postgres: `SELECT dedup_key FROM signals WHERE dedup_key IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+}
+
+// storedKeys returns the de-duplication keys of p's alerts that are stored.
+func (tx *Tx) storedKeys(ctx context.Context, p *alertmanager.Payload) (map[string]bool, error) {
+	keys := make([]string, len(p.Alerts))
+	for i, al := range p.Alerts {
+		keys[i] = alertmanager.DedupKey(al)
+	}
+	rows, err := tx.query(ctx, dedupSQL[tx.dialect], jsonText(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
+func newIngest(p *alertmanager.Payload) *ingest {
+	in := &ingest{refs: refCache{}, deps: map[string][]signal.Deployment{}}
+	for i, al := range p.Alerts {
+		t := al.StartsAt.UTC()
+		if i == 0 || t.Before(in.from) {
+			in.from = t
+		}
+		if i == 0 || t.After(in.to) {
+			in.to = t
+		}
+	}
+	return in
+}
+
+// attributeIn is tx.attribute with the notification's deployments loaded once
+// per environment: those that may matter to any of its alerts (a superset of
+// each alert's; signal.Attribute judges each deployment at the alert's time).
+func (tx *Tx) attributeIn(ctx context.Context, in *ingest, env, ci string, at time.Time, lbls map[string]string) ([]signal.Verdict, error) {
+	if env == "" {
+		return []signal.Verdict{}, nil
+	}
+	deps, ok := in.deps[env]
+	if !ok {
+		var err error
+		if deps, err = tx.deploymentsOf(ctx, env, in.from, in.to); err != nil {
+			return nil, err
+		}
+		in.deps[env] = deps
+	}
+	return attributeWith(deps, env, ci, at, lbls)
 }
 
 // signalRow is one stored signal as the outbox announces it.
@@ -96,47 +213,47 @@ type signalRow struct {
 	Deployments []signal.Verdict  `json:"deployments"`
 }
 
-// ingestAlert stores one alert; it returns 0 for a duplicate.
-func (tx *Tx) ingestAlert(ctx context.Context, ix *sigIndex, refs refCache, al alertmanager.Alert, res *IngestResult) (int64, error) {
+// ingestAlert stores one alert; the row's ID is 0 for a duplicate.
+func (tx *Tx) ingestAlert(ctx context.Context, ix *sigIndex, in *ingest, al alertmanager.Alert, res *IngestResult) (signalRow, error) {
+	key := alertmanager.DedupKey(al)
+	if in.stored[key] {
+		return signalRow{}, nil // a resend (or the same alert twice in one notification)
+	}
+	in.stored[key] = true
 	row := signalRow{Status: al.Status, Fingerprint: al.Fingerprint, Labels: al.Labels, StartsAt: al.StartsAt.UTC(),
 		Env: SignalEnv(al.Labels), CI: SignalCI(al.Labels), Deployments: []signal.Verdict{}}
 	var endsAt *time.Time
 	if !al.EndsAt.IsZero() {
 		endsAt = &al.EndsAt
 	}
-	err := tx.queryRow(ctx, `INSERT INTO signals (dedup_key, fingerprint, status, labels, starts_at, ends_at, received_at, env, ci)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
-		alertmanager.DedupKey(al), al.Fingerprint, al.Status, jsonText(labels.Set(al.Labels)), ts(row.StartsAt), tsp(endsAt),
-		ts(tx.now), row.Env, row.CI).Scan(&row.ID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	known, err := tx.knownPlace(ctx, in.refs, row.Env, row.CI)
 	if err != nil {
-		return 0, err
-	}
-	known, err := tx.knownPlace(ctx, refs, row.Env, row.CI)
-	if err != nil {
-		return 0, err
+		return signalRow{}, err
 	}
 	var incID int64
 	if al.Firing() {
-		if incID, err = tx.signalIncident(ctx, ix, refs, al, &row, known, res); err != nil {
-			return 0, err
+		if incID, err = tx.signalIncident(ctx, ix, in, al, &row, known, res); err != nil {
+			return signalRow{}, err
 		}
 	} else if incID, err = tx.resolveByFingerprint(ctx, al, res); err != nil {
-		return 0, err
+		return signalRow{}, err
 	}
 	if incID != 0 {
 		row.Incident = ident.Incident.Format(incID)
 	}
-	if row.Incident != "" || row.Problem != "" || len(row.Deployments) > 0 {
-		if _, err := tx.exec(ctx, `UPDATE signals SET incident_id = $1, problem_id = $2, signature_id = $3, decision = $4,
-			deployments = $5 WHERE id = $6`, idArg(ident.Incident, row.Incident), idArg(ident.Problem, row.Problem),
-			idArg(ident.Signature, row.Signature), row.Decision, jsonText(row.Deployments), row.ID); err != nil {
-			return 0, err
-		}
+	// Stored once, complete. ON CONFLICT covers a concurrent transaction
+	// (PostgreSQL) that stored the same alert since the check above: this one
+	// already acted on it, so it fails as transient and the resend is a duplicate.
+	err = tx.queryRow(ctx, `INSERT INTO signals (dedup_key, fingerprint, status, labels, starts_at, ends_at, received_at, env, ci,
+		incident_id, problem_id, signature_id, decision, deployments)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		key, al.Fingerprint, al.Status, jsonText(labels.Set(al.Labels)), ts(row.StartsAt), tsp(endsAt), ts(tx.now), row.Env, row.CI,
+		idArg(ident.Incident, row.Incident), idArg(ident.Problem, row.Problem), idArg(ident.Signature, row.Signature), row.Decision,
+		jsonText(row.Deployments)).Scan(&row.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return signalRow{}, errConcurrentAlert
 	}
-	return row.ID, tx.enqueue(ctx, EventSignalReceived, row)
+	return row, err
 }
 
 // knownPlace reports whether the environment and CI both exist.
@@ -154,15 +271,15 @@ func (tx *Tx) knownPlace(ctx context.Context, refs refCache, env, ci string) (bo
 // signalIncident handles a new firing alert: the open incident with its
 // fingerprint takes it, or a new incident is opened when env and CI are
 // known; the signal is matched and attributed either way.
-func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, refs refCache, al alertmanager.Alert, row *signalRow,
+func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, in *ingest, al alertmanager.Alert, row *signalRow,
 	known bool, res *IngestResult) (int64, error) {
 	var err error
 	if known {
-		if row.Deployments, err = tx.attribute(ctx, row.Env, row.CI, row.StartsAt, al.Labels); err != nil {
+		if row.Deployments, err = tx.attributeIn(ctx, in, row.Env, row.CI, row.StartsAt, al.Labels); err != nil {
 			return 0, err
 		}
 	}
-	m, err := tx.matchSignal(ctx, ix, al.Labels, row.StartsAt, "signal "+strconv.FormatInt(row.ID, 10))
+	m, err := tx.matchSignal(ctx, ix, al.Labels, row.StartsAt, "alert "+al.Fingerprint+" started "+row.StartsAt.Format(time.RFC3339))
 	if err != nil {
 		return 0, err
 	}
@@ -185,34 +302,34 @@ func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, refs refCache, a
 	if opened.After(tx.now) { // Alertmanager's clock ahead of ours: the incident began no later than now
 		opened = tx.now
 	}
-	in := incident.Incident{Title: alertTitle(al), Source: incident.SourceAlertmanager, CI: row.CI, Env: row.Env,
+	inc := incident.Incident{Title: alertTitle(al), Source: incident.SourceAlertmanager, CI: row.CI, Env: row.Env,
 		Severity: alertSeverity(al.Labels["severity"]), Labels: labels.Set(al.Labels), Fingerprint: al.Fingerprint,
 		OpenedAt: opened}
-	if err := in.Validate(tx.now); err != nil {
+	if err := inc.Validate(tx.now); err != nil {
 		return 0, nil // an alert that cannot be an incident (odd labels, far-future start) is kept as a signal only
 	}
-	if err := in.Init(); err != nil {
+	if err := inc.Init(); err != nil {
 		return 0, nil
 	}
-	tx.stamp(&in)
-	in.Problem = row.Problem
-	in.Deployment = pickDeployment(row.Deployments)
+	tx.stamp(&inc)
+	inc.Problem = row.Problem
+	inc.Deployment = pickDeployment(row.Deployments)
 	var id int64
-	if err := tx.queryRow(ctx, insertIncidentSQL, insertIncidentArgs(&in)...).Scan(&id); err != nil {
+	if err := tx.queryRow(ctx, insertSignalIncidentSQL, append(insertIncidentArgs(&inc), idArg(ident.Signature, row.Signature))...).Scan(&id); err != nil {
 		return 0, err
 	}
-	in.ID = ident.Incident.Format(id)
-	if m.sig != 0 {
-		if _, err := tx.exec(ctx, `UPDATE incidents SET signature_id = $1 WHERE id = $2`, m.sig, id); err != nil {
-			return 0, err
-		}
-	}
+	inc.ID = ident.Incident.Format(id)
 	res.IncidentsOpened++
-	if err := tx.auditEvent(ctx, "incident.create", "incident", in.ID, in.Revision, nil, in); err != nil {
+	if err := tx.auditEvent(ctx, "incident.create", "incident", inc.ID, inc.Revision, nil, inc); err != nil {
 		return 0, err
 	}
-	return id, tx.enqueue(ctx, EventIncidentOpened, incidentNotice(in, row.Signature, m.decision))
+	return id, tx.enqueue(ctx, EventIncidentOpened, incidentNotice(inc, row.Signature, m.decision))
 }
+
+// insertSignalIncidentSQL is insertIncidentSQL with the signature that
+// matched the alert.
+var insertSignalIncidentSQL = strings.Replace(strings.Replace(insertIncidentSQL, "updated_at)", "updated_at, signature_id)", 1),
+	"$17)", "$17, $18)", 1)
 
 // resolveByFingerprint resolves the open incident with the alert's
 // fingerprint at the alert's end (or now); it returns 0 when there is none.
@@ -351,13 +468,23 @@ func (tx *Tx) attribute(ctx context.Context, env, ci string, at time.Time, lbls 
 	if env == "" {
 		return []signal.Verdict{}, nil
 	}
-	pol := signal.Policy{AttributionWindow: signal.DefaultAttributionWindow}
+	deps, err := tx.deploymentsOf(ctx, env, at, at)
+	if err != nil {
+		return nil, err
+	}
+	return attributeWith(deps, env, ci, at, lbls)
+}
+
+// deploymentsOf returns the deployments of env that a signal that began
+// between from and to may be attributed to: started by to, unfinished or
+// finished no earlier than the attribution window before from.
+func (tx *Tx) deploymentsOf(ctx context.Context, env string, from, to time.Time) ([]signal.Deployment, error) {
 	rows, err := tx.query(ctx, `SELECT d.id, d.status, d.started_at, d.finished_at, COALESCE(cv.ci, '')
 		FROM deployments d
 		LEFT JOIN release_components rc ON rc.release_id = d.release_id
 		LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
 		WHERE d.env = $1 AND d.started_at IS NOT NULL AND d.started_at <= $2 AND (d.finished_at IS NULL OR d.finished_at >= $3)
-		ORDER BY d.id`, env, ts(at), ts(at.Add(-pol.AttributionWindow)))
+		ORDER BY d.id`, env, ts(to), ts(from.Add(-signal.DefaultAttributionWindow)))
 	if err != nil {
 		return nil, err
 	}
@@ -380,9 +507,12 @@ func (tx *Tx) attribute(ctx context.Context, env, ci string, at time.Time, lbls 
 		deps = append(deps, d)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return deps, rows.Err()
+}
+
+// attributeWith applies signal.Attribute (24 h window) to deps.
+func attributeWith(deps []signal.Deployment, env, ci string, at time.Time, lbls map[string]string) ([]signal.Verdict, error) {
+	pol := signal.Policy{AttributionWindow: signal.DefaultAttributionWindow}
 	vs, err := signal.Attribute(signal.Signal{Labels: lbls, Env: env, CI: ci, At: at}, deps, pol)
 	if err != nil {
 		return nil, err

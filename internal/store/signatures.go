@@ -329,21 +329,28 @@ func (tx *Tx) matchSignal(ctx context.Context, ix *sigIndex, lbls map[string]str
 
 // applyMatch decides what a match means for one problem and applies a recurrence.
 func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, lbls map[string]string, at time.Time, subject string) (signal.Decision, error) {
-	p, err := tx.getProblem(ctx, h.problem)
-	if fault.CodeOf(err) == fault.NotFound {
+	// Only the state the decision needs is read; the whole problem only for a recurrence.
+	var st signal.ProblemState
+	err := tx.queryRow(ctx, `SELECT status, resolved_at, observation_until FROM problems WHERE id = $1`, h.problem).Scan(
+		&st.Status, nullTimeCol{&st.ObservationStart}, nullTimeCol{&st.ObservationEnd})
+	if errors.Is(err, sql.ErrNoRows) {
 		ix.dropProblem(h.problem)
 		return signal.Decision{Outcome: signal.Ignored}, nil
 	}
 	if err != nil {
 		return signal.Decision{}, err
 	}
-	if p.Status == problem.Closed || p.Status == problem.Canceled {
+	if st.Status == problem.Closed || st.Status == problem.Canceled {
 		ix.dropProblem(h.problem) // stale entry: another replica closed it
-		return signal.Decision{Outcome: signal.Ignored, Reason: "the problem is " + p.Status}, nil
+		return signal.Decision{Outcome: signal.Ignored, Reason: "the problem is " + st.Status}, nil
 	}
-	d := signal.Decide(signal.ProblemState{Status: p.Status, ObservationStart: p.ResolvedAt, ObservationEnd: p.ObservationUntil}, at)
+	d := signal.Decide(st, at)
 	if !d.Reopen {
 		return d, nil
+	}
+	p, err := tx.getProblem(ctx, h.problem)
+	if err != nil {
+		return signal.Decision{}, err
 	}
 	return d, tx.recur(ctx, h, p, lbls, at, subject, d)
 }

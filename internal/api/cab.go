@@ -1,0 +1,125 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"fixgate/internal/approval"
+	"fixgate/internal/auth"
+	"fixgate/internal/cab"
+)
+
+// cabRunners schedule CAB meetings.
+var cabRunners = []auth.Role{auth.ReleaseManager, auth.Admin}
+
+type cabOut = cab.Record
+
+type cabAgendaOut = cab.Agenda
+
+// cabCreate schedules a meeting: when, and who attends (user names).
+type cabCreate struct {
+	Title       string    `json:"title"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	Attendees   []string  `json:"attendees"`
+}
+
+// cabDecisionIn is one decision of the meeting about a change on its
+// agenda, recorded as an approval by the caller (an attendee) linked to the
+// meeting. Role and Revision work as for POST /api/v1/approvals.
+type cabDecisionIn struct {
+	Change   string `json:"change"`
+	Decision string `json:"decision"`
+	Comment  string `json:"comment"`
+	Role     string `json:"role"`
+	Revision int64  `json:"revision"`
+}
+
+func (s *Server) createCAB(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in cabCreate
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	m, err := s.store.CreateMeeting(r.Context(), c.actor, cab.Record{Title: in.Title, ScheduledAt: in.ScheduledAt.UTC(), Attendees: in.Attendees})
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusCreated, m, m.Revision)
+}
+
+func (s *Server) getCAB(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := cab.Meeting.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	m, err := s.store.GetMeeting(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, m, m.Revision)
+}
+
+func (s *Server) listCAB(w http.ResponseWriter, r *http.Request, c *call) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.store.ListMeetings(r.Context(), pg)
+	if err != nil {
+		return err
+	}
+	out := List[cabOut]{Items: items}
+	if len(items) > 0 {
+		last, _ := cab.Meeting.Parse("id", items[len(items)-1].ID)
+		out.NextCursor = nextCursor(len(items), pg, last)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// cabAgenda answers the meeting's agenda under the policy in force.
+func (s *Server) cabAgenda(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := cab.Meeting.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return err
+	}
+	ag, err := s.store.MeetingAgenda(r.Context(), id, ap.pol)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ag)
+}
+
+// cabDecide records a decision of the meeting as the caller's approval.
+func (s *Server) cabDecide(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := cab.Meeting.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var in cabDecisionIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	role, err := approval.ActingRole(c.principal.Roles, in.Role)
+	if err != nil {
+		return err
+	}
+	rev, err := ifMatch(r, in.Revision)
+	if err != nil {
+		return err
+	}
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return err
+	}
+	actor := c.actor
+	actor.Role = string(role)
+	x, err := s.store.DecideInMeeting(r.Context(), actor, id, ap.pol, approval.Approval{Record: in.Change, Decision: in.Decision,
+		Comment: in.Comment}, rev)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, x)
+}

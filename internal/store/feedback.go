@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"sort"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/fault"
+	"fixgate/internal/ident"
+	"fixgate/internal/pir"
+)
+
+// KPI names fixgate computes for a post-implementation review (see
+// pirKPIs). Any other KPI name is the user's and is never touched.
+const (
+	KPIWindowDays         = "window_days"
+	KPIIncidentsBefore    = "incidents_before"
+	KPIIncidentsAfter     = "incidents_after"
+	KPIIncidentRateBefore = "incident_rate_before" // incidents per day
+	KPIIncidentRateAfter  = "incident_rate_after"  // incidents per day of the elapsed part of the after window
+	KPIAfterElapsedDays   = "after_elapsed_days"
+)
+
+// ComputedKPIs lists the KPI names pirKPIs owns.
+var ComputedKPIs = []string{KPIWindowDays, KPIIncidentsBefore, KPIIncidentsAfter, KPIIncidentRateBefore,
+	KPIIncidentRateAfter, KPIAfterElapsedDays}
+
+// pirKPIs sets the computed KPIs of p from the incidents linked to its
+// problem, over two equal windows of the problem's observation period
+// length centred on its resolved_at: before = [resolved_at − L,
+// resolved_at), after = [resolved_at, resolved_at + L). The after rate is
+// per day of the part of the after window that has elapsed (now may fall
+// inside it). User-set KPIs with other names are kept. It reports false,
+// and changes nothing, when the problem has no resolution (no resolved_at
+// or observation_until) to centre the windows on.
+func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
+	prbID, err := ident.Problem.Parse("problem", p.Problem)
+	if err != nil {
+		return false, err
+	}
+	prb, err := tx.getProblem(ctx, prbID)
+	if err != nil {
+		return false, err
+	}
+	if prb.ResolvedAt == nil || prb.ObservationUntil == nil || !prb.ObservationUntil.After(*prb.ResolvedAt) {
+		return false, nil
+	}
+	at, l := *prb.ResolvedAt, prb.ObservationUntil.Sub(*prb.ResolvedAt)
+	count := func(from, to time.Time) (int64, error) {
+		var n int64
+		err := tx.queryRow(ctx, `SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3`,
+			prbID, ts(from), ts(to)).Scan(&n)
+		return n, err
+	}
+	before, err := count(at.Add(-l), at)
+	if err != nil {
+		return false, err
+	}
+	after, err := count(at, at.Add(l))
+	if err != nil {
+		return false, err
+	}
+	days := l.Hours() / 24
+	elapsed := min(max(tx.now.Sub(at), 0), l).Hours() / 24
+	if p.KPIs == nil {
+		p.KPIs = map[string]float64{}
+	}
+	p.KPIs[KPIWindowDays] = round3(days)
+	p.KPIs[KPIIncidentsBefore] = float64(before)
+	p.KPIs[KPIIncidentsAfter] = float64(after)
+	p.KPIs[KPIIncidentRateBefore] = round3(float64(before) / days)
+	p.KPIs[KPIAfterElapsedDays] = round3(elapsed)
+	if elapsed > 0 {
+		p.KPIs[KPIIncidentRateAfter] = round3(float64(after) / elapsed)
+	} else {
+		delete(p.KPIs, KPIIncidentRateAfter)
+	}
+	return true, nil
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// RefreshPIRKPIs recomputes the computed KPIs of a draft review (see
+// pirKPIs), keeping the others. ifRev 0 skips the revision check. Returns
+// NotFound, PreconditionFailed on a stale revision or when the problem has
+// no resolution to measure around, Conflict when the review is completed
+// (its KPIs are part of the record). Audited as pir.kpis.
+func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int64) (pir.PIR, error) {
+	var p pir.PIR
+	err := s.write(ctx, a, func(tx *Tx) error {
+		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkRev("post-implementation review "+before.ID, before.Revision, ifRev); err != nil {
+			return err
+		}
+		if err := before.Editable(); err != nil {
+			return err
+		}
+		p = before
+		p.KPIs = make(map[string]float64, len(before.KPIs)+len(ComputedKPIs))
+		for k, v := range before.KPIs {
+			p.KPIs[k] = v
+		}
+		ok, err := tx.pirKPIs(ctx, &p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fault.New(fault.PreconditionFailed, "problem %s has not been resolved: there is no resolution to measure KPIs around", p.Problem)
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
+		if _, err := tx.exec(ctx, `UPDATE pirs SET kpis = $1, rev = $2, updated_at = $3 WHERE id = $4`,
+			jsonText(p.KPIs), p.Revision, ts(tx.now), id); err != nil {
+			return err
+		}
+		return tx.auditEvent(ctx, "pir.kpis", "pir", p.ID, p.Revision, before, p)
+	})
+	return p, err
+}
+
+// ChecklistItem is one item a completed review added to a change model.
+type ChecklistItem struct {
+	Item    string    `json:"item"`
+	PIR     string    `json:"pir"` // PIR-n it came from
+	AddedBy string    `json:"added_by"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// refineChecklists adds the checklist items of review p (id pirID), which
+// is being completed, to the change model of every change (not canceled)
+// of its release. An item the model already holds is not added again. It
+// returns the models that got new items. Audited as change_model.checklist
+// per model, in the caller's transaction.
+func (tx *Tx) refineChecklists(ctx context.Context, pirID int64, p *pir.PIR) ([]string, error) {
+	models := []string{}
+	if p.Release == "" || len(p.Checklist) == 0 {
+		return models, nil
+	}
+	relID, err := ident.Release.Parse("release", p.Release)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(ctx, `SELECT DISTINCT change_model FROM changes WHERE release_id = $1 AND change_model <> '' AND status <> 'canceled'`, relID)
+	if err != nil {
+		return nil, err
+	}
+	var found []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		found = append(found, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Strings(found)
+	for _, m := range found {
+		var added []string
+		for _, it := range p.Checklist {
+			res, err := tx.exec(ctx, `INSERT INTO change_model_checklist (model, item, pir_id, added_by, added_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model, item) DO NOTHING`, m, it, pirID, tx.actor.User, ts(tx.now))
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				added = append(added, it)
+			}
+		}
+		if len(added) == 0 {
+			continue
+		}
+		models = append(models, m)
+		if err := tx.auditEvent(ctx, "change_model.checklist", "change_model", m, 0, nil,
+			map[string]any{"model": m, "added": added, "pir": p.ID, "release": p.Release}); err != nil {
+			return nil, err
+		}
+	}
+	return models, nil
+}
+
+// ChangeModelChecklist returns the items completed reviews added to change
+// model, in the order they were added (empty when none).
+func (s *Store) ChangeModelChecklist(ctx context.Context, model string) ([]ChecklistItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT item, pir_id, added_by, added_at FROM change_model_checklist
+		WHERE model = $1 ORDER BY id`, model)
+	if err != nil {
+		return nil, errf(err, "change model checklist")
+	}
+	defer rows.Close()
+	out := []ChecklistItem{}
+	for rows.Next() {
+		var c ChecklistItem
+		var id int64
+		if err := rows.Scan(&c.Item, &id, &c.AddedBy, timeCol{&c.AddedAt}); err != nil {
+			return nil, errf(err, "scan checklist item")
+		}
+		c.PIR = ident.PIR.Format(id)
+		out = append(out, c)
+	}
+	return out, errf(rows.Err(), "change model checklist")
+}

@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"fixgate/internal/ci"
+	"fixgate/internal/environment"
+	"fixgate/internal/gate"
+	"fixgate/internal/policy"
+	"fixgate/internal/release"
+	"fixgate/internal/store"
+	"fixgate/internal/store/storetest"
+)
+
+// gateGraph200 adds 200 CIs in a dependency graph (ci-i depends on up to
+// three CIs of higher number), one version each (two of ci-000) with
+// dependencies following the graph, and REL-1 shipping ci-000@1.0.1, which
+// reaches the whole graph.
+func gateGraph200(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	name := func(i int) string { return fmt.Sprintf("ci-%03d", i) }
+	for i := 199; i >= 0; i-- {
+		var deps []string
+		var cd []ci.Dependency
+		for _, j := range []int{i*2 + 1, i*2 + 2, i + 7} {
+			if j < 200 && (len(deps) == 0 || deps[len(deps)-1] != name(j)) {
+				deps = append(deps, name(j))
+				cd = append(cd, ci.Dependency{CI: name(j), Constraint: "^1.0.0"})
+			}
+		}
+		if _, err := s.CreateCI(ctx, alice, ci.CI{Name: name(i), Kind: "service", DependsOn: deps}); err != nil {
+			tb.Fatal(err)
+		}
+		for _, v := range []string{"1.0.0", "1.0.1"}[:versionsOf(i)] {
+			if _, err := s.CreateComponent(ctx, alice, ci.Version{CI: name(i), Version: v, Dependencies: cd}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.Feature, Components: []string{"ci-000@1.0.1"}}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkGateInput measures gathering the gate input (the queries) for a
+// release reaching 200 CIs, plus its evaluation.
+func BenchmarkGateInput(b *testing.B) {
+	s, clock := storetest.Open(b)
+	if _, _, err := s.Bootstrap(context.Background(), "fgt_test"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.CreateEnvironment(context.Background(), alice, environment.Environment{Name: "prod-eu", Tier: environment.Production}); err != nil {
+		b.Fatal(err)
+	}
+	gateGraph200(b, s)
+	ctx := context.Background()
+	pol := policy.Default()
+	q := store.GateQuery{Release: 1, Env: "prod-eu", At: clock.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		in, _, err := s.GateInput(ctx, q, pol)
+		if err != nil || len(in.Catalogue) != 200 {
+			b.Fatalf("%v %d", err, len(in.Catalogue))
+		}
+		gate.Evaluate(pol, in, clock.Now())
+	}
+}
+
+func versionsOf(i int) int {
+	if i == 0 {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"sync/atomic"
+
+	"fixgate/internal/ci"
+	"fixgate/internal/gate"
+	"fixgate/internal/ident"
+)
+
+// catalogue is an immutable snapshot of the slowly changing configuration
+// the gate reads on every evaluation: the CI graph and every component
+// version. It is shared by concurrent evaluations and never modified.
+type catalogue struct {
+	version  int64
+	cis      []gate.CI                   // by name; DependsOn sorted
+	versions map[string][]gate.Component // by CI, in id order
+	revs     map[string]int64            // component version id → revision
+}
+
+// catalogueCache holds the newest snapshot of one store; mu makes
+// concurrent evaluations that find it stale load it once.
+type catalogueCache struct {
+	mu  sync.Mutex
+	cur atomic.Pointer[catalogue]
+}
+
+var catalogues sync.Map // *Store → *catalogueCache
+
+// bumpCatalogue marks the catalogue changed. Every write to cis,
+// ci_dependencies or component_versions calls it in its transaction, so a
+// snapshot older than the write is never used once the write committed.
+func (tx *Tx) bumpCatalogue(ctx context.Context) error {
+	_, err := tx.exec(ctx, `UPDATE catalogue_version SET version = version + 1 WHERE id = 1`)
+	return err
+}
+
+// catalogue returns the snapshot for the current catalogue version, read
+// through r (on PostgreSQL the evaluation's read-only snapshot, so the
+// version and the rows agree; on SQLite rows read after the version can
+// only be newer, and a newer version reloads). It loads the snapshot when
+// the version moved since the last load.
+func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
+	var v int64
+	if err := r.QueryRowContext(ctx, `SELECT version FROM catalogue_version WHERE id = 1`).Scan(&v); err != nil {
+		return nil, err
+	}
+	cc, _ := catalogues.LoadOrStore(s, &catalogueCache{})
+	cache := cc.(*catalogueCache)
+	if c := cache.cur.Load(); c != nil && c.version == v {
+		return c, nil
+	}
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if c := cache.cur.Load(); c != nil && c.version == v {
+		return c, nil
+	}
+	c, err := loadCatalogue(ctx, r, v)
+	if err != nil {
+		return nil, err
+	}
+	if old := cache.cur.Load(); old == nil || old.version < v {
+		cache.cur.Store(c)
+	}
+	return c, nil
+}
+
+func loadCatalogue(ctx context.Context, r reader, v int64) (*catalogue, error) {
+	c := &catalogue{version: v, versions: map[string][]gate.Component{}, revs: map[string]int64{}}
+	rows, err := r.QueryContext(ctx, `SELECT c.name, c.criticality, d.depends_on FROM cis c
+		LEFT JOIN ci_dependencies d ON d.ci = c.name ORDER BY c.name, d.depends_on`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, crit string
+		var dep sql.NullString
+		if err := rows.Scan(&name, &crit, &dep); err != nil {
+			return nil, err
+		}
+		if n := len(c.cis); n == 0 || c.cis[n-1].Name != name {
+			c.cis = append(c.cis, gate.CI{Name: name, Criticality: crit, DependsOn: []string{}})
+		}
+		if dep.Valid {
+			last := &c.cis[len(c.cis)-1]
+			last.DependsOn = append(last.DependsOn, dep.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	vrows, err := r.QueryContext(ctx, `SELECT `+catalogueCols+` FROM component_versions ORDER BY ci, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var x gate.Component
+		var id, rev int64
+		if err := vrows.Scan(&id, &x.CI, &x.Version, &x.Status, jsonCol{&x.Dependencies}, &rev); err != nil {
+			return nil, err
+		}
+		x.ID = ident.Component.Format(id)
+		if x.Dependencies == nil {
+			x.Dependencies = []ci.Dependency{}
+		}
+		c.versions[x.CI] = append(c.versions[x.CI], x)
+		c.revs[x.ID] = rev
+	}
+	return c, vrows.Err()
+}
+
+// reach returns the versions of every CI the release's components reach:
+// through the CI graph from their CIs, and through the dependencies the
+// versions themselves name (which may go beyond the graph). A cycle ends
+// when no new CI appears.
+func (c *catalogue) reach(own []gate.Component) map[string][]gate.Component {
+	deps := make(map[string][]string, len(c.cis))
+	for _, x := range c.cis {
+		deps[x.Name] = x.DependsOn
+	}
+	out := map[string][]gate.Component{}
+	seen := map[string]bool{}
+	var queue []string
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			queue = append(queue, name)
+		}
+	}
+	for _, x := range own {
+		add(x.CI)
+		for _, d := range x.Dependencies {
+			add(d.CI)
+		}
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		for _, d := range deps[name] {
+			add(d)
+		}
+		vs := c.versions[name]
+		if len(vs) > 0 {
+			out[name] = vs
+		}
+		for _, v := range vs {
+			for _, d := range v.Dependencies {
+				add(d.CI)
+			}
+		}
+	}
+	return out
+}
