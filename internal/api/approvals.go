@@ -63,12 +63,7 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	out := List[approval.Approval]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Approval.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Approval, func(x approval.Approval) string { return x.ID })
 }
 
 func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -67,12 +67,7 @@ func (s *Server) listCAB(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	out := List[cabOut]{Items: items}
-	if len(items) > 0 {
-		last, _ := cab.Meeting.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, cab.Meeting, func(x cabOut) string { return x.ID })
 }
 
 // cabAgenda answers the meeting's agenda under the policy in force.

@@ -97,12 +97,7 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	out := List[change.Change]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Change.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Change, func(x change.Change) string { return x.ID })
 }
 
 func (s *Server) getChange(w http.ResponseWriter, r *http.Request, c *call) error {

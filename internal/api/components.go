@@ -45,12 +45,7 @@ func (s *Server) listComponents(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	out := List[ci.Version]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Component.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Component, func(x ci.Version) string { return x.ID })
 }
 
 func (s *Server) getComponent(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -79,12 +79,7 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	out := List[deploy.Deployment]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Deployment.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Deployment, func(x deploy.Deployment) string { return x.ID })
 }
 
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request, c *call) error {

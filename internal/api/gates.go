@@ -138,10 +138,5 @@ func (s *Server) listGateEvaluations(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	out := List[gateEvaluationOut]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Gate.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Gate, func(x gateEvaluationOut) string { return x.ID })
 }

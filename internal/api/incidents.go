@@ -94,12 +94,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	out := List[incident.Incident]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Incident.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Incident, func(x incident.Incident) string { return x.ID })
 }
 
 // queryID parses an optional record id query parameter ("PRB-3").

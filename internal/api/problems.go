@@ -85,12 +85,7 @@ func (s *Server) listProblems(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	out := List[problem.Problem]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Problem.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Problem, func(x problem.Problem) string { return x.ID })
 }
 
 func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"fixgate/internal/ident"
+	"fixgate/internal/store"
 )
 
 // revisionFor returns the revision a write is guarded by: required for
@@ -49,4 +50,18 @@ func answerUpdate[T any](w http.ResponseWriter, r *http.Request, k ident.Kind, b
 		return err
 	}
 	return writeRecord(w, status, out, revOf(out))
+}
+
+// answerList answers one page of numbered records of kind k, with the
+// cursor after the last one when the page was full.
+func answerList[T any](w http.ResponseWriter, items []T, pg store.Page, k ident.Kind, idOf func(T) string) error {
+	if items == nil {
+		items = []T{}
+	}
+	out := List[T]{Items: items}
+	if len(items) > 0 {
+		last, _ := k.Parse("id", idOf(items[len(items)-1]))
+		out.NextCursor = nextCursor(len(items), pg, last)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -78,12 +78,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	out := List[release.Release]{Items: items}
-	if len(items) > 0 {
-		last, _ := ident.Release.Parse("id", items[len(items)-1].ID)
-		out.NextCursor = nextCursor(len(items), pg, last)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return answerList(w, items, pg, ident.Release, func(x release.Release) string { return x.ID })
 }
 
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, c *call) error {
