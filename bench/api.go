@@ -45,7 +45,9 @@ func benchAPI(ctx context.Context, c config) error {
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}
 	health := load(client, c, func(*rand.Rand) string { return base + "/healthz" }, "")
+	stop := startProfile(true)
 	get := load(client, c, func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok)
+	stop()
 	fmt.Printf("\n[api] %d clients, %s per phase, %s\n", c.clients, c.duration, st.Dialect())
 	fmt.Printf("  /healthz                 %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
 	fmt.Printf("  GET /api/v1/problems/{id} %7.0f req/s  p50 %-9s p99 %-9s errors %d\n", get.rate, get.p50, get.p99, get.errors)
@@ -105,3 +107,4 @@ func load(client *http.Client, c config, url func(*rand.Rand) string, token stri
 }
 
 var _ store.Page
+
