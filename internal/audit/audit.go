@@ -41,6 +41,9 @@ type Event struct {
 	RequestID     string    `json:"request_id,omitempty"`
 	PrevHash      string    `json:"prev_hash"`
 	Hash          string    `json:"hash"`
+	// AtText, when set, is At already encoded in TimeFormat (as SQLite
+	// stores it); the canonical encoding uses it instead of formatting At.
+	AtText string `json:"-"`
 }
 
 // TimeFormat is the fixed-width UTC encoding of At inside the canonical form.
@@ -67,7 +70,11 @@ func (e *Event) AppendCanonical(b []byte) []byte {
 		b = append(b, ',')
 	}
 	field(strconv.AppendInt(num[:0], e.Seq, 10))
-	field(e.At.UTC().AppendFormat(num[:0], TimeFormat))
+	if e.AtText != "" {
+		str(e.AtText)
+	} else {
+		field(e.At.UTC().AppendFormat(num[:0], TimeFormat))
+	}
 	str(e.Actor)
 	str(e.Role)
 	str(e.Action)
@@ -117,6 +124,16 @@ type Verifier struct {
 
 // NewVerifier starts a verification at the genesis of the chain.
 func NewVerifier() *Verifier { return &Verifier{prevHash: GenesisHash} }
+
+// NewVerifierAt starts a verification at event seq, whose predecessor's
+// stored hash is prevHash (verifying a range of the chain; the range before
+// it checks that hash).
+func NewVerifierAt(seq int64, prevHash string) *Verifier {
+	return &Verifier{count: seq - 1, prevHash: prevHash}
+}
+
+// Count returns the number of the last event verified.
+func (v *Verifier) Count() int64 { return v.count }
 
 // Add checks the next event and returns the first break found so far (nil if none).
 func (v *Verifier) Add(e *Event) *Broken {

@@ -2,6 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"fixgate/internal/audit"
@@ -13,10 +18,13 @@ const auditCols = `seq, at, actor, role, action, record_type, record_id, record_
 // order to fn; fn returning an error stops the walk. The *Event is reused
 // between calls.
 func (s *Store) EachAuditEvent(ctx context.Context, since time.Time, fn func(*audit.Event) error) error {
-	q, args := `SELECT `+auditCols+` FROM audit_events ORDER BY seq`, []any{}
-	if !since.IsZero() {
-		q, args = `SELECT `+auditCols+` FROM audit_events WHERE at >= $1 ORDER BY seq`, []any{ts(since)}
+	if since.IsZero() {
+		return s.eachAuditEvent(ctx, `SELECT `+auditCols+` FROM audit_events ORDER BY seq`, nil, fn)
 	}
+	return s.eachAuditEvent(ctx, `SELECT `+auditCols+` FROM audit_events WHERE at >= $1 ORDER BY seq`, []any{ts(since)}, fn)
+}
+
+func (s *Store) eachAuditEvent(ctx context.Context, q string, args []any, fn func(*audit.Event) error) error {
 	// modernc arms an interrupt watcher on every step of a query whose
 	// context can be canceled (a third of the walk's time); query without
 	// cancellation and check ctx between rows instead.
@@ -30,7 +38,7 @@ func (s *Store) EachAuditEvent(ctx context.Context, since time.Time, fn func(*au
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := rows.Scan(&e.Seq, timeCol{&e.At}, &e.Actor, &e.Role, &e.Action, &e.RecordType, &e.RecordID,
+		if err := rows.Scan(&e.Seq, auditAtCol{&e.At, &e.AtText}, &e.Actor, &e.Role, &e.Action, &e.RecordType, &e.RecordID,
 			&e.RecordVersion, &e.Before, &e.After, &e.RequestID, &e.PrevHash, &e.Hash); err != nil {
 			return errf(err, "scan audit event")
 		}
@@ -42,54 +50,89 @@ func (s *Store) EachAuditEvent(ctx context.Context, since time.Time, fn func(*au
 }
 
 // VerifyAudit checks the whole chain and its head. It returns the number of
-// events verified and the first break (nil if the chain is intact). Rows are
-// scanned on one goroutine while the verifier hashes the previous batch.
+// events verified and the first break (nil if the chain is intact). Long
+// chains are verified as consecutive seq ranges in parallel, one per CPU:
+// each range starts from the stored hash of the event before it, which the
+// range before checks.
 func (s *Store) VerifyAudit(ctx context.Context) (int64, *audit.Broken, error) {
 	var headSeq int64
 	var headHash string
 	if err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
 		return 0, nil, errf(err, "read audit head")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan []audit.Event, 4)
-	scanErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		batch := make([]audit.Event, 0, 1024)
-		err := s.EachAuditEvent(ctx, time.Time{}, func(e *audit.Event) error {
-			batch = append(batch, *e)
-			if len(batch) == cap(batch) {
-				select {
-				case batches <- batch:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				batch = make([]audit.Event, 0, 1024)
+	var stray int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE seq < 1 OR seq > $1`, headSeq).Scan(&stray); err != nil {
+		return 0, nil, errf(err, "read audit events")
+	}
+	parts := int64(min(runtime.NumCPU(), 4))
+	if headSeq < 100_000 {
+		parts = 1
+	}
+	type result struct {
+		v      *audit.Verifier
+		broken *audit.Broken
+		err    error
+	}
+	results := make([]result, parts)
+	var wg sync.WaitGroup
+	for i := int64(0); i < parts; i++ {
+		lo, hi := 1+i*headSeq/parts, (i+1)*headSeq/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, b, err := s.verifyRange(ctx, lo, hi, headSeq, headHash)
+			results[i] = result{v, b, err}
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return 0, nil, r.err
+		}
+		if r.broken != nil {
+			return 0, r.broken, nil
+		}
+	}
+	if stray > 0 {
+		return 0, &audit.Broken{Reason: fmt.Sprintf("%d events lie outside the chain's sequence 1..%d (inserted)", stray, headSeq)}, nil
+	}
+	n, b := results[parts-1].v.Finish(headSeq, headHash)
+	return n, b, nil
+}
+
+// verifyRange verifies events lo..hi of a chain whose head is headSeq,
+// headHash; the verifier's count must reach hi.
+func (s *Store) verifyRange(ctx context.Context, lo, hi, headSeq int64, headHash string) (*audit.Verifier, *audit.Broken, error) {
+	prev := audit.GenesisHash
+	if lo > 1 {
+		err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = $1`, lo-1).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, errf(err, "read audit events")
+		}
+	}
+	v := audit.NewVerifierAt(lo, prev)
+	var broken *audit.Broken
+	err := s.eachAuditEvent(ctx, `SELECT `+auditCols+` FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq`, []any{lo, hi},
+		func(e *audit.Event) error {
+			if broken = v.Add(e); broken != nil {
+				return errBroken{}
 			}
 			return nil
 		})
-		if err == nil && len(batch) > 0 {
-			batches <- batch
-		}
-		scanErr <- err
-	}()
-	v := audit.NewVerifier()
-	for batch := range batches {
-		for i := range batch {
-			if b := v.Add(&batch[i]); b != nil {
-				cancel()
-				for range batches { // let the scanner finish
-				}
-				return 0, b, nil
-			}
-		}
+	if broken != nil {
+		return v, broken, nil
 	}
-	if err := <-scanErr; err != nil {
-		return 0, nil, err
+	if err != nil {
+		return nil, nil, err
 	}
-	n, b := v.Finish(headSeq, headHash)
-	return n, b, nil
+	if v.Count() != hi {
+		if hi == headSeq { // the chain ends early: events removed from the end
+			_, b := v.Finish(headSeq, headHash)
+			return v, b, nil
+		}
+		return v, &audit.Broken{Seq: v.Count() + 1, Reason: fmt.Sprintf("event %d is missing", v.Count()+1)}, nil
+	}
+	return v, nil, nil
 }
 
 type errBroken struct{}
@@ -107,7 +150,7 @@ func (s *Store) AuditEventsFor(ctx context.Context, recordType, recordID string,
 	out := []audit.Event{}
 	for rows.Next() {
 		var e audit.Event
-		if err := rows.Scan(&e.Seq, timeCol{&e.At}, &e.Actor, &e.Role, &e.Action, &e.RecordType, &e.RecordID,
+		if err := rows.Scan(&e.Seq, auditAtCol{&e.At, &e.AtText}, &e.Actor, &e.Role, &e.Action, &e.RecordType, &e.RecordID,
 			&e.RecordVersion, &e.Before, &e.After, &e.RequestID, &e.PrevHash, &e.Hash); err != nil {
 			return nil, errf(err, "scan audit event")
 		}
