@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync"
+	"syscall"
 	"time"
 
 	"fixgate/internal/alertmanager"
@@ -43,10 +44,18 @@ type ingestRun struct {
 	acked      int // alerts in notifications answered 200
 	unique     int // distinct alerts among them
 	errors     int
-	signals    int // signal rows stored
-	incidents  int // incidents stored
-	duplicates int // signals + incidents stored beyond the distinct alerts
+	signals    int           // signal rows stored
+	incidents  int           // incidents stored
+	duplicates int           // signals + incidents stored beyond the distinct alerts
+	cpuPer1k   time.Duration // process CPU (server and senders) per 1000 acknowledged alerts
 	sent       [][]byte
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchIngest measures POST /api/v1/hooks/alertmanager with 100 and with
@@ -71,8 +80,8 @@ func benchIngest(ctx context.Context, c config) error {
 		name string
 		r    ingestRun
 	}{{"100 problems", small}, {"10k problems", large}} {
-		fmt.Printf("  %-13s %7.0f acked alerts/s (%6.0f new/s)  p50 %-9s p99 %-9s errors %d  signals %d incidents %d  duplicates %d\n",
-			r.name, r.r.rate, r.r.newRate, r.r.p50, r.r.p99, r.r.errors, r.r.signals, r.r.incidents, r.r.duplicates)
+		fmt.Printf("  %-13s %7.0f acked alerts/s (%6.0f new/s)  p50 %-9s p99 %-9s errors %d  signals %d incidents %d  duplicates %d  CPU %s per 1000 acked\n",
+			r.name, r.r.rate, r.r.newRate, r.r.p50, r.r.p99, r.r.errors, r.r.signals, r.r.incidents, r.r.duplicates, r.r.cpuPer1k.Round(time.Millisecond))
 	}
 	fmt.Printf("  raw insert of the same signal rows (one transaction per notification): %.0f rows/s\n", raw)
 	fmt.Printf("  goal >= 5000 acked/s (SQLite): %.0f\n", large.rate)
@@ -126,7 +135,7 @@ func ingestPhase(ctx context.Context, c config, problems int) (ingestRun, error)
 	var mu sync.Mutex
 	var lat []time.Duration
 	deadline := time.Now().Add(c.duration)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for i := 0; i < ingestSenders; i++ {
 		wg.Add(1)
@@ -172,6 +181,9 @@ func ingestPhase(ctx context.Context, c config, problems int) (ingestRun, error)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if out.acked > 0 {
+		out.cpuPer1k = (cpuTime() - cpu0) * 1000 / time.Duration(out.acked)
+	}
 	out.rate = float64(out.acked) / elapsed.Seconds()
 	out.newRate = float64(out.unique) / elapsed.Seconds()
 	out.p50, out.p99 = percentile(lat, 0.5).Round(time.Microsecond), percentile(lat, 0.99).Round(time.Microsecond)

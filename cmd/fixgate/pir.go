@@ -19,7 +19,7 @@ func newPIRCmd(a *app) *cobra.Command {
 	cmd.AddCommand(pirCreateCmd(a), showCmd(a, "show PIR-n", "Show a review", "/api/v1/pirs/", pirFields),
 		listCmd(a, "List reviews", "/api/v1/pirs", []string{"problem", "release", "status"},
 			[]string{"id", "status", "problem", "release", "root_cause_eliminated", "completed_by"}),
-		pirUpdateCmd(a), pirMoveCmd(a, "move PIR-n STATE", ""), pirMoveCmd(a, "complete PIR-n", "completed"))
+		pirUpdateCmd(a), pirMoveCmd(a, "move PIR-n STATE", ""), pirMoveCmd(a, "complete PIR-n", "completed"), pirKPIsCmd(a))
 	return cmd
 }
 

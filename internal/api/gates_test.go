@@ -153,6 +153,11 @@ func TestAPIGateAllowed(t *testing.T) {
 	if ev["decision"] != "blocked" || rules(t, ev)["canary"] != "fail" {
 		t.Fatalf("no canary: %v", ev)
 	}
+	// each blocked verdict (and only those) is announced to subscribers
+	var blocked int
+	if err := ta.store.DB().QueryRow(`SELECT COUNT(*) FROM outbox WHERE event = 'gate.blocked'`).Scan(&blocked); err != nil || blocked != 2 {
+		t.Fatalf("gate.blocked notifications: %d, %v", blocked, err)
+	}
 }
 
 func TestAPIGateBlocked(t *testing.T) {

@@ -161,7 +161,14 @@ func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval) error {
 	}
 	e.ID = ident.Gate.Format(id)
 	tx.actor = p.actor
-	return tx.auditEvent(ctx, "gate.evaluate", "gate_evaluation", e.ID, 1, nil, *e)
+	if err := tx.auditEvent(ctx, "gate.evaluate", "gate_evaluation", e.ID, 1, nil, *e); err != nil {
+		return err
+	}
+	if e.Decision != gate.Blocked {
+		return nil
+	}
+	return tx.enqueue(ctx, EventGateBlocked, map[string]any{"evaluation": e.ID, "release": e.Release,
+		"environment": e.Environment, "risk_class": e.RiskClass, "verdict": e.Verdict, "by": e.CreatedBy})
 }
 
 func firstErr(errs ...error) error {

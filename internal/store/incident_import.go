@@ -145,8 +145,9 @@ func (im *importer) create(ctx context.Context, r incident.Incident, wantResolve
 	}
 	r.ID = ident.Incident.Format(id)
 	// Matched like an incident created through the API: signatures (link,
-	// recurrence), attribution, incident.opened.
-	if err := tx.store.matchIncident(ctx, tx, &r, id); err != nil {
+	// recurrence) and attribution; but not announced (incident.opened):
+	// imported rows are history from another service desk.
+	if err := tx.store.matchIncident(ctx, tx, &r, id, false); err != nil {
 		// never a row error: the row is half written, so the import fails
 		return &fault.Error{Code: fault.Internal, Message: "match incident " + r.ID, Err: err}
 	}

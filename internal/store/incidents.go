@@ -181,7 +181,7 @@ func (s *Store) CreateIncident(ctx context.Context, a audit.Actor, in incident.I
 			return err
 		}
 		in.ID = ident.Incident.Format(id)
-		if err := s.matchIncident(ctx, tx, &in, id); err != nil { // signals.go: signatures, recurrence, attribution, incident.opened
+		if err := s.matchIncident(ctx, tx, &in, id, true); err != nil { // signals.go: signatures, recurrence, attribution, incident.opened
 			return err
 		}
 		return tx.auditEvent(ctx, "incident.create", "incident", in.ID, in.Revision, nil, in)

@@ -20,6 +20,7 @@ const (
 	EventIncidentOpened       = "incident.opened"
 	EventSignalReceived       = "signal.received"
 	EventDeploymentRolledBack = "deployment.rolled_back"
+	EventGateBlocked          = "gate.blocked"
 )
 
 // OutboxEvent is one notification waiting for (or past) delivery.

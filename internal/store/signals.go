@@ -358,13 +358,14 @@ func (tx *Tx) resolveByFingerprint(ctx context.Context, al alertmanager.Alert, r
 	return id, tx.auditEvent(ctx, "incident.resolve", "incident", next.ID, next.Revision, before, next)
 }
 
-// matchIncident matches a new incident (created through the API) against
+// matchIncident matches a new incident (created through the API or imported) against
 // the problem signatures, links it to the problem that matched (with the
 // signature) unless it names one already, applies a recurrence, attributes
-// it to a live deployment when it names none, and enqueues incident.opened.
+// it to a live deployment when it names none, and (notify) enqueues
+// incident.opened; imports pass notify=false: their rows are history.
 // in is updated in place; call it after the insert and before the audit
 // event of the creation.
-func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident, id int64) error {
+func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident, id int64, notify bool) error {
 	ix := s.sigIndex()
 	if err := ix.fresh(ctx, tx.tx); err != nil {
 		return err
@@ -385,9 +386,14 @@ func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident
 		}
 		in.Deployment = pickDeployment(deps)
 	}
-	if _, err := tx.exec(ctx, `UPDATE incidents SET problem_id = $1, signature_id = $2, deployment_id = $3 WHERE id = $4`,
-		idArg(ident.Problem, in.Problem), idArg(ident.Signature, sig), idArg(ident.Deployment, in.Deployment), id); err != nil {
-		return err
+	if in.Problem != "" || sig != "" || in.Deployment != "" {
+		if _, err := tx.exec(ctx, `UPDATE incidents SET problem_id = $1, signature_id = $2, deployment_id = $3 WHERE id = $4`,
+			idArg(ident.Problem, in.Problem), idArg(ident.Signature, sig), idArg(ident.Deployment, in.Deployment), id); err != nil {
+			return err
+		}
+	}
+	if !notify {
+		return nil
 	}
 	return tx.enqueue(ctx, EventIncidentOpened, incidentNotice(*in, sig, m.decision))
 }
