@@ -107,4 +107,3 @@ func load(client *http.Client, c config, url func(*rand.Rand) string, token stri
 }
 
 var _ store.Page
-
