@@ -12,25 +12,23 @@ import (
 	"fixgate/internal/problem"
 )
 
-// problemSelect reads a problem with its CIs and environments in one
-// statement (names never contain commas).
+// problemSelect reads a problem with its CIs and environments from the
+// row's copies of the link tables (names never contain commas).
 const problemSelect = `SELECT id, title, description, status, priority, owner, category, rca_summary, rca_doc_sha256, rca_author, rca_at,
 	rca_validated_by, rca_validated_at, workaround, resolved_by, resolved_at, observation_until, recurrence_count, closed_at,
-	rev, created_by, created_at, updated_at,
-	(SELECT string_agg(ci, ',' ORDER BY ci) FROM problem_cis WHERE problem_id = problems.id),
-	(SELECT string_agg(env, ',' ORDER BY env) FROM problem_envs WHERE problem_id = problems.id)
+	rev, created_by, created_at, updated_at, cis_list, envs_list
 	FROM problems`
 
 func scanProblem(sc interface{ Scan(...any) error }) (problem.Problem, int64, error) {
 	var p problem.Problem
 	var id int64
-	var cis, envs sql.NullString
+	var cis, envs string
 	err := sc.Scan(&id, &p.Title, &p.Description, &p.Status, &p.Priority, &p.Owner, &p.RCA.Category, &p.RCA.Summary,
 		&p.RCA.DocSHA256, &p.RCA.Author, nullTimeCol{&p.RCA.RecordedAt}, &p.RCA.ValidatedBy, nullTimeCol{&p.RCA.ValidatedAt},
 		&p.Workaround, &p.ResolvedBy, nullTimeCol{&p.ResolvedAt}, nullTimeCol{&p.ObservationUntil}, &p.RecurrenceCount,
 		nullTimeCol{&p.ClosedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &cis, &envs)
 	p.ID = ident.Problem.Format(id)
-	p.CIs, p.Environments = nonNilList(splitList(cis.String)), nonNilList(splitList(envs.String))
+	p.CIs, p.Environments = nonNilList(splitList(cis)), nonNilList(splitList(envs))
 	return p, id, err
 }
 
@@ -102,6 +100,9 @@ func (tx *Tx) setProblemLinks(ctx context.Context, id int64, cis, envs []string)
 }
 
 func (tx *Tx) insertProblemLinks(ctx context.Context, id int64, cis, envs []string) error {
+	if _, err := tx.exec(ctx, `UPDATE problems SET cis_list = $1, envs_list = $2 WHERE id = $3`, joinList(cis), joinList(envs), id); err != nil {
+		return err
+	}
 	for _, c := range cis {
 		if _, err := tx.exec(ctx, `INSERT INTO problem_cis (problem_id, ci) VALUES ($1, $2)`, id, c); err != nil {
 			return err
