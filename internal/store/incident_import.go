@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"fixgate/internal/audit"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/incident"
+	"fixgate/internal/signal"
 )
 
 // ImportIncidents upserts rows by external_id in one transaction: a new
@@ -28,6 +30,7 @@ func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incid
 	err = s.write(ctx, a, func(tx *Tx) error {
 		created, updated, skipped = 0, 0, 0
 		clear(rowErrs)
+		tx.attr = importSpan(rows)
 		im, err := tx.newImporter(ctx)
 		if err != nil {
 			return err
@@ -183,4 +186,34 @@ func (im *importer) update(ctx context.Context, id int64, old, r incident.Incide
 		return "", fault.Wrap(err, "update incident")
 	}
 	return "updated", fault.Wrap(tx.auditEvent(ctx, "incident.import.update", "incident", next.ID, next.Revision, old, next), "audit")
+}
+
+// importSpan returns an attribution cache spanning the rows' opened_at
+// times, or nil when no row carries one.
+func importSpan(rows []incident.Incident) *attrCache {
+	var c *attrCache
+	for _, r := range rows {
+		if r.OpenedAt.IsZero() {
+			continue
+		}
+		if c == nil {
+			c = &attrCache{from: r.OpenedAt, to: r.OpenedAt, deps: map[string][]signal.Deployment{}}
+		}
+		c.from, c.to = minTime(c.from, r.OpenedAt), maxTime(c.to, r.OpenedAt)
+	}
+	return c
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -474,11 +474,31 @@ func (tx *Tx) attribute(ctx context.Context, env, ci string, at time.Time, lbls 
 	if env == "" {
 		return []signal.Verdict{}, nil
 	}
+	if c := tx.attr; c != nil && !at.Before(c.from) && !at.After(c.to) {
+		deps, ok := c.deps[env]
+		if !ok {
+			var err error
+			if deps, err = tx.deploymentsOf(ctx, env, c.from, c.to); err != nil {
+				return nil, err
+			}
+			c.deps[env] = deps
+		}
+		return attributeWith(deps, env, ci, at, lbls)
+	}
 	deps, err := tx.deploymentsOf(ctx, env, at, at)
 	if err != nil {
 		return nil, err
 	}
 	return attributeWith(deps, env, ci, at, lbls)
+}
+
+// attrCache holds, for one import, the deployments of each environment
+// that a row opened between from and to may be attributed to (deployments
+// do not change inside the import's transaction except through it, and an
+// import writes none).
+type attrCache struct {
+	from, to time.Time
+	deps     map[string][]signal.Deployment
 }
 
 // deploymentsOf returns the deployments of env that a signal that began

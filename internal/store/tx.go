@@ -20,6 +20,7 @@ type Tx struct {
 	now     time.Time
 	actor   audit.Actor
 	pending []audit.Event // audit events appended at commit, in order
+	attr    *attrCache    // set by an import: deployments per environment
 }
 
 // Now is the transaction's fixed time.
