@@ -63,7 +63,7 @@ func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incid
 type importer struct {
 	tx                  *Tx
 	refs                refCache
-	byExt, insert, save *sql.Stmt
+	byExt, save *sql.Stmt
 }
 
 func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
@@ -72,7 +72,7 @@ func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
 		st **sql.Stmt
 		q  string
 	}{{&im.byExt, `SELECT ` + incidentCols + ` FROM incidents WHERE external_id = $1`},
-		{&im.insert, insertIncidentSQL}, {&im.save, saveIncidentSQL}} {
+		{&im.save, saveIncidentSQL}} {
 		st, err := tx.tx.PrepareContext(ctx, p.q)
 		if err != nil {
 			im.close()
@@ -84,7 +84,7 @@ func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
 }
 
 func (im *importer) close() {
-	for _, st := range []*sql.Stmt{im.byExt, im.insert, im.save} {
+	for _, st := range []*sql.Stmt{im.byExt, im.save} {
 		if st != nil {
 			st.Close()
 		}
@@ -142,8 +142,8 @@ func (im *importer) create(ctx context.Context, r incident.Incident, wantResolve
 		return err
 	}
 	tx.stamp(&r)
-	var id int64
-	if err := im.insert.QueryRowContext(ctx, insertIncidentArgs(&r)...).Scan(&id); err != nil {
+	id, err := tx.insertID(ctx, insertIncidentPlain, insertIncidentArgs(&r)...)
+	if err != nil {
 		return fault.Wrap(err, "insert incident")
 	}
 	r.ID = ident.Incident.Format(id)

@@ -132,9 +132,10 @@ func (tx *Tx) externalIDFree(ctx context.Context, ext string, self int64) error 
 		Extra:   map[string]any{"incident": ident.Incident.Format(other)}}
 }
 
-const insertIncidentSQL = `INSERT INTO incidents (external_id, title, source, ci, env, severity, status, labels, fingerprint,
+// insertIncidentPlain inserts an incident; run it through tx.insertID.
+const insertIncidentPlain = `INSERT INTO incidents (external_id, title, source, ci, env, severity, status, labels, fingerprint,
 	opened_at, resolved_at, problem_id, deployment_id, rev, created_by, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 
 func insertIncidentArgs(i *incident.Incident) []any {
 	return []any{nullText(i.ExternalID), i.Title, i.Source, i.CI, i.Env, i.Severity, i.Status, jsonText(i.Labels), i.Fingerprint,
@@ -176,8 +177,8 @@ func (s *Store) CreateIncident(ctx context.Context, a audit.Actor, in incident.I
 			return err
 		}
 		tx.stamp(&in)
-		var id int64
-		if err := tx.queryRow(ctx, insertIncidentSQL, insertIncidentArgs(&in)...).Scan(&id); err != nil {
+		id, err := tx.insertID(ctx, insertIncidentPlain, insertIncidentArgs(&in)...)
+		if err != nil {
 			return err
 		}
 		in.ID = ident.Incident.Format(id)

@@ -71,10 +71,9 @@ func (tx *Tx) insertProblem(ctx context.Context, p *problem.Problem, incidents [
 	}
 	p.Status, p.Revision, p.RecurrenceCount = problem.New, 1, 0
 	p.CreatedBy, p.CreatedAt, p.UpdatedAt = tx.actor.User, tx.now, tx.now
-	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		p.Title, p.Description, p.Status, p.Priority, p.Owner, p.Workaround, p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+	id, err := tx.insertID(ctx, `INSERT INTO problems (title, description, status, priority, owner, workaround, rev, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.Title, p.Description, p.Status, p.Priority, p.Owner, p.Workaround, p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now))
 	if err != nil {
 		return err
 	}

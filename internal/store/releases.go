@@ -60,10 +60,9 @@ func (tx *Tx) insertRelease(ctx context.Context, r *release.Release) error {
 		return err
 	}
 	r.Status, r.Revision, r.CreatedBy, r.CreatedAt, r.UpdatedAt = release.Planned, 1, tx.actor.User, tx.now, tx.now
-	var id int64
-	err = tx.queryRow(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, r.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+	id, err := tx.insertID(ctx, `INSERT INTO releases (version, type, status, title, notes, rev, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, r.CreatedBy, ts(tx.now), ts(tx.now))
 	if err != nil {
 		return err
 	}

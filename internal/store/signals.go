@@ -314,8 +314,8 @@ func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, in *ingest, al a
 	tx.stamp(&inc)
 	inc.Problem = row.Problem
 	inc.Deployment = pickDeployment(row.Deployments)
-	var id int64
-	if err := tx.queryRow(ctx, insertSignalIncidentSQL, append(insertIncidentArgs(&inc), idArg(ident.Signature, row.Signature))...).Scan(&id); err != nil {
+	id, err := tx.insertID(ctx, insertSignalIncidentSQL, append(insertIncidentArgs(&inc), idArg(ident.Signature, row.Signature))...)
+	if err != nil {
 		return 0, err
 	}
 	inc.ID = ident.Incident.Format(id)
@@ -326,9 +326,9 @@ func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, in *ingest, al a
 	return id, tx.enqueue(ctx, EventIncidentOpened, incidentNotice(inc, row.Signature, m.decision))
 }
 
-// insertSignalIncidentSQL is insertIncidentSQL with the signature that
-// matched the alert.
-var insertSignalIncidentSQL = strings.Replace(strings.Replace(insertIncidentSQL, "updated_at)", "updated_at, signature_id)", 1),
+// insertSignalIncidentSQL is insertIncidentPlain with the signature that
+// matched the alert; run it through tx.insertID.
+var insertSignalIncidentSQL = strings.Replace(strings.Replace(insertIncidentPlain, "updated_at)", "updated_at, signature_id)", 1),
 	"$17)", "$17, $18)", 1)
 
 // resolveByFingerprint resolves the open incident with the alert's

