@@ -61,8 +61,8 @@ func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incid
 
 // importer holds the prepared statements and reference cache of one import.
 type importer struct {
-	tx                  *Tx
-	refs                refCache
+	tx          *Tx
+	refs        refCache
 	byExt, save *sql.Stmt
 }
 
