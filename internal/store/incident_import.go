@@ -36,6 +36,9 @@ func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incid
 			return err
 		}
 		defer im.close()
+		if im.known, err = tx.storedExternalIDs(ctx, rows); err != nil {
+			return err
+		}
 		for n := range rows {
 			res, err := im.row(ctx, rows[n])
 			switch {
@@ -64,6 +67,10 @@ type importer struct {
 	tx          *Tx
 	refs        refCache
 	byExt, save *sql.Stmt
+	// known holds the batch's external ids that may exist: those stored
+	// before the import (one query) and those it created; others need no
+	// per-row lookup.
+	known map[string]bool
 }
 
 func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
@@ -105,10 +112,16 @@ func (im *importer) row(ctx context.Context, r incident.Incident) (string, error
 	if r.Source == "" {
 		r.Source = incident.SourceImport
 	}
-	old, id, err := scanIncident(im.byExt.QueryRowContext(ctx, r.ExternalID))
-	found := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", fault.Wrap(err, "look up external id")
+	var old incident.Incident
+	var id int64
+	found := false
+	if im.known[r.ExternalID] {
+		var err error
+		old, id, err = scanIncident(im.byExt.QueryRowContext(ctx, r.ExternalID))
+		found = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", fault.Wrap(err, "look up external id")
+		}
 	}
 	if found {
 		if r.OpenedAt.IsZero() {
@@ -147,6 +160,7 @@ func (im *importer) create(ctx context.Context, r incident.Incident, wantResolve
 		return fault.Wrap(err, "insert incident")
 	}
 	r.ID = ident.Incident.Format(id)
+	im.known[r.ExternalID] = true
 	// Matched like an incident created through the API: signatures (link,
 	// recurrence) and attribution; but not announced (incident.opened):
 	// imported rows are history from another service desk.
@@ -216,4 +230,40 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// externalIDsSQL finds which of a JSON array of external ids are stored
+// (the JSON table function differs between the dialects).
+var externalIDsSQL = map[Dialect]string{
+	SQLite:   `SELECT external_id FROM incidents WHERE external_id IN (SELECT value FROM json_each($1))`,
+	Postgres: `SELECT external_id FROM incidents WHERE external_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+}
+
+// storedExternalIDs returns which of the rows' external ids are already
+// stored, in one query (the ids travel as one JSON parameter: modernc binds
+// many $N parameters in quadratic time).
+func (tx *Tx) storedExternalIDs(ctx context.Context, rows []incident.Incident) (map[string]bool, error) {
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if r.ExternalID != "" {
+			ids = append(ids, r.ExternalID)
+		}
+	}
+	known := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return known, nil
+	}
+	res, err := tx.query(ctx, externalIDsSQL[tx.dialect], jsonText(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		known[id] = true
+	}
+	return known, res.Err()
 }

@@ -62,6 +62,10 @@ func (tx *Tx) requireNames(ctx context.Context, field, table string, names []str
 		panic("requireNames: unknown table " + table)
 	}
 	for _, n := range names {
+		key := table + "\x00" + n
+		if tx.seen[key] {
+			continue
+		}
 		var c int
 		if err := tx.queryRow(ctx, q, n).Scan(&c); err != nil {
 			return err
@@ -69,6 +73,10 @@ func (tx *Tx) requireNames(ctx context.Context, field, table string, names []str
 		if c == 0 {
 			return fault.Field(field, "%q does not exist", n)
 		}
+		if tx.seen == nil {
+			tx.seen = map[string]bool{}
+		}
+		tx.seen[key] = true // named records are never deleted: it stays true in this transaction
 	}
 	return nil
 }

@@ -19,8 +19,11 @@ type Tx struct {
 	dialect Dialect
 	now     time.Time
 	actor   audit.Actor
-	pending []audit.Event // audit events appended at commit, in order
-	attr    *attrCache    // set by an import: deployments per environment
+	pending []audit.Event   // audit events appended at commit, in order
+	attr    *attrCache      // set by an import: deployments per environment
+	seen    map[string]bool // named records found by requireNames
+	// unprepared lists statements to add to the store's cache after commit.
+	unprepared []string
 }
 
 // Now is the transaction's fixed time.
@@ -50,16 +53,20 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // prepared returns q prepared on the transaction's connection, from the
 // store's statement cache, or nil to run q unprepared. Only SQLite needs
 // it: modernc parses every unprepared statement again, while pgx caches
-// prepared statements by itself.
+// prepared statements by itself. A statement not cached yet is prepared
+// after commit: preparing it now would take a second pool connection while
+// this transaction holds the write lock, and the other connections may all
+// be writers waiting for that lock (a deadlock until busy timeouts fire).
 func (tx *Tx) prepared(ctx context.Context, q string) *sql.Stmt {
 	if tx.dialect != SQLite || tx.store == nil {
 		return nil
 	}
-	st := tx.store.cachedStmt(ctx, q)
-	if st == nil {
+	st, ok := tx.store.stmts.Load(q)
+	if !ok {
+		tx.unprepared = append(tx.unprepared, q)
 		return nil
 	}
-	return tx.tx.StmtContext(ctx, st)
+	return tx.tx.StmtContext(ctx, st.(*sql.Stmt))
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite, READ
@@ -81,6 +88,9 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return unavailable(err, "commit")
+	}
+	for _, q := range tx.unprepared {
+		s.cachedStmt(ctx, q)
 	}
 	return nil
 }
