@@ -13,7 +13,6 @@ import (
 	"fixgate/internal/api"
 	"fixgate/internal/audit"
 	"fixgate/internal/problem"
-	"fixgate/internal/store"
 )
 
 // benchAPI compares GET /api/v1/problems/{id} with /healthz on the same
@@ -44,9 +43,9 @@ func benchAPI(ctx context.Context, c config) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}
-	health := load(client, c, func(*rand.Rand) string { return base + "/healthz" }, "")
+	health := load(client, c, getRequest(func(*rand.Rand) string { return base + "/healthz" }, ""))
 	stop := startProfile(true)
-	get := load(client, c, func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok)
+	get := load(client, c, getRequest(func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok))
 	stop()
 	fmt.Printf("\n[api] %d clients, %s per phase, %s\n", c.clients, c.duration, st.Dialect())
 	fmt.Printf("  /healthz                 %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
@@ -61,8 +60,20 @@ type loadResult struct {
 	errors   int
 }
 
-// load runs c.clients goroutines issuing GETs for c.duration.
-func load(client *http.Client, c config, url func(*rand.Rand) string, token string) loadResult {
+// getRequest returns a request builder for GETs of url(r), with token when set.
+func getRequest(url func(*rand.Rand) string, token string) func(*rand.Rand) *http.Request {
+	return func(r *rand.Rand) *http.Request {
+		req, _ := http.NewRequest("GET", url(r), nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return req
+	}
+}
+
+// load runs c.clients goroutines sending the requests newReq builds for
+// c.duration, and reports the rate, p50/p99 and the non-200 answers.
+func load(client *http.Client, c config, newReq func(*rand.Rand) *http.Request) loadResult {
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -77,10 +88,7 @@ func load(client *http.Client, c config, url func(*rand.Rand) string, token stri
 			var mine []time.Duration
 			bad := 0
 			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest("GET", url(r), nil)
-				if token != "" {
-					req.Header.Set("Authorization", "Bearer "+token)
-				}
+				req := newReq(r)
 				t0 := time.Now()
 				res, err := client.Do(req)
 				if err != nil {
@@ -105,5 +113,3 @@ func load(client *http.Client, c config, url func(*rand.Rand) string, token stri
 	return loadResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: percentile(lat, 0.5).Round(time.Microsecond),
 		p99: percentile(lat, 0.99).Round(time.Microsecond), errors: errs}
 }
-
-var _ store.Page

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"runtime/pprof"
 	"slices"
-	"sync"
 	"time"
 
 	"fixgate/internal/api"
@@ -154,52 +154,19 @@ func inProcess(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
-// post runs c.clients goroutines sending method POST (GET without a body) for c.duration.
+// post runs c.clients goroutines POSTing body to url (GET without a body) for c.duration.
 func post(client *http.Client, c config, url, token string, body []byte) loadResult {
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	deadline := time.Now().Add(c.duration)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < c.clients; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest("GET", url, nil)
-				if body != nil {
-					req, _ = http.NewRequest("POST", url, bytes.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-				}
-				if token != "" {
-					req.Header.Set("Authorization", "Bearer "+token)
-				}
-				t0 := time.Now()
-				res, err := client.Do(req)
-				if err != nil {
-					bad++
-					continue
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 {
-					bad++
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			errs += bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	return loadResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: percentile(lat, 0.5).Round(time.Microsecond),
-		p99: percentile(lat, 0.99).Round(time.Microsecond), errors: errs}
+	return load(client, c, func(*rand.Rand) *http.Request {
+		req, _ := http.NewRequest("GET", url, nil)
+		if body != nil {
+			req, _ = http.NewRequest("POST", url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return req
+	})
 }
 
 // gateCIs is the size of the CI graph.
