@@ -43,13 +43,15 @@ func conflicts(in *Input) map[string][]string {
 	return out
 }
 
-// covering returns the change's first approved deviation for rule at t.
-func covering(in *Input, rule string, t time.Time) *Deviation {
-	if in.Change == nil {
+// covering returns the change's first approved deviation for rule at the
+// deployment time. It reads in.At only when the change has deviations
+// (rules using it are timed only then: see withDeviations).
+func covering(in *Input, rule string) *Deviation {
+	if !withDeviations(in) {
 		return nil
 	}
 	for i, d := range in.Change.Deviations {
-		if d.Covers(rule, t) {
+		if d.Covers(rule, *in.At) {
 			return &in.Change.Deviations[i]
 		}
 	}
@@ -60,7 +62,7 @@ func covering(in *Input, rule string, t time.Time) *Deviation {
 // author's approval counts only under an approved separation_of_duties deviation.
 func classify(in *Input) approvalSet {
 	var s approvalSet
-	s.deviation = covering(in, RuleSeparationOfDuties, *in.At)
+	s.deviation = covering(in, RuleSeparationOfDuties)
 	authors := conflicts(in)
 	for _, a := range in.Approvals {
 		if a.Record != in.Release.ID && (in.Change == nil || a.Record != in.Change.ID) {

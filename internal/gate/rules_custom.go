@@ -10,32 +10,23 @@ import (
 	"fixgate/internal/policy"
 )
 
-// ruleCustom (rule 11): each custom rule of the policy, a CEL expression over
-// the input document that must hold. A rule that cannot be evaluated
-// (division by zero, a missing key, the cost limit) is undecided.
-func ruleCustom(pol *policy.Policy, in *Input, now time.Time) []Result {
-	if len(pol.Gate.Custom) == 0 {
-		return nil
+// customResult (rule 11) checks one custom rule of the policy, a CEL
+// expression over the input document that must hold. A rule that cannot be
+// evaluated (division by zero, a missing key, the cost limit) is undecided.
+func customResult(c *policy.CustomRule, vars map[string]any, in *Input) Result {
+	r := Result{Rule: "custom:" + c.Name, Records: []string{}}
+	ok, err := c.Holds(vars)
+	switch {
+	case err != nil:
+		r.Result, r.Undecided = Fail, true
+		r.Reason = fmt.Sprintf("could not be evaluated (%v), so the gate cannot decide", err)
+	case ok:
+		r.Result, r.Reason = Pass, "holds: "+c.Expr
+	default:
+		r.Result, r.Reason = c.Severity, c.Message
+		r.Records = []string{in.Release.ID}
 	}
-	vars := Activation(in, pol, now)
-	out := make([]Result, 0, len(pol.Gate.Custom))
-	for i := range pol.Gate.Custom {
-		c := &pol.Gate.Custom[i]
-		r := Result{Rule: "custom:" + c.Name, Records: []string{}}
-		ok, err := c.Holds(vars)
-		switch {
-		case err != nil:
-			r.Result, r.Undecided = Fail, true
-			r.Reason = fmt.Sprintf("could not be evaluated (%v), so the gate cannot decide", err)
-		case ok:
-			r.Result, r.Reason = Pass, "holds: "+c.Expr
-		default:
-			r.Result, r.Reason = c.Severity, c.Message
-			r.Records = []string{in.Release.ID}
-		}
-		out = append(out, r)
-	}
-	return out
+	return r
 }
 
 // Activation returns the variables custom rules see: the input document as

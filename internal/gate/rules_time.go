@@ -19,7 +19,7 @@ func ruleMaintenanceWindow(pol *policy.Policy, in *Input, _ time.Time) []Result 
 	env := &in.Environment
 	at := *in.At
 	when := at.UTC().Format("2006-01-02 15:04 MST")
-	dev := covering(in, RuleMaintenanceWindow, at)
+	dev := covering(in, RuleMaintenanceWindow)
 	var out []Result
 	excuse := func(records []string, reason string) {
 		if dev != nil {

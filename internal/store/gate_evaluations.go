@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,19 +28,49 @@ type GateEvaluation struct {
 	Verdict        gate.Verdict     `json:"verdict"`
 	InputRevisions map[string]int64 `json:"input_revisions"`
 	// PolicyVersion is the stored policy version (0: the built-in default).
-	PolicyVersion int64     `json:"policy_version"`
-	PolicyHash    string    `json:"policy_hash"`
-	CreatedBy     string    `json:"created_by"`
-	CreatedAt     time.Time `json:"created_at"`
+	PolicyVersion int64  `json:"policy_version"`
+	PolicyHash    string `json:"policy_hash"`
+	// InputDigest is the SHA-256 of the canonical input revisions, which
+	// are stored once per distinct set ("" on evaluations before it).
+	InputDigest string    `json:"input_digest"`
+	CreatedBy   string    `json:"created_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	// VerdictJSON and RevisionsJSON, when set, are the encodings of Verdict
+	// and InputRevisions the caller already made (and InputDigest the hash
+	// of RevisionsJSON): stored as they are, not encoded again.
+	VerdictJSON   []byte `json:"-"`
+	RevisionsJSON []byte `json:"-"`
 }
 
-const gateEvalCols = `id, release_id, env, at, decision, risk_class, verdict, input_revisions, policy_version, policy_hash, created_by, created_at`
+// gateEvalCols reads an evaluation with its input revisions, from the
+// shared gate_inputs row when the evaluation has a digest.
+const gateEvalCols = `e.id, e.release_id, e.env, e.at, e.decision, e.risk_class, e.verdict,
+	COALESCE(gi.revisions, e.input_revisions), e.policy_version, e.policy_hash, e.input_digest, e.created_by, e.created_at`
+
+const gateEvalFrom = ` FROM gate_evaluations e LEFT JOIN gate_inputs gi ON gi.digest = e.input_digest`
+
+// gateAudit is the after-image of an evaluation's audit event: what was
+// asked and answered, with the digests that pin the stored verdict and
+// input revisions to the chain (the record holds them in full).
+type gateAudit struct {
+	ID            string    `json:"id"`
+	Release       string    `json:"release"`
+	Environment   string    `json:"environment"`
+	At            time.Time `json:"at"`
+	Decision      string    `json:"decision"`
+	RiskClass     string    `json:"risk_class"`
+	FailedRules   []string  `json:"failed_rules"`
+	PolicyVersion int64     `json:"policy_version"`
+	PolicyHash    string    `json:"policy_hash"`
+	InputDigest   string    `json:"input_digest"`
+	VerdictSHA256 string    `json:"verdict_sha256"`
+}
 
 func scanGateEvaluation(sc interface{ Scan(...any) error }) (GateEvaluation, error) {
 	var e GateEvaluation
 	var id, rel int64
 	err := sc.Scan(&id, &rel, &e.Environment, timeCol{&e.At}, &e.Decision, &e.RiskClass, jsonCol{&e.Verdict},
-		jsonCol{&e.InputRevisions}, &e.PolicyVersion, &e.PolicyHash, &e.CreatedBy, timeCol{&e.CreatedAt})
+		jsonCol{&e.InputRevisions}, &e.PolicyVersion, &e.PolicyHash, &e.InputDigest, &e.CreatedBy, timeCol{&e.CreatedAt})
 	e.ID, e.Release = ident.Gate.Format(id), ident.Release.Format(rel)
 	if e.InputRevisions == nil {
 		e.InputRevisions = map[string]int64{}
@@ -116,8 +149,9 @@ func (g *evalGroup) drain(ctx context.Context, s *Store) {
 	g.queue = g.queue[len(batch):]
 	g.mu.Unlock()
 	err := s.write(ctx, batch[0].actor, func(tx *Tx) error {
+		stored := map[string]bool{}
 		for _, p := range batch {
-			if p.err = tx.insertGateEvaluation(ctx, p); p.err != nil && fault.As(p.err) == nil {
+			if p.err = tx.insertGateEvaluation(ctx, p, stored); p.err != nil && fault.As(p.err) == nil {
 				return p.err // a database error fails the group
 			}
 		}
@@ -139,9 +173,11 @@ func (g *evalGroup) drain(ctx context.Context, s *Store) {
 }
 
 // insertGateEvaluation writes one evaluation of a group and its audit event
-// (in the evaluation's actor's name). A refused evaluation (unknown release
-// or environment) writes nothing and leaves the group going.
-func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval) error {
+// (in the evaluation's actor's name); its input revisions go to gate_inputs
+// once per digest (stored names the digests this group wrote). A refused
+// evaluation (unknown release or environment) writes nothing and leaves the
+// group going.
+func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval, stored map[string]bool) error {
 	e := &p.e
 	var n int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM releases WHERE id = $1`, p.rel).Scan(&n); err != nil || n == 0 {
@@ -150,18 +186,27 @@ func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval) error {
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM environments WHERE name = $1`, e.Environment).Scan(&n); err != nil || n == 0 {
 		return firstErr(err, fault.NotFoundf("environment %q not found", e.Environment))
 	}
+	if err := tx.storeGateInput(ctx, e, stored); err != nil {
+		return err
+	}
 	e.CreatedBy, e.CreatedAt = p.actor.User, tx.now
-	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO gate_evaluations (release_id, env, at, decision, risk_class, verdict, input_revisions,
-		policy_version, policy_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		p.rel, e.Environment, ts(e.At), e.Decision, e.RiskClass, jsonText(e.Verdict), jsonText(e.InputRevisions),
-		e.PolicyVersion, e.PolicyHash, e.CreatedBy, ts(e.CreatedAt)).Scan(&id)
+	verdict := e.VerdictJSON
+	if verdict == nil {
+		verdict = []byte(jsonText(e.Verdict))
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO gate_evaluations (release_id, env, at, decision, risk_class, verdict, input_revisions,
+		policy_version, policy_hash, input_digest, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		p.rel, e.Environment, ts(e.At), e.Decision, e.RiskClass, string(verdict), "{}",
+		e.PolicyVersion, e.PolicyHash, e.InputDigest, e.CreatedBy, ts(e.CreatedAt))
 	if err != nil {
 		return err
 	}
 	e.ID = ident.Gate.Format(id)
 	tx.actor = p.actor
-	if err := tx.auditEvent(ctx, "gate.evaluate", "gate_evaluation", e.ID, 1, nil, *e); err != nil {
+	sum := sha256.Sum256(verdict)
+	if err := tx.auditEvent(ctx, "gate.evaluate", "gate_evaluation", e.ID, 1, nil, gateAudit{ID: e.ID, Release: e.Release,
+		Environment: e.Environment, At: e.At, Decision: e.Decision, RiskClass: e.RiskClass, FailedRules: failedRules(e.Verdict),
+		PolicyVersion: e.PolicyVersion, PolicyHash: e.PolicyHash, InputDigest: e.InputDigest, VerdictSHA256: hex.EncodeToString(sum[:])}); err != nil {
 		return err
 	}
 	if e.Decision != gate.Blocked {
@@ -169,6 +214,40 @@ func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval) error {
 	}
 	return tx.enqueue(ctx, EventGateBlocked, map[string]any{"evaluation": e.ID, "release": e.Release,
 		"environment": e.Environment, "risk_class": e.RiskClass, "verdict": e.Verdict, "by": e.CreatedBy})
+}
+
+// storeGateInput writes e's input revisions to gate_inputs under their
+// digest, unless a row has it already, and sets e.InputDigest.
+func (tx *Tx) storeGateInput(ctx context.Context, e *GateEvaluation, stored map[string]bool) error {
+	revs := e.RevisionsJSON
+	if revs == nil || e.InputDigest == "" {
+		if e.InputRevisions == nil {
+			e.InputRevisions = map[string]int64{}
+		}
+		revs = []byte(jsonText(e.InputRevisions))
+		sum := sha256.Sum256(revs)
+		e.InputDigest = hex.EncodeToString(sum[:])
+	}
+	if stored[e.InputDigest] {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO gate_inputs (digest, revisions, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (digest) DO NOTHING`, e.InputDigest, string(revs), ts(tx.now)); err != nil {
+		return err
+	}
+	stored[e.InputDigest] = true
+	return nil
+}
+
+// failedRules names the rules that failed or could not decide.
+func failedRules(v gate.Verdict) []string {
+	out := []string{}
+	for _, r := range v.Rules {
+		if (r.Result == gate.Fail || r.Undecided) && !slices.Contains(out, r.Rule) {
+			out = append(out, r.Rule)
+		}
+	}
+	return out
 }
 
 func firstErr(errs ...error) error {
@@ -182,7 +261,7 @@ func firstErr(errs ...error) error {
 
 // GetGateEvaluation returns one evaluation. Returns NotFound if there is none.
 func (s *Store) GetGateEvaluation(ctx context.Context, id int64) (GateEvaluation, error) {
-	e, err := scanGateEvaluation(s.db.QueryRowContext(ctx, `SELECT `+gateEvalCols+` FROM gate_evaluations WHERE id = $1`, id))
+	e, err := scanGateEvaluation(s.db.QueryRowContext(ctx, `SELECT `+gateEvalCols+gateEvalFrom+` WHERE e.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fault.NotFoundf("gate evaluation %s not found", ident.Gate.Format(id))
 	}
@@ -201,17 +280,17 @@ type GateEvaluationFilter struct {
 func (s *Store) ListGateEvaluations(ctx context.Context, f GateEvaluationFilter) ([]GateEvaluation, error) {
 	f.Page = f.Page.Norm()
 	var w filter
-	w.add("id > ?", f.After)
+	w.add("e.id > ?", f.After)
 	if f.Release != 0 {
-		w.add("release_id = ?", f.Release)
+		w.add("e.release_id = ?", f.Release)
 	}
 	if f.Env != "" {
-		w.add("env = ?", f.Env)
+		w.add("e.env = ?", f.Env)
 	}
 	if f.Decision != "" {
-		w.add("decision = ?", f.Decision)
+		w.add("e.decision = ?", f.Decision)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+gateEvalCols+` FROM gate_evaluations`+w.where()+` ORDER BY id LIMIT `+w.next(f.Limit), w.args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+gateEvalCols+gateEvalFrom+w.where()+` ORDER BY e.id LIMIT `+w.next(f.Limit), w.args...)
 	if err != nil {
 		return nil, errf(err, "list gate evaluations")
 	}

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestAPIGateReuseStaysCurrent: pipelines poll the gate without a time;
+// the server reuses the unchanged input between polls, and every answer is
+// still current: a rejection recorded between two polls blocks the next one,
+// the maintenance window is judged at each poll's own time, the answer is
+// the stored record, and the audit event pins the stored verdict and input
+// revisions by digest.
+func TestAPIGateReuseStaysCurrent(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`, 201)
+	poll := func() map[string]any { return ta.evaluate("bot", `{"release":"REL-2","environment":"prod-eu"}`) }
+	// the test clock starts on a Monday, 11:00 in Berlin: inside the office window
+	first := poll()
+	if first["decision"] != "allowed" {
+		t.Fatalf("first poll: %s", reasons(first, "maintenance_window")+reasons(first, "approvals"))
+	}
+	ta.clock.Advance(time.Minute)
+	second := poll()
+	if second["decision"] != "allowed" || second["id"] == first["id"] || second["input_digest"] != first["input_digest"] {
+		t.Fatalf("second poll: %v", second)
+	}
+	stored := ta.must("aud", "GET", "/api/v1/gates/evaluations/"+second["id"].(string), "", 200)
+	if diff := cmp.Diff(stored, second); diff != "" {
+		t.Fatalf("the answer is not the stored record (-stored +answer):\n%s", diff)
+	}
+	var verdict, after string
+	if err := ta.store.DB().QueryRow(`SELECT verdict FROM gate_evaluations WHERE id = 2`).Scan(&verdict); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.store.DB().QueryRow(`SELECT after_json FROM audit_events WHERE action = 'gate.evaluate' AND record_id = 'GATE-2'`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	var pinned map[string]any
+	json.Unmarshal([]byte(after), &pinned)
+	sum := sha256.Sum256([]byte(verdict))
+	if pinned["verdict_sha256"] != hex.EncodeToString(sum[:]) || pinned["input_digest"] != first["input_digest"] || pinned["decision"] != "allowed" {
+		t.Fatalf("audit event %v does not pin the stored verdict", pinned)
+	}
+	// Saturday: the same unchanged input, judged at the new time
+	ta.clock.Advance(5 * 24 * time.Hour)
+	if sat := poll(); sat["decision"] != "blocked" || rules(t, sat)["maintenance_window"] != "fail" {
+		t.Fatalf("saturday poll: %v", rules(t, sat))
+	}
+	ta.clock.Advance(2 * 24 * time.Hour) // Monday again
+	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"reject","comment":"not this week"}`, 201)
+	rejected := poll()
+	if rejected["decision"] != "blocked" || rules(t, rejected)["approvals"] != "fail" {
+		t.Fatalf("after a rejection: %v %s", rules(t, rejected), reasons(rejected, "approvals"))
+	}
+}
