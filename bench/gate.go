@@ -124,6 +124,7 @@ func checkAllowed(client *http.Client, base, tok string, body []byte) error {
 	if res.StatusCode != 200 || !bytes.Contains(b, []byte(`"decision":"allowed"`)) {
 		return fmt.Errorf("the benchmark release is not allowed: %d %s", res.StatusCode, b)
 	}
+	fmt.Printf("  (an answer is %d bytes)\n", len(b))
 	return nil
 }
 

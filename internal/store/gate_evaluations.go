@@ -174,17 +174,14 @@ func (g *evalGroup) drain(ctx context.Context, s *Store) {
 
 // insertGateEvaluation writes one evaluation of a group and its audit event
 // (in the evaluation's actor's name); its input revisions go to gate_inputs
-// once per digest (stored names the digests this group wrote). A refused
+// once per digest (stored remembers, per group, the digests written and the
+// release/environment pairs found). A refused
 // evaluation (unknown release or environment) writes nothing and leaves the
 // group going.
 func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval, stored map[string]bool) error {
 	e := &p.e
-	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM releases WHERE id = $1`, p.rel).Scan(&n); err != nil || n == 0 {
-		return firstErr(err, fault.NotFoundf("release %s not found", e.Release))
-	}
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM environments WHERE name = $1`, e.Environment).Scan(&n); err != nil || n == 0 {
-		return firstErr(err, fault.NotFoundf("environment %q not found", e.Environment))
+	if err := tx.gateTargetExists(ctx, p.rel, e, stored); err != nil {
+		return err
 	}
 	if err := tx.storeGateInput(ctx, e, stored); err != nil {
 		return err
@@ -214,6 +211,25 @@ func (tx *Tx) insertGateEvaluation(ctx context.Context, p *pendingEval, stored m
 	}
 	return tx.enqueue(ctx, EventGateBlocked, map[string]any{"evaluation": e.ID, "release": e.Release,
 		"environment": e.Environment, "risk_class": e.RiskClass, "verdict": e.Verdict, "by": e.CreatedBy})
+}
+
+// gateTargetExists returns NotFound unless e's release and environment
+// exist; seen remembers the pairs checked in this group (releases and
+// environments are never deleted).
+func (tx *Tx) gateTargetExists(ctx context.Context, rel int64, e *GateEvaluation, seen map[string]bool) error {
+	key := "target\x00" + e.Release + "\x00" + e.Environment
+	if seen[key] {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM releases WHERE id = $1`, rel).Scan(&n); err != nil || n == 0 {
+		return firstErr(err, fault.NotFoundf("release %s not found", e.Release))
+	}
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM environments WHERE name = $1`, e.Environment).Scan(&n); err != nil || n == 0 {
+		return firstErr(err, fault.NotFoundf("environment %q not found", e.Environment))
+	}
+	seen[key] = true
+	return nil
 }
 
 // storeGateInput writes e's input revisions to gate_inputs under their

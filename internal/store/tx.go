@@ -174,11 +174,15 @@ const insertAuditSQL = `INSERT INTO audit_events (seq, at, actor, role, action, 
 // square of its parameter count: 500 rows × 13 columns was 48× slower).
 func (tx *Tx) insertAudit(ctx context.Context, evs []audit.Event) error {
 	if tx.dialect == SQLite || len(evs) == 1 {
-		st, err := tx.tx.PrepareContext(ctx, insertAuditSQL+`($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
-		if err != nil {
-			return err
+		q := insertAuditSQL + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+		st := tx.prepared(ctx, q) // the store's cached statement (prepared after the first commit)
+		if st == nil {
+			var err error
+			if st, err = tx.tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+			defer st.Close()
 		}
-		defer st.Close()
 		for _, e := range evs {
 			if _, err := st.ExecContext(ctx, auditArgs(e)...); err != nil {
 				return err
