@@ -155,11 +155,8 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		e.Seal(prev)
 		prev = e.Hash
 	}
-	if err := tx.insertAudit(ctx, tx.pending); err != nil {
+	if err := tx.insertAudit(ctx, tx.pending, prev); err != nil {
 		return errf(err, "audit insert")
-	}
-	if _, err := tx.exec(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, prev); err != nil {
-		return errf(err, "audit head")
 	}
 	tx.pending = nil
 	return nil
@@ -168,33 +165,30 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 const insertAuditSQL = `INSERT INTO audit_events (seq, at, actor, role, action, record_type, record_id, record_rev,
 	before_json, after_json, request_id, prev_hash, hash) VALUES `
 
-// insertAudit stores sealed events. PostgreSQL gets multi-row INSERTs (one
-// round trip per chunk); SQLite gets one prepared single-row INSERT reused
-// (modernc binds $N parameters by name, so a statement's cost grows with the
-// square of its parameter count: 500 rows × 13 columns was 48× slower).
-func (tx *Tx) insertAudit(ctx context.Context, evs []audit.Event) error {
-	if tx.dialect == SQLite || len(evs) == 1 {
-		q := insertAuditSQL + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
-		st := tx.prepared(ctx, q) // the store's cached statement (prepared after the first commit)
-		if st == nil {
-			var err error
-			if st, err = tx.tx.PrepareContext(ctx, q); err != nil {
-				return err
-			}
-			defer st.Close()
+// insertAudit stores sealed events and sets the chain head's hash to head.
+// PostgreSQL gets multi-row INSERTs (one round trip per chunk), the last one
+// updating the head in the same statement (a data-modifying WITH); SQLite
+// gets one prepared single-row INSERT reused (modernc binds $N parameters by
+// name, so a statement's cost grows with the square of its parameter count:
+// 500 rows × 13 columns was 48× slower), then the head update.
+func (tx *Tx) insertAudit(ctx context.Context, evs []audit.Event, head string) error {
+	if tx.dialect == SQLite {
+		if err := tx.insertAuditRows(ctx, evs); err != nil {
+			return err
 		}
-		for _, e := range evs {
-			if _, err := st.ExecContext(ctx, auditArgs(e)...); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := tx.exec(ctx, `UPDATE audit_head SET hash = $1 WHERE id = 1`, head)
+		return err
 	}
 	for start := 0; start < len(evs); start += auditChunk {
 		chunk := evs[start:min(start+auditChunk, len(evs))]
 		var b strings.Builder
+		args := make([]any, 0, len(chunk)*13+1)
+		last := start+auditChunk >= len(evs)
+		if last {
+			args = append(args, head)
+			b.WriteString(`WITH ins AS (`)
+		}
 		b.WriteString(insertAuditSQL)
-		args := make([]any, 0, len(chunk)*13)
 		for i, e := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
@@ -202,7 +196,29 @@ func (tx *Tx) insertAudit(ctx context.Context, evs []audit.Event) error {
 			b.WriteString("(" + placeholders(len(args)+1, 13) + ")")
 			args = append(args, auditArgs(e)...)
 		}
+		if last {
+			b.WriteString(`) UPDATE audit_head SET hash = $1 WHERE id = 1`)
+		}
 		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertAuditRows inserts events one by one through a prepared statement (SQLite).
+func (tx *Tx) insertAuditRows(ctx context.Context, evs []audit.Event) error {
+	q := insertAuditSQL + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+	st := tx.prepared(ctx, q) // the store's cached statement (prepared after the first commit)
+	if st == nil {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, q); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	for _, e := range evs {
+		if _, err := st.ExecContext(ctx, auditArgs(e)...); err != nil {
 			return err
 		}
 	}
