@@ -67,8 +67,8 @@ type GateSnapshot struct {
 func (s *Store) GateSnapshot(ctx context.Context, q GateQuery, pol *policy.Policy) (*GateSnapshot, error) {
 	var key snapKey
 	if q.Reuse {
-		var ver int64
-		if err := s.queryRowHot(ctx, `SELECT data_version FROM audit_head WHERE id = 1`).Scan(&ver); err != nil {
+		ver, err := s.dataVersion(ctx)
+		if err != nil {
 			return nil, unavailable(err, "gate data version")
 		}
 		key = keyOf(q, pol)
@@ -154,4 +154,82 @@ func (c *snapCache) put(key snapKey, sn *GateSnapshot) {
 		clear(c.m)
 	}
 	c.m[key] = sn
+}
+
+// dataVersion reads audit_head.data_version. On PostgreSQL concurrent
+// callers share reads (a round trip each was a fifth of a polled gate
+// call): each caller gets the result of a read that started after it
+// asked, never an older one, so the answer is as fresh as its own read.
+func (s *Store) dataVersion(ctx context.Context) (int64, error) {
+	read := func(ctx context.Context) (int64, error) {
+		var v int64
+		err := s.queryRowHot(ctx, `SELECT data_version FROM audit_head WHERE id = 1`).Scan(&v)
+		return v, err
+	}
+	if s.dialect != Postgres {
+		return read(ctx)
+	}
+	return versionReaderFor(s).get(ctx, read)
+}
+
+// versionReader coalesces concurrent reads of one value: callers queue,
+// and one goroutine reads for everyone queued before its read started.
+type versionReader struct {
+	mu      sync.Mutex
+	waiting []chan versionRead
+	reading bool
+}
+
+type versionRead struct {
+	v   int64
+	err error
+}
+
+var versionReaders sync.Map // *Store → *versionReader
+
+func versionReaderFor(s *Store) *versionReader {
+	if r, ok := versionReaders.Load(s); ok {
+		return r.(*versionReader)
+	}
+	r, _ := versionReaders.LoadOrStore(s, &versionReader{})
+	return r.(*versionReader)
+}
+
+func (r *versionReader) get(ctx context.Context, read func(context.Context) (int64, error)) (int64, error) {
+	ch := make(chan versionRead, 1)
+	r.mu.Lock()
+	r.waiting = append(r.waiting, ch)
+	if !r.reading {
+		r.reading = true
+		go r.run(read)
+	}
+	r.mu.Unlock()
+	select {
+	case res := <-ch:
+		return res.v, res.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// run reads for the callers queued so far, then for those who queued
+// meanwhile, until none wait.
+func (r *versionReader) run(read func(context.Context) (int64, error)) {
+	for {
+		r.mu.Lock()
+		batch := r.waiting
+		r.waiting = nil
+		if len(batch) == 0 {
+			r.reading = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		v, err := read(ctx)
+		cancel()
+		for _, ch := range batch {
+			ch <- versionRead{v, err}
+		}
+	}
 }
