@@ -13,14 +13,15 @@ import (
 
 func init() { recordCommands = append(recordCommands, newCABCmd) }
 
-var cabFields = []string{"id", "title", "scheduled_at", "attendees", "status", "created_by", "revision"}
+var cabFields = []string{"id", "title", "scheduled_at", "attendees", "status", "held_at", "canceled_at", "cancel_reason",
+	"closed_at", "minutes", "created_by", "revision"}
 
 const cabPath = "/api/v1/cab/meetings/"
 
-// newCABCmd is `fixgate cab create|show|list|agenda|decide`.
+// newCABCmd is `fixgate cab create|show|list|update|move|agenda|decide`.
 func newCABCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "cab", Short: "CAB meetings: create, show, list, agenda, decide"}
-	cmd.AddCommand(cabCreateCmd(a),
+	cmd := &cobra.Command{Use: "cab", Short: "CAB meetings: create, show, list, update, move, agenda, decide"}
+	cmd.AddCommand(cabCreateCmd(a), cabUpdateCmd(a), cabMoveCmd(a),
 		showCmd(a, "show CAB-n", "Show a CAB meeting", cabPath, cabFields),
 		listCmd(a, "List CAB meetings", "/api/v1/cab/meetings", nil, []string{"id", "scheduled_at", "status", "attendees", "title"}),
 		cabAgendaCmd(a), cabDecideCmd(a))
@@ -43,6 +44,50 @@ func cabCreateCmd(a *app) *cobra.Command {
 	f.StringVar(&title, "title", "", "what the meeting is")
 	f.StringVar(&at, "at", "", "when, RFC 3339 with a zone (2026-12-01T15:00:00+01:00)")
 	f.StringSliceVar(&attendees, "attendee", nil, "a user who attends (repeat, or comma-separated)")
+	return cmd
+}
+
+// cabUpdateCmd changes a scheduled or held meeting, guarded by the
+// revision just read.
+func cabUpdateCmd(a *app) *cobra.Command {
+	var title, at string
+	var attendees []string
+	cmd := &cobra.Command{Use: "update CAB-n", Short: "Change a meeting's title or attendees (scheduled or held), or its date (scheduled)",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := map[string]any{}
+			f := cmd.Flags()
+			if f.Changed("title") {
+				body["title"] = title
+			}
+			if f.Changed("at") {
+				body["scheduled_at"] = at
+			}
+			if f.Changed("attendee") {
+				body["attendees"] = attendees
+			}
+			if len(body) == 0 {
+				return fault.Field("usage", "nothing to change: pass --title, --at or --attendee")
+			}
+			return a.patchRead(cabPath+args[0], body, cabFields)
+		}}
+	f := cmd.Flags()
+	f.StringVar(&title, "title", "", "what the meeting is")
+	f.StringVar(&at, "at", "", "when, RFC 3339 with a zone (only while scheduled)")
+	f.StringSliceVar(&attendees, "attendee", nil, "the attendees (replaces the list; repeat, or comma-separated)")
+	return cmd
+}
+
+// cabMoveCmd moves a meeting: held, canceled (--comment: the reason),
+// closed (--comment: the minutes, a summary or a link).
+func cabMoveCmd(a *app) *cobra.Command {
+	var comment string
+	cmd := &cobra.Command{Use: "move CAB-n STATE", Short: "Move a meeting: held, closed (--comment the minutes) or canceled (--comment the reason)",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.move(cabPath+args[0], args[1], comment, cabFields)
+		}}
+	cmd.Flags().StringVar(&comment, "comment", "", "the reason to cancel, the minutes to close")
 	return cmd
 }
 

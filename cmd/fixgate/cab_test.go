@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -53,4 +55,67 @@ func TestCABCommands(t *testing.T) {
 	if out = run(chair, 0, "cab", "decide", "CAB-1", "CHG-1", "--comment", "ok"); !strings.Contains(out, "CAB-1") || !strings.Contains(out, "chair") {
 		t.Fatalf("decide %s", out)
 	}
+}
+
+// cabRun runs the CLI and returns its exit code, stdout and stderr.
+func cabRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := os.Create(dir + "/stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errf, err := os.Create(dir + "/stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = out, errf
+	code := run(args)
+	os.Stdout, os.Stderr = stdout, stderr
+	o, _ := os.ReadFile(out.Name())
+	e, _ := os.ReadFile(errf.Name())
+	return code, string(o), string(e)
+}
+
+// TestCABMoveAndUpdateCommands: update attendees, move held then closed
+// with the minutes (text and json); bad input, an illegal move and a
+// refused edit exit 2 with one stderr line naming why.
+func TestCABMoveAndUpdateCommands(t *testing.T) {
+	_, url, bot := gateServer(t)
+	admin := []string{"--url", url, "--token", "fgt_admin"}
+	ok := func(flags []string, args ...string) string {
+		t.Helper()
+		code, out, errs := cabRun(t, append(flags, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		return out
+	}
+	fails := func(flags []string, want string, args ...string) {
+		t.Helper()
+		code, out, errs := cabRun(t, append(flags, args...)...)
+		if code != 2 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, want) {
+			t.Fatalf("%v: exit %d, stderr %q (want one line with %q)\n%s", args, code, errs, want, out)
+		}
+	}
+	ok(admin, "cab", "create", "--title", "weekly", "--at", "2026-12-01T15:00:00+01:00", "--attendee", "cab")
+	fails(admin, "nothing to change", "cab", "update", "CAB-1")
+	fails(admin, "accepts 2 arg", "cab", "move", "CAB-1")
+	fails(admin, "allowed: held, canceled", "cab", "move", "CAB-1", "closed", "--comment", "minutes")
+	fails(admin, "ghost", "cab", "update", "CAB-1", "--attendee", "cab,ghost")
+	fails(bot, "", "cab", "move", "CAB-1", "held")
+	if out := ok(admin, "cab", "update", "CAB-1", "--attendee", "cab,admin"); !strings.Contains(out, "admin,cab") {
+		t.Fatalf("update %s", out)
+	}
+	if out := ok(admin, "cab", "move", "CAB-1", "held"); !strings.Contains(out, "status:         held") {
+		t.Fatalf("held %s", out)
+	}
+	fails(admin, "minutes", "cab", "move", "CAB-1", "closed")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ok(admin, "cab", "move", "CAB-1", "closed", "--comment", "wiki/cab-1", "-o", "json")), &m); err != nil ||
+		m["status"] != "closed" || m["minutes"] != "wiki/cab-1" || m["revision"] != float64(4) {
+		t.Fatalf("closed %v %v", m, err)
+	}
+	fails(admin, "closed", "cab", "update", "CAB-1", "--title", "late")
 }

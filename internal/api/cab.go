@@ -7,6 +7,7 @@ import (
 	"fixgate/internal/approval"
 	"fixgate/internal/auth"
 	"fixgate/internal/cab"
+	"fixgate/internal/fault"
 )
 
 // cabRunners schedule CAB meetings.
@@ -21,6 +22,15 @@ type cabCreate struct {
 	Title       string    `json:"title"`
 	ScheduledAt time.Time `json:"scheduled_at"`
 	Attendees   []string  `json:"attendees"`
+}
+
+// cabPatch changes a scheduled or held meeting: title and attendees (e.g. a
+// problem_manager who joins late), and the date while it is scheduled.
+type cabPatch struct {
+	Title       *string    `json:"title"`
+	ScheduledAt *time.Time `json:"scheduled_at"`
+	Attendees   *[]string  `json:"attendees"` // replaces the list
+	Revision    int64      `json:"revision"`
 }
 
 // cabDecisionIn is one decision of the meeting about a change on its
@@ -117,4 +127,37 @@ func (s *Server) cabDecide(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, x)
+}
+
+// patchCAB updates a scheduled or held meeting (If-Match required).
+func (s *Server) patchCAB(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in cabPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return answerUpdate(w, r, cab.Meeting, in.Revision, true, http.StatusOK, func(id, rev int64) (cab.Record, error) {
+		return s.store.UpdateMeeting(r.Context(), c.actor, id, rev, func(m *cab.Record) error {
+			setIf(&m.Title, in.Title)
+			if in.ScheduledAt != nil {
+				m.ScheduledAt = in.ScheduledAt.UTC()
+			}
+			setIf(&m.Attendees, in.Attendees)
+			return nil
+		})
+	}, func(m cab.Record) int64 { return m.Revision })
+}
+
+// moveCAB moves a meeting through its lifecycle: held, canceled (comment:
+// the reason), closed (comment: the minutes).
+func (s *Server) moveCAB(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in transition
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.To == "" {
+		return fault.Field("to", "is required")
+	}
+	return answerUpdate(w, r, cab.Meeting, in.Revision, false, http.StatusOK, func(id, rev int64) (cab.Record, error) {
+		return s.store.MoveMeeting(r.Context(), c.actor, id, rev, in.To, in.Comment)
+	}, func(m cab.Record) int64 { return m.Revision })
 }

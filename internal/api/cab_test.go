@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -63,5 +64,78 @@ func TestAPICABMeetings(t *testing.T) {
 	ev := ta.evaluate("bot", gateBody)
 	if rules(t, ev)["approvals"] != "pass" {
 		t.Fatalf("the CAB decision counts for the gate: %s", reasons(ev, "approvals"))
+	}
+}
+
+// The meeting lifecycle over HTTP: PATCH needs If-Match (412 when missing
+// or stale) and only release managers; a late problem_manager lets a held
+// meeting approve a problem fix; an illegal move answers 409 with
+// current_status and allowed_moves; closing needs the minutes and
+// canceling a reason (400 naming comment); a closed or canceled meeting
+// decides nothing (409 naming its status, nothing written). Every move and
+// update is audited.
+func TestAPICABLifecycle(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"assess"}`, 200)
+	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"authorize"}`, 200)
+	ta.must("rm", "POST", "/api/v1/cab/meetings", `{"title":"weekly","scheduled_at":"2026-12-01T14:00:00Z","attendees":["cab"]}`, 201)
+	const path = "/api/v1/cab/meetings/CAB-1"
+	const decide = `{"change":"CHG-1","decision":"approve"}`
+
+	ta.problem(ta.do("rm", "PATCH", path, `{"attendees":["cab","pm"]}`), 412, "If-Match")
+	ta.problem(ta.do("cab", "PATCH", path, `{"attendees":["cab","pm"]}`, `If-Match: "1"`), 403, "")
+	ta.problem(ta.do("rm", "PATCH", path, `{"attendees":["cab","ghost"]}`, `If-Match: "1"`), 400, "attendees")
+	r := ta.do("rm", "PATCH", path, `{"title":"weekly CAB","attendees":["pm","cab"]}`, `If-Match: "1"`)
+	if m := r.json(t); r.status != 200 || r.header.Get("ETag") != `"2"` || m["title"] != "weekly CAB" || len(m["attendees"].([]any)) != 2 {
+		t.Fatalf("patch %d %s", r.status, r.body)
+	}
+	p := ta.problem(ta.do("rm", "PATCH", path, `{"title":"x"}`, `If-Match: "1"`), 412, "")
+	if p["extra"].(map[string]any)["current_revision"] != float64(2) {
+		t.Fatalf("stale patch %v", p)
+	}
+	p = ta.problem(ta.do("rm", "POST", path+"/transitions", `{"to":"closed","comment":"minutes"}`), 409, "")
+	if x := p["extra"].(map[string]any); x["current_status"] != "scheduled" || len(x["allowed_moves"].([]any)) != 2 {
+		t.Fatalf("illegal move %v", p)
+	}
+	ta.problem(ta.do("rm", "POST", path+"/transitions", `{"to":"adjourned"}`), 400, "status")
+	ta.problem(ta.do("cab", "POST", path+"/transitions", `{"to":"held"}`), 403, "")
+	ta.problem(ta.do("rm", "POST", path+"/transitions", `{"to":"held","revision":1}`), 412, "")
+	if m := ta.must("rm", "POST", path+"/transitions", `{"to":"held","comment":"quorum","revision":2}`, 200); m["status"] != "held" || m["held_at"] == nil {
+		t.Fatalf("held %v", m)
+	}
+	ta.problem(ta.do("rm", "PATCH", path, `{"scheduled_at":"2026-12-02T14:00:00Z"}`, `If-Match: "3"`), 409, "scheduled_at")
+	if a := ta.must("cab", "POST", path+"/decisions", decide, 201); a["meeting"] != "CAB-1" {
+		t.Fatalf("decision while held %v", a)
+	}
+	ta.problem(ta.do("rm", "POST", path+"/transitions", `{"to":"closed"}`, `If-Match: "3"`), 400, "comment")
+	m := ta.must("rm", "POST", path+"/transitions", `{"to":"closed","comment":"https://wiki/cab/2026-12-01"}`, 200, `If-Match: "3"`)
+	if m["status"] != "closed" || m["minutes"] != "https://wiki/cab/2026-12-01" || m["closed_at"] == nil || m["revision"] != float64(4) {
+		t.Fatalf("closed %v", m)
+	}
+	before := ta.auditCount()
+	p = ta.problem(ta.do("cab", "POST", path+"/decisions", decide), 409, "status")
+	if p["extra"].(map[string]any)["current_status"] != "closed" {
+		t.Fatalf("decision in a closed meeting %v", p)
+	}
+	ta.problem(ta.do("rm", "PATCH", path, `{"title":"y"}`, `If-Match: "4"`), 409, "status")
+	ta.problem(ta.do("rm", "POST", path+"/transitions", `{"to":"canceled","comment":"late"}`), 409, "")
+	if ta.auditCount() != before {
+		t.Fatal("refusals wrote")
+	}
+
+	ta.must("rm", "POST", "/api/v1/cab/meetings", `{"title":"extra","scheduled_at":"2026-12-03T14:00:00Z","attendees":["cab"]}`, 201)
+	ta.problem(ta.do("rm", "POST", "/api/v1/cab/meetings/CAB-2/transitions", `{"to":"canceled"}`), 400, "comment")
+	if m := ta.must("rm", "POST", "/api/v1/cab/meetings/CAB-2/transitions", `{"to":"canceled","comment":"no quorum"}`, 200); m["cancel_reason"] != "no quorum" || m["held_at"] != nil {
+		t.Fatalf("canceled %v", m)
+	}
+	ta.problem(ta.do("cab", "POST", "/api/v1/cab/meetings/CAB-2/decisions", decide), 409, "status")
+	ev := ta.must("aud", "GET", "/api/v1/audit/events?record_type=cab_meeting&record_id=CAB-1", "", 200)
+	var acts []string
+	for _, e := range ev["items"].([]any) {
+		acts = append(acts, e.(map[string]any)["action"].(string))
+	}
+	if strings.Join(acts, ",") != "cab.create,cab.update,cab.move,cab.move" {
+		t.Fatalf("audit %v", acts)
 	}
 }

@@ -1,7 +1,8 @@
 // Package cab holds the Change Advisory Board meeting record and its pure
-// rules: which changes its agenda holds (by the policy: changes waiting for
-// authorisation whose risk class requires a CAB approval) and whether the
-// meeting may approve a problem fix (a problem_manager attends). No I/O.
+// rules: its lifecycle (scheduled → held → closed, or scheduled →
+// canceled), which changes its agenda holds (by the policy: changes waiting
+// for authorisation whose risk class requires a CAB approval) and whether
+// the meeting may approve a problem fix (a problem_manager attends). No I/O.
 package cab
 
 import (
@@ -18,10 +19,6 @@ import (
 // Meeting ids are CAB-n.
 var Meeting = ident.Kind{Prefix: "CAB", Name: "CAB meeting"}
 
-// Scheduled is the state of a meeting record (held and canceled are not
-// modelled yet: decisions are taken while it is scheduled).
-const Scheduled = "scheduled"
-
 // MaxAttendees bounds a meeting's attendee list.
 const MaxAttendees = 50
 
@@ -36,10 +33,18 @@ type Record struct {
 	ScheduledAt time.Time `json:"scheduled_at"`
 	Attendees   []string  `json:"attendees"` // user names
 	Status      string    `json:"status"`
-	CreatedBy   string    `json:"created_by"`
-	Revision    int64     `json:"revision"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	// HeldAt is when the meeting was recorded as held; CanceledAt and
+	// CancelReason say when and why it was canceled; ClosedAt and Minutes
+	// when its minutes were done and where they are (a summary or a link).
+	HeldAt       *time.Time `json:"held_at,omitempty"`
+	CanceledAt   *time.Time `json:"canceled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	Minutes      string     `json:"minutes,omitempty"`
+	CreatedBy    string     `json:"created_by"`
+	Revision     int64      `json:"revision"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // Validate checks the fields a person sets and normalises them (attendees
@@ -124,10 +129,14 @@ func HasProblemManager(m Record, roles map[string][]string) bool {
 }
 
 // CheckDecision says whether decider may record a decision on item through
-// meeting m: the decider attends, the change is on the agenda, and a problem
-// fix needs a problem_manager among the attendees (PreconditionFailed
-// naming the missing role otherwise).
+// meeting m: the meeting is scheduled or held (Conflict naming its status
+// otherwise), the decider attends (Forbidden), the change is on the agenda,
+// and a problem fix needs a problem_manager among the attendees
+// (PreconditionFailed naming the missing role otherwise).
 func CheckDecision(m Record, agenda Agenda, change, decider string, roles map[string][]string) (Item, error) {
+	if err := m.CheckOpen("decisions"); err != nil {
+		return Item{}, err
+	}
 	if !slices.Contains(m.Attendees, decider) {
 		return Item{}, fault.Forbiddenf("%s does not attend %s; only attendees record its decisions", decider, m.ID)
 	}

@@ -33,7 +33,7 @@ func TestValidate(t *testing.T) {
 // critical); problem fixes need a problem_manager among the attendees.
 func TestAgendaAndDecision(t *testing.T) {
 	pol := policy.Default()
-	m := Record{ID: "CAB-1", Attendees: []string{"cab", "dual"}}
+	m := Record{ID: "CAB-1", Status: Scheduled, Attendees: []string{"cab", "dual"}}
 	roles := map[string][]string{"cab": {"cab_member"}, "dual": {"engineer", "cab_member"}}
 	items := []Item{
 		{Change: "CHG-1", RiskClass: "high", ProblemFix: true},
