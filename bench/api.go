@@ -7,12 +7,17 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"fixgate/internal/api"
 	"fixgate/internal/audit"
 	"fixgate/internal/problem"
+	"fixgate/internal/store"
 )
 
 // benchAPI compares GET /api/v1/problems/{id} with /healthz on the same
@@ -43,18 +48,23 @@ func benchAPI(ctx context.Context, c config) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}
+	meter := newCPUMeter(ctx, st)
 	health := load(client, c, getRequest(func(*rand.Rand) string { return base + "/healthz" }, ""))
+	healthCPU := meter.lap(ctx, health.n)
 	stop := startProfile(true)
 	get := load(client, c, getRequest(func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok))
 	stop()
+	getCPU := meter.lap(ctx, get.n)
 	fmt.Printf("\n[api] %d clients, %s per phase, %s\n", c.clients, c.duration, st.Dialect())
-	fmt.Printf("  /healthz                 %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
-	fmt.Printf("  GET /api/v1/problems/{id} %7.0f req/s  p50 %-9s p99 %-9s errors %d\n", get.rate, get.p50, get.p99, get.errors)
-	fmt.Printf("  ratio GET problem / healthz: %.2f (goal >= 0.5)\n", get.rate/health.rate)
+	fmt.Printf("  /healthz                 %8.0f req/s  p50 %-9s p99 %-9s errors %d  %s\n", health.rate, health.p50, health.p99, health.errors, healthCPU)
+	fmt.Printf("  GET /api/v1/problems/{id} %7.0f req/s  p50 %-9s p99 %-9s errors %d  %s\n", get.rate, get.p50, get.p99, get.errors, getCPU)
+	fmt.Printf("  ratio GET problem / healthz: %.2f (goal >= 0.5); CPU per request healthz / GET: %.2f\n",
+		get.rate/health.rate, float64(healthCPU.self+healthCPU.pg)/float64(getCPU.self+getCPU.pg))
 	return nil
 }
 
 type loadResult struct {
+	n        int // answered requests
 	rate     float64
 	p50, p99 time.Duration
 	errors   int
@@ -110,6 +120,118 @@ func load(client *http.Client, c config, newReq func(*rand.Rand) *http.Request) 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return loadResult{rate: float64(len(lat)) / elapsed.Seconds(), p50: percentile(lat, 0.5).Round(time.Microsecond),
+	return loadResult{n: len(lat), rate: float64(len(lat)) / elapsed.Seconds(), p50: percentile(lat, 0.5).Round(time.Microsecond),
 		p99: percentile(lat, 0.99).Round(time.Microsecond), errors: errs}
+}
+
+// cpuMeter reads the CPU time this process (server and load clients) and,
+// on PostgreSQL, the server backends of the bench database have used, so a
+// phase can be reported as CPU per request: on a shared machine that moves
+// much less than the rates.
+type cpuMeter struct {
+	st         *store.Store
+	self       time.Duration
+	pg         time.Duration
+	backends   map[int]time.Duration // pid → CPU at the last lap
+	xacts      int64                 // pg_stat_database.xact_commit at the last lap
+	postgreSQL bool
+}
+
+func newCPUMeter(ctx context.Context, st *store.Store) *cpuMeter {
+	m := &cpuMeter{st: st, postgreSQL: st.Dialect() == store.Postgres}
+	m.self = selfCPU()
+	m.backends = m.backendCPU(ctx)
+	m.xacts = m.commits(ctx)
+	return m
+}
+
+// cpuLap is one phase's CPU per answered request.
+type cpuLap struct {
+	self, pg time.Duration
+	pgKnown  bool
+	queries  float64 // statements (transactions) per request
+}
+
+func (l cpuLap) String() string {
+	if !l.pgKnown {
+		return fmt.Sprintf("CPU/req: process %s", l.self)
+	}
+	return fmt.Sprintf("CPU/req: process %s, postgres backends %s; queries/req %.2f", l.self, l.pg, l.queries)
+}
+
+// lap returns the CPU used since the previous lap divided by n requests.
+func (m *cpuMeter) lap(ctx context.Context, n int) cpuLap {
+	if n == 0 {
+		n = 1
+	}
+	self := selfCPU()
+	l := cpuLap{self: (self - m.self) / time.Duration(n), pgKnown: m.postgreSQL}
+	m.self = self
+	if m.postgreSQL {
+		now := m.backendCPU(ctx)
+		var used time.Duration
+		for pid, t := range now {
+			used += t - m.backends[pid] // a backend started in the phase counts from 0
+		}
+		l.pg = used / time.Duration(n)
+		m.backends = now
+		time.Sleep(1500 * time.Millisecond) // backends publish their counters when idle, at most once a second
+		x := m.commits(ctx)
+		l.queries = float64(x-m.xacts) / float64(n)
+		m.xacts = x
+	}
+	return l
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendCPU reads user+system time of the backends connected to the
+// store's database from /proc (PostgreSQL on the same machine, Linux).
+func (m *cpuMeter) backendCPU(ctx context.Context) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	if !m.postgreSQL {
+		return out
+	}
+	rows, err := m.st.DB().QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = procCPU(pid)
+		}
+	}
+	return out
+}
+
+// procCPU returns utime+stime of pid (clock ticks of 10 ms).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from 3 (state) on
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// commits reads the committed transactions of the store's database: each
+// single-statement query outside a transaction is one.
+func (m *cpuMeter) commits(ctx context.Context) int64 {
+	var n int64
+	if m.postgreSQL {
+		m.st.DB().QueryRowContext(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&n)
+	}
+	return n
 }

@@ -54,7 +54,7 @@ func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incid
 				skipped++
 			}
 		}
-		return nil
+		return im.flush(ctx)
 	})
 	if err != nil {
 		return 0, 0, 0, nil, err
@@ -71,10 +71,17 @@ type importer struct {
 	// before the import (one query) and those it created; others need no
 	// per-row lookup.
 	known map[string]bool
+	// pending holds created rows not written yet (PostgreSQL, see flush),
+	// and pendingExt their external ids.
+	pending    []incident.Incident
+	pendingExt map[string]bool
 }
 
+// importChunk bounds the rows of one set-based INSERT of an import.
+const importChunk = 1000
+
 func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
-	im := &importer{tx: tx, refs: refCache{}}
+	im := &importer{tx: tx, refs: refCache{}, pendingExt: map[string]bool{}}
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
@@ -115,6 +122,11 @@ func (im *importer) row(ctx context.Context, r incident.Incident) (string, error
 	var old incident.Incident
 	var id int64
 	found := false
+	if im.pendingExt[r.ExternalID] { // created earlier in this import: write it before reading it
+		if err := im.flush(ctx); err != nil {
+			return "", err
+		}
+	}
 	if im.known[r.ExternalID] {
 		var err error
 		old, id, err = scanIncident(im.byExt.QueryRowContext(ctx, r.ExternalID))
@@ -155,6 +167,14 @@ func (im *importer) create(ctx context.Context, r incident.Incident, wantResolve
 		return err
 	}
 	tx.stamp(&r)
+	if tx.dialect == Postgres {
+		im.known[r.ExternalID], im.pendingExt[r.ExternalID] = true, true
+		im.pending = append(im.pending, r)
+		if len(im.pending) >= importChunk {
+			return im.flush(ctx)
+		}
+		return nil
+	}
 	id, err := tx.insertID(ctx, insertIncidentPlain, insertIncidentArgs(&r)...)
 	if err != nil {
 		return fault.Wrap(err, "insert incident")
@@ -200,6 +220,47 @@ func (im *importer) update(ctx context.Context, id int64, old, r incident.Incide
 		return "", fault.Wrap(err, "update incident")
 	}
 	return "updated", fault.Wrap(tx.auditEvent(ctx, "incident.import.update", "incident", next.ID, next.Revision, old, next), "audit")
+}
+
+// flush writes the pending created rows (PostgreSQL, where each statement
+// is a round trip): their ids taken in one statement, each matched and
+// attributed in order exactly as create does on SQLite (recurrences, rare,
+// are written as they happen), then one INSERT for all of them. Their
+// audit events keep the rows' order.
+func (im *importer) flush(ctx context.Context) error {
+	tx, rows := im.tx, im.pending
+	if len(rows) == 0 {
+		return nil
+	}
+	im.pending = nil
+	clear(im.pendingExt)
+	ix := tx.store.sigIndex()
+	if err := ix.fresh(ctx, tx.tx); err != nil {
+		return err
+	}
+	ids, err := tx.newIDs(ctx, "incidents", len(rows))
+	if err != nil {
+		return fault.Wrap(err, "take incident ids")
+	}
+	hits := make([][]hit, len(rows))
+	for k := range rows {
+		rows[k].ID, hits[k] = ident.Incident.Format(ids[k]), ix.match(incidentLabels(&rows[k]))
+	}
+	states, err := tx.problemStates(ctx, hits)
+	if err != nil {
+		return fault.Wrap(err, "read matched problems")
+	}
+	sigs := make([]string, len(rows))
+	for k := range rows {
+		r := &rows[k]
+		if sigs[k], _, err = tx.matchNew(ctx, ix, r, hits[k], states); err != nil {
+			return &fault.Error{Code: fault.Internal, Message: "match incident " + r.ID, Err: err}
+		}
+		if err := tx.auditEvent(ctx, "incident.import", "incident", r.ID, r.Revision, nil, *r); err != nil {
+			return fault.Wrap(err, "audit")
+		}
+	}
+	return fault.Wrap(tx.insertIncidents(ctx, rows, sigs), "insert incidents")
 }
 
 // importSpan returns an attribution cache spanning the rows' opened_at

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -262,5 +263,63 @@ func BenchmarkImportIncidents(b *testing.B) {
 		if err != nil || created != len(rows) || len(errs) != 0 {
 			b.Fatalf("%d %v %v", created, errs, err)
 		}
+	}
+}
+
+// An import larger than one set-based chunk (PostgreSQL writes created rows
+// 1000 at a time): a bad row stays a row error, a row repeating an earlier
+// external id updates it, a row matching a signature is linked, and every
+// created or updated row has its audit event.
+func TestImportIncidentsAcrossChunks(t *testing.T) {
+	s, clock := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: "imp", Priority: 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddSignature(ctx, alice, 1, `{alertname="Imp"}`); err != nil {
+		t.Fatal(err)
+	}
+	n0 := auditCount(t, s)
+	rows := make([]incident.Incident, 1203)
+	for i := range rows {
+		rows[i] = incident.Incident{ExternalID: "X-" + strconv.Itoa(i), Title: "t", CI: "checkout-api", Env: "prod-eu", Severity: 2,
+			OpenedAt: clock.T.Add(-time.Hour), Labels: labels.Set{"alertname": "A"}}
+	}
+	rows[500].CI = "ghost"
+	rows[7].Labels = labels.Set{"alertname": "Imp"}
+	rows[1202].ExternalID, rows[1202].Severity = "X-3", 4
+	created, updated, skipped, rowErrs, err := s.ImportIncidents(ctx, alice, rows)
+	if err != nil || created != 1201 || updated != 1 || skipped != 0 || len(rowErrs) != 1 || rowErrs[500] == nil {
+		t.Fatalf("import: %d %d %d %v %v", created, updated, skipped, rowErrs, err)
+	}
+	if n := auditCount(t, s) - n0; n != 1202 {
+		t.Fatalf("audit events: %d", n)
+	}
+	byExt := map[string]incident.Incident{}
+	for after := int64(0); ; {
+		page, err := s.ListIncidents(ctx, store.IncidentFilter{Page: store.Page{After: after, Limit: store.MaxLimit}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, i := range page {
+			byExt[i.ExternalID] = i
+		}
+		after, _ = strconv.ParseInt(strings.TrimPrefix(page[len(page)-1].ID, "INC-"), 10, 64)
+	}
+	if len(byExt) != 1201 {
+		t.Fatalf("%d incidents", len(byExt))
+	}
+	if x := byExt["X-3"]; x.Severity != 4 || x.Revision != 2 {
+		t.Fatalf("X-3: %+v", x)
+	}
+	if x := byExt["X-7"]; x.Problem != "PRB-1" {
+		t.Fatalf("X-7 not linked: %+v", x)
+	}
+	if x := byExt["X-1201"]; x.Title != "t" || x.Problem != "" || x.Revision != 1 {
+		t.Fatalf("X-1201: %+v", x)
 	}
 }

@@ -52,6 +52,43 @@ func (tx *Tx) enqueueOnce(ctx context.Context, event, key string, payload any) (
 	return n == 1, nil
 }
 
+// notice is one outbox row for enqueueAll.
+type notice struct {
+	event   string
+	payload any
+}
+
+// enqueueAll writes notices as enqueue does, in order. On PostgreSQL they
+// go in one statement, the rows travelling as one JSON array parameter (a
+// batch of alerts announces dozens of incidents); SQLite writes each with
+// its prepared single-row statement (modernc binds many $N slowly).
+func (tx *Tx) enqueueAll(ctx context.Context, ns []notice) error {
+	if tx.dialect == SQLite {
+		for _, n := range ns {
+			if err := tx.enqueue(ctx, n.event, n.payload); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type rec struct {
+		I       int    `json:"i"`
+		Event   string `json:"event"`
+		Payload string `json:"payload"`
+	}
+	recs := make([]rec, len(ns))
+	for i, n := range ns {
+		recs[i] = rec{i, n.event, jsonText(n.payload)}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	_, err := tx.exec(ctx, `INSERT INTO outbox (event, payload, created_at, next_attempt_at)
+		SELECT r.event, r.payload, $2::timestamptz, $2::timestamptz
+		FROM json_to_recordset($1::json) AS r(i int, event text, payload text) ORDER BY r.i`, jsonText(recs), ts(tx.now))
+	return errf(err, "enqueue %d notices", len(ns))
+}
+
 // ListOutbox returns outbox rows of event ("" for all) after id after, in
 // id order, at most limit (tests and diagnostics; the webhook worker has
 // its own claim query).

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"fixgate/internal/environment"
 	"fixgate/internal/fault"
 	"fixgate/internal/problem"
+	"fixgate/internal/release"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
 )
@@ -137,5 +139,48 @@ func TestListProblemsFiltersAndPages(t *testing.T) {
 	byCI, _ := s.ListProblems(ctx, store.ProblemFilter{CI: "checkout-api", Priority: 1})
 	if len(byCI) != 2 || byCI[0].ID != "PRB-1" || byCI[1].ID != "PRB-7" {
 		t.Fatalf("filtered %+v", byCI)
+	}
+}
+
+// CreateProblems and CreateReleases (one statement per table on
+// PostgreSQL): each record gets its id, links and audit event in order; a
+// bad entry is named and nothing is written.
+func TestCreateProblemsAndReleasesInBulk(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	n0 := auditCount(t, s)
+	if _, err := s.CreateProblems(ctx, alice, []problem.Problem{{Title: "a", Priority: 1, CIs: []string{"checkout-api"}},
+		{Title: "b", Priority: 2, CIs: []string{"ghost"}}}); fault.As(err) == nil || !strings.Contains(err.Error(), "entry 1") {
+		t.Fatalf("unknown CI: %v", err)
+	}
+	ps, err := s.CreateProblems(ctx, alice, []problem.Problem{
+		{Title: "a", Priority: 1, CIs: []string{"checkout-api"}, Environments: []string{"prod-eu"}},
+		{Title: "b", Priority: 2},
+		{Title: "c", Priority: 3, CIs: []string{"checkout-api"}}})
+	if err != nil || ps[0].ID != "PRB-1" || ps[2].ID != "PRB-3" || ps[1].Status != problem.New {
+		t.Fatalf("created %+v %v", ps, err)
+	}
+	for i, want := range [][2]int{{1, 1}, {0, 0}, {1, 0}} {
+		p, err := s.GetProblem(ctx, int64(i+1))
+		if err != nil || p.Title != ps[i].Title || len(p.CIs) != want[0] || len(p.Environments) != want[1] || p.Revision != 1 {
+			t.Fatalf("PRB-%d: %+v %v", i+1, p, err)
+		}
+	}
+	if _, err := s.CreateReleases(ctx, alice, []release.Release{{Version: "1.0.0", Type: release.ProblemFix, Resolves: []string{"PRB-1"}},
+		{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-9"}}}); fault.As(err) == nil || !strings.Contains(err.Error(), "entry 1") {
+		t.Fatalf("unknown problem: %v", err)
+	}
+	rs, err := s.CreateReleases(ctx, alice, []release.Release{{Version: "1.0.0", Type: release.ProblemFix, Resolves: []string{"PRB-1", "PRB-3"}},
+		{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-2"}}})
+	if err != nil || rs[0].ID != "REL-1" || rs[1].ID != "REL-2" {
+		t.Fatalf("releases %+v %v", rs, err)
+	}
+	r, err := s.GetRelease(ctx, 1)
+	if err != nil || len(r.Resolves) != 2 || r.Resolves[1] != "PRB-3" || r.Status != release.Planned {
+		t.Fatalf("REL-1: %+v %v", r, err)
+	}
+	if n := auditCount(t, s) - n0; n != 5 {
+		t.Fatalf("audit events: %d, want 5", n)
 	}
 }

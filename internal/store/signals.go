@@ -49,32 +49,25 @@ func SignalCI(l map[string]string) string {
 // open and resolved problems and attributed to the deployments live in its
 // environment at its start (see matchSignal). One audit event
 // (signal.ingest) lists the new signals of the notification, and one
-// signal.received notice carries them. On SQLite, notifications that arrive
-// while another is being stored are stored together in the next
-// transaction (group commit, see ingestQueue); each keeps its own audit
-// event and result, and if that transaction fails each is retried alone.
+// signal.received notice carries them. Notifications that arrive while
+// another is being stored are stored together in the next transaction
+// (group commit, see ingestQueue); each keeps its own audit event and
+// result, and if that transaction fails each is retried alone.
 func (s *Store) IngestAlerts(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
 	if err := s.sigIndex().fresh(ctx, s.db); err != nil {
 		return IngestResult{Received: len(p.Alerts)}, err
 	}
-	if s.dialect == SQLite {
-		return s.ingestQueue().submit(ctx, s, a, p) // ingest_group.go: concurrent notifications share a commit
-	}
-	return s.ingestOne(ctx, a, p)
+	return s.ingestQueue().submit(ctx, s, a, p) // ingest_group.go: concurrent notifications share a commit
 }
 
 // ingestOne stores one notification in its own transaction. When a
 // concurrent transaction stored one of its alerts first (PostgreSQL), it
 // is stored again from the start, where that alert is now a duplicate.
 func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
-	var res IngestResult
+	r := &ingestReq{a: a, p: p, keys: alertKeys(p)}
 	var err error
 	for try := 0; try < 3; try++ {
-		err = s.write(ctx, a, func(tx *Tx) error {
-			var err error
-			res, err = tx.ingestPayload(ctx, s.sigIndex(), p)
-			return err
-		})
+		err = s.write(ctx, a, func(tx *Tx) error { return tx.ingestReqs(ctx, s.sigIndex(), []*ingestReq{r}) })
 		if !errors.Is(err, errConcurrentAlert) {
 			break
 		}
@@ -82,20 +75,41 @@ func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Pa
 	if err != nil {
 		return IngestResult{Received: len(p.Alerts)}, err
 	}
-	return res, nil
+	return r.res, nil
 }
 
-// ingestPayload stores one notification in tx (see IngestAlerts): one
-// signal.received notice and one signal.ingest audit event for its new
-// signals, none when every alert was a duplicate.
-func (tx *Tx) ingestPayload(ctx context.Context, ix *sigIndex, p *alertmanager.Payload) (IngestResult, error) {
+// ingestReqs stores notifications in tx, each with its own actor, audit
+// event, signal.received notice and result (r.res). PostgreSQL stores them
+// with set-based statements when it can (ingest_batch.go); SQLite, or a
+// notification that needs the alerts' order, stores alert by alert.
+func (tx *Tx) ingestReqs(ctx context.Context, ix *sigIndex, reqs []*ingestReq) error {
+	if tx.dialect == Postgres {
+		if done, err := tx.ingestSet(ctx, ix, reqs); done || err != nil {
+			return err
+		}
+	}
+	for _, r := range reqs {
+		tx.actor = r.a // audit events name the notification's own sender and request
+		res, err := tx.ingestPayload(ctx, ix, r.p, r.keys)
+		if err != nil {
+			return err
+		}
+		r.res = res
+	}
+	return nil
+}
+
+// ingestPayload stores one notification in tx alert by alert (see
+// IngestAlerts): one signal.received notice and one signal.ingest audit
+// event for its new signals, none when every alert was a duplicate. keys
+// are the alerts' de-duplication keys (alertKeys).
+func (tx *Tx) ingestPayload(ctx context.Context, ix *sigIndex, p *alertmanager.Payload, keys []string) (IngestResult, error) {
 	res := IngestResult{Received: len(p.Alerts)}
-	in := newIngest(p)
+	in := newIngest([]*alertmanager.Payload{p})
 	var err error
-	if in.stored, err = tx.storedKeys(ctx, p); err != nil {
+	if in.stored, err = tx.storedKeys(ctx, keys); err != nil {
 		return res, err
 	}
-	var ids []int64
 	var rows []signalRow
 	for _, al := range p.Alerts {
 		row, err := tx.ingestAlert(ctx, ix, in, al, &res)
@@ -107,30 +121,42 @@ func (tx *Tx) ingestPayload(ctx context.Context, ix *sigIndex, p *alertmanager.P
 			continue
 		}
 		res.New++
-		ids = append(ids, row.ID)
 		rows = append(rows, row)
 	}
-	if len(ids) == 0 {
+	if len(rows) == 0 {
 		return res, nil
 	}
-	if err := tx.enqueue(ctx, EventSignalReceived, map[string]any{"receiver": p.Receiver, "group_key": p.GroupKey,
-		"signals": rows}); err != nil {
+	if err := tx.enqueue(ctx, EventSignalReceived, receivedNotice(p, rows)); err != nil {
 		return res, err
 	}
-	return res, tx.auditEvent(ctx, "signal.ingest", "signal", strconv.FormatInt(ids[0], 10), 0, nil, map[string]any{
-		"signals": ids, "duplicates": res.Duplicates, "receiver": p.Receiver, "group_key": p.GroupKey})
+	return res, tx.ingestAudit(ctx, p, rows, res.Duplicates)
+}
+
+// receivedNotice is the signal.received payload of a notification's new signals.
+func receivedNotice(p *alertmanager.Payload, rows []signalRow) map[string]any {
+	return map[string]any{"receiver": p.Receiver, "group_key": p.GroupKey, "signals": rows}
+}
+
+// ingestAudit writes the signal.ingest event of a notification's new signals.
+func (tx *Tx) ingestAudit(ctx context.Context, p *alertmanager.Payload, rows []signalRow, duplicates int) error {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return tx.auditEvent(ctx, "signal.ingest", "signal", strconv.FormatInt(ids[0], 10), 0, nil, map[string]any{
+		"signals": ids, "duplicates": duplicates, "receiver": p.Receiver, "group_key": p.GroupKey})
 }
 
 // errConcurrentAlert: another transaction stored the same alert meanwhile.
 var errConcurrentAlert = &fault.Error{Code: fault.Unavailable, Message: "the same alert was stored by a concurrent delivery; retry"}
 
-// ingest is what one notification's transaction caches: which environments
+// ingest is what a transaction storing notifications caches: which environments
 // and CIs exist, and the deployments of each environment that any of its
 // alerts may be attributed to (one query per environment, not per alert).
 type ingest struct {
-	stored   map[string]bool // de-duplication keys already stored (looked up once per notification)
+	stored   map[string]bool // de-duplication keys already stored (looked up once per transaction)
 	refs     refCache
-	from, to time.Time // earliest and latest startsAt of the notification
+	from, to time.Time // earliest and latest startsAt of the alerts
 	deps     map[string][]signal.Deployment
 }
 
@@ -143,12 +169,17 @@ var dedupSQL = map[Dialect]string{
 	Postgres: `SELECT dedup_key FROM signals WHERE dedup_key IN (SELECT jsonb_array_elements_text($1::jsonb))`,
 }
 
-// storedKeys returns the de-duplication keys of p's alerts that are stored.
-func (tx *Tx) storedKeys(ctx context.Context, p *alertmanager.Payload) (map[string]bool, error) {
+// alertKeys returns the de-duplication keys of p's alerts.
+func alertKeys(p *alertmanager.Payload) []string {
 	keys := make([]string, len(p.Alerts))
 	for i, al := range p.Alerts {
 		keys[i] = alertmanager.DedupKey(al)
 	}
+	return keys
+}
+
+// storedKeys returns which of keys are stored, in one statement.
+func (tx *Tx) storedKeys(ctx context.Context, keys []string) (map[string]bool, error) {
 	rows, err := tx.query(ctx, dedupSQL[tx.dialect], jsonText(keys))
 	if err != nil {
 		return nil, err
@@ -165,15 +196,20 @@ func (tx *Tx) storedKeys(ctx context.Context, p *alertmanager.Payload) (map[stri
 	return out, rows.Err()
 }
 
-func newIngest(p *alertmanager.Payload) *ingest {
+// newIngest starts the cache of a transaction storing ps.
+func newIngest(ps []*alertmanager.Payload) *ingest {
 	in := &ingest{refs: refCache{}, deps: map[string][]signal.Deployment{}}
-	for i, al := range p.Alerts {
-		t := al.StartsAt.UTC()
-		if i == 0 || t.Before(in.from) {
-			in.from = t
-		}
-		if i == 0 || t.After(in.to) {
-			in.to = t
+	first := true
+	for _, p := range ps {
+		for _, al := range p.Alerts {
+			t := al.StartsAt.UTC()
+			if first || t.Before(in.from) {
+				in.from = t
+			}
+			if first || t.After(in.to) {
+				in.to = t
+			}
+			first = false
 		}
 	}
 	return in
@@ -298,22 +334,10 @@ func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, in *ingest, al a
 	case !known:
 		return 0, nil
 	}
-	opened := row.StartsAt
-	if opened.After(tx.now) { // Alertmanager's clock ahead of ours: the incident began no later than now
-		opened = tx.now
-	}
-	inc := incident.Incident{Title: alertTitle(al), Source: incident.SourceAlertmanager, CI: row.CI, Env: row.Env,
-		Severity: alertSeverity(al.Labels["severity"]), Labels: labels.Set(al.Labels), Fingerprint: al.Fingerprint,
-		OpenedAt: opened}
-	if err := inc.Validate(tx.now); err != nil {
-		return 0, nil // an alert that cannot be an incident (odd labels, far-future start) is kept as a signal only
-	}
-	if err := inc.Init(); err != nil {
+	inc, ok := tx.alertIncident(al, row)
+	if !ok {
 		return 0, nil
 	}
-	tx.stamp(&inc)
-	inc.Problem = row.Problem
-	inc.Deployment = pickDeployment(row.Deployments)
 	id, err := tx.insertID(ctx, insertSignalIncidentSQL, append(insertIncidentArgs(&inc), idArg(ident.Signature, row.Signature))...)
 	if err != nil {
 		return 0, err
@@ -324,6 +348,26 @@ func (tx *Tx) signalIncident(ctx context.Context, ix *sigIndex, in *ingest, al a
 		return 0, err
 	}
 	return id, tx.enqueue(ctx, EventIncidentOpened, incidentNotice(inc, row.Signature, m.decision))
+}
+
+// alertIncident is the incident a new firing alert (row) opens, stamped,
+// without id; false for an alert that cannot be an incident (odd labels,
+// far-future start): it is kept as a signal only.
+func (tx *Tx) alertIncident(al alertmanager.Alert, row *signalRow) (incident.Incident, bool) {
+	opened := row.StartsAt
+	if opened.After(tx.now) { // Alertmanager's clock ahead of ours: the incident began no later than now
+		opened = tx.now
+	}
+	inc := incident.Incident{Title: alertTitle(al), Source: incident.SourceAlertmanager, CI: row.CI, Env: row.Env,
+		Severity: alertSeverity(al.Labels["severity"]), Labels: labels.Set(al.Labels), Fingerprint: al.Fingerprint,
+		OpenedAt: opened}
+	if inc.Validate(tx.now) != nil || inc.Init() != nil {
+		return inc, false
+	}
+	tx.stamp(&inc)
+	inc.Problem = row.Problem
+	inc.Deployment = pickDeployment(row.Deployments)
+	return inc, true
 }
 
 // insertSignalIncidentSQL is insertIncidentPlain with the signature that
@@ -370,21 +414,9 @@ func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident
 	if err := ix.fresh(ctx, tx.tx); err != nil {
 		return err
 	}
-	lbls := incidentLabels(in)
-	m, err := tx.matchSignal(ctx, ix, lbls, in.OpenedAt, in.ID)
+	sig, decision, err := tx.matchNew(ctx, ix, in, ix.match(incidentLabels(in)), nil)
 	if err != nil {
 		return err
-	}
-	sig := ""
-	if m.problem != 0 && in.Problem == "" {
-		in.Problem, sig = ident.Problem.Format(m.problem), ident.Signature.Format(m.sig)
-	}
-	if in.Deployment == "" {
-		deps, err := tx.attribute(ctx, in.Env, in.CI, in.OpenedAt, lbls)
-		if err != nil {
-			return err
-		}
-		in.Deployment = pickDeployment(deps)
 	}
 	if in.Problem != "" || sig != "" || in.Deployment != "" {
 		if _, err := tx.exec(ctx, `UPDATE incidents SET problem_id = $1, signature_id = $2, deployment_id = $3 WHERE id = $4`,
@@ -395,7 +427,31 @@ func (s *Store) matchIncident(ctx context.Context, tx *Tx, in *incident.Incident
 	if !notify {
 		return nil
 	}
-	return tx.enqueue(ctx, EventIncidentOpened, incidentNotice(*in, sig, m.decision))
+	return tx.enqueue(ctx, EventIncidentOpened, incidentNotice(*in, sig, decision))
+}
+
+// matchNew is matchIncident without writing the incident: it applies the
+// match of in (hits; states as in matchHits), sets in.Problem and
+// in.Deployment, and returns the signature that linked it ("" if none) and
+// the decision.
+func (tx *Tx) matchNew(ctx context.Context, ix *sigIndex, in *incident.Incident, hits []hit,
+	states map[int64]signal.ProblemState) (sig, decision string, err error) {
+	lbls := incidentLabels(in)
+	m, err := tx.matchHits(ctx, ix, hits, states, lbls, in.OpenedAt, in.ID)
+	if err != nil {
+		return "", "", err
+	}
+	if m.problem != 0 && in.Problem == "" {
+		in.Problem, sig = ident.Problem.Format(m.problem), ident.Signature.Format(m.sig)
+	}
+	if in.Deployment == "" {
+		deps, err := tx.attribute(ctx, in.Env, in.CI, in.OpenedAt, lbls)
+		if err != nil {
+			return "", "", err
+		}
+		in.Deployment = pickDeployment(deps)
+	}
+	return sig, m.decision, nil
 }
 
 // incidentLabels is what an incident is matched on: its labels, plus env,

@@ -289,6 +289,38 @@ func (x *sigIndex) match(labels map[string]string) []hit {
 	return out
 }
 
+// problemStateSQL reads what signal.Decide needs of a problem.
+const problemStateSQL = `SELECT id, status, resolved_at, observation_until FROM problems`
+
+// problemStates reads the decision state of the problems hits name, in one
+// query (PostgreSQL batches; the ids travel as one JSON array).
+func (tx *Tx) problemStates(ctx context.Context, hits [][]hit) (map[int64]signal.ProblemState, error) {
+	var ids []int64
+	for _, hs := range hits {
+		for _, h := range hs {
+			ids = append(ids, h.problem)
+		}
+	}
+	out := make(map[int64]signal.ProblemState, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, problemStateSQL+` WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)`, jsonText(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var st signal.ProblemState
+		if err := rows.Scan(&id, &st.Status, nullTimeCol{&st.ObservationStart}, nullTimeCol{&st.ObservationEnd}); err != nil {
+			return nil, err
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}
+
 // matchResult is what matching one signal or incident did.
 type matchResult struct {
 	problem, sig int64  // the problem it is linked to and the signature that matched (0: none)
@@ -303,14 +335,21 @@ type matchResult struct {
 // the first matched, in problem id order. Closed and canceled problems are
 // not matched. subject names the signal in audit events and notifications.
 func (tx *Tx) matchSignal(ctx context.Context, ix *sigIndex, lbls map[string]string, at time.Time, subject string) (matchResult, error) {
+	return tx.matchHits(ctx, ix, ix.match(lbls), nil, lbls, at, subject)
+}
+
+// matchHits is matchSignal for the hits ix.match returned; states, when not
+// nil, holds problem states read ahead for a batch (see problemStates).
+func (tx *Tx) matchHits(ctx context.Context, ix *sigIndex, hits []hit, states map[int64]signal.ProblemState,
+	lbls map[string]string, at time.Time, subject string) (matchResult, error) {
 	var r matchResult
 	var last int64
-	for _, h := range ix.match(lbls) {
+	for _, h := range hits {
 		if h.problem == last {
 			continue
 		}
 		last = h.problem
-		d, err := tx.applyMatch(ctx, ix, h, lbls, at, subject)
+		d, err := tx.applyMatch(ctx, ix, h, states, lbls, at, subject)
 		if err != nil {
 			return r, err
 		}
@@ -327,12 +366,18 @@ func (tx *Tx) matchSignal(ctx context.Context, ix *sigIndex, lbls map[string]str
 	return r, nil
 }
 
-// applyMatch decides what a match means for one problem and applies a recurrence.
-func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, lbls map[string]string, at time.Time, subject string) (signal.Decision, error) {
+// applyMatch decides what a match means for one problem and applies a
+// recurrence. The problem's state comes from states when it holds it (a
+// recurrence removes it there: the problem changed), else from one query.
+func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, states map[int64]signal.ProblemState,
+	lbls map[string]string, at time.Time, subject string) (signal.Decision, error) {
 	// Only the state the decision needs is read; the whole problem only for a recurrence.
-	var st signal.ProblemState
-	err := tx.queryRow(ctx, `SELECT status, resolved_at, observation_until FROM problems WHERE id = $1`, h.problem).Scan(
-		&st.Status, nullTimeCol{&st.ObservationStart}, nullTimeCol{&st.ObservationEnd})
+	st, ok := states[h.problem]
+	var err error
+	if !ok {
+		err = tx.queryRow(ctx, problemStateSQL+` WHERE id = $1`, h.problem).Scan(
+			new(int64), &st.Status, nullTimeCol{&st.ObservationStart}, nullTimeCol{&st.ObservationEnd})
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		ix.dropProblem(h.problem)
 		return signal.Decision{Outcome: signal.Ignored}, nil
@@ -348,6 +393,7 @@ func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, lbls map[stri
 	if !d.Reopen {
 		return d, nil
 	}
+	delete(states, h.problem)
 	p, err := tx.getProblem(ctx, h.problem)
 	if err != nil {
 		return signal.Decision{}, err

@@ -24,6 +24,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/problem"
 )
 
 //go:embed migrations
@@ -45,6 +46,8 @@ type Store struct {
 	stmts   sync.Map // SQL text → *sql.Stmt, for hot read paths and SQLite transactions
 	nstmts  atomic.Int64
 	authc   authCache
+	// problemGets batches concurrent GetProblem reads on PostgreSQL.
+	problemGets batchGetter[problem.Problem]
 }
 
 // Option configures Open.
@@ -165,6 +168,15 @@ func (s *Store) queryRowHot(ctx context.Context, q string, args ...any) *sql.Row
 		return st.QueryRowContext(ctx, args...)
 	}
 	return s.db.QueryRowContext(ctx, q, args...)
+}
+
+// queryHot is queryRowHot for a query returning many rows.
+func (s *Store) queryHot(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
+	if st := s.cachedStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, q, args...)
 }
 
 // maxStmts bounds the statement cache: statements built for a varying
