@@ -102,7 +102,7 @@ func (s *Server) evaluateGate(w http.ResponseWriter, r *http.Request, c *call) e
 		snap.Prepared.Store(prep)
 	}
 	v := prep.Verdict(q.At, now)
-	vj, err := json.Marshal(v)
+	vj, err := store.EncodeVerdict(v)
 	if err != nil {
 		return err
 	}
@@ -134,8 +134,9 @@ type gateAnswerHead struct {
 }
 
 // writeGateAnswer answers ev with its verdict and input revisions spliced
-// in as encoded (json.RawMessage would scan and compact them again: a
-// tenth of an evaluation's CPU for the same bytes).
+// in as encoded for the record (json.RawMessage would scan and compact them
+// again: a tenth of an evaluation's CPU for the same bytes). verdict is the
+// stored form (store.EncodeVerdict): the answer adds the verdict's times.
 func writeGateAnswer(w http.ResponseWriter, ev store.GateEvaluation, verdict, revisions []byte) error {
 	head, err := json.Marshal(gateAnswerHead{ID: ev.ID, Release: ev.Release, Environment: ev.Environment, At: ev.At,
 		Decision: ev.Decision, RiskClass: ev.RiskClass, PolicyVersion: ev.PolicyVersion, PolicyHash: ev.PolicyHash,
@@ -143,9 +144,13 @@ func writeGateAnswer(w http.ResponseWriter, ev store.GateEvaluation, verdict, re
 	if err != nil {
 		return err
 	}
-	b := make([]byte, 0, len(head)+len(verdict)+len(revisions)+40)
+	at, _ := ev.Verdict.At.MarshalJSON()
+	evaluated, _ := ev.Verdict.EvaluatedAt.MarshalJSON()
+	b := make([]byte, 0, len(head)+len(verdict)+len(revisions)+120)
 	b = append(b, head[:len(head)-1]...)
-	b = append(append(b, `,"verdict":`...), verdict...)
+	b = append(append(append(b, `,"verdict":{"at":`...), at...), `,"evaluated_at":`...)
+	b = append(append(b, evaluated...), ',')
+	b = append(b, verdict[1:]...) // the stored form is a non-empty object
 	b = append(append(b, `,"input_revisions":`...), revisions...)
 	b = append(b, "}\n"...)
 	w.Header().Set("Content-Type", "application/json")
@@ -154,7 +159,6 @@ func writeGateAnswer(w http.ResponseWriter, ev store.GateEvaluation, verdict, re
 	_, err = w.Write(b)
 	return err
 }
-
 func (s *Server) getGateEvaluation(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, err := ident.Gate.Parse("id", r.PathValue("id"))
 	if err != nil {

@@ -36,7 +36,8 @@ func TestAPIGateReuseStaysCurrent(t *testing.T) {
 		t.Fatalf("the answer is not the stored record (-stored +answer):\n%s", diff)
 	}
 	var verdict, after string
-	if err := ta.store.DB().QueryRow(`SELECT verdict FROM gate_evaluations WHERE id = 2`).Scan(&verdict); err != nil {
+	if err := ta.store.DB().QueryRow(`SELECT gv.verdict FROM gate_evaluations e JOIN gate_verdicts gv ON gv.digest = e.verdict_digest
+		WHERE e.id = 2`).Scan(&verdict); err != nil {
 		t.Fatal(err)
 	}
 	if err := ta.store.DB().QueryRow(`SELECT after_json FROM audit_events WHERE action = 'gate.evaluate' AND record_id = 'GATE-2'`).Scan(&after); err != nil {
@@ -47,6 +48,22 @@ func TestAPIGateReuseStaysCurrent(t *testing.T) {
 	sum := sha256.Sum256([]byte(verdict))
 	if pinned["verdict_sha256"] != hex.EncodeToString(sum[:]) || pinned["input_digest"] != first["input_digest"] || pinned["decision"] != "allowed" {
 		t.Fatalf("audit event %v does not pin the stored verdict", pinned)
+	}
+	// ten seconds later the verdict reads the same: its text is stored once
+	ta.clock.Advance(10 * time.Second)
+	third := poll()
+	var verdicts, rows int
+	if err := ta.store.DB().QueryRow(`SELECT COUNT(*) FROM gate_verdicts`).Scan(&verdicts); err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.store.DB().QueryRow(`SELECT COUNT(*) FROM gate_evaluations`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if third["decision"] != "allowed" || rows != 3 || verdicts != 2 {
+		t.Fatalf("3 evaluations (two in the same minute) should share 2 stored verdicts: %d evaluations, %d verdicts", rows, verdicts)
+	}
+	if got := ta.must("aud", "GET", "/api/v1/gates/evaluations/"+third["id"].(string), "", 200); !cmp.Equal(got, third) {
+		t.Fatalf("the third answer is not its stored record: %s", cmp.Diff(got, third))
 	}
 	// Saturday: the same unchanged input, judged at the new time
 	ta.clock.Advance(5 * 24 * time.Hour)

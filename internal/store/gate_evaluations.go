@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -30,19 +31,40 @@ type GateEvaluation struct {
 	InputDigest string    `json:"input_digest"`
 	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
-	// VerdictJSON and RevisionsJSON, when set, are the encodings of Verdict
-	// and InputRevisions the caller already made (and InputDigest the hash
-	// of RevisionsJSON): stored as they are, not encoded again.
+	// VerdictJSON, when set, is EncodeVerdict(Verdict), and RevisionsJSON
+	// the encoding of InputRevisions (InputDigest its hash), as the caller
+	// already made them: stored as they are, not encoded again.
 	VerdictJSON   []byte `json:"-"`
 	RevisionsJSON []byte `json:"-"`
+	verdictDigest string // SHA-256 of VerdictJSON, set when stored
 }
 
-// gateEvalCols reads an evaluation with its input revisions, from the
-// shared gate_inputs row when the evaluation has a digest.
-const gateEvalCols = `e.id, e.release_id, e.env, e.at, e.decision, e.risk_class, e.verdict,
-	COALESCE(gi.revisions, e.input_revisions), e.policy_version, e.policy_hash, e.input_digest, e.created_by, e.created_at`
+// storedVerdict is a verdict as stored: without its two times, which the
+// evaluation row holds (at, evaluated_at), so that every evaluation giving
+// the same answer shares one gate_verdicts row.
+type storedVerdict struct {
+	Decision      string        `json:"decision"`
+	RiskClass     string        `json:"risk_class"`
+	Rules         []gate.Result `json:"rules"`
+	PolicyVersion int           `json:"policy_version"`
+	PolicyHash    string        `json:"policy_hash"`
+}
 
-const gateEvalFrom = ` FROM gate_evaluations e LEFT JOIN gate_inputs gi ON gi.digest = e.input_digest`
+// EncodeVerdict returns the stored form of v: its JSON without at and
+// evaluated_at. Its SHA-256 is the evaluation's verdict digest.
+func EncodeVerdict(v gate.Verdict) ([]byte, error) {
+	return json.Marshal(storedVerdict{Decision: v.Decision, RiskClass: v.RiskClass, Rules: v.Rules,
+		PolicyVersion: v.PolicyVersion, PolicyHash: v.PolicyHash})
+}
+
+// gateEvalCols reads an evaluation with its verdict and input revisions,
+// from the shared gate_verdicts and gate_inputs rows when it has digests.
+const gateEvalCols = `e.id, e.release_id, e.env, e.at, e.decision, e.risk_class, COALESCE(gv.verdict, e.verdict),
+	COALESCE(gi.revisions, e.input_revisions), e.policy_version, e.policy_hash, e.input_digest, e.created_by, e.created_at,
+	e.evaluated_at`
+
+const gateEvalFrom = ` FROM gate_evaluations e LEFT JOIN gate_inputs gi ON gi.digest = e.input_digest
+	LEFT JOIN gate_verdicts gv ON gv.digest = e.verdict_digest`
 
 // gateAudit is the after-image of an evaluation's audit event: what was
 // asked and answered, with the digests that pin the stored verdict and
@@ -64,9 +86,14 @@ type gateAudit struct {
 func scanGateEvaluation(sc interface{ Scan(...any) error }) (GateEvaluation, error) {
 	var e GateEvaluation
 	var id, rel int64
+	var evaluated *time.Time
 	err := sc.Scan(&id, &rel, &e.Environment, timeCol{&e.At}, &e.Decision, &e.RiskClass, jsonCol{&e.Verdict},
-		jsonCol{&e.InputRevisions}, &e.PolicyVersion, &e.PolicyHash, &e.InputDigest, &e.CreatedBy, timeCol{&e.CreatedAt})
+		jsonCol{&e.InputRevisions}, &e.PolicyVersion, &e.PolicyHash, &e.InputDigest, &e.CreatedBy, timeCol{&e.CreatedAt},
+		nullTimeCol{&evaluated})
 	e.ID, e.Release = ident.Gate.Format(id), ident.Release.Format(rel)
+	if evaluated != nil { // a verdict stored by digest, without its times
+		e.Verdict.At, e.Verdict.EvaluatedAt = e.At, *evaluated
+	}
 	if e.InputRevisions == nil {
 		e.InputRevisions = map[string]int64{}
 	}

@@ -89,6 +89,7 @@ func (g *evalGroup) drain(ctx context.Context, s *Store) {
 		for _, p := range batch {
 			if p.err == nil {
 				digestsFor(s).add(p.e.InputDigest)
+				digestsFor(s).add("verdict:" + p.e.verdictDigest)
 			}
 		}
 	}
@@ -124,10 +125,13 @@ func (tx *Tx) insertGateEvaluations(ctx context.Context, batch []*pendingEval) e
 			return p.err
 		}
 		if p.err == nil {
+			p.err = tx.storeVerdict(ctx, e, seen)
+		}
+		if p.err != nil && fault.As(p.err) == nil {
+			return p.err
+		}
+		if p.err == nil {
 			e.CreatedBy, e.CreatedAt = p.actor.User, tx.now
-			if e.VerdictJSON == nil {
-				e.VerdictJSON = []byte(jsonText(e.Verdict))
-			}
 			ok = append(ok, p)
 		}
 	}
@@ -143,9 +147,12 @@ func (tx *Tx) insertGateEvaluations(ctx context.Context, batch []*pendingEval) e
 }
 
 const insertEvalSQL = `INSERT INTO gate_evaluations (id, release_id, env, at, decision, risk_class, verdict, input_revisions,
-	policy_version, policy_hash, input_digest, created_by, created_at) VALUES `
+	policy_version, policy_hash, input_digest, created_by, created_at, verdict_digest, evaluated_at) VALUES `
 
-// evalChunk bounds the rows of one multi-row INSERT on PostgreSQL (13 parameters each).
+// evalCols is the number of columns of insertEvalSQL.
+const evalCols = 15
+
+// evalChunk bounds the rows of one multi-row INSERT on PostgreSQL.
 const evalChunk = 200
 
 // insertEvalRows inserts the rows and sets their ids. PostgreSQL takes the
@@ -159,12 +166,12 @@ func (tx *Tx) insertEvalRows(ctx context.Context, ps []*pendingEval) error {
 	}
 	args := func(id any, p *pendingEval) []any {
 		e := &p.e
-		return []any{id, p.rel, e.Environment, ts(e.At), e.Decision, e.RiskClass, string(e.VerdictJSON), "{}",
-			e.PolicyVersion, e.PolicyHash, e.InputDigest, e.CreatedBy, ts(e.CreatedAt)}
+		return []any{id, p.rel, e.Environment, ts(e.At), e.Decision, e.RiskClass, "", "{}",
+			e.PolicyVersion, e.PolicyHash, e.InputDigest, e.CreatedBy, ts(e.CreatedAt), p.e.verdictDigest, ts(e.Verdict.EvaluatedAt)}
 	}
 	if tx.dialect == SQLite {
 		for _, p := range ps {
-			id, err := tx.insertID(ctx, insertEvalSQL+`($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, args(nil, p)...)
+			id, err := tx.insertID(ctx, insertEvalSQL+`(`+placeholders(1, evalCols)+`)`, args(nil, p)...)
 			if err != nil {
 				return err
 			}
@@ -180,12 +187,12 @@ func (tx *Tx) insertEvalRows(ctx context.Context, ps []*pendingEval) error {
 		chunk := ps[start:min(start+evalChunk, len(ps))]
 		var b strings.Builder
 		b.WriteString(insertEvalSQL)
-		vals := make([]any, 0, len(chunk)*13)
+		vals := make([]any, 0, len(chunk)*evalCols)
 		for i, p := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(len(vals)+1, 13) + ")")
+			b.WriteString("(" + placeholders(len(vals)+1, evalCols) + ")")
 			vals = append(vals, args(ids[start+i], p)...)
 			p.e.ID = ident.Gate.Format(ids[start+i])
 		}
@@ -220,10 +227,9 @@ func (tx *Tx) nextIDs(ctx context.Context, table string, n int) ([]int64, error)
 func (tx *Tx) auditGateEvaluation(ctx context.Context, p *pendingEval) error {
 	e := &p.e
 	tx.actor = p.actor
-	sum := sha256.Sum256(e.VerdictJSON)
 	if err := tx.auditEvent(ctx, "gate.evaluate", "gate_evaluation", e.ID, 1, nil, gateAudit{ID: e.ID, Release: e.Release,
 		Environment: e.Environment, At: e.At, Decision: e.Decision, RiskClass: e.RiskClass, FailedRules: failedRules(e.Verdict),
-		PolicyVersion: e.PolicyVersion, PolicyHash: e.PolicyHash, InputDigest: e.InputDigest, VerdictSHA256: hex.EncodeToString(sum[:])}); err != nil {
+		PolicyVersion: e.PolicyVersion, PolicyHash: e.PolicyHash, InputDigest: e.InputDigest, VerdictSHA256: p.e.verdictDigest}); err != nil {
 		return err
 	}
 	if e.Decision != gate.Blocked {
@@ -276,6 +282,32 @@ func (tx *Tx) storeGateInput(ctx context.Context, e *GateEvaluation, stored map[
 		return err
 	}
 	stored[e.InputDigest] = true
+	return nil
+}
+
+// storeVerdict writes e's verdict, in its stored form (EncodeVerdict), to
+// gate_verdicts under its digest unless a row has it already, and keeps
+// the digest for the evaluation row and its audit event.
+func (tx *Tx) storeVerdict(ctx context.Context, e *GateEvaluation, stored map[string]bool) error {
+	if e.VerdictJSON == nil {
+		b, err := EncodeVerdict(e.Verdict)
+		if err != nil {
+			return err
+		}
+		e.VerdictJSON = b
+	}
+	sum := sha256.Sum256(e.VerdictJSON)
+	digest := hex.EncodeToString(sum[:])
+	e.verdictDigest = digest
+	key := "verdict:" + digest
+	if stored[key] || digestsFor(tx.store).has(key) {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO gate_verdicts (digest, verdict, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (digest) DO NOTHING`, digest, string(e.VerdictJSON), ts(tx.now)); err != nil {
+		return err
+	}
+	stored[key] = true
 	return nil
 }
 
