@@ -179,7 +179,7 @@ func (tx *Tx) insertEvalRows(ctx context.Context, ps []*pendingEval) error {
 		}
 		return nil
 	}
-	ids, err := tx.nextIDs(ctx, "gate_evaluations", len(ps))
+	ids, err := tx.newIDs(ctx, "gate_evaluations", len(ps))
 	if err != nil {
 		return err
 	}
@@ -201,25 +201,6 @@ func (tx *Tx) insertEvalRows(ctx context.Context, ps []*pendingEval) error {
 		}
 	}
 	return nil
-}
-
-// nextIDs draws n ids from the identity sequence of table's id column
-// (PostgreSQL), in one round trip.
-func (tx *Tx) nextIDs(ctx context.Context, table string, n int) ([]int64, error) {
-	rows, err := tx.query(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // auditGateEvaluation records p's audit event (and, for a blocked verdict,
