@@ -28,8 +28,6 @@ type catalogueCache struct {
 	cur atomic.Pointer[catalogue]
 }
 
-var catalogues sync.Map // *Store → *catalogueCache
-
 // bumpCatalogue marks the catalogue changed. Every write to cis,
 // ci_dependencies or component_versions calls it in its transaction, so a
 // snapshot older than the write is never used once the write committed.
@@ -48,8 +46,7 @@ func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
 	if err := r.QueryRowContext(ctx, `SELECT version FROM catalogue_version WHERE id = 1`).Scan(&v); err != nil {
 		return nil, err
 	}
-	cc, _ := catalogues.LoadOrStore(s, &catalogueCache{})
-	cache := cc.(*catalogueCache)
+	cache := &s.cat
 	if c := cache.cur.Load(); c != nil && c.version == v {
 		return c, nil
 	}

@@ -65,15 +65,7 @@ type evalGroup struct {
 // maxGroup bounds the evaluations of one transaction.
 const maxGroup = 256
 
-var evalGroups sync.Map // *Store → *evalGroup
-
-func groupFor(s *Store) *evalGroup {
-	if g, ok := evalGroups.Load(s); ok {
-		return g.(*evalGroup)
-	}
-	g, _ := evalGroups.LoadOrStore(s, &evalGroup{})
-	return g.(*evalGroup)
-}
+func groupFor(s *Store) *evalGroup { return &s.evals }
 
 // drain commits the queued evaluations as one group and answers them. If
 // more queued meanwhile, a new goroutine commits the next group, so the
@@ -313,15 +305,7 @@ type digestSet struct {
 
 const maxDigests = 4096
 
-var digestSets sync.Map // *Store → *digestSet
-
-func digestsFor(s *Store) *digestSet {
-	if d, ok := digestSets.Load(s); ok {
-		return d.(*digestSet)
-	}
-	d, _ := digestSets.LoadOrStore(s, &digestSet{m: map[string]bool{}})
-	return d.(*digestSet)
-}
+func digestsFor(s *Store) *digestSet { return &s.digests }
 
 func (d *digestSet) has(digest string) bool {
 	d.mu.Lock()
@@ -332,8 +316,8 @@ func (d *digestSet) has(digest string) bool {
 func (d *digestSet) add(digest string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.m) >= maxDigests {
-		clear(d.m)
+	if d.m == nil || len(d.m) >= maxDigests {
+		d.m = map[string]bool{}
 	}
 	d.m[digest] = true
 }

@@ -128,15 +128,7 @@ type snapCache struct {
 
 const maxSnaps = 1024
 
-var snapCaches sync.Map // *Store → *snapCache
-
-func snapsFor(s *Store) *snapCache {
-	if c, ok := snapCaches.Load(s); ok {
-		return c.(*snapCache)
-	}
-	c, _ := snapCaches.LoadOrStore(s, &snapCache{m: map[snapKey]*GateSnapshot{}})
-	return c.(*snapCache)
-}
+func snapsFor(s *Store) *snapCache { return &s.snaps }
 
 func (c *snapCache) get(key snapKey) *GateSnapshot {
 	c.mu.Lock()
@@ -150,8 +142,8 @@ func (c *snapCache) put(key snapKey, sn *GateSnapshot) {
 	if old := c.m[key]; old != nil && old.DataVersion > sn.DataVersion {
 		return // a later gathering won the race
 	}
-	if len(c.m) >= maxSnaps {
-		clear(c.m)
+	if c.m == nil || len(c.m) >= maxSnaps {
+		c.m = map[snapKey]*GateSnapshot{}
 	}
 	c.m[key] = sn
 }
@@ -185,15 +177,7 @@ type versionRead struct {
 	err error
 }
 
-var versionReaders sync.Map // *Store → *versionReader
-
-func versionReaderFor(s *Store) *versionReader {
-	if r, ok := versionReaders.Load(s); ok {
-		return r.(*versionReader)
-	}
-	r, _ := versionReaders.LoadOrStore(s, &versionReader{})
-	return r.(*versionReader)
-}
+func versionReaderFor(s *Store) *versionReader { return &s.versions }
 
 func (r *versionReader) get(ctx context.Context, read func(context.Context) (int64, error)) (int64, error) {
 	ch := make(chan versionRead, 1)

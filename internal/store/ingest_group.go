@@ -44,13 +44,7 @@ type ingestReq struct {
 	done chan struct{}
 }
 
-// ingestQueues holds one queue per Store (keyed by *Store, like sigIndexes).
-var ingestQueues sync.Map
-
-func (s *Store) ingestQueue() *ingestQueue {
-	v, _ := ingestQueues.LoadOrStore(s, &ingestQueue{inflight: map[string]bool{}})
-	return v.(*ingestQueue)
-}
+func (s *Store) ingestQueue() *ingestQueue { return &s.ingest }
 
 // submit queues p and waits for its commit. A caller whose context ends
 // first gets its error; the notification may still be stored, and
@@ -111,6 +105,9 @@ func (q *ingestQueue) next() []*ingestReq {
 			continue
 		}
 		group, alerts = append(group, r), alerts+len(r.p.Alerts)
+	}
+	if q.inflight == nil {
+		q.inflight = map[string]bool{}
 	}
 	for _, r := range group {
 		for _, k := range r.keys {

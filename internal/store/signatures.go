@@ -175,17 +175,7 @@ type sigIndex struct {
 	version   [3]int64
 }
 
-// sigIndexes holds one index per Store (keyed by *Store, so the Store type
-// needs no field for it).
-var sigIndexes sync.Map
-
-func (s *Store) sigIndex() *sigIndex {
-	if v, ok := sigIndexes.Load(s); ok {
-		return v.(*sigIndex)
-	}
-	v, _ := sigIndexes.LoadOrStore(s, &sigIndex{ix: matcher.NewIndex(), owner: map[int64]int64{}})
-	return v.(*sigIndex)
-}
+func (s *Store) sigIndex() *sigIndex { return s.sigs }
 
 type rowsQuerier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)

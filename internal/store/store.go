@@ -24,6 +24,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/matcher"
 	"fixgate/internal/problem"
 )
 
@@ -48,6 +49,15 @@ type Store struct {
 	authc   authCache
 	// problemGets batches concurrent GetProblem reads on PostgreSQL.
 	problemGets batchGetter[problem.Problem]
+	// In-memory state that serves this store's database only (caches and
+	// queues); each is usable at its zero value except sigs (set by Open).
+	cat      catalogueCache // gate: CI graph and component versions
+	snaps    snapCache      // gate: reusable inputs
+	digests  digestSet      // gate: input and verdict digests committed
+	versions versionReader  // gate: shared reads of the data version
+	evals    evalGroup      // gate: evaluations waiting for group commit
+	ingest   ingestQueue    // Alertmanager notifications waiting for group commit
+	sigs     *sigIndex      // signatures of open and resolved problems
 }
 
 // Option configures Open.
@@ -60,7 +70,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // and applies the embedded migrations. Returns an Invalid error for an
 // unknown DSN scheme.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{now: time.Now}
+	s := &Store{now: time.Now, sigs: &sigIndex{ix: matcher.NewIndex(), owner: map[int64]int64{}}}
 	for _, o := range opts {
 		o(s)
 	}
