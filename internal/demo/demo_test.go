@@ -31,6 +31,17 @@ func TestLoadBuildsTheScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	meetings, err := st.ListMeetings(ctx, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]int{}
+	for _, m := range meetings {
+		held[m.Status]++
+	}
+	if held["closed"] != 1 || held["scheduled"] != 1 || held["canceled"] != 1 {
+		t.Errorf("CAB meetings by state: %v (want one closed, one scheduled, one canceled)", held)
+	}
 	states := map[string]int{}
 	for _, p := range ps {
 		states[p.Status]++

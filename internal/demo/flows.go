@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"fixgate/internal/approval"
+	"fixgate/internal/cab"
 	"fixgate/internal/change"
 	"fixgate/internal/deploy"
 	"fixgate/internal/ident"
@@ -264,4 +265,30 @@ func (l *loader) close(prb, by string) {
 	}
 	_, err := l.st.CloseProblem(l.ctx, l.as(by), mustID(prb), 0, "observation period passed")
 	l.check("close "+prb, err)
+}
+
+// meeting schedules a CAB meeting run by rita for day d at hour h and
+// returns its id.
+func (l *loader) meeting(title string, d, h int, attendees []string) string {
+	if l.err != nil {
+		return ""
+	}
+	at := l.start.Add(time.Duration(d)*24*time.Hour + time.Duration(h)*time.Hour)
+	m, err := l.st.CreateMeeting(l.ctx, l.as("rita"), cab.Record{Title: title, ScheduledAt: at, Attendees: attendees})
+	l.check("CAB meeting "+title, err)
+	return m.ID
+}
+
+// moveMeeting moves a CAB meeting to a state, with a comment (the
+// cancellation reason, the minutes).
+func (l *loader) moveMeeting(id, to, comment string) {
+	if l.err != nil {
+		return
+	}
+	n, _ := cab.Meeting.Parse("id", id)
+	m, err := l.st.GetMeeting(l.ctx, n)
+	if l.check("read "+id, err) {
+		_, err = l.st.MoveMeeting(l.ctx, l.as("rita"), n, m.Revision, to, comment)
+		l.check("move "+id+" to "+to, err)
+	}
 }

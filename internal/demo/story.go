@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fixgate/internal/approval"
+	"fixgate/internal/cab"
 	"fixgate/internal/ci"
 	"fixgate/internal/incident"
 	"fixgate/internal/knownerror"
@@ -68,6 +69,10 @@ func (l *loader) story() {
 	l.at(19, 10)
 	l.component("cart-service@5.2.1", []ci.Dependency{{CI: "checkout-api", Constraint: "~1.4"}}, ci.Approved)
 	r3 := l.release("5.2.1", release.ProblemFix, "Validate tax tables on push", []string{p3}, []string{"cart-service@5.2.1"})
+	weekly := l.meeting("Weekly CAB", 19, 14, []string{"carl", "cora", "pat"})
+	l.at(19, 16)
+	l.moveMeeting(weekly, cab.Held, "")
+	l.moveMeeting(weekly, cab.Closed, "reviewed "+r3+" (tax-table validation) for the next window; no objections")
 	l.ship(r3, 20, "normal", []string{"staging", "prod-eu", "prod-us"}, "succeeded")
 	l.at(21, 9)
 	l.moves(p3, "rita", problem.Resolved)
@@ -114,6 +119,9 @@ func (l *loader) story() {
 	l.validate(p1, "pat")
 	chg := l.change(r1, "normal", "prod-eu", "high", "memory-leak-patch", false)
 	l.approve(chg, "carl", approval.Approve, "CAB 2026: approved for the Thursday window, canary first")
+	l.meeting("Weekly CAB", 91, 14, []string{"carl", "cora", "pat"})
+	holiday := l.meeting("Weekly CAB", 98, 14, []string{"carl", "cora"})
+	l.moveMeeting(holiday, cab.Canceled, "no quorum in the holiday week; emergency changes go to the on-call CAB member")
 	l.component("search-api@3.2.0", nil, ci.Candidate)
 	l.release("3.2.0", release.Feature, "Faceted search", nil, []string{"search-api@3.2.0"})
 
