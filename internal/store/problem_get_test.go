@@ -80,3 +80,62 @@ func TestGetProblemConcurrent(t *testing.T) {
 	close(stop)
 	writer.Wait()
 }
+
+// TestGetProblemSeesOtherReplicas: a GET answered from this replica's
+// cache of problems (PostgreSQL) is never older than a change another
+// replica committed before the GET started, nor than a change to another
+// record; a caller that edits what it got does not change the next answer.
+func TestGetProblemSeesOtherReplicas(t *testing.T) {
+	dsn := storetest.DSN(t)
+	ctx := context.Background()
+	open := func() *store.Store {
+		s, err := store.Open(ctx, dsn, store.WithClock((&storetest.Clock{T: storetest.Start}).Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	s, replica := open(), open()
+	seed(t, s)
+	for i := 1; i <= 2; i++ {
+		if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: fmt.Sprint("problem ", i), Priority: 2,
+			CIs: []string{"checkout-api"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(id int64) problem.Problem {
+		t.Helper()
+		p, err := s.GetProblem(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for rev := int64(1); rev <= 3; rev++ {
+		p := get(1)
+		get(1) // answered from the cache on PostgreSQL
+		if p.Revision != rev || p.Title != fmt.Sprint("title ", rev) && rev > 1 {
+			t.Fatalf("GET PRB-1 = revision %d %q, want revision %d", p.Revision, p.Title, rev)
+		}
+		p.Title, p.CIs[0] = "edited by the caller", "x"
+		if again := get(1); again.Title == p.Title || again.CIs[0] != "checkout-api" {
+			t.Fatalf("a caller's edit reached the next GET: %+v", again)
+		}
+		if _, err := replica.UpdateProblem(ctx, alice, 1, rev, "problem.update", func(p *problem.Problem, _ store.ProblemContext) error {
+			p.Title = fmt.Sprint("title ", rev+1)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := replica.UpdateProblem(ctx, alice, 2, 1, "problem.update", func(p *problem.Problem, _ store.ProblemContext) error {
+		p.Title = "changed on the replica"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if p := get(2); p.Title != "changed on the replica" || p.Revision != 2 {
+		t.Fatalf("GET PRB-2 after the replica's update = %+v", p)
+	}
+}

@@ -49,6 +49,7 @@ type Store struct {
 	authc   authCache
 	// problemGets batches concurrent GetProblem reads on PostgreSQL.
 	problemGets batchGetter[problem.Problem]
+	problems    problemCache // what problemGets read, valid while the audit head is unchanged
 	// In-memory state that serves this store's database only (caches and
 	// queues); each is usable at its zero value except sigs (set by Open).
 	cat      catalogueCache // gate: CI graph and component versions
