@@ -70,7 +70,7 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 	if err != nil {
 		return poll, cold, err
 	}
-	srv := api.NewHTTPServer("", api.New(api.Config{Store: st}).Handler())
+	srv := api.NewHTTPServer("", withUnstoredGate(api.New(api.Config{Store: st}).Handler(), st))
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
@@ -79,15 +79,18 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 	if err := checkAllowed(client, base, tok, body); err != nil {
 		return poll, cold, err
 	}
-	var health loadResult
+	var health, unstored loadResult
 	if withHealth {
 		health = post(client, c, base+"/healthz", "", nil)
+		unstored = post(client, c, base+unstoredGatePath, "", body)
 	}
 	stop := startProfile(withHealth)
 	ev := post(client, c, base+"/api/v1/gates/evaluate", tok, body)
 	stop()
 	if withHealth {
 		fmt.Printf("  /healthz              %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
+		fmt.Printf("  gate, nothing stored  %8.0f req/s  p50 %-9s p99 %-9s errors %d  (ceiling: no auth, no record, no audit event)\n",
+			unstored.rate, unstored.p50, unstored.p99, unstored.errors)
 	}
 	fmt.Printf("  POST gates/evaluate   %8.0f req/s  p50 %-9s p99 %-9s errors %d  (polling)\n", ev.rate, ev.p50, ev.p99, ev.errors)
 	if withHealth {
