@@ -68,8 +68,16 @@ func (s *Store) CreateDeployment(ctx context.Context, a audit.Actor, d deploy.De
 // may be deployed into d.Env. chgID is nil without a change.
 func (tx *Tx) checkDeploymentRefs(ctx context.Context, d *deploy.Deployment) (relID int64, chgID any, err error) {
 	relID, _ = ident.Release.Parse("release", d.Release)
+	// On PostgreSQL (READ COMMITTED) the release row is locked until commit,
+	// so deployments of one release are created one at a time and the check
+	// for an unfinished one below sees any committed by a concurrent call;
+	// SQLite's BEGIN IMMEDIATE serialises writers already.
+	q := `SELECT status FROM releases WHERE id = $1`
+	if tx.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
 	var status string
-	err = tx.queryRow(ctx, `SELECT status FROM releases WHERE id = $1`, relID).Scan(&status)
+	err = tx.queryRow(ctx, q, relID).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, fault.Field("release", "release %s does not exist", d.Release)
 	}

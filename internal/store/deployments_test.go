@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -337,4 +339,53 @@ func depID(t *testing.T, id string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestCreateDeploymentConcurrentOneUnfinished: pipelines that start the same
+// release into the same environment at once get one deployment; the others
+// are refused with Conflict and write nothing.
+func TestCreateDeploymentConcurrentOneUnfinished(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	// the events one deployment writes, measured on a deployment made alone
+	ref := depNewRelease(t, s, release.Release{Version: "0.9.0", Type: release.Feature})
+	n0 := depAuditCount(t, s)
+	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: ref.ID, Env: "prod-eu"}); err != nil {
+		t.Fatal(err)
+	}
+	perDeployment := depAuditCount(t, s) - n0
+	for round := 1; round <= 5; round++ {
+		rel := depNewRelease(t, s, release.Release{Version: fmt.Sprintf("1.0.%d", round), Type: release.Feature})
+		n0 := depAuditCount(t, s)
+		const pipelines = 8
+		errs := make([]error, pipelines)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[i] = s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel.ID, Env: "prod-eu"})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		created := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				created++
+			case fault.CodeOf(err) != fault.Conflict:
+				t.Fatalf("round %d: %v, want Conflict", round, err)
+			}
+		}
+		if created != 1 {
+			t.Fatalf("round %d: %d pipelines created a deployment of %s into prod-eu, want 1", round, created, rel.ID)
+		}
+		if n := depAuditCount(t, s); n != n0+perDeployment {
+			t.Fatalf("round %d: %d audit events written, want %d (one deployment's)", round, n-n0, perDeployment)
+		}
+	}
 }
