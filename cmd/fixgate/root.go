@@ -66,8 +66,12 @@ func (a *app) client() (*client.Client, error) {
 	if a.url == "" {
 		return nil, fault.Field("FIXGATE_URL", "is not set: export FIXGATE_URL=http://127.0.0.1:8080 (or pass --url)")
 	}
+	tok = strings.TrimSpace(tok)
 	if tok == "" {
 		return nil, fault.Field("FIXGATE_TOKEN", "is not set: export FIXGATE_TOKEN=<your token> (or pass --token)")
+	}
+	if i := strings.IndexFunc(tok, func(r rune) bool { return r <= ' ' || r >= 0x7f }); i >= 0 {
+		return nil, fault.Field("FIXGATE_TOKEN", "has a space, line break or other non-printable character at position %d: set it to the token alone (fgt_…)", i+1)
 	}
 	return client.New(a.url, tok), nil
 }

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,7 +77,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, &fault.Error{Code: fault.Unavailable, Message: "cannot reach fixgate at " + c.BaseURL, Err: err}
+		return nil, &fault.Error{Code: fault.Unavailable, Message: "cannot reach fixgate at " + c.BaseURL + ": " + reason(err), Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
@@ -120,4 +122,18 @@ func (r *Response) JSON(v any) error {
 		return fault.Wrap(err, "decode answer")
 	}
 	return nil
+}
+
+// reason is the innermost message of a transport error ("connection
+// refused", "i/o timeout"), without the method and URL that url.Error adds.
+func reason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return err.Error()
 }
