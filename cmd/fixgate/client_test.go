@@ -2,26 +2,9 @@ package main
 
 import (
 	"net"
-	"os"
 	"strings"
 	"testing"
 )
-
-// runStderr runs the CLI with stderr captured; it returns the exit code and stderr.
-func runStderr(t *testing.T, args ...string) (int, string) {
-	t.Helper()
-	errf, err := os.CreateTemp(t.TempDir(), "stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr := os.Stdout, os.Stderr
-	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	os.Stdout, os.Stderr = devnull, errf
-	code := run(args)
-	os.Stdout, os.Stderr = stdout, stderr
-	b, _ := os.ReadFile(errf.Name())
-	return code, string(b)
-}
 
 // TestClientConfigErrors: a token pasted with a line break (say, two lines
 // of a listing captured into the variable) is named as the fault, not
@@ -45,13 +28,13 @@ func TestClientConfigErrors(t *testing.T) {
 		{closed, bot, "cannot reach fixgate at " + closed + ": connect: connection refused"},
 	} {
 		t.Setenv("FIXGATE_TOKEN", c.token)
-		code, stderr := runStderr(t, "--url", c.url, "release", "show", "REL-1")
+		code, _, stderr := runCLI(t, "--url", c.url, "release", "show", "REL-1")
 		if code != 2 || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("token %q at %s: exit %d, stderr %q; want exit 2 and one line naming %q", c.token, c.url, code, stderr, c.want)
 		}
 	}
 	t.Setenv("FIXGATE_TOKEN", "  "+bot+"\n")
-	if code, stderr := runStderr(t, "--url", url, "release", "show", "REL-1"); code != 0 {
+	if code, _, stderr := runCLI(t, "--url", url, "release", "show", "REL-1"); code != 0 {
 		t.Errorf("token with surrounding blanks: exit %d, %s", code, stderr)
 	}
 }

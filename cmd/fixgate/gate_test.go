@@ -57,17 +57,29 @@ func gateServer(t *testing.T) (*store.Store, string, []string) {
 // runGate runs the CLI with stdout captured; it returns the exit code and stdout.
 func runGate(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
+	code, stdout, _ := runCLI(t, args...)
+	return code, stdout
+}
+
+// runCLI runs the CLI with stdout and stderr captured.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	dir := t.TempDir()
+	outf, err := os.Create(dir + "/stdout")
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr := os.Stdout, os.Stderr
-	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	os.Stdout, os.Stderr = out, devnull
-	code := run(args)
-	os.Stdout, os.Stderr = stdout, stderr
-	b, _ := os.ReadFile(out.Name())
-	return code, string(b)
+	errf, err := os.Create(dir + "/stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, savedErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outf, errf
+	code = run(args)
+	os.Stdout, os.Stderr = saved, savedErr
+	o, _ := os.ReadFile(outf.Name())
+	e, _ := os.ReadFile(errf.Name())
+	return code, string(o), string(e)
 }
 
 // TestGateCheckExitCodes: 0 allowed, 1 blocked, 2 undecided, bad input or

@@ -44,17 +44,7 @@ func importServer(t *testing.T) (*store.Store, []string) {
 // runCapture runs the CLI with stdout captured; it returns the exit code and stdout.
 func runCapture(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr := os.Stdout, os.Stderr
-	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	os.Stdout, os.Stderr = out, devnull
-	code := run(args)
-	os.Stdout, os.Stderr = stdout, stderr
-	b, _ := os.ReadFile(out.Name())
-	return code, string(b)
+	return runGate(t, args...)
 }
 
 func listAll(t *testing.T, s *store.Store) map[string]incident.Incident {

@@ -25,15 +25,7 @@ func TestGateSnapshotReuse(t *testing.T) {
 	dsn := storetest.DSN(t)
 	clock := &storetest.Clock{T: storetest.Start}
 	ctx := context.Background()
-	open := func() *store.Store {
-		s, err := store.Open(ctx, dsn, store.WithClock(clock.Now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	s, replica := open(), open()
+	s, replica := openReplica(t, dsn, clock), openReplica(t, dsn, clock)
 	seed(t, s)
 	rel, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.0", Type: release.Feature})
 	mustDo(t, func() error { return err })

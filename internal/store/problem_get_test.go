@@ -88,15 +88,8 @@ func TestGetProblemConcurrent(t *testing.T) {
 func TestGetProblemSeesOtherReplicas(t *testing.T) {
 	dsn := storetest.DSN(t)
 	ctx := context.Background()
-	open := func() *store.Store {
-		s, err := store.Open(ctx, dsn, store.WithClock((&storetest.Clock{T: storetest.Start}).Now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	s, replica := open(), open()
+	clock := &storetest.Clock{T: storetest.Start}
+	s, replica := openReplica(t, dsn, clock), openReplica(t, dsn, clock)
 	seed(t, s)
 	for i := 1; i <= 2; i++ {
 		if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: fmt.Sprint("problem ", i), Priority: 2,
@@ -138,4 +131,16 @@ func TestGetProblemSeesOtherReplicas(t *testing.T) {
 	if p := get(2); p.Title != "changed on the replica" || p.Revision != 2 {
 		t.Fatalf("GET PRB-2 after the replica's update = %+v", p)
 	}
+}
+
+// openReplica opens one more store on the database dsn (as another replica
+// would), closed when the test ends.
+func openReplica(t *testing.T, dsn string, clock *storetest.Clock) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn, store.WithClock(clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
