@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -57,27 +56,6 @@ func TestCABCommands(t *testing.T) {
 	}
 }
 
-// cabRun runs the CLI and returns its exit code, stdout and stderr.
-func cabRun(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := os.Create(dir + "/stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	errf, err := os.Create(dir + "/stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = out, errf
-	code := run(args)
-	os.Stdout, os.Stderr = stdout, stderr
-	o, _ := os.ReadFile(out.Name())
-	e, _ := os.ReadFile(errf.Name())
-	return code, string(o), string(e)
-}
-
 // TestCABMoveAndUpdateCommands: update attendees, move held then closed
 // with the minutes (text and json); bad input, an illegal move and a
 // refused edit exit 2 with one stderr line naming why.
@@ -86,7 +64,7 @@ func TestCABMoveAndUpdateCommands(t *testing.T) {
 	admin := []string{"--url", url, "--token", "fgt_admin"}
 	ok := func(flags []string, args ...string) string {
 		t.Helper()
-		code, out, errs := cabRun(t, append(flags, args...)...)
+		code, out, errs := runCLI(t, append(flags, args...)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
 		}
@@ -94,7 +72,7 @@ func TestCABMoveAndUpdateCommands(t *testing.T) {
 	}
 	fails := func(flags []string, want string, args ...string) {
 		t.Helper()
-		code, out, errs := cabRun(t, append(flags, args...)...)
+		code, out, errs := runCLI(t, append(flags, args...)...)
 		if code != 2 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, want) {
 			t.Fatalf("%v: exit %d, stderr %q (want one line with %q)\n%s", args, code, errs, want, out)
 		}

@@ -20,7 +20,7 @@ func TestChangeModelChecklistCLI(t *testing.T) {
 	srv := httptest.NewServer(api.New(api.Config{Store: s, DataDir: t.TempDir()}).Handler())
 	t.Cleanup(srv.Close)
 	as := func(args ...string) (int, string, string) {
-		return sigCLI(t, append([]string{"--url", srv.URL, "--token", tok}, args...)...)
+		return runCLI(t, append([]string{"--url", srv.URL, "--token", tok}, args...)...)
 	}
 	code, out, errs := as("change-model", "checklist", "memory-leak-patch")
 	if code != 0 || !strings.Contains(out, "- heap profile before/after attached (policy)") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,21 +13,6 @@ import (
 	"fixgate/internal/problem"
 	"fixgate/internal/store/storetest"
 )
-
-// sigCLI runs the CLI with stdout and stderr captured.
-func sigCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	dir := t.TempDir()
-	out, _ := os.Create(dir + "/out")
-	errf, _ := os.Create(dir + "/err")
-	so, se := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = out, errf
-	code = run(args)
-	os.Stdout, os.Stderr = so, se
-	o, _ := os.ReadFile(out.Name())
-	e, _ := os.ReadFile(errf.Name())
-	return code, string(o), string(e)
-}
 
 func TestProblemSignatureCloseConfirmCLI(t *testing.T) {
 	s, _ := storetest.Open(t)
@@ -48,7 +32,7 @@ func TestProblemSignatureCloseConfirmCLI(t *testing.T) {
 	srv := httptest.NewServer(api.New(api.Config{Store: s, DataDir: t.TempDir()}).Handler())
 	t.Cleanup(srv.Close)
 	as := func(tok string, args ...string) (int, string, string) {
-		return sigCLI(t, append([]string{"--url", srv.URL, "--token", tok}, args...)...)
+		return runCLI(t, append([]string{"--url", srv.URL, "--token", tok}, args...)...)
 	}
 	code, out, errs := as(adminTok, "problem", "signature", "add", "PRB-1", `{service="checkout", alertname="HighErrorRate"}`)
 	if code != 0 || !strings.Contains(out, `{alertname="HighErrorRate",service="checkout"}`) || !strings.Contains(out, "SIG-1") {
