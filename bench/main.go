@@ -23,6 +23,7 @@ type config struct {
 	duration time.Duration
 	events   int
 	scale    float64
+	rounds   int // api: alternate healthz and GET this many times more, and report the median ratio
 }
 
 func main() {
@@ -33,6 +34,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
 	flag.IntVar(&c.events, "events", 1_000_000, "audit events for -case verify")
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
+	flag.IntVar(&c.rounds, "rounds", 1, "api: when > 1, also alternate /healthz and GET this many times (-duration each) and report the median ratio")
 	flag.Parse()
 	ctx := context.Background()
 	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate": benchGate, "ingest": benchIngest}

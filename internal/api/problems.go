@@ -88,8 +88,22 @@ func (s *Server) listProblems(w http.ResponseWriter, r *http.Request, c *call) e
 	return answerList(w, items, pg, ident.Problem, func(x problem.Problem) string { return x.ID })
 }
 
+// getProblem answers one problem; the encoding of an unchanged revision is
+// reused (answerCache).
 func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) error {
-	return answerGet(w, r, ident.Problem, s.store.GetProblem, func(x problem.Problem) int64 { return x.Revision })
+	id, err := ident.Problem.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p, err := s.store.GetProblem(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	body, err := s.problemAnswers.encode(p)
+	if err != nil {
+		return err
+	}
+	return writeEncoded(w, http.StatusOK, body, p.Revision)
 }
 
 func (s *Server) patchProblem(w http.ResponseWriter, r *http.Request, c *call) error {

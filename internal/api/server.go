@@ -26,6 +26,8 @@ type Server struct {
 	dataDir string
 	routes  []route
 	policy  policyHolder // the gate policy in force (internal/api/policy.go)
+	// problemAnswers keeps encoded GET answers of problems by revision.
+	problemAnswers answerCache
 }
 
 // Config configures a Server.
