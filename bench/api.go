@@ -49,17 +49,19 @@ func benchAPI(ctx context.Context, c config) error {
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}
+	healthReq := getRequest(func(*rand.Rand) string { return base + "/healthz" }, "")
+	problemReq := getRequest(func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok)
 	// Warm up (not measured): the first GETs of each problem miss the
 	// caches, and PostgreSQL may still be vacuuming what the fill wrote.
 	warm := c
 	warm.duration = time.Second
-	load(client, warm, getRequest(func(*rand.Rand) string { return base + "/healthz" }, ""))
-	load(client, warm, getRequest(func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok))
+	load(client, warm, healthReq)
+	load(client, warm, problemReq)
 	meter := newCPUMeter(ctx, st)
-	health := load(client, c, getRequest(func(*rand.Rand) string { return base + "/healthz" }, ""))
+	health := load(client, c, healthReq)
 	healthCPU := meter.lap(ctx, health.n)
 	stop := startProfile(true)
-	get := load(client, c, getRequest(func(r *rand.Rand) string { return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems)) }, tok))
+	get := load(client, c, problemReq)
 	stop()
 	getCPU := meter.lap(ctx, get.n)
 	fmt.Printf("\n[api] %d clients, %s per phase, %s\n", c.clients, c.duration, st.Dialect())
@@ -68,14 +70,7 @@ func benchAPI(ctx context.Context, c config) error {
 	fmt.Printf("  ratio GET problem / healthz: %.2f (goal >= 0.5); CPU per request healthz / GET: %.2f\n",
 		get.rate/health.rate, float64(healthCPU.self+healthCPU.pg)/float64(getCPU.self+getCPU.pg))
 	if c.rounds > 1 {
-		alternate(c, func() loadResult {
-			return load(client, c, getRequest(func(*rand.Rand) string { return base + "/healthz" }, ""))
-		},
-			func() loadResult {
-				return load(client, c, getRequest(func(r *rand.Rand) string {
-					return fmt.Sprintf("%s/api/v1/problems/PRB-%d", base, 1+r.IntN(problems))
-				}, tok))
-			})
+		alternate(c, func() loadResult { return load(client, c, healthReq) }, func() loadResult { return load(client, c, problemReq) })
 	}
 	return nil
 }
@@ -91,8 +86,9 @@ func alternate(c config, baseline, measured func() loadResult) {
 		fmt.Printf("  round %d: baseline %8.0f req/s, measured %8.0f req/s (p99 %s), ratio %.2f\n", i+1, b.rate, m.rate, m.p99, m.rate/b.rate)
 	}
 	sort.Float64s(ratios)
-	fmt.Printf("  median ratio over %d alternating rounds: %.2f (lowest %.2f, highest %.2f)\n",
-		len(ratios), ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1])
+	n := len(ratios)
+	median := (ratios[(n-1)/2] + ratios[n/2]) / 2
+	fmt.Printf("  median ratio over %d alternating rounds: %.2f (lowest %.2f, highest %.2f)\n", n, median, ratios[0], ratios[n-1])
 }
 
 type loadResult struct {

@@ -55,9 +55,7 @@ func (c *answerCache) encode(p problem.Problem) ([]byte, error) {
 // writeEncoded answers a record already encoded, with its revision as the ETag.
 func writeEncoded(w http.ResponseWriter, status int, body []byte, rev int64) error {
 	w.Header().Set("ETag", etag(rev))
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	jsonHeader(w, status)
 	_, err := w.Write(body)
 	return err
 }

@@ -19,11 +19,16 @@ func writeJSONBody(w http.ResponseWriter, v any) {
 
 // writeJSON answers v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	jsonHeader(w, status)
+	writeJSONBody(w, v)
+	return nil
+}
+
+// jsonHeader sends the status and the headers of every JSON answer.
+func jsonHeader(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	writeJSONBody(w, v)
-	return nil
 }
 
 // writeRecord answers one record with its revision as the ETag.
