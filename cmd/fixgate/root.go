@@ -32,6 +32,7 @@ func newRoot() *cobra.Command {
 		Short:         "Release governance tied to problem management",
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       buildVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if a.output != "text" && a.output != "json" && !(a.output == "junit" && cmd.Name() == "check") {
 				return fault.Field("--output", "must be text or json, not %q", a.output)
@@ -52,6 +53,9 @@ func newRoot() *cobra.Command {
 	for _, c := range recordCommands {
 		root.AddCommand(c(a))
 	}
+	root.AddCommand(newVersionCmd())
+	root.SetVersionTemplate("{{.Version}}\n")
+	refuseUnknownSubcommands(root)
 	return root
 }
 

@@ -80,14 +80,12 @@ func problemConfirmCmd(a *app) *cobra.Command {
 }
 
 func problemClosureCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "closure PRB-n", Short: "Show whether a problem may close and every condition it misses", Args: cobra.ExactArgs(1),
+	return &cobra.Command{Use: "closure PRB-n", Short: "Say whether a problem may close (exit 0) or not (exit 1), with every condition it misses",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resp, err := a.call("GET", "/api/v1/problems/"+args[0]+"/closure", nil, nil, nil)
 			if err != nil {
 				return err
-			}
-			if a.output == "json" {
-				return a.printJSON(resp.Body)
 			}
 			var c struct {
 				Problem string `json:"problem"`
@@ -100,13 +98,20 @@ func problemClosureCmd(a *app) *cobra.Command {
 			if err := resp.JSON(&c); err != nil {
 				return err
 			}
-			if c.Ready {
+			if a.output == "json" {
+				if err := a.printJSON(resp.Body); err != nil {
+					return err
+				}
+			} else if c.Ready {
 				fmt.Fprintf(a.out, "%s may close\n", c.Problem)
-				return nil
+			} else {
+				fmt.Fprintf(a.out, "%s cannot close yet:\n", c.Problem)
+				for _, m := range c.Missing {
+					fmt.Fprintf(a.out, "  %s: %s\n", m.Condition, m.Message)
+				}
 			}
-			fmt.Fprintf(a.out, "%s cannot close yet:\n", c.Problem)
-			for _, m := range c.Missing {
-				fmt.Fprintf(a.out, "  %s: %s\n", m.Condition, m.Message)
+			if !c.Ready {
+				return negative{}
 			}
 			return nil
 		}}

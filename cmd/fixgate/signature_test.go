@@ -55,7 +55,7 @@ func TestProblemSignatureCloseConfirmCLI(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "resolved") || !strings.Contains(errs, "post-implementation review") || !strings.Contains(errs, "validator") {
 		t.Fatalf("close: %d %q", code, errs)
 	}
-	if code, out, _ := as(adminTok, "problem", "closure", "PRB-1"); code != 0 || !strings.Contains(out, "cannot close yet") || !strings.Contains(out, "pir:") {
+	if code, out, _ := as(adminTok, "problem", "closure", "PRB-1"); code != 1 || !strings.Contains(out, "cannot close yet") || !strings.Contains(out, "pir:") {
 		t.Fatalf("closure: %d %q", code, out)
 	}
 	if code, _, errs := as(valTok, "problem", "confirm", "PRB-1", "--comment", "ok"); code != 2 || !strings.Contains(errs, "resolved") {
