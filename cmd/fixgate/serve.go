@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +33,18 @@ type serverFlags struct {
 	polYAML []byte
 	// autoClose: the ready-to-close job closes problems itself (F1)
 	autoClose bool
+	logFormat string // --log-format text|json
+}
+
+// logger returns the server's logger on w in the --log-format asked for.
+func (f *serverFlags) logger(w io.Writer) (*slog.Logger, error) {
+	switch f.logFormat {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fault.Field("log-format", "must be text or json, not %q", f.logFormat)
 }
 
 // loadPolicy reads and parses --policy once; an invalid file is an error
@@ -59,10 +72,15 @@ func envOr(key, def string) string {
 }
 
 func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
+	cmd.PreRunE = func(*cobra.Command, []string) error { // a bad flag value stops before any database is touched
+		_, err := f.logger(io.Discard)
+		return err
+	}
 	cmd.Flags().StringVar(&f.addr, "addr", envOr("FIXGATE_ADDR", "127.0.0.1:8080"), "listen address (env FIXGATE_ADDR)")
 	cmd.Flags().StringVar(&f.db, "db", envOr("FIXGATE_DB", defDB), "database: sqlite:PATH or postgres://… (env FIXGATE_DB)")
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr("FIXGATE_DATA_DIR", "fixgate-data"), "directory for artifacts (env FIXGATE_DATA_DIR)")
 	cmd.Flags().StringVar(&f.policy, "policy", os.Getenv("FIXGATE_POLICY"), "policy file (YAML) stored as the current policy at start (env FIXGATE_POLICY); default: the stored policy, else the built-in one")
+	cmd.Flags().StringVar(&f.logFormat, "log-format", envOr("FIXGATE_LOG_FORMAT", "text"), "log format on stderr: text or json (env FIXGATE_LOG_FORMAT); one access-log line per request")
 	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
 }
 
@@ -106,9 +124,11 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	if err := f.loadPolicy(); err != nil {
 		return err
 	}
-	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML}
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-	cfg.Logger = log
+	log, err := f.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log}
 	apiSrv := api.New(cfg)
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err

@@ -80,7 +80,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return s.recover(s.withRequestID(http.NewCrossOriginProtection().Handler(mux)))
+	return s.withRequestID(s.accessLog(s.recover(http.NewCrossOriginProtection().Handler(mux))))
 }
 
 // endpoint wraps a route with its body limit, authentication and role check.
@@ -123,6 +123,7 @@ func (s *Server) authenticate(r *http.Request, rt route) (*call, error) {
 	if err != nil {
 		return nil, err
 	}
+	noteActor(r, p.User)
 	role, ok := p.ActingRole(rt.roles)
 	if !ok {
 		a := audit.Actor{User: p.User, Role: joinRoleNames(p.Roles), RequestID: requestID(r)}
