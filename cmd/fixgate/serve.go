@@ -18,6 +18,7 @@ import (
 	"fixgate/internal/api"
 	"fixgate/internal/fault"
 	"fixgate/internal/jobs"
+	"fixgate/internal/metrics"
 	"fixgate/internal/policy"
 	"fixgate/internal/store"
 	"fixgate/internal/webhook"
@@ -32,8 +33,9 @@ type serverFlags struct {
 	pol     *policy.Policy
 	polYAML []byte
 	// autoClose: the ready-to-close job closes problems itself (F1)
-	autoClose bool
-	logFormat string // --log-format text|json
+	autoClose    bool
+	logFormat    string // --log-format text|json
+	metricsToken string // --metrics-token: the bearer token /metrics asks for ("" : none)
 }
 
 // logger returns the server's logger on w in the --log-format asked for.
@@ -81,6 +83,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr("FIXGATE_DATA_DIR", "fixgate-data"), "directory for artifacts (env FIXGATE_DATA_DIR)")
 	cmd.Flags().StringVar(&f.policy, "policy", os.Getenv("FIXGATE_POLICY"), "policy file (YAML) stored as the current policy at start (env FIXGATE_POLICY); default: the stored policy, else the built-in one")
 	cmd.Flags().StringVar(&f.logFormat, "log-format", envOr("FIXGATE_LOG_FORMAT", "text"), "log format on stderr: text or json (env FIXGATE_LOG_FORMAT); one access-log line per request")
+	cmd.Flags().StringVar(&f.metricsToken, "metrics-token", os.Getenv("FIXGATE_METRICS_TOKEN"), "bearer token that /metrics asks for (env FIXGATE_METRICS_TOKEN; default: /metrics needs none)")
 	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
 }
 
@@ -128,7 +131,9 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	if err != nil {
 		return err
 	}
-	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log}
+	m := metrics.New(st.DB())
+	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
+		Metrics: m, MetricsToken: f.metricsToken}
 	apiSrv := api.New(cfg)
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err
@@ -144,10 +149,12 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	}
 	// Outgoing webhooks (F2): deliver outbox events to subscriptions until ctx ends; claims are leased, so
 	// several replicas can run this worker side by side.
-	go (&webhook.Worker{Queue: st, Now: st.Now, Log: log}).Run(ctx)
+	go (&webhook.Worker{Queue: st, Now: st.Now, Log: log, Metrics: m}).Run(ctx)
 	// Background jobs (F1): every minute, announce problems ready to close (and close them with --auto-close);
 	// each step takes a lease in the database, so with several replicas it runs once.
-	go jobs.New(st, log, f.autoClose).Run(ctx)
+	jr := jobs.New(st, log, f.autoClose)
+	jr.Metrics = m
+	go jr.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -43,7 +43,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// accessLog writes one line per request after it is served: method, the
+// accessLog counts every request in the metrics and writes one line per request after it is served: method, the
 // route pattern that matched (never the raw path, which may hold ids in
 // any number), status, duration, request id and the authenticated actor.
 // It must run inside withRequestID, on the request the mux sees, so that
@@ -59,10 +59,11 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			if route == "" || route == "/" {
 				route = "unmatched"
 			}
+			status, took := max(sw.status, 200), time.Since(start)
+			s.metrics.Request(r.Method, route, status, took)
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", max(sw.status, 200)),
-				slog.Duration("duration", time.Since(start)), slog.String("request_id", requestID(r)),
-				slog.String("actor", e.actor))
+				slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
+				slog.Duration("duration", took), slog.String("request_id", requestID(r)), slog.String("actor", e.actor))
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -25,6 +25,7 @@ func (s *Server) alertmanagerHook(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
+	s.metrics.Notification(res.New, res.Duplicates)
 	return writeJSON(w, http.StatusOK, res)
 }
 

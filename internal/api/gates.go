@@ -112,6 +112,7 @@ func (s *Server) evaluateGate(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
+	s.metrics.GateVerdict(v.Decision)
 	w.Header().Set("Location", "/api/v1/gates/evaluations/"+ev.ID)
 	return writeGateAnswer(w, ev, vj, snap.RevisionsJSON)
 }

@@ -37,13 +37,17 @@ func buildOpenAPI(routes []route) map[string]any {
 	problemRef := g.ref(reflect.TypeOf(Problem{}))
 	for _, rt := range routes {
 		method, path, _ := strings.Cut(rt.pattern, " ")
+		ctype := rt.ctype
+		if ctype == "" {
+			ctype = "application/json"
+		}
 		op := map[string]any{
 			"summary":     rt.summary,
 			"operationId": opID(method, path),
 			"x-roles":     rt.roles,
 			"responses": map[string]any{
 				strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
-					"content": map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}},
+					"content": map[string]any{ctype: map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}},
 				"default": map[string]any{"description": "Error (RFC 9457 problem detail)",
 					"content": map[string]any{"application/problem+json": map[string]any{"schema": problemRef}}},
 			},

@@ -12,13 +12,14 @@ import (
 type route struct {
 	pattern string      // Go 1.22 ServeMux pattern: "METHOD /path/{param}"
 	roles   []auth.Role // who may call it (empty only when public)
-	public  bool        // no authentication (health and readiness only)
+	public  bool        // no user authentication (health, readiness, and /metrics with its own optional token)
 	summary string
 	in      any // request body example type (nil: none)
 	out     any // success response type
 	status  int // success status
 	query   []string
-	maxBody int64 // 0: MaxBody
+	maxBody int64  // 0: MaxBody
+	ctype   string // success content type; "": application/json
 	h       handlerFunc
 }
 
@@ -35,6 +36,7 @@ func (s *Server) declareRoutes() []route {
 	return []route{
 		{pattern: "GET /healthz", public: true, summary: "Liveness", out: health{}, status: 200, h: s.healthz},
 		{pattern: "GET /readyz", public: true, summary: "Readiness (database reachable)", out: health{}, status: 200, h: s.readyz},
+		{pattern: "GET /metrics", public: true, summary: "Prometheus metrics (text exposition format; the metrics token when one is configured)", out: "", ctype: metricsExposition, status: 200, h: s.serveMetrics},
 		{pattern: "GET /api/v1/openapi.json", roles: readers, summary: "This document", out: map[string]any{}, status: 200, h: s.openapiDoc},
 		{pattern: "GET /api/v1/me", roles: readers, summary: "The caller's identity and roles", out: auth.Principal{}, status: 200, h: s.me},
 

@@ -15,6 +15,7 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/fault"
+	"fixgate/internal/metrics"
 	"fixgate/internal/policy"
 	"fixgate/internal/store"
 )
@@ -28,6 +29,8 @@ type Server struct {
 	policy  policyHolder // the gate policy in force (internal/api/policy.go)
 	// problemAnswers keeps encoded GET answers of problems by revision.
 	problemAnswers answerCache
+	metrics        *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
+	metricsToken   string
 }
 
 // Config configures a Server.
@@ -40,11 +43,15 @@ type Config struct {
 	// latest stored policy, or policy.Default().
 	Policy     *policy.Policy
 	PolicyYAML []byte
+	// Metrics, when set, are served at /metrics; MetricsToken, when set, is
+	// the bearer token a scraper must send.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 }
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir}
+	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir, metrics: cfg.Metrics, metricsToken: cfg.MetricsToken}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/metrics"
 	"fixgate/internal/store"
 )
 
@@ -25,9 +26,10 @@ const ReadyToClose = "problems.ready_to_close"
 type Runner struct {
 	Store     *store.Store
 	Log       *slog.Logger
-	Holder    string        // this replica's name in leases; New sets host-pid-random
-	Interval  time.Duration // between steps and lease length; New sets one minute
-	AutoClose bool          // close problems that are ready (policy; default off)
+	Holder    string           // this replica's name in leases; New sets host-pid-random
+	Interval  time.Duration    // between steps and lease length; New sets one minute
+	AutoClose bool             // close problems that are ready (policy; default off)
+	Metrics   *metrics.Metrics // counts runs and failures (nil: not counted)
 }
 
 // New returns a runner with a unique holder name and a one-minute interval.
@@ -47,7 +49,12 @@ func (r *Runner) Run(ctx context.Context) {
 	t := time.NewTicker(r.Interval)
 	defer t.Stop()
 	for {
-		if _, err := r.StepReadyToClose(ctx); err != nil && ctx.Err() == nil {
+		_, err := r.StepReadyToClose(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		r.Metrics.JobRun(ReadyToClose, err)
+		if err != nil {
 			r.Log.Error("job step failed", "job", ReadyToClose, "err", err)
 		}
 		select {

@@ -12,7 +12,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"fixgate/internal/metrics"
 )
+
+// DeliveryJob names the delivery worker in the job metrics.
+const DeliveryJob = "webhooks.deliver"
 
 // Retry policy: after failed attempt n the next comes Backoff(n) later;
 // after MaxAttempts the event is given up (its log keeps every attempt).
@@ -78,10 +83,11 @@ type Worker struct {
 	Queue    Queue
 	Now      func() time.Time
 	Log      *slog.Logger
-	Batch    int           // events per claim (default 8)
-	Lease    time.Duration // claim duration (default 10m; far above Batch deliveries of Timeout each)
-	Timeout  time.Duration // per HTTP request (default 10s)
-	Interval time.Duration // between polls in Run (default 2s)
+	Batch    int              // events per claim (default 8)
+	Lease    time.Duration    // claim duration (default 10m; far above Batch deliveries of Timeout each)
+	Timeout  time.Duration    // per HTTP request (default 10s)
+	Interval time.Duration    // between polls in Run (default 2s)
+	Metrics  *metrics.Metrics // counts polls and failed polls (nil: not counted)
 
 	once          sync.Once
 	strict, loose *http.Client
@@ -117,7 +123,12 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		_, err := w.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		w.Metrics.JobRun(DeliveryJob, err)
+		if err != nil {
 			w.Log.Warn("webhook delivery", "err", err)
 		}
 		select {

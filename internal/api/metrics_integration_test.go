@@ -1,0 +1,198 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fixgate/internal/metrics"
+)
+
+// metricsServer is a test API whose server serves /metrics with token tok.
+func metricsServer(t *testing.T, tok string) (*testAPI, *httptest.Server) {
+	t.Helper()
+	ta := newTestAPI(t)
+	srv := New(Config{Store: ta.store, DataDir: t.TempDir(), Metrics: metrics.New(ta.store.DB()), MetricsToken: tok})
+	h := httptest.NewServer(srv.Handler())
+	t.Cleanup(h.Close)
+	return ta, h
+}
+
+func scrape(t *testing.T, base, tok string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestMetricsExposition: requests, gate verdicts, Alertmanager notifications
+// and the database pool appear under their names; the metrics token, when
+// set, is required.
+func TestMetricsExposition(t *testing.T) {
+	ta, h := metricsServer(t, "scrape-secret")
+	req, _ := http.NewRequest("POST", h.URL+"/api/v1/hooks/alertmanager", strings.NewReader(amPayload("firing")))
+	req.Header.Set("Authorization", "Bearer "+ta.tokens["bot"])
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("alertmanager hook: %v %v", err, res.Status)
+	}
+	res.Body.Close()
+	if code, _ := scrape(t, h.URL, ""); code != 401 {
+		t.Fatalf("/metrics without the token: %d, want 401", code)
+	}
+	if code, _ := scrape(t, h.URL, "wrong"); code != 401 {
+		t.Fatalf("/metrics with a wrong token: %d, want 401", code)
+	}
+	code, body := scrape(t, h.URL, "scrape-secret")
+	if code != 200 {
+		t.Fatalf("/metrics: %d %s", code, body)
+	}
+	for _, want := range []string{
+		`fixgate_http_request_duration_seconds_count{code="200",method="POST",route="POST /api/v1/hooks/alertmanager"} 1`,
+		`fixgate_http_request_duration_seconds_count{code="401",method="GET",route="GET /metrics"} 2`,
+		`fixgate_alertmanager_notifications_total 1`,
+		`fixgate_alertmanager_alerts_total{outcome="new"} 1`,
+		`go_sql_max_open_connections{db_name="fixgate"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(body)
+	}
+}
+
+// amPayload is a one-alert Alertmanager notification for checkout-api in prod-eu.
+func amPayload(status string) string {
+	return `{"version":"4","groupKey":"{}:{alertname=\"MetricsTest\"}","status":"` + status + `","receiver":"fixgate",
+	"groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://am.invalid","truncatedAlerts":0,
+	"alerts":[{"status":"` + status + `","labels":{"alertname":"MetricsTest","service":"checkout-api","env":"prod-eu"},
+	"annotations":{},"startsAt":"2026-03-02T09:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"",
+	"fingerprint":"0123456789abcdef"}]}`
+}
+
+// TestPrometheusScrapesMetrics runs the real Prometheus (Debian's package)
+// against /metrics with the metrics token, checks the exposition with
+// promtool, and asks Prometheus for what it scraped. Skipped only when the
+// binaries are missing outside CI; in CI (CI=true) that fails.
+func TestPrometheusScrapesMetrics(t *testing.T) {
+	bin, err1 := exec.LookPath("prometheus")
+	promtool, err2 := exec.LookPath("promtool")
+	if err1 != nil || err2 != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus or promtool is not installed (CI=true): .ci/run installs the Debian package prometheus")
+		}
+		t.Skip("prometheus not installed (apt-get install prometheus)")
+	}
+	_, h := metricsServer(t, "scrape-secret")
+	_, body := scrape(t, h.URL, "scrape-secret")
+	check := exec.Command(promtool, "check", "metrics")
+	check.Stdin = strings.NewReader(body)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+	prom := startPrometheus(t, bin, strings.TrimPrefix(h.URL, "http://"), "scrape-secret")
+	waitFor(t, 60*time.Second, "Prometheus has scraped fixgate", func() bool {
+		v, ok := promQuery(t, prom, `up{job="fixgate"}`)
+		return ok && v == 1
+	})
+	v, ok := promQuery(t, prom, `sum(fixgate_http_request_duration_seconds_count{route="GET /metrics",code="200"})`)
+	if !ok || v < 1 {
+		t.Fatalf("Prometheus sees %v scrapes of /metrics (ok=%v), want at least 1", v, ok)
+	}
+}
+
+func startPrometheus(t *testing.T, bin, target, tok string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: fixgate
+    authorization:
+      type: Bearer
+      credentials: %q
+    static_configs:
+      - targets: [%q]
+`, tok, target)
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("prometheus output:\n%s", logs.String())
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, 30*time.Second, "Prometheus is ready", func() bool {
+		select {
+		case <-done:
+			t.Fatalf("prometheus exited:\n%s", logs.String())
+		default:
+		}
+		res, err := http.Get(base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	return base
+}
+
+// promQuery runs an instant query and returns the first sample's value.
+func promQuery(t *testing.T, base, q string) (float64, bool) {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return 0, false
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Data.Result) == 0 {
+		return 0, false
+	}
+	s, _ := out.Data.Result[0].Value[1].(string)
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
+}
