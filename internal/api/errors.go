@@ -17,6 +17,7 @@ var statusOf = map[fault.Code]int{
 	fault.Conflict:           http.StatusConflict,
 	fault.PreconditionFailed: http.StatusPreconditionFailed,
 	fault.TooLarge:           http.StatusRequestEntityTooLarge,
+	fault.MethodNotAllowed:   http.StatusMethodNotAllowed,
 	fault.Unavailable:        http.StatusServiceUnavailable,
 	fault.Internal:           http.StatusInternalServerError,
 }

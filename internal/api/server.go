@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,9 +86,45 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.endpoint(rt))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, &fault.Error{Code: fault.MethodNotAllowed, Message: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow})
+			return
+		}
 		writeError(w, r, fault.NotFoundf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 	return s.withRequestID(s.accessLog(s.recover(http.NewCrossOriginProtection().Handler(mux))))
+}
+
+// allowedMethods lists the methods that have a route for r's path, or ""
+// when none has (the path itself is unknown). The catch-all "/" hides
+// ServeMux's own 405, so it is computed here.
+func allowedMethods(mux *http.ServeMux, r *http.Request) string {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+			if m == "GET" {
+				allow = append(allow, "HEAD")
+			}
+		}
+	}
+	return strings.Join(allow, ", ")
+}
+
+// checkQuery refuses a query parameter that the route does not declare,
+// naming it, so that a misspelt filter never silently lists everything.
+func checkQuery(r *http.Request, declared []string) error {
+	for name := range r.URL.Query() {
+		if !slices.Contains(declared, name) {
+			if len(declared) == 0 {
+				return fault.Field(name, "unknown query parameter: %s takes none", r.URL.Path)
+			}
+			return fault.Field(name, "unknown query parameter; %s takes %s", r.URL.Path, strings.Join(declared, ", "))
+		}
+	}
+	return nil
 }
 
 // endpoint wraps a route with its body limit, authentication and role check.
@@ -98,6 +135,10 @@ func (s *Server) endpoint(rt route) http.Handler {
 			limit = rt.maxBody
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := checkQuery(r, rt.query); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if rt.public {
 			if err := rt.h(w, r, nil); err != nil {
 				writeError(w, r, err)

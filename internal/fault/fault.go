@@ -17,6 +17,7 @@ const (
 	Unauthorized       Code = "unauthorized"
 	Forbidden          Code = "forbidden"
 	NotFound           Code = "not_found"
+	MethodNotAllowed   Code = "method_not_allowed"
 	Conflict           Code = "conflict"
 	PreconditionFailed Code = "precondition_failed"
 	TooLarge           Code = "too_large"
