@@ -29,7 +29,7 @@ func (s *Server) OpenAPI() map[string]any {
 	return openapiDocV
 }
 
-var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+var pathParam = regexp.MustCompile(`\{([a-z_][a-z0-9_]*)\}`)
 
 func buildOpenAPI(routes []route) map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
@@ -41,17 +41,17 @@ func buildOpenAPI(routes []route) map[string]any {
 		if ctype == "" {
 			ctype = "application/json"
 		}
-		op := map[string]any{
-			"summary":     rt.summary,
-			"operationId": opID(method, path),
-			"x-roles":     rt.roles,
-			"responses": map[string]any{
-				strconv.Itoa(rt.status): map[string]any{"description": http.StatusText(rt.status),
-					"content": map[string]any{ctype: map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}},
-				"default": map[string]any{"description": "Error (RFC 9457 problem detail)",
-					"content": map[string]any{"application/problem+json": map[string]any{"schema": problemRef}}},
-			},
+		ok := map[string]any{"description": http.StatusText(rt.status),
+			"content": map[string]any{ctype: map[string]any{"schema": g.ref(reflect.TypeOf(rt.out))}}}
+		if hasRevision(rt.out) {
+			ok["headers"] = map[string]any{"ETag": map[string]any{"description": `the record's revision, e.g. "3": send it back as If-Match`,
+				"schema": map[string]any{"type": "string"}}}
 		}
+		responses := map[string]any{strconv.Itoa(rt.status): ok, "default": map[string]any{"$ref": "#/components/responses/Problem"}}
+		for _, code := range errorStatuses(rt) {
+			responses[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
+		}
+		op := map[string]any{"summary": rt.summary, "operationId": opID(method, path), "x-roles": rt.roles, "responses": responses}
 		if rt.public {
 			op["security"] = []any{}
 		}
@@ -61,6 +61,10 @@ func buildOpenAPI(routes []route) map[string]any {
 		}
 		for _, q := range rt.query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
+		}
+		if hasRevision(rt.in) {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header",
+				"description": `the revision read, as an ETag ("3"); or "revision" in the body`, "schema": map[string]any{"type": "string"}})
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -83,11 +87,62 @@ func buildOpenAPI(routes []route) map[string]any {
 		"info":    map[string]any{"title": "fixgate API", "version": "1"},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas":         g.defs,
+			"schemas": g.defs,
+			"responses": map[string]any{"Problem": map[string]any{"description": "Error (RFC 9457 problem detail)",
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": problemRef}}}},
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
 		},
 		"security": []any{map[string]any{"bearer": []any{}}},
 	}
+}
+
+// errorStatuses lists the 4xx and 5xx answers a route can give (see the
+// code-to-status table in errors.go): every route may answer 500 and 503;
+// authenticated ones 400 (an unknown query parameter), 401 and 403; a route
+// with a path parameter 404; one with a body 413; one that takes a revision
+// 412; one that creates, changes or moves records 409.
+func errorStatuses(rt route) []int {
+	codes := []int{500, 503}
+	method, path, _ := strings.Cut(rt.pattern, " ")
+	if !rt.public {
+		codes = append(codes, 400, 401, 403)
+	} else if rt.ctype == metricsExposition {
+		codes = append(codes, 401)
+	}
+	if strings.Contains(path, "{") {
+		codes = append(codes, 404)
+	}
+	if rt.in != nil {
+		codes = append(codes, 413)
+	}
+	if hasRevision(rt.in) {
+		codes = append(codes, 412)
+	}
+	if method == "POST" || method == "PATCH" || method == "PUT" || method == "DELETE" {
+		codes = append(codes, 409)
+	}
+	return codes
+}
+
+// hasRevision reports whether v's type (a struct or a pointer to one) has a
+// JSON field "revision": a record answered with its ETag, or a body that
+// may carry the revision instead of If-Match.
+func hasRevision(v any) bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "revision" || (f.Anonymous && name == "" && hasRevision(reflect.New(f.Type).Elem().Interface())) {
+			return true
+		}
+	}
+	return false
 }
 
 func opID(method, path string) string {
