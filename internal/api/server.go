@@ -178,7 +178,7 @@ func (s *Server) authenticate(r *http.Request, rt route) (*call, error) {
 		if err := s.store.AuditDenied(r.Context(), a, r.Method, r.URL.Path); err != nil {
 			return nil, err
 		}
-		return nil, fault.Forbiddenf("%s needs one of the roles %s; %s has %s", rt.pattern, joinRoleNames(rt.roles), p.User, joinRoleNames(p.Roles))
+		return nil, fault.Forbiddenf("%s %s needs one of the roles %s; %s has %s", r.Method, r.URL.Path, joinRoleNames(rt.roles), p.User, joinRoleNames(p.Roles))
 	}
 	return &call{principal: p, actor: audit.Actor{User: p.User, Role: string(role), RequestID: requestID(r)}}, nil
 }
