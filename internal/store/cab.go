@@ -333,13 +333,15 @@ func (tx *Tx) keepDeciders(ctx context.Context, id int64, before, after cab.Reco
 }
 
 // saveMeeting writes every field a person or a move changes, at the next
-// revision (m.Revision and m.UpdatedAt are set).
+// revision (m.Revision and m.UpdatedAt are set), provided the row is still
+// at the revision read (updateRev).
 func (tx *Tx) saveMeeting(ctx context.Context, m *cab.Record) error {
 	id, _ := cab.Meeting.Parse("id", m.ID)
+	old := m.Revision
 	m.Revision, m.UpdatedAt = m.Revision+1, tx.now
-	_, err := tx.exec(ctx, `UPDATE cab_meetings SET title = $1, scheduled_at = $2, attendees = $3, status = $4, held_at = $5,
-		canceled_at = $6, cancel_reason = $7, closed_at = $8, minutes = $9, rev = $10, updated_at = $11 WHERE id = $12`,
+	return tx.updateRev(ctx, "CAB meeting "+m.ID, old, `UPDATE cab_meetings SET title = $1, scheduled_at = $2, attendees = $3,
+		status = $4, held_at = $5, canceled_at = $6, cancel_reason = $7, closed_at = $8, minutes = $9, rev = $10, updated_at = $11
+		WHERE id = $12 AND rev = $13`,
 		m.Title, ts(m.ScheduledAt), jsonText(m.Attendees), m.Status, tsp(m.HeldAt), tsp(m.CanceledAt), m.CancelReason,
-		tsp(m.ClosedAt), m.Minutes, m.Revision, ts(tx.now), id)
-	return err
+		tsp(m.ClosedAt), m.Minutes, m.Revision, ts(tx.now), id, old)
 }

@@ -155,7 +155,7 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 	fn func(c *change.Change, cc ChangeContext) error) (change.Change, error) {
 	var c change.Change
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanChange(tx.queryRow(ctx, `SELECT `+changeCols+` FROM changes WHERE id = $1`, id))
+		before, _, err := scanChange(tx.queryRow(ctx, `SELECT `+changeCols+` FROM changes WHERE id = $1`+tx.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("change %s not found", ident.Change.Format(id))
 		}
@@ -187,11 +187,11 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 		}
 		c.ID, c.RequestedBy, c.CreatedAt = before.ID, before.RequestedBy, before.CreatedAt
 		c.Revision, c.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE changes SET title = $1, type = $2, release_id = $3, env = $4, change_model = $5,
+		if err := tx.updateRev(ctx, "change "+before.ID, before.Revision, `UPDATE changes SET title = $1, type = $2, release_id = $3, env = $4, change_model = $5,
 			risk_class = $6, status = $7, planned_start = $8, planned_end = $9, deviations = $10, rev = $11, updated_at = $12,
-			risk_computed = $13, risk_justification = $14, risk_override_by = $15 WHERE id = $16`,
+			risk_computed = $13, risk_justification = $14, risk_override_by = $15 WHERE id = $16 AND rev = $17`,
 			c.Title, c.Type, rel, env, c.ChangeModel, c.RiskClass, c.Status, tsp(c.PlannedStart), tsp(c.PlannedEnd),
-			jsonText(c.Deviations), c.Revision, ts(tx.now), c.RiskComputed, c.RiskJustification, c.RiskOverrideBy, id); err != nil {
+			jsonText(c.Deviations), c.Revision, ts(tx.now), c.RiskComputed, c.RiskJustification, c.RiskOverrideBy, id, before.Revision); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, action, "change", c.ID, c.Revision, before, c)

@@ -123,7 +123,7 @@ func (s *Store) ListCIs(ctx context.Context, kind, after string, limit int) ([]c
 func (s *Store) UpdateCI(ctx context.Context, a audit.Actor, name string, ifRev int64, fn func(*ci.CI) error) (ci.CI, error) {
 	var c ci.CI
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := scanCI(tx.queryRow(ctx, `SELECT `+ciCols+` FROM cis WHERE name = $1`, name))
+		before, err := scanCI(tx.queryRow(ctx, `SELECT `+ciCols+` FROM cis WHERE name = $1`+tx.forUpdate(), name))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("CI %q not found", name)
 		}
@@ -146,8 +146,9 @@ func (s *Store) UpdateCI(ctx context.Context, a audit.Actor, name string, ifRev 
 			return err
 		}
 		c.Revision, c.UpdatedAt, c.CreatedAt = before.Revision+1, tx.now, before.CreatedAt
-		if _, err := tx.exec(ctx, `UPDATE cis SET kind = $1, owner = $2, criticality = $3, description = $4, rev = $5, updated_at = $6 WHERE name = $7`,
-			c.Kind, c.Owner, c.Criticality, c.Description, c.Revision, ts(tx.now), c.Name); err != nil {
+		if err := tx.updateRev(ctx, "CI "+name, before.Revision, `UPDATE cis SET kind = $1, owner = $2, criticality = $3, description = $4,
+			rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
+			c.Kind, c.Owner, c.Criticality, c.Description, c.Revision, ts(tx.now), c.Name, before.Revision); err != nil {
 			return err
 		}
 		if err := tx.setCIDeps(ctx, c.Name, c.DependsOn); err != nil {

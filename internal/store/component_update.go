@@ -16,7 +16,7 @@ import (
 func (s *Store) UpdateComponent(ctx context.Context, a audit.Actor, ref string, ifRev int64, fn func(*ci.Version) error) (ci.Version, error) {
 	var v ci.Version
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, id, err := getComponent(ctx, tx.tx, ref)
+		before, id, err := getComponent(ctx, tx.tx, ref, tx.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -44,8 +44,9 @@ func (s *Store) UpdateComponent(ctx context.Context, a audit.Actor, ref string, 
 			}
 		}
 		v.Revision, v.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE component_versions SET digest = $1, dependencies = $2, rev = $3, updated_at = $4 WHERE id = $5`,
-			v.Digest, jsonText(v.Dependencies), v.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "component version "+before.ID, before.Revision, `UPDATE component_versions SET digest = $1,
+			dependencies = $2, rev = $3, updated_at = $4 WHERE id = $5 AND rev = $6`,
+			v.Digest, jsonText(v.Dependencies), v.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale

@@ -87,14 +87,16 @@ func componentWhere(field, ref string) (string, []any, error) {
 	return `id = $1`, []any{n}, nil
 }
 
+// getComponent reads the component version named by ref through q; lock
+// is appended to the query (tx.forUpdate() before an update, else "").
 func getComponent(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, ref string) (ci.Version, int64, error) {
+}, ref, lock string) (ci.Version, int64, error) {
 	where, args, err := componentWhere("ref", ref)
 	if err != nil {
 		return ci.Version{}, 0, err
 	}
-	v, id, err := scanComponent(q.QueryRowContext(ctx, `SELECT `+componentCols+` FROM component_versions WHERE `+where, args...))
+	v, id, err := scanComponent(q.QueryRowContext(ctx, `SELECT `+componentCols+` FROM component_versions WHERE `+where+lock, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, 0, fault.NotFoundf("component version %s not found", ref)
 	}
@@ -104,7 +106,7 @@ func getComponent(ctx context.Context, q interface {
 // GetComponent returns the component version named by ref ("CV-n" or
 // "CI@VERSION"). Returns Invalid for a malformed ref, NotFound if there is none.
 func (s *Store) GetComponent(ctx context.Context, ref string) (ci.Version, error) {
-	v, _, err := getComponent(ctx, s.db, ref)
+	v, _, err := getComponent(ctx, s.db, ref, "")
 	return v, errf(err, "get component version")
 }
 
@@ -149,7 +151,7 @@ func (s *Store) ListComponents(ctx context.Context, f ComponentFilter) ([]ci.Ver
 func (s *Store) MoveComponent(ctx context.Context, a audit.Actor, ref string, ifRev int64, to string) (ci.Version, error) {
 	var v ci.Version
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, id, err := getComponent(ctx, tx.tx, ref)
+		before, id, err := getComponent(ctx, tx.tx, ref, tx.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -161,8 +163,9 @@ func (s *Store) MoveComponent(ctx context.Context, a audit.Actor, ref string, if
 			return err
 		}
 		v.Revision, v.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE component_versions SET status = $1, rev = $2, updated_at = $3 WHERE id = $4`,
-			v.Status, v.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "component version "+before.ID, before.Revision,
+			`UPDATE component_versions SET status = $1, rev = $2, updated_at = $3 WHERE id = $4 AND rev = $5`,
+			v.Status, v.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		if err := tx.bumpCatalogue(ctx); err != nil { // the gate's catalogue snapshot is stale

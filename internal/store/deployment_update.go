@@ -46,8 +46,9 @@ func (s *Store) UpdateDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 			chgID = n
 		}
 		d.Revision, d.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE deployments SET path = $1, change_id = $2, current_stage = $3, rev = $4, updated_at = $5 WHERE id = $6`,
-			jsonText(d.Path), chgID, d.CurrentStage, d.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "deployment "+before.ID, before.Revision, `UPDATE deployments SET path = $1, change_id = $2,
+			current_stage = $3, rev = $4, updated_at = $5 WHERE id = $6 AND rev = $7`,
+			jsonText(d.Path), chgID, d.CurrentStage, d.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		if err := tx.auditEvent(ctx, "deployment.update", "deployment", d.ID, d.Revision, before, d); err != nil {

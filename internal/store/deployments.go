@@ -132,7 +132,7 @@ func (tx *Tx) checkDeploymentChange(ctx context.Context, d *deploy.Deployment, r
 }
 
 func (tx *Tx) getDeployment(ctx context.Context, id int64) (deploy.Deployment, error) {
-	d, err := scanDeployment(tx.queryRow(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE id = $1`, id))
+	d, err := scanDeployment(tx.queryRow(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE id = $1`+tx.forUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fault.NotFoundf("deployment %s not found", ident.Deployment.Format(id))
 	}
@@ -246,14 +246,10 @@ func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 			return err
 		}
 		d.Revision, d.UpdatedAt = before.Revision+1, tx.now
-		res, err := tx.exec(ctx, `UPDATE deployments SET status = $1, current_stage = $2, started_at = $3, finished_at = $4,
-			rev = $5, updated_at = $6 WHERE id = $7 AND rev = $8`,
-			d.Status, d.CurrentStage, tsp(d.StartedAt), tsp(d.FinishedAt), d.Revision, ts(tx.now), id, before.Revision)
-		if err != nil {
+		if err := tx.updateRev(ctx, "deployment "+before.ID, before.Revision, `UPDATE deployments SET status = $1, current_stage = $2,
+			started_at = $3, finished_at = $4, rev = $5, updated_at = $6 WHERE id = $7 AND rev = $8`,
+			d.Status, d.CurrentStage, tsp(d.StartedAt), tsp(d.FinishedAt), d.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return checkRev("deployment "+before.ID, before.Revision+1, before.Revision)
 		}
 		if err := tx.auditEvent(ctx, action, "deployment", d.ID, d.Revision, before, d); err != nil {
 			return err

@@ -74,7 +74,7 @@ func (s *Store) ListEnvironments(ctx context.Context, tier, after string, limit 
 func (s *Store) UpdateEnvironment(ctx context.Context, a audit.Actor, name string, ifRev int64, fn func(*environment.Environment) error) (environment.Environment, error) {
 	var e environment.Environment
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := scanEnv(tx.queryRow(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`, name))
+		before, err := scanEnv(tx.queryRow(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`+tx.forUpdate(), name))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("environment %q not found", name)
 		}
@@ -93,8 +93,9 @@ func (s *Store) UpdateEnvironment(ctx context.Context, a audit.Actor, name strin
 			return err
 		}
 		e.Revision, e.UpdatedAt, e.CreatedAt = before.Revision+1, tx.now, before.CreatedAt
-		if _, err := tx.exec(ctx, `UPDATE environments SET tier = $1, tags = $2, windows = $3, freezes = $4, rev = $5, updated_at = $6 WHERE name = $7`,
-			e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes), e.Revision, ts(tx.now), e.Name); err != nil {
+		if err := tx.updateRev(ctx, "environment "+name, before.Revision, `UPDATE environments SET tier = $1, tags = $2, windows = $3,
+			freezes = $4, rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
+			e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes), e.Revision, ts(tx.now), e.Name, before.Revision); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "environment.update", "environment", e.Name, e.Revision, before, e)

@@ -92,7 +92,7 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int64) (pir.PIR, error) {
 	var p pir.PIR
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
+		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`+tx.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
 		}
@@ -121,8 +121,9 @@ func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int
 			return err
 		}
 		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE pirs SET kpis = $1, rev = $2, updated_at = $3 WHERE id = $4`,
-			jsonText(p.KPIs), p.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "post-implementation review "+before.ID, before.Revision,
+			`UPDATE pirs SET kpis = $1, rev = $2, updated_at = $3 WHERE id = $4 AND rev = $5`,
+			jsonText(p.KPIs), p.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "pir.kpis", "pir", p.ID, p.Revision, before, p)

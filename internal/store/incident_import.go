@@ -85,7 +85,7 @@ func (tx *Tx) newImporter(ctx context.Context) (*importer, error) {
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
-	}{{&im.byExt, `SELECT ` + incidentCols + ` FROM incidents WHERE external_id = $1`},
+	}{{&im.byExt, `SELECT ` + incidentCols + ` FROM incidents WHERE external_id = $1` + tx.forUpdate()},
 		{&im.save, saveIncidentSQL}} {
 		st, err := tx.tx.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -216,8 +216,12 @@ func (im *importer) update(ctx context.Context, id int64, old, r incident.Incide
 		return "skipped", nil
 	}
 	next.Revision, next.UpdatedAt = old.Revision+1, tx.now
-	if _, err := im.save.ExecContext(ctx, saveIncidentArgs(id, &next)...); err != nil {
+	res, err := im.save.ExecContext(ctx, saveIncidentArgs(id, &next)...)
+	if err != nil {
 		return "", fault.Wrap(err, "update incident")
+	}
+	if err := casDone(res, "incident "+old.ID, old.Revision); err != nil {
+		return "", err
 	}
 	return "updated", fault.Wrap(tx.auditEvent(ctx, "incident.import.update", "incident", next.ID, next.Revision, old, next), "audit")
 }

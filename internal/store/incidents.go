@@ -143,14 +143,18 @@ func insertIncidentArgs(i *incident.Incident) []any {
 		i.Revision, i.CreatedBy, ts(i.CreatedAt), ts(i.UpdatedAt)}
 }
 
+// saveIncidentSQL stores an incident at its new revision provided the row
+// is still at the one before (a compare-and-set: check it with casDone).
 const saveIncidentSQL = `UPDATE incidents SET external_id = $1, title = $2, source = $3, ci = $4, env = $5, severity = $6,
 	status = $7, labels = $8, fingerprint = $9, opened_at = $10, resolved_at = $11, problem_id = $12, deployment_id = $13,
-	rev = $14, updated_at = $15 WHERE id = $16`
+	rev = $14, updated_at = $15 WHERE id = $16 AND rev = $17`
 
+// saveIncidentArgs are saveIncidentSQL's arguments for i at its new
+// revision i.Revision (the row must be at i.Revision-1).
 func saveIncidentArgs(id int64, i *incident.Incident) []any {
 	return []any{nullText(i.ExternalID), i.Title, i.Source, i.CI, i.Env, i.Severity, i.Status, jsonText(i.Labels), i.Fingerprint,
 		ts(i.OpenedAt), tsp(i.ResolvedAt), idArg(ident.Problem, i.Problem), idArg(ident.Deployment, i.Deployment),
-		i.Revision, ts(i.UpdatedAt), id}
+		i.Revision, ts(i.UpdatedAt), id, i.Revision - 1}
 }
 
 // stamp sets the bookkeeping fields of a new incident.
@@ -272,7 +276,7 @@ func (s *Store) UpdateIncident(ctx context.Context, a audit.Actor, id, ifRev int
 	fn func(i *incident.Incident, c IncidentContext) error) (incident.Incident, error) {
 	var i incident.Incident
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanIncident(tx.queryRow(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = $1`, id))
+		before, _, err := scanIncident(tx.queryRow(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = $1`+tx.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("incident %s not found", ident.Incident.Format(id))
 		}
@@ -303,7 +307,7 @@ func (s *Store) UpdateIncident(ctx context.Context, a audit.Actor, id, ifRev int
 		}
 		i.ID, i.CreatedBy, i.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
 		i.Revision, i.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, saveIncidentSQL, saveIncidentArgs(id, &i)...); err != nil {
+		if err := tx.updateRev(ctx, "incident "+before.ID, before.Revision, saveIncidentSQL, saveIncidentArgs(id, &i)...); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, action, "incident", i.ID, i.Revision, before, i)

@@ -103,7 +103,7 @@ func (tx *Tx) setKnownErrorLabels(ctx context.Context, id int64, ls labels.Set) 
 
 // GetKnownError returns one known error with its outcomes. Returns NotFound if there is none.
 func (s *Store) GetKnownError(ctx context.Context, id int64) (knownerror.KnownError, error) {
-	return getKnownError(ctx, s.db, id)
+	return getKnownError(ctx, s.db, id, "")
 }
 
 type rowQuerier interface {
@@ -111,8 +111,10 @@ type rowQuerier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-func getKnownError(ctx context.Context, q rowQuerier, id int64) (knownerror.KnownError, error) {
-	k, _, err := scanKnownError(q.QueryRowContext(ctx, `SELECT `+knownErrorCols+` FROM known_errors WHERE id = $1`, id))
+// getKnownError reads known error id with its outcomes through q; lock is
+// appended to the read of its row (tx.forUpdate() before an update, else "").
+func getKnownError(ctx context.Context, q rowQuerier, id int64, lock string) (knownerror.KnownError, error) {
+	k, _, err := scanKnownError(q.QueryRowContext(ctx, `SELECT `+knownErrorCols+` FROM known_errors WHERE id = $1`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, fault.NotFoundf("known error %s not found", ident.KnownError.Format(id))
 	}
@@ -228,7 +230,7 @@ func (s *Store) UpdateKnownError(ctx context.Context, a audit.Actor, id, ifRev i
 	fn func(k *knownerror.KnownError, c KnownErrorContext) error) (knownerror.KnownError, error) {
 	var k knownerror.KnownError
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := getKnownError(ctx, tx.tx, id)
+		before, err := getKnownError(ctx, tx.tx, id, tx.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -258,10 +260,10 @@ func (s *Store) UpdateKnownError(ctx context.Context, a audit.Actor, id, ifRev i
 		}
 		k.ID, k.CreatedBy, k.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
 		k.Revision, k.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE known_errors SET problem_id = $1, title = $2, symptoms = $3, root_cause = $4,
-			workaround = $5, status = $6, labels = $7, rev = $8, updated_at = $9 WHERE id = $10`,
+		if err := tx.updateRev(ctx, "known error "+before.ID, before.Revision, `UPDATE known_errors SET problem_id = $1, title = $2,
+			symptoms = $3, root_cause = $4, workaround = $5, status = $6, labels = $7, rev = $8, updated_at = $9 WHERE id = $10 AND rev = $11`,
 			idArg(ident.Problem, k.Problem), k.Title, k.Symptoms, k.RootCause, k.Workaround, k.Status, jsonText(k.Labels),
-			k.Revision, ts(k.UpdatedAt), id); err != nil {
+			k.Revision, ts(k.UpdatedAt), id, before.Revision); err != nil {
 			return err
 		}
 		if err := tx.setKnownErrorLabels(ctx, id, k.Labels); err != nil {

@@ -140,7 +140,7 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 	fn func(p *pir.PIR, c PIRContext) error) (pir.PIR, error) {
 	var p pir.PIR
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
+		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`+tx.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
 		}
@@ -178,10 +178,12 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 		}
 		p.ID, p.CreatedBy, p.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
 		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE pirs SET problem_id = $1, release_id = $2, status = $3, root_cause_eliminated = $4,
-			kpis = $5, findings = $6, checklist = $7, completed_by = $8, completed_at = $9, rev = $10, updated_at = $11 WHERE id = $12`,
+		if err := tx.updateRev(ctx, "post-implementation review "+before.ID, before.Revision, `UPDATE pirs SET problem_id = $1,
+			release_id = $2, status = $3, root_cause_eliminated = $4, kpis = $5, findings = $6, checklist = $7, completed_by = $8,
+			completed_at = $9, rev = $10, updated_at = $11 WHERE id = $12 AND rev = $13`,
 			idArg(ident.Problem, p.Problem), idArg(ident.Release, p.Release), p.Status, boolArg(p.RootCauseEliminated),
-			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.CompletedBy, tsp(p.CompletedAt), p.Revision, ts(p.UpdatedAt), id); err != nil {
+			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.CompletedBy, tsp(p.CompletedAt), p.Revision, ts(p.UpdatedAt), id,
+			before.Revision); err != nil {
 			return err
 		}
 		if err := tx.auditEvent(ctx, action, "pir", p.ID, p.Revision, before, p); err != nil {

@@ -139,7 +139,7 @@ func (tx *Tx) linkIncidents(ctx context.Context, problemID int64, incidents []in
 }
 
 func (tx *Tx) getProblem(ctx context.Context, id int64) (problem.Problem, error) {
-	p, _, err := scanProblem(tx.queryRow(ctx, problemSelect+` WHERE id = $1`, id))
+	p, _, err := scanProblem(tx.queryRow(ctx, problemSelect+` WHERE id = $1`+tx.forUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
 	}
@@ -273,14 +273,16 @@ func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRe
 	return p, err
 }
 
+// saveProblem stores p at its new revision p.Revision, provided the row is
+// still at p.Revision-1, the one read (updateRev).
 func (tx *Tx) saveProblem(ctx context.Context, id int64, p *problem.Problem) error {
-	_, err := tx.exec(ctx, `UPDATE problems SET title = $1, description = $2, status = $3, priority = $4, owner = $5,
+	err := tx.updateRev(ctx, "problem "+p.ID, p.Revision-1, `UPDATE problems SET title = $1, description = $2, status = $3, priority = $4, owner = $5,
 		category = $6, rca_summary = $7, rca_doc_sha256 = $8, rca_author = $9, rca_at = $10, rca_validated_by = $11,
 		rca_validated_at = $12, workaround = $13, resolved_by = $14, resolved_at = $15, observation_until = $16,
-		recurrence_count = $17, closed_at = $18, rev = $19, updated_at = $20 WHERE id = $21`,
+		recurrence_count = $17, closed_at = $18, rev = $19, updated_at = $20 WHERE id = $21 AND rev = $22`,
 		p.Title, p.Description, p.Status, p.Priority, p.Owner, p.RCA.Category, p.RCA.Summary, p.RCA.DocSHA256,
 		p.RCA.Author, tsp(p.RCA.RecordedAt), p.RCA.ValidatedBy, tsp(p.RCA.ValidatedAt), p.Workaround, p.ResolvedBy,
-		tsp(p.ResolvedAt), tsp(p.ObservationUntil), p.RecurrenceCount, tsp(p.ClosedAt), p.Revision, ts(p.UpdatedAt), id)
+		tsp(p.ResolvedAt), tsp(p.ObservationUntil), p.RecurrenceCount, tsp(p.ClosedAt), p.Revision, ts(p.UpdatedAt), id, p.Revision-1)
 	if err != nil {
 		return err
 	}

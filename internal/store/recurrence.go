@@ -212,7 +212,7 @@ func (tx *Tx) recordRecurred(ctx context.Context, problemID int64, rel, dep, not
 		at = tx.now
 	}
 	for _, id := range ids {
-		k, err := getKnownError(ctx, tx.tx, id)
+		k, err := getKnownError(ctx, tx.tx, id, tx.forUpdate())
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +228,8 @@ func (tx *Tx) recordRecurred(ctx context.Context, problemID int64, rel, dep, not
 			return nil, err
 		}
 		k.Revision = k.Revision + 1
-		if _, err := tx.exec(ctx, `UPDATE known_errors SET rev = $1, updated_at = $2 WHERE id = $3`, k.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "known error "+k.ID, k.Revision-1, `UPDATE known_errors SET rev = $1, updated_at = $2 WHERE id = $3 AND rev = $4`,
+			k.Revision, ts(tx.now), id, k.Revision-1); err != nil {
 			return nil, err
 		}
 		if err := tx.auditEvent(ctx, "known_error.outcome", "known_error", k.ID, k.Revision, nil, map[string]any{"outcome": added[0]}); err != nil {

@@ -190,7 +190,7 @@ func (s *Store) GetRelease(ctx context.Context, id int64) (release.Release, erro
 }
 
 func (tx *Tx) getRelease(ctx context.Context, id int64) (release.Release, error) {
-	r, _, err := scanRelease(tx.queryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = $1`, id))
+	r, _, err := scanRelease(tx.queryRow(ctx, `SELECT `+releaseCols+` FROM releases WHERE id = $1`+tx.forUpdate(), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fault.NotFoundf("release %s not found", ident.Release.Format(id))
 	}
@@ -276,8 +276,9 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 		}
 		r.ID, r.CreatedBy, r.CreatedAt, r.Artifacts = before.ID, before.CreatedBy, before.CreatedAt, before.Artifacts
 		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE releases SET version = $1, type = $2, status = $3, title = $4, notes = $5, rev = $6, updated_at = $7
-			WHERE id = $8`, r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "release "+before.ID, before.Revision, `UPDATE releases SET version = $1, type = $2, status = $3, title = $4,
+			notes = $5, rev = $6, updated_at = $7 WHERE id = $8 AND rev = $9`,
+			r.Version, r.Type, r.Status, r.Title, r.Notes, r.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		if !slices.Equal(r.Resolves, before.Resolves) || !slices.Equal(r.Components, before.Components) {
@@ -329,7 +330,8 @@ func (s *Store) AttachReleaseArtifact(ctx context.Context, a audit.Actor, id int
 		if _, err := tx.exec(ctx, `INSERT INTO release_artifacts (release_id, sha256, kind) VALUES ($1, $2, $3)`, id, sha, kind); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE releases SET rev = $1, updated_at = $2 WHERE id = $3`, r.Revision, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "release "+before.ID, before.Revision, `UPDATE releases SET rev = $1, updated_at = $2 WHERE id = $3 AND rev = $4`,
+			r.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		if err := loadReleaseLinks(ctx, tx.tx, id, &r); err != nil {

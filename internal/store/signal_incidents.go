@@ -89,7 +89,7 @@ var insertSignalIncidentSQL = strings.Replace(strings.Replace(insertIncidentPlai
 // fingerprint at the alert's end (or now); it returns 0 when there is none.
 func (tx *Tx) resolveByFingerprint(ctx context.Context, al alertmanager.Alert, res *IngestResult) (int64, error) {
 	before, id, err := scanIncident(tx.queryRow(ctx, `SELECT `+incidentCols+` FROM incidents
-		WHERE fingerprint = $1 AND status = $2 ORDER BY id DESC LIMIT 1`, al.Fingerprint, incident.Open))
+		WHERE fingerprint = $1 AND status = $2 ORDER BY id DESC LIMIT 1`+tx.forUpdate(), al.Fingerprint, incident.Open))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -105,7 +105,7 @@ func (tx *Tx) resolveByFingerprint(ctx context.Context, al alertmanager.Alert, r
 		return 0, err
 	}
 	next.Revision, next.UpdatedAt = before.Revision+1, tx.now
-	if _, err := tx.exec(ctx, saveIncidentSQL, saveIncidentArgs(id, &next)...); err != nil {
+	if err := tx.updateRev(ctx, "incident "+before.ID, before.Revision, saveIncidentSQL, saveIncidentArgs(id, &next)...); err != nil {
 		return 0, err
 	}
 	res.IncidentsResolved++

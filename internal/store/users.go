@@ -145,7 +145,7 @@ func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
 }
 
 func (tx *Tx) getUser(ctx context.Context, name string) (auth.User, error) {
-	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE name = $1`, name))
+	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE name = $1`+tx.forUpdate(), name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fault.NotFoundf("user %q not found", name)
 	}
@@ -199,8 +199,9 @@ func (s *Store) UpdateUser(ctx context.Context, a audit.Actor, name string, ifRe
 			return err
 		}
 		u.Name, u.Revision, u.UpdatedAt = before.Name, before.Revision+1, tx.now
-		_, err = tx.exec(ctx, `UPDATE users SET display_name = $1, email = $2, roles = $3, disabled = $4, rev = $5, updated_at = $6 WHERE name = $7`,
-			u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), u.Name)
+		err = tx.updateRev(ctx, "user "+name, before.Revision, `UPDATE users SET display_name = $1, email = $2, roles = $3, disabled = $4,
+			rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
+			u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), u.Name, before.Revision)
 		if err != nil {
 			return err
 		}

@@ -50,10 +50,12 @@ func (s *Store) CreateWebhook(ctx context.Context, a audit.Actor, in webhook.Sub
 	return in, err
 }
 
+// getWebhook reads subscription id through q; lock is appended to the
+// query (tx.forUpdate() before an update, else "").
 func getWebhook(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id int64) (webhook.Subscription, error) {
-	w, err := scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1 AND deleted_at IS NULL`, id))
+}, id int64, lock string) (webhook.Subscription, error) {
+	w, err := scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = $1 AND deleted_at IS NULL`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, fault.NotFoundf("webhook %s not found", webhook.Kind.Format(id))
 	}
@@ -63,7 +65,7 @@ func getWebhook(ctx context.Context, q interface {
 // GetWebhook returns one subscription (with its secret: do not show it).
 // Returns NotFound for an unknown or deleted one.
 func (s *Store) GetWebhook(ctx context.Context, id int64) (webhook.Subscription, error) {
-	return getWebhook(ctx, s.db, id)
+	return getWebhook(ctx, s.db, id, "")
 }
 
 // ListWebhooks returns subscriptions that are not deleted, in id order.
@@ -92,7 +94,7 @@ func (s *Store) ListWebhooks(ctx context.Context, p Page) ([]webhook.Subscriptio
 func (s *Store) UpdateWebhook(ctx context.Context, a audit.Actor, id, ifRev int64, fn func(*webhook.Subscription) error) (webhook.Subscription, error) {
 	var w webhook.Subscription
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := getWebhook(ctx, tx.tx, id)
+		before, err := getWebhook(ctx, tx.tx, id, tx.forUpdate())
 		if err != nil {
 			return err
 		}
@@ -109,9 +111,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, a audit.Actor, id, ifRev int6
 		}
 		w.ID, w.CreatedBy, w.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
 		w.Revision, w.UpdatedAt = before.Revision+1, tx.now
-		if _, err := tx.exec(ctx, `UPDATE webhooks SET url = $1, events = $2, secret = $3, description = $4, active = $5,
-			allow_private = $6, rev = $7, updated_at = $8 WHERE id = $9`, w.URL, jsonText(w.Events), w.Secret, w.Description,
-			w.Active, w.AllowPrivate, w.Revision, ts(w.UpdatedAt), id); err != nil {
+		if err := tx.updateRev(ctx, "webhook "+before.ID, before.Revision, `UPDATE webhooks SET url = $1, events = $2, secret = $3,
+			description = $4, active = $5, allow_private = $6, rev = $7, updated_at = $8 WHERE id = $9 AND rev = $10 AND deleted_at IS NULL`,
+			w.URL, jsonText(w.Events), w.Secret, w.Description, w.Active, w.AllowPrivate, w.Revision, ts(w.UpdatedAt), id,
+			before.Revision); err != nil {
 			return err
 		}
 		action := "webhook.update"
@@ -127,14 +130,15 @@ func (s *Store) UpdateWebhook(ctx context.Context, a audit.Actor, id, ifRev int6
 // delivery log stays readable. Returns NotFound or PreconditionFailed.
 func (s *Store) DeleteWebhook(ctx context.Context, a audit.Actor, id, ifRev int64) error {
 	return s.write(ctx, a, func(tx *Tx) error {
-		before, err := getWebhook(ctx, tx.tx, id)
+		before, err := getWebhook(ctx, tx.tx, id, tx.forUpdate())
 		if err != nil {
 			return err
 		}
 		if err := checkRev("webhook "+before.ID, before.Revision, ifRev); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE webhooks SET deleted_at = $1, active = FALSE, rev = rev + 1 WHERE id = $2`, ts(tx.now), id); err != nil {
+		if err := tx.updateRev(ctx, "webhook "+before.ID, before.Revision, `UPDATE webhooks SET deleted_at = $1, active = FALSE,
+			rev = rev + 1 WHERE id = $2 AND rev = $3 AND deleted_at IS NULL`, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "webhook.delete", "webhook", before.ID, before.Revision+1, before, nil)
