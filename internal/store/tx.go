@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -95,26 +94,26 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	return nil
 }
 
-// classify turns driver errors about constraints into Conflict errors and
-// busy/locked databases into Unavailable, leaving fault errors alone.
+// classify turns driver errors about constraints into Conflict or Invalid
+// errors and transient faults into Unavailable (by the drivers' error
+// codes: dberr.go), leaving fault errors alone.
 func classify(err error) error {
 	if fault.As(err) != nil {
 		return err
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint"), strings.Contains(msg, "duplicate key"):
+	switch classifyDB(err) {
+	case dbDuplicate:
 		return &fault.Error{Code: fault.Conflict, Message: "a record with that key already exists", Err: err}
-	case strings.Contains(msg, "FOREIGN KEY constraint"), strings.Contains(msg, "violates foreign key"):
+	case dbMissingRef:
 		return &fault.Error{Code: fault.Invalid, Message: "a referenced record does not exist", Err: err}
 	}
 	return unavailable(err, "database")
 }
 
+// unavailable wraps err as Unavailable (503, retry) when it is transient,
+// else as an internal error, keeping the cause either way.
 func unavailable(err error, what string) error {
-	msg := err.Error()
-	if strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") ||
-		strings.Contains(msg, "connection refused") || errors.Is(err, sql.ErrConnDone) {
+	if classifyDB(err) == dbRetry {
 		return &fault.Error{Code: fault.Unavailable, Message: what + ": database busy or unreachable, retry", Err: err}
 	}
 	return fault.Wrap(err, "%s", what)
