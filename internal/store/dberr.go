@@ -17,10 +17,10 @@ import (
 type dbErrKind int
 
 const (
-	dbOther     dbErrKind = iota
-	dbDuplicate           // a unique or primary key constraint refused the row
-	dbMissingRef          // a foreign key constraint refused the row
-	dbRetry               // busy, locked, deadlock, serialization failure, connection lost: try again
+	dbOther      dbErrKind = iota
+	dbDuplicate            // a unique or primary key constraint refused the row
+	dbMissingRef           // a foreign key constraint refused the row
+	dbRetry                // busy, locked, deadlock, serialization failure, connection lost: try again
 )
 
 // PostgreSQL SQLSTATE codes (Appendix A of its manual).
