@@ -29,7 +29,7 @@ func (s *Store) CreateCI(ctx context.Context, a audit.Actor, c ci.CI) (ci.CI, er
 		_, err := tx.exec(ctx, `INSERT INTO cis (name, kind, owner, criticality, description, rev, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.Name, c.Kind, c.Owner, c.Criticality, c.Description, c.Revision, ts(tx.now), ts(tx.now))
 		if err != nil {
-			return classify(err)
+			return duplicateOf(err, "CI "+c.Name)
 		}
 		if err := tx.setCIDeps(ctx, c.Name, c.DependsOn); err != nil {
 			return err

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"fixgate/internal/fault"
 )
 
 // dbErrKind is what a driver error means for the caller, read from the
@@ -66,4 +68,14 @@ func classifyDB(err error) dbErrKind {
 		return dbRetry
 	}
 	return dbOther
+}
+
+// duplicateOf names the record that exists when err is a unique violation
+// (Conflict on field "name": "CI checkout-api already exists"); other
+// errors go through classify.
+func duplicateOf(err error, what string) error {
+	if classifyDB(err) == dbDuplicate {
+		return &fault.Error{Code: fault.Conflict, Field: "name", Message: what + " already exists", Err: err}
+	}
+	return classify(err)
 }

@@ -22,7 +22,7 @@ func TestDuplicateIsConflictByDriverCode(t *testing.T) {
 	}
 	_, _, err := s.CreateUser(ctx, audit.System("test"), u)
 	fe := fault.As(err)
-	if fe == nil || fe.Code != fault.Conflict || fe.Err == nil {
-		t.Fatalf("duplicate user: %#v, want Conflict with the driver's error as cause", err)
+	if fe == nil || fe.Code != fault.Conflict || fe.Err == nil || fe.Field != "name" || fe.Message != "user ann already exists" {
+		t.Fatalf("duplicate user: %#v, want Conflict naming user ann, with the driver's error as cause", err)
 	}
 }

@@ -30,7 +30,7 @@ func (s *Store) CreateEnvironment(ctx context.Context, a audit.Actor, e environm
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.Name, e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes),
 			e.Revision, ts(tx.now), ts(tx.now))
 		if err != nil {
-			return classify(err)
+			return duplicateOf(err, "environment "+e.Name)
 		}
 		return tx.auditEvent(ctx, "environment.create", "environment", e.Name, e.Revision, nil, e)
 	})

@@ -66,7 +66,7 @@ func (tx *Tx) insertUser(ctx context.Context, u *auth.User) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		u.Name, u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), ts(tx.now))
 	if err != nil {
-		return classify(err)
+		return duplicateOf(err, "user "+u.Name)
 	}
 	return tx.auditEvent(ctx, "user.create", "user", u.Name, u.Revision, nil, u)
 }
