@@ -22,6 +22,12 @@ func TestParseCanonical(t *testing.T) {
 		{`{svc="café ☕"}`, `{svc="café ☕"}`},
 		{"{\n  alertname=\"X\",\n  env=~\"prod-(eu|us)\"\n}", `{alertname="X",env=~"prod-(eu|us)"}`},
 		{`{_private="1",Upper_9="2"}`, `{Upper_9="2",_private="1"}`},
+		// unquoted values, as Alertmanager (amtool, silences, routes) takes them
+		{`alertname=HighErrorRate`, `{alertname="HighErrorRate"}`},
+		{`{alertname = HighErrorRate , env=~prod-.* ,}`, `{alertname="HighErrorRate",env=~"prod-.*"}`},
+		{`{service=checkout api, severity!=info}`, `{service="checkout api",severity!="info"}`},
+		{`{path=C:\dir\x,a="1"}`, `{a="1",path="C:\\dir\\x"}`},
+		{`{a="1",b=}`, `{a="1",b=""}`},
 	} {
 		sel, err := Parse(tc.in)
 		if err != nil {
@@ -59,9 +65,12 @@ func TestParseErrorsNameFieldAndColumn(t *testing.T) {
 		{`{a="1" b="2"}`, `column 8: expected ',' or '}'`},
 		{`{a="1"} x`, `column 9: unexpected "x"`},
 		{`{a "1"}`, `column 4: expected =, !=, =~ or !~ after "a"`},
-		{`{a==1}`, `column 4: expected a double-quoted value`},
-		{`{a='1'}`, `column 4: expected a double-quoted value`},
-		{`{a=1}`, `column 4: expected a double-quoted value`},
+		{`{a==1}`, `column 4: unquoted value "=1" starts with '='`},
+		{`{a='1'}`, `column 4: unquoted value "'1'" starts with '\''`},
+		{`{a=~~x}`, `column 5: unquoted value "~x" starts with '~'`},
+		{`{a=x"y"}`, `column 5: a '"' inside an unquoted value`},
+		{"{a=x\ny}", "column 5: newline in a value"},
+		{`{alertname=}`, "every matcher also matches"},
 		{`{1a="x"}`, `column 2: label name "1a" must not start with a digit`},
 		{`{a-b="x"}`, `column 3: expected =, !=, =~ or !~ after "a"`},
 		{`{a="x}`, `column 4: unterminated quoted value`},

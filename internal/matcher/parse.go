@@ -13,9 +13,10 @@ import (
 const Field = "signature"
 
 // Parse reads a selector: optional braces around comma-separated matchers
-// name OP "value", OP one of = != =~ !~, values double-quoted with Go/PromQL
-// escapes (\" \\ \n \t \xNN \uNNNN …), whitespace allowed between tokens and
-// a trailing comma accepted. It refuses an empty selector and one whose every
+// name OP value, OP one of = != =~ !~, values double-quoted with Go/PromQL
+// escapes (\" \\ \n \t \xNN \uNNNN …) or unquoted as Alertmanager accepts them
+// (see value), whitespace allowed between tokens and a trailing comma
+// accepted: every form Alertmanager 0.25's matcher parser takes. It refuses an empty selector and one whose every
 // matcher also matches an absent label: a signature must constrain something.
 // Errors are Invalid, name the field "signature" and give the 1-based column.
 func Parse(s string) (Selector, error) {
@@ -161,7 +162,7 @@ func (p *parser) matcher() (Matcher, error) {
 	}
 	p.skipSpace()
 	valueAt := p.pos
-	value, err := p.quoted()
+	value, err := p.value()
 	if err != nil {
 		return Matcher{}, err
 	}
@@ -185,6 +186,34 @@ func (p *parser) op() Op {
 		}
 	}
 	return opUnknown
+}
+
+// value reads a matcher's value: double-quoted with escapes, or unquoted
+// as Alertmanager accepts it (amtool, silences, routes: alertname=HighErrorRate,
+// env=prod eu): the text up to the next ',' or '}' or the end, taken
+// literally without surrounding blanks. An unquoted value cannot hold ',',
+// '}' or '"', nor start with '=', '~' or a single quote (Alertmanager would
+// take {a==1} as the value "=1" and {a='1'} with its quotes: here both are
+// refused as typos); quote those. Nothing before a ',' is the empty value.
+func (p *parser) value() (string, error) {
+	if p.peek() == '"' {
+		return p.quoted()
+	}
+	start := p.pos
+	for p.pos < len(p.src) && strings.IndexByte(",}\"\n", p.src[p.pos]) < 0 {
+		p.pos++
+	}
+	if p.peek() == '"' {
+		return "", p.fail("a '\"' inside an unquoted value: quote the whole value")
+	}
+	if p.peek() == '\n' {
+		return "", p.fail("newline in a value (quote it and write \\n)")
+	}
+	v := strings.TrimRight(p.src[start:p.pos], " \t\r")
+	if v != "" && strings.IndexByte("=~'", v[0]) >= 0 { // a doubled operator or single quotes: a typo, not a value
+		return "", errAt(p.src, start, "unquoted value %q starts with %q: write the value in double quotes", v, v[0])
+	}
+	return v, nil
 }
 
 // quoted reads a double-quoted string with Go escapes.
