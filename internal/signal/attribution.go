@@ -6,11 +6,13 @@ package signal
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/ident"
 )
 
 // Signal is one observation from monitoring or the incident API. At is when
@@ -83,6 +85,39 @@ func (p Policy) window() time.Duration {
 	return p.AttributionWindow
 }
 
+// MarshalJSON writes the deployment in its public form ("DEP-24").
+func (v Verdict) MarshalJSON() ([]byte, error) {
+	type plain Verdict
+	return json.Marshal(struct {
+		Deployment string `json:"deployment"`
+		plain
+	}{ident.Deployment.Format(v.DeploymentID), plain(v)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, and the "deployment_id"
+// number that signals stored before the public form was used.
+func (v *Verdict) UnmarshalJSON(b []byte) error {
+	type plain Verdict
+	var in struct {
+		Deployment   string `json:"deployment"`
+		DeploymentID int64  `json:"deployment_id"`
+		plain
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*v = Verdict(in.plain)
+	v.DeploymentID = in.DeploymentID
+	if in.Deployment != "" {
+		n, err := ident.Deployment.Parse("deployment", in.Deployment)
+		if err != nil {
+			return err
+		}
+		v.DeploymentID = n
+	}
+	return nil
+}
+
 // Phases of an attributed deployment.
 const (
 	InProgress = "in_progress" // the deployment was rolling out or analysing at the signal time
@@ -91,7 +126,7 @@ const (
 
 // Verdict says whether a signal is attributed to one deployment, and why.
 type Verdict struct {
-	DeploymentID int64  `json:"deployment_id"`
+	DeploymentID int64  `json:"-"` // in JSON as "deployment": "DEP-n"
 	Attributed   bool   `json:"attributed"`
 	Phase        string `json:"phase,omitempty"`
 	Stage        string `json:"stage,omitempty"` // the stage running at the signal time
@@ -178,7 +213,7 @@ func judge(t time.Time, d Deployment, cands []Deployment, window time.Duration) 
 		return v
 	}
 	if by := supersededBy(t, d, end, cands); by != 0 {
-		v.Reason = fmt.Sprintf("superseded by deployment %d before the signal", by)
+		v.Reason = fmt.Sprintf("superseded by %s before the signal", ident.Deployment.Format(by))
 		return v
 	}
 	v.Attributed, v.Phase = true, Live

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -102,7 +103,7 @@ func TestExplainSaysWhy(t *testing.T) {
 	// Superseded is checked after the window: DEP-1 is beyond its window too,
 	// but with a wide window the supersession is what excludes it.
 	got, _ = Explain(s, history(), Policy{AttributionWindow: 1000 * h})
-	if got[0].DeploymentID != 1 || !strings.Contains(got[0].Reason, "superseded by deployment 2") || !got[1].Attributed {
+	if got[0].DeploymentID != 1 || !strings.Contains(got[0].Reason, "superseded by DEP-2") || !got[1].Attributed {
 		t.Fatalf("wide window: %+v", got[:2])
 	}
 }
@@ -145,5 +146,21 @@ func TestAttributeRefusesBadInput(t *testing.T) {
 		if fe := fault.As(err); fe == nil || fe.Code != fault.Invalid || fe.Field != tc.field {
 			t.Errorf("%+v: got %v, want Invalid naming %s", tc.s, err, tc.field)
 		}
+	}
+}
+
+// TestVerdictJSONUsesPublicID: a verdict names its deployment "DEP-n" in
+// JSON, never the bare number, and reads back (also the legacy number).
+func TestVerdictJSONUsesPublicID(t *testing.T) {
+	b, err := json.Marshal(Verdict{DeploymentID: 24, Attributed: true, Reason: "live"})
+	if err != nil || !strings.Contains(string(b), `"deployment":"DEP-24"`) || strings.Contains(string(b), "deployment_id") {
+		t.Fatalf("%s %v", b, err)
+	}
+	var back Verdict
+	if err := json.Unmarshal(b, &back); err != nil || back.DeploymentID != 24 || !back.Attributed {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"deployment_id":7,"attributed":false,"reason":"x"}`), &back); err != nil || back.DeploymentID != 7 {
+		t.Fatalf("legacy: %+v %v", back, err)
 	}
 }
