@@ -54,7 +54,7 @@ func newCICmd(a *app) *cobra.Command {
 }
 
 func newEnvCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "env", Short: "Environments: create, show, list, update"}
+	cmd := &cobra.Command{Use: "env", Short: "Environments: create, show, list, update; maintenance windows and freezes"}
 	var tier string
 	var tags []string
 	create := &cobra.Command{Use: "create NAME", Short: "Create an environment", Args: cobra.ExactArgs(1),
