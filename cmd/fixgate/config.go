@@ -54,7 +54,7 @@ func newCICmd(a *app) *cobra.Command {
 }
 
 func newEnvCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "env", Short: "Environments: create, show, list, update"}
+	cmd := &cobra.Command{Use: "env", Short: "Environments: create, show, list, update; maintenance windows and freezes"}
 	var tier string
 	var tags []string
 	create := &cobra.Command{Use: "create NAME", Short: "Create an environment", Args: cobra.ExactArgs(1),
@@ -84,7 +84,7 @@ func newEnvCmd(a *app) *cobra.Command {
 		}}
 	update.Flags().StringVar(&uTier, "tier", "", "tier")
 	update.Flags().StringArrayVar(&uTags, "tag", nil, "tags (replaces the list)")
-	cmd.AddCommand(create, update,
+	cmd.AddCommand(create, update, envWindowCmd(a), envFreezeCmd(a),
 		showCmd(a, "show NAME", "Show an environment", "/api/v1/environments/", envFields),
 		listCmd(a, "List environments", "/api/v1/environments", []string{"tier"}, []string{"name", "tier", "tags"}))
 	return cmd

@@ -20,7 +20,7 @@ func init() { recordCommands = append(recordCommands, newGateCmd) }
 
 func newGateCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "gate", Short: "Release gate: ask whether a release may be deployed"}
-	cmd.AddCommand(gateCheckCmd(a))
+	cmd.AddCommand(gateCheckCmd(a), gateShowCmd(a), gateListCmd(a))
 	return cmd
 }
 
