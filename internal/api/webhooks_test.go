@@ -45,6 +45,7 @@ func TestWebhookRoutes(t *testing.T) {
 		t.Fatal("list shows the secret")
 	}
 	ta.problem(ta.do("admin", "PATCH", "/api/v1/webhooks/WH-1", `{"description":"x"}`), 412, "If-Match")
+	ta.problem(ta.do("admin", "PATCH", "/api/v1/webhooks/WH-1", `{"secret":""}`, `If-Match: "1"`), 400, "secret")
 	ta.must("admin", "PATCH", "/api/v1/webhooks/WH-1", `{"description":"ops channel"}`, 200, `If-Match: "1"`)
 
 	ping := ta.must("admin", "POST", "/api/v1/webhooks/WH-1/ping", "", 200)

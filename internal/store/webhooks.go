@@ -106,7 +106,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, a audit.Actor, id, ifRev int6
 		if err := fn(&w); err != nil {
 			return err
 		}
-		if err := w.Validate(); err != nil {
+		if err := w.ValidateStored(); err != nil {
 			return err
 		}
 		w.ID, w.CreatedBy, w.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt

@@ -87,6 +87,15 @@ func (s *Subscription) Validate() error {
 	return nil
 }
 
+// ValidateStored is Validate for a subscription that exists: its secret
+// signs every delivery, so it can be replaced but never emptied.
+func (s *Subscription) ValidateStored() error {
+	if s.Secret == "" {
+		return fault.Field("secret", "must not be empty: omit it to keep the current secret")
+	}
+	return s.Validate()
+}
+
 func checkURL(raw string, allowPrivate bool) error {
 	if raw == "" {
 		return fault.Field("url", "is required")
