@@ -44,7 +44,7 @@ func benchAPI(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	srv := api.NewHTTPServer("", api.New(api.Config{Store: st}).Handler())
+	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: accessLogger()}).Handler())
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

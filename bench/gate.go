@@ -70,7 +70,7 @@ func gateRun(ctx context.Context, c config, releases, incidents int, withHealth 
 	if err != nil {
 		return poll, cold, err
 	}
-	srv := api.NewHTTPServer("", withUnstoredGate(api.New(api.Config{Store: st}).Handler(), st))
+	srv := api.NewHTTPServer("", withUnstoredGate(api.New(api.Config{Store: st, Logger: accessLogger()}).Handler(), st))
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

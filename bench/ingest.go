@@ -109,7 +109,7 @@ func ingestPhase(ctx context.Context, c config, problems int) (ingestRun, error)
 	if err != nil {
 		return out, err
 	}
-	srv := api.NewHTTPServer("", api.New(api.Config{Store: st}).Handler())
+	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: accessLogger()}).Handler())
 	go srv.Serve(ln)
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/api/v1/hooks/alertmanager"

@@ -88,8 +88,7 @@ func (s *Server) listProblems(w http.ResponseWriter, r *http.Request, c *call) e
 	return answerList(w, items, pg, ident.Problem, func(x problem.Problem) string { return x.ID })
 }
 
-// getProblem answers one problem; the encoding of an unchanged revision is
-// reused (answerCache).
+// getProblem answers one problem with its revision as the ETag.
 func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, err := ident.Problem.Parse("id", r.PathValue("id"))
 	if err != nil {
@@ -99,11 +98,7 @@ func (s *Server) getProblem(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	body, err := s.problemAnswers.encode(p)
-	if err != nil {
-		return err
-	}
-	return writeEncoded(w, http.StatusOK, body, p.Revision)
+	return writeRecord(w, http.StatusOK, p, p.Revision)
 }
 
 func (s *Server) patchProblem(w http.ResponseWriter, r *http.Request, c *call) error {

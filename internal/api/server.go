@@ -28,8 +28,6 @@ type Server struct {
 	dataDir string
 	routes  []route
 	policy  policyHolder // the gate policy in force (internal/api/policy.go)
-	// problemAnswers keeps encoded GET answers of problems by revision.
-	problemAnswers answerCache
 	metrics        *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
 	metricsToken   string
 }

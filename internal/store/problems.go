@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"time"
 
 	"fixgate/internal/audit"
@@ -146,40 +145,13 @@ func (tx *Tx) getProblem(ctx context.Context, id int64) (problem.Problem, error)
 	return p, err
 }
 
-// GetProblem returns one problem. Returns NotFound if there is none. On
-// PostgreSQL concurrent calls share one query (batchGetter: never an older
-// version than a read of its own would see), and a problem unchanged since
-// it was read is answered from problemCache after one read of the audit head.
+// GetProblem returns one problem. Returns NotFound if there is none.
 func (s *Store) GetProblem(ctx context.Context, id int64) (problem.Problem, error) {
-	var p problem.Problem
-	var err error
-	found := true
-	if s.dialect == Postgres {
-		p, found, err = s.problemGets.get(id, func(ids []int64) (map[int64]problem.Problem, error) {
-			return s.problemsByID(context.WithoutCancel(ctx), ids)
-		})
-		p = detached(p)
-	} else {
-		p, _, err = scanProblem(s.queryRowHot(ctx, problemSelect+` WHERE id = $1`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			found, err = false, nil
-		}
-	}
-	if err == nil && !found {
+	p, _, err := scanProblem(s.queryRowHot(ctx, problemSelect+` WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return p, fault.NotFoundf("problem %s not found", ident.Problem.Format(id))
 	}
 	return p, errf(err, "get problem")
-}
-
-func jsonIDs(ids []int64) string {
-	b := []byte{'['}
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(append(b, ']'))
 }
 
 type querier interface {

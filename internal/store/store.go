@@ -25,7 +25,6 @@ import (
 
 	"fixgate/internal/fault"
 	"fixgate/internal/matcher"
-	"fixgate/internal/problem"
 )
 
 //go:embed migrations
@@ -47,9 +46,6 @@ type Store struct {
 	stmts   sync.Map // SQL text → *sql.Stmt, for hot read paths and SQLite transactions
 	nstmts  atomic.Int64
 	authc   authCache
-	// problemGets batches concurrent GetProblem reads on PostgreSQL.
-	problemGets batchGetter[problem.Problem]
-	problems    problemCache // what problemGets read, valid while the audit head is unchanged
 	// In-memory state that serves this store's database only (caches and
 	// queues); each is usable at its zero value except sigs (set by Open).
 	cat      catalogueCache // gate: CI graph and component versions
