@@ -21,7 +21,7 @@ import (
 	"fixgate/internal/metrics"
 	"fixgate/internal/policy"
 	"fixgate/internal/store"
-	"fixgate/internal/webhook"
+	"fixgate/internal/webhook/delivery"
 )
 
 // serverFlags are the flags of serve and demo.
@@ -149,7 +149,7 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	}
 	// Outgoing webhooks (F2): deliver outbox events to subscriptions until ctx ends; claims are leased, so
 	// several replicas can run this worker side by side.
-	go (&webhook.Worker{Queue: st, Now: st.Now, Log: log, Metrics: m}).Run(ctx)
+	go (&delivery.Worker{Queue: st, Now: st.Now, Log: log, Metrics: m}).Run(ctx)
 	// Background jobs (F1): every minute, announce problems ready to close (and close them with --auto-close);
 	// each step takes a lease in the database, so with several replicas it runs once.
 	jr := jobs.New(st, log, f.autoClose)

@@ -17,6 +17,7 @@ import (
 	"fixgate/internal/api"
 	"fixgate/internal/store/storetest"
 	"fixgate/internal/webhook"
+	"fixgate/internal/webhook/delivery"
 )
 
 // receiver records the deliveries it gets and answers status.
@@ -122,7 +123,7 @@ func TestWebhookAndSignalCLI(t *testing.T) {
 	code, _, errs = as("signal", "list", "--problem", "nonsense")
 	oneLineErr(t, "signal list bad problem", code, errs, "problem")
 
-	if n, err := (&webhook.Worker{Queue: s, Now: clock.Now}).RunOnce(ctx); err != nil || n == 0 {
+	if n, err := (&delivery.Worker{Queue: s, Now: clock.Now}).RunOnce(ctx); err != nil || n == 0 {
 		t.Fatalf("worker: %d %v", n, err)
 	}
 	code, out, _ = as("webhook", "deliveries", "WH-1")

@@ -23,13 +23,13 @@ import (
 
 // Server holds what handlers need. Create it with New.
 type Server struct {
-	store   *store.Store
-	log     *slog.Logger
-	dataDir string
-	routes  []route
-	policy  policyHolder // the gate policy in force (internal/api/policy.go)
-	metrics        *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
-	metricsToken   string
+	store        *store.Store
+	log          *slog.Logger
+	dataDir      string
+	routes       []route
+	policy       policyHolder     // the gate policy in force (internal/api/policy.go)
+	metrics      *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
+	metricsToken string
 }
 
 // Config configures a Server.

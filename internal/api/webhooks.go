@@ -6,6 +6,7 @@ import (
 	"fixgate/internal/auth"
 	"fixgate/internal/store"
 	"fixgate/internal/webhook"
+	"fixgate/internal/webhook/delivery"
 )
 
 // Roles of the webhook routes: admins configure; auditors may read (never the secret).
@@ -170,6 +171,6 @@ func (s *Server) pingWebhook(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	a := (&webhook.Worker{Now: s.store.Now, Log: s.log}).Ping(r.Context(), sub)
+	a := (&delivery.Worker{Now: s.store.Now, Log: s.log}).Ping(r.Context(), sub)
 	return writeJSON(w, http.StatusOK, pingOut{OK: a.OK(), StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.Duration.Milliseconds()})
 }

@@ -11,6 +11,7 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/webhook"
+	"fixgate/internal/webhook/delivery"
 )
 
 // TestWebhookRoutes: admins manage subscriptions; the generated secret is
@@ -56,7 +57,7 @@ func TestWebhookRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &webhook.Worker{Queue: ta.store, Now: ta.store.Now, Timeout: 3 * time.Second}
+	w := &delivery.Worker{Queue: ta.store, Now: ta.store.Now, Timeout: 3 * time.Second}
 	if n, err := w.RunOnce(context.Background()); n != 1 || err != nil {
 		t.Fatalf("RunOnce %d %v", n, err)
 	}

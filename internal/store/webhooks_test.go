@@ -17,6 +17,7 @@ import (
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
 	"fixgate/internal/webhook"
+	"fixgate/internal/webhook/delivery"
 )
 
 var admin = audit.Actor{User: "admin", Role: "admin"}
@@ -58,8 +59,8 @@ func (r *receiver) count(id int64) int {
 	return r.got[id]
 }
 
-func worker(s *store.Store) *webhook.Worker {
-	return &webhook.Worker{Queue: s, Now: s.Now, Timeout: 3 * time.Second}
+func worker(s *store.Store) *delivery.Worker {
+	return &delivery.Worker{Queue: s, Now: s.Now, Timeout: 3 * time.Second}
 }
 
 func mustWebhook(t *testing.T, s *store.Store, w webhook.Subscription) webhook.Subscription {

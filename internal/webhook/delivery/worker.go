@@ -1,4 +1,8 @@
-package webhook
+// Package delivery is the outgoing side of webhooks: the worker that claims
+// outbox events from the store and POSTs them, signed, to the subscribers
+// through an HTTP client that refuses private addresses. The store does not
+// import it; the server wires it to the store as its Queue.
+package delivery
 
 import (
 	"context"
@@ -14,68 +18,19 @@ import (
 	"time"
 
 	"fixgate/internal/metrics"
+	"fixgate/internal/webhook"
 )
 
 // DeliveryJob names the delivery worker in the job metrics.
 const DeliveryJob = "webhooks.deliver"
 
-// Retry policy: after failed attempt n the next comes Backoff(n) later;
-// after MaxAttempts the event is given up (its log keeps every attempt).
-const (
-	MaxAttempts = 10
-	FirstDelay  = time.Minute
-	MaxDelay    = time.Hour
-)
-
-// Backoff returns the wait after failed attempt n (1-based): 1m, 2m, 4m … capped at 1h.
-func Backoff(n int) time.Duration {
-	if n < 1 {
-		n = 1
-	}
-	if n > 7 {
-		return MaxDelay
-	}
-	return min(FirstDelay<<(n-1), MaxDelay)
-}
-
-// Job is one claimed outbox event with the subscriptions still owed it.
-type Job struct {
-	OutboxID   int64
-	Event      string
-	Payload    json.RawMessage
-	CreatedAt  time.Time
-	Attempt    int       // this attempt's number, 1-based
-	LeaseUntil time.Time // the claim; Finish is refused once another worker took it
-	Targets    []Subscription
-}
-
-// Attempt is one delivery of one job to one subscription (a log row).
-type Attempt struct {
-	WebhookID  string
-	StatusCode int // 0 when no HTTP answer
-	Error      string
-	At         time.Time
-	Duration   time.Duration
-}
-
-// OK reports a 2xx answer.
-func (a Attempt) OK() bool { return a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300 }
-
 // Queue is what the worker needs from the database.
 type Queue interface {
 	// ClaimWebhookJobs leases up to limit due events for lease.
-	ClaimWebhookJobs(ctx context.Context, limit int, lease time.Duration) ([]Job, error)
+	ClaimWebhookJobs(ctx context.Context, limit int, lease time.Duration) ([]webhook.Job, error)
 	// FinishWebhookJob logs the attempts and marks the event delivered, or
-	// schedules its retry with Backoff.
-	FinishWebhookJob(ctx context.Context, j Job, attempts []Attempt) error
-}
-
-// Envelope is the JSON body of a delivery.
-type Envelope struct {
-	ID        int64           `json:"id"` // the event id: the same on every retry (receivers de-duplicate on it)
-	Event     string          `json:"event"`
-	CreatedAt time.Time       `json:"created_at"`
-	Payload   json.RawMessage `json:"payload"`
+	// schedules its retry with webhook.Backoff.
+	FinishWebhookJob(ctx context.Context, j webhook.Job, attempts []webhook.Attempt) error
 }
 
 // Worker delivers outbox events to subscriptions.
@@ -149,7 +104,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, j := range jobs {
-		atts := make([]Attempt, len(j.Targets))
+		atts := make([]webhook.Attempt, len(j.Targets))
 		var wg sync.WaitGroup
 		for i, sub := range j.Targets {
 			wg.Go(func() { atts[i] = w.deliver(ctx, j, sub) })
@@ -163,10 +118,10 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 // deliver POSTs the signed envelope of j to sub once.
-func (w *Worker) deliver(ctx context.Context, j Job, sub Subscription) Attempt {
-	body, _ := json.Marshal(Envelope{ID: j.OutboxID, Event: j.Event, CreatedAt: j.CreatedAt, Payload: j.Payload})
+func (w *Worker) deliver(ctx context.Context, j webhook.Job, sub webhook.Subscription) webhook.Attempt {
+	body, _ := json.Marshal(webhook.Envelope{ID: j.OutboxID, Event: j.Event, CreatedAt: j.CreatedAt, Payload: j.Payload})
 	at := w.Now()
-	a := Attempt{WebhookID: sub.ID, At: at}
+	a := webhook.Attempt{WebhookID: sub.ID, At: at}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, strings.NewReader(string(body)))
 	if err != nil {
 		a.Error = "bad url: " + err.Error()
@@ -174,10 +129,10 @@ func (w *Worker) deliver(ctx context.Context, j Job, sub Subscription) Attempt {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "fixgate-webhook/1")
-	req.Header.Set(HeaderEvent, j.Event)
-	req.Header.Set(HeaderDelivery, fmt.Sprintf("%d.%s.%d", j.OutboxID, sub.ID, j.Attempt))
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(at.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(sub.Secret, body))
+	req.Header.Set(webhook.HeaderEvent, j.Event)
+	req.Header.Set(webhook.HeaderDelivery, fmt.Sprintf("%d.%s.%d", j.OutboxID, sub.ID, j.Attempt))
+	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(at.Unix(), 10))
+	req.Header.Set(webhook.HeaderSignature, webhook.Sign(sub.Secret, body))
 	client := w.strict
 	if sub.AllowPrivate {
 		client = w.loose
@@ -214,14 +169,11 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// PingEvent is the event of a test delivery.
-const PingEvent = "webhook.ping"
-
 // Ping delivers a webhook.ping event (envelope id 0) to sub once, now,
 // with no retry and no log row, so an admin can check a receiver and its
 // signature verification.
-func (w *Worker) Ping(ctx context.Context, sub Subscription) Attempt {
+func (w *Worker) Ping(ctx context.Context, sub webhook.Subscription) webhook.Attempt {
 	w.init()
 	payload, _ := json.Marshal(map[string]string{"webhook": sub.ID})
-	return w.deliver(ctx, Job{Event: PingEvent, Payload: payload, CreatedAt: w.Now().UTC(), Attempt: 1}, sub)
+	return w.deliver(ctx, webhook.Job{Event: webhook.PingEvent, Payload: payload, CreatedAt: w.Now().UTC(), Attempt: 1}, sub)
 }
