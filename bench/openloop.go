@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"fixgate/internal/api"
+	"fixgate/internal/jobs"
+	"fixgate/internal/store"
+	"fixgate/internal/webhook/delivery"
+)
+
+// rateResult is an open-loop phase: requests sent at a fixed rate whatever
+// the answers, each latency measured from its scheduled send time, so a
+// stall delays (and is charged to) every request scheduled during it, as a
+// pipeline polling on a timer feels it (no coordinated omission).
+type rateResult struct {
+	sent, errors int
+	p50, p99     time.Duration
+	max          time.Duration
+}
+
+// atRate sends rps requests per second for d, each from its own goroutine.
+func atRate(client *http.Client, rps int, d time.Duration, newReq func(i int) *http.Request) rateResult {
+	interval := time.Second / time.Duration(rps)
+	n := int(d / interval)
+	lat := make([]time.Duration, n)
+	bad := make([]bool, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func(i int, at time.Time) {
+			defer wg.Done()
+			res, err := client.Do(newReq(i))
+			if err != nil {
+				bad[i], lat[i] = true, time.Since(at)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			bad[i], lat[i] = res.StatusCode != 200, time.Since(at)
+		}(i, at)
+	}
+	wg.Wait()
+	r := rateResult{sent: n}
+	for _, b := range bad {
+		if b {
+			r.errors++
+		}
+	}
+	r.p50, r.p99, r.max = percentile(lat, 0.5).Round(time.Microsecond), percentile(lat, 0.99).Round(time.Microsecond), percentile(lat, 1)
+	return r
+}
+
+// servePipelines starts the API with the background workers a real server
+// runs (webhook delivery, jobs) and returns its base URL and a stop func.
+func servePipelines(ctx context.Context, st *store.Store) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	log := accessLogger()
+	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: log}).Handler())
+	go srv.Serve(ln)
+	go (&delivery.Worker{Queue: st, Now: st.Now, Log: log}).Run(ctx)
+	go jobs.New(st, log, false).Run(ctx)
+	return "http://" + ln.Addr().String(), func() { cancel(); srv.Close() }, nil
+}
+
+// benchGateRate measures the gate as pipelines use it: an open-loop load at
+// a fixed request rate, every evaluation committed and audited before its
+// answer, the background workers running, on a small history (100
+// releases, 10k incidents) and a large one (10k releases, 1M incidents,
+// times -scale); /healthz at the same rate on the same server is the
+// baseline. Half the calls ask for REL-1 (allowed), half for REL-2
+// (blocked), as polls of a blocked release are what pipelines repeat.
+func benchGateRate(ctx context.Context, c config) error {
+	fmt.Printf("\n[gate-rate] open loop, %s per phase, %s, background workers running\n", c.duration, dbLabel(c.db))
+	var p50small time.Duration
+	for _, size := range []struct{ releases, incidents int }{{100, 10_000}, {int(10_000 * c.scale), int(1_000_000 * c.scale)}} {
+		st, done, err := openFresh(ctx, c.db)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		tok, err := gateDataset(ctx, st, size.releases, size.incidents)
+		if err != nil {
+			done()
+			return err
+		}
+		fmt.Printf("  history %d releases, %d incidents (filled in %s)\n", size.releases, size.incidents, time.Since(t0).Round(time.Second))
+		base, stop, err := servePipelines(ctx, st)
+		if err != nil {
+			done()
+			return err
+		}
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+		bodies := [][]byte{[]byte(`{"release":"REL-1","environment":"prod-eu"}`), []byte(`{"release":"REL-2","environment":"prod-eu"}`)}
+		gateReq := func(i int) *http.Request { return post1(base+"/api/v1/gates/evaluate", tok, bodies[i%2]) }
+		healthReq := func(int) *http.Request { return post1(base+"/healthz", "", nil) }
+		atRate(client, 50, time.Second, gateReq) // warm up
+		for _, rps := range []int{50, 500} {
+			h := atRate(client, rps, c.duration, healthReq)
+			g := atRate(client, rps, c.duration, gateReq)
+			goal := map[int]time.Duration{50: 10 * time.Millisecond, 500: 50 * time.Millisecond}[rps]
+			fmt.Printf("  %3d req/s  /healthz p50 %-9s p99 %-9s max %-9s errors %d\n", rps, h.p50, h.p99, h.max.Round(time.Microsecond), h.errors)
+			fmt.Printf("  %3d req/s  gate     p50 %-9s p99 %-9s max %-9s errors %d of %d  (goal p99 <= %s, 0 errors): %s\n",
+				rps, g.p50, g.p99, g.max.Round(time.Microsecond), g.errors, g.sent, goal, verdict(g.p99 <= goal && g.errors == 0))
+			if rps == 50 {
+				if p50small == 0 {
+					p50small = g.p50
+				} else {
+					fmt.Printf("  p50 at 50 req/s, large / small history: %.2f (goal <= 1.5): %s\n",
+						float64(g.p50)/float64(p50small), verdict(float64(g.p50) <= 1.5*float64(p50small)))
+				}
+			}
+		}
+		stop()
+		done()
+	}
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// post1 builds one POST of body to url (a GET when body is nil).
+func post1(url, token string, body []byte) *http.Request {
+	req, _ := http.NewRequest("GET", url, nil)
+	if body != nil {
+		req, _ = http.NewRequest("POST", url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
