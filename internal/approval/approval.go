@@ -29,7 +29,10 @@ const (
 
 // Roles are the roles an approver may act in, strongest first. An approval
 // records the strongest one the approver holds unless they name another.
-var Roles = []auth.Role{auth.Admin, auth.ReleaseManager, auth.ProblemManager, auth.CABMember}
+// Engineers and validators approve as peers (docs/policy.md: a peer is
+// anyone but an auditor or a pipeline); separation of duties still bars
+// the authors of the fix, the RCA or the release.
+var Roles = []auth.Role{auth.Admin, auth.ReleaseManager, auth.ProblemManager, auth.CABMember, auth.Engineer, auth.Validator}
 
 // MaxComment bounds a comment.
 const MaxComment = 4000

@@ -1,0 +1,41 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/release"
+)
+
+// TestAPIPeerApprovals: docs/policy.md says a peer is anyone but an
+// auditor or a pipeline, so engineers and validators approve (as
+// themselves), while separation of duties still refuses an author.
+func TestAPIPeerApprovals(t *testing.T) {
+	ta := newTestAPI(t)
+	depFixRelease(ta)
+	if _, err := ta.store.CreateRelease(context.Background(), audit.Actor{User: "eng", Role: "engineer"},
+		release.Release{Version: "2.0.0", Type: release.Feature}); err != nil {
+		t.Fatal(err)
+	}
+	for user, role := range map[string]string{"eng2": "engineer", "val": "validator"} {
+		x := ta.must(user, "POST", "/api/v1/approvals", `{"record":"REL-1","decision":"approve","comment":"peer review"}`, 201)
+		if x["approver"] != user || x["role"] != role {
+			t.Fatalf("%s: approval %v", user, x)
+		}
+	}
+	p := ta.problem(ta.do("eng", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`), 403, "")
+	if d, _ := p["detail"].(string); !strings.Contains(d, "eng created REL-2") {
+		t.Fatalf("author's approval: %v", p)
+	}
+	p = ta.problem(ta.do("dual", "POST", "/api/v1/approvals", `{"record":"REL-1","decision":"approve","role":"engineer"}`), 403, "")
+	if d, _ := p["detail"].(string); !strings.Contains(d, "root cause analysis of PRB-1") {
+		t.Fatalf("RCA author's approval: %v", p)
+	}
+	ta.problem(ta.do("aud", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`), 403, "")
+	ta.problem(ta.do("bot", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`), 403, "")
+	if l := depItems(ta.must("aud", "GET", "/api/v1/approvals", "", 200)); len(l) != 2 {
+		t.Fatalf("refused approvals were stored: %v", l)
+	}
+}
