@@ -28,7 +28,7 @@ type changeFlags struct {
 func (c *changeFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&c.title, "title", "", "title")
-	f.StringVar(&c.typ, "type", "", "standard, normal or emergency")
+	f.StringVar(&c.typ, "type", "", "standard, normal or emergency (default: the change model's default_change_type)")
 	f.StringVar(&c.release, "release", "", "the release it deploys, REL-n")
 	f.StringVar(&c.env, "env", "", "target environment")
 	f.StringVar(&c.model, "change-model", "", "change model (from the policy)")
@@ -55,7 +55,6 @@ func changeCreateCmd(a *app) *cobra.Command {
 		}}
 	in.bind(cmd)
 	cmd.MarkFlagRequired("title")
-	cmd.MarkFlagRequired("type")
 	return cmd
 }
 

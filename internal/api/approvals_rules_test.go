@@ -39,3 +39,28 @@ func TestAPIPeerApprovals(t *testing.T) {
 		t.Fatalf("refused approvals were stored: %v", l)
 	}
 }
+
+// TestAPIChangeModels: a change model's default_change_type is the type of
+// a change that names the model without a type; an unknown model is refused
+// naming change_model, and nothing is written.
+func TestAPIChangeModels(t *testing.T) {
+	ta := newTestAPI(t)
+	x := ta.must("rm", "POST", "/api/v1/changes", `{"title":"leak fix","change_model":"memory-leak-patch"}`, 201)
+	if x["type"] != "normal" || x["change_model"] != "memory-leak-patch" {
+		t.Fatalf("default type: %v", x)
+	}
+	x = ta.must("rm", "POST", "/api/v1/changes", `{"title":"config fix","change_model":"config-correction","type":"normal"}`, 201)
+	if x["type"] != "normal" {
+		t.Fatalf("an explicit type wins over the default: %v", x)
+	}
+	before := ta.auditCount()
+	ta.problem(ta.do("rm", "POST", "/api/v1/changes", `{"title":"x","type":"normal","change_model":"no-such-model"}`), 400, "change_model")
+	ta.problem(ta.do("rm", "PATCH", "/api/v1/changes/CHG-1", `{"change_model":"no-such-model","revision":1}`), 400, "change_model")
+	ta.problem(ta.do("rm", "POST", "/api/v1/changes", `{"title":"no model, no type"}`), 400, "type")
+	if ta.auditCount() != before {
+		t.Fatal("a refused change wrote something")
+	}
+	if x := ta.must("rm", "PATCH", "/api/v1/changes/CHG-1", `{"change_model":"dependency-upgrade","revision":1}`, 200); x["change_model"] != "dependency-upgrade" {
+		t.Fatalf("patch to a known model: %v", x)
+	}
+}

@@ -61,6 +61,13 @@ func (s *Server) createChange(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	x := change.Change{Title: in.Title, Type: in.Type, Release: in.Release,
 		Env: in.Env, ChangeModel: in.ChangeModel, PlannedStart: in.PlannedStart, PlannedEnd: in.PlannedEnd}
+	models, err := s.changeModels(r)
+	if err != nil {
+		return err
+	}
+	if err := x.UseModel(models); err != nil {
+		return err
+	}
 	if in.RiskClass != "" {
 		if err := x.OverrideRisk(in.RiskClass, in.RiskJustification, c.principal.User); err != nil {
 			return err
@@ -115,6 +122,10 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 	} else if in.RiskJustification != nil {
 		return fault.Field("risk_justification", "is given with risk_class")
 	}
+	models, err := s.changeModels(r)
+	if err != nil {
+		return err
+	}
 	return s.updateChange(w, r, c, in.Revision, true, action, func(x *change.Change, _ store.ChangeContext) error {
 		before := *x
 		setIf(&x.Title, in.Title)
@@ -122,6 +133,11 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 		setIf(&x.Release, in.Release)
 		setIf(&x.Env, in.Env)
 		setIf(&x.ChangeModel, in.ChangeModel)
+		if in.ChangeModel != nil {
+			if err := x.UseModel(models); err != nil {
+				return err
+			}
+		}
 		if in.RiskClass != nil {
 			just := ""
 			setIf(&just, in.RiskJustification)
@@ -137,6 +153,20 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 		}
 		return x.CheckEdit(before)
 	})
+}
+
+// changeModels maps the change models of the policy in force to their
+// default change type.
+func (s *Server) changeModels(r *http.Request) (map[string]string, error) {
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ap.pol.ChangeModels))
+	for name, m := range ap.pol.ChangeModels {
+		out[name] = m.DefaultChangeType
+	}
+	return out, nil
 }
 
 // moveChange moves a change through its lifecycle. A caller acting only as

@@ -137,6 +137,30 @@ func (c *Change) Validate() error {
 	return nil
 }
 
+// UseModel checks the change model against those the policy defines
+// (models maps each name to its default_change_type) and, when the type is
+// not set, takes the model's default. A change without a model is left
+// alone. Returns Invalid naming "change_model" for a model the policy does
+// not define.
+func (c *Change) UseModel(models map[string]string) error {
+	if c.ChangeModel == "" {
+		return nil
+	}
+	def, ok := models[c.ChangeModel]
+	if !ok {
+		names := make([]string, 0, len(models))
+		for n := range models {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return fault.Field("change_model", "unknown change model %q (the policy defines %s)", c.ChangeModel, strings.Join(names, ", "))
+	}
+	if c.Type == "" {
+		c.Type = def
+	}
+	return nil
+}
+
 // Final reports whether the change has reached a final state.
 func (c *Change) Final() bool { return len(Machine.Allowed(c.Status)) == 0 }
 
