@@ -64,3 +64,33 @@ func TestAPIChangeModels(t *testing.T) {
 		t.Fatalf("patch to a known model: %v", x)
 	}
 }
+
+// TestAPIDeviationBounds: POST …/deviations takes from and to; the gate
+// counts a maintenance_window deviation only inside [from, to); to not
+// after from is refused naming "to" and writes nothing.
+func TestAPIDeviationBounds(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB"}`, 201)
+	before := ta.auditCount()
+	ta.problem(ta.do("rm", "POST", "/api/v1/changes/CHG-1/deviations",
+		`{"step_skipped":"maintenance_window","reason":"weekend fix","approved_by":"pm","from":"2026-12-05T12:00:00+01:00","to":"2026-12-05T09:00:00+01:00"}`), 400, "to")
+	if ta.auditCount() != before {
+		t.Fatal("a refused deviation wrote something")
+	}
+	x := ta.must("rm", "POST", "/api/v1/changes/CHG-1/deviations",
+		`{"step_skipped":"maintenance_window","reason":"weekend fix","approved_by":"pm","from":"2026-12-05T09:00:00+01:00","to":"2026-12-05T12:00:00+01:00"}`, 200)
+	d := x["deviations"].([]any)[0].(map[string]any)
+	if d["from"] != "2026-12-05T08:00:00Z" || d["to"] != "2026-12-05T11:00:00Z" {
+		t.Fatalf("deviation bounds: %v", d)
+	}
+	for at, want := range map[string]string{"2026-12-05T10:00:00+01:00": "warn", "2026-12-05T12:00:00+01:00": "fail", "2026-12-05T08:59:00+01:00": "fail"} {
+		ev := ta.evaluate("rm", `{"release":"REL-2","environment":"prod-eu","at":"`+at+`"}`)
+		if got := rules(t, ev)["maintenance_window"]; got != want {
+			t.Errorf("at %s: maintenance_window %s, want %s: %s", at, got, want, reasons(ev, "maintenance_window"))
+		}
+	}
+	if l := depItems(ta.must("aud", "GET", "/api/v1/deviations", "", 200)); len(l) != 1 || l[0]["to"] != "2026-12-05T11:00:00Z" {
+		t.Fatalf("deviations report: %v", l)
+	}
+}

@@ -44,11 +44,15 @@ type changePatch struct {
 	Revision          int64      `json:"revision"`
 }
 
+// deviationIn records a deviation; From and To (RFC 3339, optional) bound
+// the period it covers, [from, to).
 type deviationIn struct {
-	StepSkipped string `json:"step_skipped"`
-	Reason      string `json:"reason"`
-	ApprovedBy  string `json:"approved_by"`
-	Revision    int64  `json:"revision"`
+	StepSkipped string     `json:"step_skipped"`
+	Reason      string     `json:"reason"`
+	ApprovedBy  string     `json:"approved_by"`
+	From        *time.Time `json:"from"`
+	To          *time.Time `json:"to"`
+	Revision    int64      `json:"revision"`
 }
 
 // pipelineChangeMoves are the change states a pipeline may report.
@@ -240,7 +244,7 @@ func (s *Server) addDeviation(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	return s.updateChange(w, r, c, in.Revision, false, "change.deviation", func(x *change.Change, cc store.ChangeContext) error {
-		return x.AddDeviation(in.StepSkipped, in.Reason, in.ApprovedBy, cc.Now)
+		return x.AddBoundedDeviation(in.StepSkipped, in.Reason, in.ApprovedBy, in.From, in.To, cc.Now)
 	})
 }
 

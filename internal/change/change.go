@@ -55,12 +55,20 @@ var Machine = lifecycle.Machine{Record: "change", Moves: map[string][]string{
 }}
 
 // Deviation documents a step of the change process that was skipped, why,
-// and who approved skipping it.
+// who approved skipping it, and the period it covers: [From, To), an open
+// end unbounded. Outside that period it does not count.
 type Deviation struct {
-	StepSkipped string    `json:"step_skipped"`
-	Reason      string    `json:"reason"`
-	ApprovedBy  string    `json:"approved_by"`
-	At          time.Time `json:"at"`
+	StepSkipped string     `json:"step_skipped"`
+	Reason      string     `json:"reason"`
+	ApprovedBy  string     `json:"approved_by"`
+	At          time.Time  `json:"at"`
+	From        *time.Time `json:"from,omitempty"`
+	To          *time.Time `json:"to,omitempty"`
+}
+
+// Covers reports whether t falls in the deviation's period [From, To).
+func (d Deviation) Covers(t time.Time) bool {
+	return (d.From == nil || !t.Before(*d.From)) && (d.To == nil || t.Before(*d.To))
 }
 
 // Change is one change record.
@@ -159,6 +167,14 @@ func (c *Change) UseModel(models map[string]string) error {
 		c.Type = def
 	}
 	return nil
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // Final reports whether the change has reached a final state.
@@ -261,10 +277,16 @@ func (c *Change) OverrideRisk(class, justification, by string) error {
 	return nil
 }
 
-// AddDeviation appends a documented deviation approved by approver at now.
-// Returns Invalid naming the field for a missing step or reason, or a
-// self-approval by the requester, and Conflict on a final change.
+// AddDeviation appends a documented deviation approved by approver at now,
+// covering all time. Returns Invalid naming the field for a missing step or
+// reason, or a self-approval by the requester, and Conflict on a final change.
 func (c *Change) AddDeviation(step, reason, approver string, now time.Time) error {
+	return c.AddBoundedDeviation(step, reason, approver, nil, nil, now)
+}
+
+// AddBoundedDeviation is AddDeviation for the period [from, to) (nil: an
+// open end). Returns Invalid naming "to" unless to is after from.
+func (c *Change) AddBoundedDeviation(step, reason, approver string, from, to *time.Time, now time.Time) error {
 	step, reason = strings.TrimSpace(step), strings.TrimSpace(reason)
 	if step == "" {
 		return fault.Field("step_skipped", "is required")
@@ -284,6 +306,10 @@ func (c *Change) AddDeviation(step, reason, approver string, now time.Time) erro
 	if c.Final() {
 		return fault.Conflictf("change %s is %s; deviations can no longer be recorded", c.ID, c.Status)
 	}
-	c.Deviations = append(c.Deviations, Deviation{StepSkipped: step, Reason: reason, ApprovedBy: approver, At: now})
+	if from != nil && to != nil && !to.After(*from) {
+		return fault.Field("to", "must be after from (%s)", from.Format(time.RFC3339))
+	}
+	from, to = utcOrNil(from), utcOrNil(to)
+	c.Deviations = append(c.Deviations, Deviation{StepSkipped: step, Reason: reason, ApprovedBy: approver, At: now, From: from, To: to})
 	return nil
 }

@@ -323,6 +323,13 @@ func TestRule8Approvals(t *testing.T) {
 			in.Change.Deviations = []gate.Deviation{{Rule: "approvals", Step: "CAB review", Reason: "outage", ApprovedBy: "paula"}}
 			in.Approvals = append(in.Approvals, approval("APR-3", "CHG-4", 1, "paula", "problem_manager", "approve"))
 		}, rule: "approvals", result: "pass", decision: "allowed", reason: "paula as problem_manager"},
+		{name: "emergency with a deviation whose period has ended", mutate: func(in *gate.Input) {
+			in.Change.Type = "emergency"
+			in.At = tp("2026-03-24T12:00:00Z")
+			in.Change.Deviations = []gate.Deviation{{Rule: "approvals", Step: "CAB review", Reason: "outage", ApprovedBy: "paula",
+				From: tp("2026-03-23T00:00:00Z"), To: tp("2026-03-24T00:00:00Z")}}
+			in.Approvals = append(in.Approvals, approval("APR-3", "CHG-4", 1, "paula", "problem_manager", "approve"))
+		}, rule: "approvals", result: "fail", decision: "blocked", reason: "no approved deviation record covering the deployment time"},
 		{name: "mixed release extra approval by a distinct person", mutate: func(in *gate.Input) {
 			in.Release.Type = "mixed"
 			in.Approvals = []gate.Approval{approval("APR-1", "REL-7", 2, "carol", "cab_member", "approve", "cab_member", "release_manager")}

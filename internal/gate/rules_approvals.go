@@ -154,8 +154,9 @@ func ruleApprovals(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	emergency := in.Change != nil && in.Change.Type == "emergency" && len(in.Release.Resolves) > 0
 	if emergency {
 		reqs = append(reqs, policy.Requirement{Role: pol.Approvals.EmergencySignoff, Count: 1})
-		if !slices.ContainsFunc(in.Change.Deviations, func(d Deviation) bool { return d.ApprovedBy != "" && d.Reason != "" }) {
-			out = append(out, fail([]string{in.Change.ID}, "emergency change %s fixes a known problem but carries no approved deviation record (which step was skipped, why, who approved)", in.Change.ID))
+		// in.At is set whenever the change has deviations (the rule is timed then: withDeviations)
+		if !withDeviations(in) || !slices.ContainsFunc(in.Change.Deviations, func(d Deviation) bool { return d.Covers(d.Rule, *in.At) }) {
+			out = append(out, fail([]string{in.Change.ID}, "emergency change %s fixes a known problem but carries no approved deviation record covering the deployment time (which step was skipped, why, who approved, when)", in.Change.ID))
 		}
 	}
 	missing, used := match(reqs, set.current)

@@ -366,7 +366,7 @@ func (g *gatherer) change(ctx context.Context, in *gate.Input, rel int64, env st
 	for i, d := range c.Deviations {
 		// A deviation names the gate rule it covers in step_skipped.
 		gc.Deviations = append(gc.Deviations, gate.Deviation{ID: c.ID + "#" + strconv.Itoa(i+1), Rule: d.StepSkipped, Step: d.StepSkipped,
-			Reason: d.Reason, ApprovedBy: d.ApprovedBy})
+			Reason: d.Reason, ApprovedBy: d.ApprovedBy, From: d.From, To: d.To})
 	}
 	in.Change = gc
 	in.Revisions[c.ID], g.revs[c.ID] = c.Revision, c.Revision
