@@ -43,6 +43,9 @@ type Approval struct {
 	Record         string    `json:"record"`      // REL-n or CHG-n
 	RecordType     string    `json:"record_type"` // release or change
 	RecordRevision int64     `json:"record_revision"`
+	// RecordContent is the fingerprint of what was approved (release or
+	// change Fingerprint): the decision stands while the content is unchanged.
+	RecordContent string `json:"record_content"`
 	Approver       string    `json:"approver"`
 	Role           string    `json:"role"`
 	Decision       string    `json:"decision"`
@@ -133,12 +136,13 @@ func roleList(rs []auth.Role) string {
 // Verdict is what the approvals of a record amount to at one revision.
 type Verdict struct {
 	Revision  int64      `json:"revision"`
+	Content   string     `json:"content"`   // the record's current fingerprint
 	Approvals []Approval `json:"approvals"` // approvals that count
 	Rejection []Approval `json:"rejections"`
-	Stale     int        `json:"stale"` // decisions about earlier revisions, which no longer count
+	Stale     int        `json:"stale"` // decisions about content edited since, which no longer count
 }
 
-// Blocked reports whether a rejection on the current revision blocks the record.
+// Blocked reports whether a current rejection blocks the record.
 func (v Verdict) Blocked() bool { return len(v.Rejection) > 0 }
 
 // Approvers returns the distinct users whose approval counts.
@@ -150,18 +154,31 @@ func (v Verdict) Approvers() []string {
 	return out
 }
 
+// Binds reports whether a decision given at revision rev about content
+// still bears on the record now at curRev with curContent. Decisions bind
+// to what was approved: a lifecycle move (a new revision, same content)
+// keeps them, a content edit voids them. A decision recorded before content
+// fingerprints existed (content "") binds to its revision only. The gate
+// (rule 7 and 8) and Current use this one rule.
+func Binds(rev int64, content string, curRev int64, curContent string) bool {
+	if content != "" && curContent != "" {
+		return content == curContent
+	}
+	return rev == curRev
+}
+
 // Current sorts the approvals of one record (in the order they were made)
-// into those that count for recordRevision. Only decisions about that
-// revision count: any change of the record makes earlier approvals stale.
-// Each approver's latest decision on the revision replaces their earlier
-// ones, so someone who rejected can approve after the concern is settled
-// (and vice versa); a rejection that stands blocks.
-func Current(approvals []Approval, recordRevision int64) Verdict {
-	v := Verdict{Revision: recordRevision, Approvals: []Approval{}, Rejection: []Approval{}}
+// into those that count for the record at recordRevision with content
+// (see Binds): decisions about content edited since are stale. Each
+// approver's latest binding decision replaces their earlier ones, so
+// someone who rejected can approve after the concern is settled (and vice
+// versa); a rejection that stands blocks.
+func Current(approvals []Approval, recordRevision int64, content string) Verdict {
+	v := Verdict{Revision: recordRevision, Content: content, Approvals: []Approval{}, Rejection: []Approval{}}
 	latest := map[string]int{}
 	var order []string
 	for i, a := range approvals {
-		if a.RecordRevision != recordRevision {
+		if !Binds(a.RecordRevision, a.RecordContent, recordRevision, content) {
 			v.Stale++
 			continue
 		}

@@ -4,6 +4,9 @@
 package change
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -175,6 +178,32 @@ func utcOrNil(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// Fingerprint identifies what an approval of the change approves: its
+// type, release, environment, change model, planned window and the
+// deviations it carries (an approver did not approve skipping a step
+// recorded after their decision). Risk class, title and the lifecycle
+// status are not part of it, so a lifecycle move keeps approvals current
+// while a content edit voids them. Hex SHA-256 of a canonical encoding.
+func (c Change) Fingerprint() string {
+	window := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	devs := make([][]string, len(c.Deviations))
+	for i, d := range c.Deviations {
+		devs[i] = []string{d.StepSkipped, d.Reason, d.ApprovedBy, window(d.From), window(d.To)}
+	}
+	b, err := json.Marshal(map[string]any{"type": c.Type, "release": c.Release, "env": c.Env, "change_model": c.ChangeModel,
+		"planned_start": window(c.PlannedStart), "planned_end": window(c.PlannedEnd), "deviations": devs})
+	if err != nil {
+		panic(err) // strings and lists of them always encode
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Final reports whether the change has reached a final state.

@@ -277,7 +277,7 @@ func TestRule8Approvals(t *testing.T) {
 		{name: "no approval", mutate: set(), rule: "approvals", result: "fail", decision: "blocked",
 			reason: "needs 1 more cab_member approval(s) from distinct people on the current revision; 0 eligible approver(s)"},
 		{name: "approval on a stale revision", mutate: set(approval("APR-1", "REL-7", 1, "carol", "cab_member", "approve")),
-			rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) on an older revision do not count"},
+			rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) of content edited since do not count"},
 		{name: "approval on the change counts", mutate: set(approval("APR-1", "CHG-4", 1, "carol", "cab_member", "approve")),
 			rule: "approvals", result: "pass", decision: "allowed", reason: "carol as cab_member"},
 		{name: "approval on another record does not count", mutate: set(approval("APR-1", "REL-8", 2, "carol", "cab_member", "approve")),

@@ -359,7 +359,7 @@ func (g *gatherer) change(ctx context.Context, in *gate.Input, rel int64, env st
 		return "", err
 	}
 	gc := &gate.Change{ID: c.ID, Type: c.Type, Model: c.ChangeModel, Requester: c.RequestedBy, Revision: c.Revision,
-		Deviations: []gate.Deviation{}}
+		Deviations: []gate.Deviation{}, Content: c.Fingerprint()}
 	if c.RiskJustification != "" && c.RiskClass != "" { // an override replaces the computed class
 		gc.RiskOverride = &gate.RiskOverride{Class: c.RiskClass, Justification: c.RiskJustification, By: c.RiskOverrideBy}
 	}
@@ -380,7 +380,7 @@ func (g *gatherer) approvals(ctx context.Context, in *gate.Input) error {
 	if in.Change != nil {
 		chg = in.Change.ID
 	}
-	rows, err := g.r.QueryContext(ctx, `SELECT a.id, a.record_id, a.record_rev, a.approver, a.role, a.decision, u.roles
+	rows, err := g.r.QueryContext(ctx, `SELECT a.id, a.record_id, a.record_rev, a.record_content, a.approver, a.role, a.decision, u.roles
 		FROM approvals a JOIN users u ON u.name = a.approver
 		WHERE (a.record_type = $1 AND a.record_id = $2) OR (a.record_type = $3 AND a.record_id = $4) ORDER BY a.id`,
 		"release", in.Release.ID, "change", chg)
@@ -392,7 +392,7 @@ func (g *gatherer) approvals(ctx context.Context, in *gate.Input) error {
 		var id int64
 		var a gate.Approval
 		var roles string
-		if err := rows.Scan(&id, &a.Record, &a.Revision, &a.Approver, &a.Role, &a.Decision, &roles); err != nil {
+		if err := rows.Scan(&id, &a.Record, &a.Revision, &a.Content, &a.Approver, &a.Role, &a.Decision, &roles); err != nil {
 			return err
 		}
 		a.ID, a.Roles = ident.Approval.Format(id), nonNilList(splitList(roles))
