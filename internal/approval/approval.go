@@ -39,18 +39,18 @@ const MaxComment = 4000
 
 // Approval is one immutable decision about one revision of a record.
 type Approval struct {
-	ID             string    `json:"id"`
-	Record         string    `json:"record"`      // REL-n or CHG-n
-	RecordType     string    `json:"record_type"` // release or change
-	RecordRevision int64     `json:"record_revision"`
+	ID             string `json:"id"`
+	Record         string `json:"record"`      // REL-n or CHG-n
+	RecordType     string `json:"record_type"` // release or change
+	RecordRevision int64  `json:"record_revision"`
 	// RecordContent is the fingerprint of what was approved (release or
 	// change Fingerprint): the decision stands while the content is unchanged.
-	RecordContent string `json:"record_content"`
-	Approver       string    `json:"approver"`
-	Role           string    `json:"role"`
-	Decision       string    `json:"decision"`
-	Comment        string    `json:"comment"`
-	At             time.Time `json:"at"`
+	RecordContent string    `json:"record_content"`
+	Approver      string    `json:"approver"`
+	Role          string    `json:"role"`
+	Decision      string    `json:"decision"`
+	Comment       string    `json:"comment"`
+	At            time.Time `json:"at"`
 	// Meeting is the CAB meeting (CAB-n) the decision was taken in, if any.
 	Meeting string `json:"meeting,omitempty"`
 }
