@@ -187,6 +187,11 @@ func (s *Server) moveChange(w http.ResponseWriter, r *http.Request, c *call) err
 	if !manager && !slices.Contains(pipelineChangeMoves, in.To) {
 		return s.denied(r, c, fault.Forbiddenf("a pipeline may move a change only to implement, review or failed; %s needs a release manager", in.To))
 	}
+	if in.To == change.Scheduled { // the store judges the approvals with the stored policy: make sure the start policy is stored
+		if _, err := s.currentPolicy(r.Context()); err != nil {
+			return err
+		}
+	}
 	computed := ""
 	if in.To == change.Assess || in.To == change.Authorize { // authorisation relies on a current class
 		var err error

@@ -289,3 +289,24 @@ func match(reqs []policy.Requirement, current []Approval) (missing []string, use
 	}
 	return missing, used
 }
+
+// ApprovalsMissing judges rule 8 (approvals) alone, exactly as an
+// evaluation of in at now would, and returns the reasons it fails: empty
+// when the approvals the risk class requires are present and current (or
+// the policy disables the rule, or lowers it to a warning). The server
+// asks it before a release moves to approved or a change to scheduled
+// from authorize: records reach their approved state only by approvals.
+func ApprovalsMissing(pol *policy.Policy, in Input, now time.Time) []string {
+	sw := pol.Gate.Rules.Approvals
+	if !sw.Enabled || sw.Severity != Fail {
+		return nil
+	}
+	in = normalise(in, now)
+	var out []string
+	for _, r := range ruleApprovals(pol, &in, now) {
+		if r.Result == Fail {
+			out = append(out, r.Reason)
+		}
+	}
+	return out
+}

@@ -131,14 +131,16 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	in.Release = gate.FromRelease(rel)
 	in.Revisions[rel.ID], g.revs[rel.ID] = rel.Revision, rel.Revision
-	env, err := scanEnv(g.r.QueryRowContext(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`, q.Env))
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, fault.NotFoundf("environment %q not found", q.Env)
+	if q.Env != "" { // "": a release judged before any change names its target (approval_guard.go)
+		env, err := scanEnv(g.r.QueryRowContext(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`, q.Env))
+		if errors.Is(err, sql.ErrNoRows) {
+			return in, fault.NotFoundf("environment %q not found", q.Env)
+		}
+		if err != nil {
+			return in, err
+		}
+		in.Environment, g.revs["env:"+env.Name] = env, env.Revision
 	}
-	if err != nil {
-		return in, err
-	}
-	in.Environment, g.revs["env:"+env.Name] = env, env.Revision
 	steps := []func(context.Context, *gate.Input) error{g.problems, g.graph, g.components, g.openProblems, g.live}
 	for _, step := range steps {
 		if err := step(ctx, &in); err != nil {
