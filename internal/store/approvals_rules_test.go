@@ -100,7 +100,10 @@ func TestReleaseApprovedOnlyByApprovals(t *testing.T) {
 	ctx := context.Background()
 	mustDo(t, func() error { _, _, err := s.SavePolicy(ctx, alice, peerPolicy, "sha256:peer", 0); return err })
 	for _, v := range []string{"1.0.0", "1.0.1"} {
-		mustDo(t, func() error { _, err := s.CreateComponent(ctx, alice, ci.Version{CI: "checkout-api", Version: v}); return err })
+		mustDo(t, func() error {
+			_, err := s.CreateComponent(ctx, alice, ci.Version{CI: "checkout-api", Version: v})
+			return err
+		})
 	}
 	depNewRelease(t, s, release.Release{Version: "2.0.0", Type: release.Feature, Components: []string{"checkout-api@1.0.0"}})
 	move := func(rev int64, to string) (release.Release, error) {
