@@ -94,3 +94,59 @@ func TestAPIDeviationBounds(t *testing.T) {
 		t.Fatalf("deviations report: %v", l)
 	}
 }
+
+// TestAPIReleaseApprovedOnlyByApprovals: `release move REL-n approved` is
+// refused (412 listing what is missing, audited) until the approvals that
+// its risk class requires are there; then the lifecycle moves keep the CAB
+// approval current for the gate.
+func TestAPIReleaseApprovedOnlyByApprovals(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	before := ta.auditCount()
+	p := ta.problem(ta.do("rm", "POST", "/api/v1/releases/REL-2/transitions", `{"to":"approved"}`), 412, "")
+	missing, _ := p["extra"].(map[string]any)["missing"].([]any)
+	if len(missing) == 0 || !strings.Contains(p["detail"].(string), "1 more cab_member approval") {
+		t.Fatalf("refusal must list what is missing: %v", p)
+	}
+	if ta.auditCount() != before+1 || ta.must("aud", "GET", "/api/v1/releases/REL-2", "", 200)["status"] != "planned" {
+		t.Fatal("the refusal must be audited and change nothing")
+	}
+	ta.must("eng2", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"peer"}`, 201)
+	ta.problem(ta.do("rm", "POST", "/api/v1/releases/REL-2/transitions", `{"to":"approved"}`), 412, "") // high risk: a peer is not CAB
+	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB"}`, 201)
+	ta.must("rm", "POST", "/api/v1/releases/REL-2/transitions", `{"to":"approved"}`, 200)
+	for _, to := range []string{"", "deploying", "deployed"} {
+		if to != "" {
+			ta.must("bot", "POST", "/api/v1/releases/REL-2/transitions", `{"to":"`+to+`"}`, 200)
+		}
+		ev := ta.evaluate("bot", gateBody)
+		if rules(t, ev)["approvals"] != "pass" {
+			t.Fatalf("after the move to %q the CAB approval must still count: %s", to, reasons(ev, "approvals"))
+		}
+	}
+	if v := ta.must("aud", "GET", "/api/v1/approvals/verdict?record=REL-2", "", 200); len(v["approvals"].([]any)) != 2 || v["stale"] != 0.0 {
+		t.Fatalf("verdict after the lifecycle moves: %v", v)
+	}
+}
+
+// TestAPIChangeAuthorizedOnlyByApprovals: a normal change moves from
+// authorize to scheduled only with its approvals (412 and audited
+// otherwise), and its approval still counts at the gate once implementing.
+func TestAPIChangeAuthorizedOnlyByApprovals(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"assess"}`, 200)
+	ta.must("rm", "PATCH", "/api/v1/changes/CHG-1", `{"planned_start":"2026-12-01T08:00:00Z","planned_end":"2026-12-01T12:00:00Z"}`, 200, `If-Match: "2"`)
+	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"authorize"}`, 200)
+	before := ta.auditCount()
+	p := ta.problem(ta.do("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"scheduled"}`), 412, "")
+	if !strings.Contains(p["detail"].(string), "cab_member") || ta.auditCount() != before+1 {
+		t.Fatalf("unapproved authorisation: %v", p)
+	}
+	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"CHG-1","decision":"approve","comment":"CAB"}`, 201)
+	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"scheduled"}`, 200)
+	ta.must("bot", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"implement"}`, 200)
+	if ev := ta.evaluate("bot", gateBody); rules(t, ev)["approvals"] != "pass" {
+		t.Fatalf("the change's approval must count after its moves: %s", reasons(ev, "approvals"))
+	}
+}
