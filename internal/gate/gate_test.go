@@ -323,6 +323,18 @@ func TestRule8Approvals(t *testing.T) {
 			in.Change.Deviations = []gate.Deviation{{Rule: "approvals", Step: "CAB review", Reason: "outage", ApprovedBy: "paula"}}
 			in.Approvals = append(in.Approvals, approval("APR-3", "CHG-4", 1, "paula", "problem_manager", "approve"))
 		}, rule: "approvals", result: "pass", decision: "allowed", reason: "paula as problem_manager"},
+		{name: "approval of the same content at an older revision counts", mutate: func(in *gate.Input) {
+			in.Release.Content = "c1"
+			a := approval("APR-1", "REL-7", 1, "carol", "cab_member", "approve")
+			a.Content = "c1"
+			in.Approvals = []gate.Approval{a}
+		}, rule: "approvals", result: "pass", decision: "allowed", reason: "approved by carol"},
+		{name: "approval of other content at the current revision does not count", mutate: func(in *gate.Input) {
+			in.Release.Content = "c2"
+			a := approval("APR-1", "REL-7", 2, "carol", "cab_member", "approve")
+			a.Content = "c1"
+			in.Approvals = []gate.Approval{a}
+		}, rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) of content edited since do not count"},
 		{name: "emergency with a deviation whose period has ended", mutate: func(in *gate.Input) {
 			in.Change.Type = "emergency"
 			in.At = tp("2026-03-24T12:00:00Z")
