@@ -150,3 +150,18 @@ func TestAPIChangeAuthorizedOnlyByApprovals(t *testing.T) {
 		t.Fatalf("the change's approval must count after its moves: %s", reasons(ev, "approvals"))
 	}
 }
+
+// TestAPISoDBypassHonoursDeviationBounds: an admin's separation-of-duties
+// bypass needs a deviation covering the moment of the approval; one whose
+// period ended (the test clock is 2026-03-02) opens nothing.
+func TestAPISoDBypassHonoursDeviationBounds(t *testing.T) {
+	ta := newTestAPI(t)
+	gateScenario(ta, gateOpts{})
+	ta.must("admin", "POST", "/api/v1/changes", `{"title":"weekend fix","type":"normal","release":"REL-2","env":"prod-eu","change_model":"memory-leak-patch"}`, 201)
+	ta.must("pm", "POST", "/api/v1/changes/CHG-2/deviations",
+		`{"step_skipped":"separation_of_duties","reason":"on-call admin","approved_by":"pm","from":"2026-02-01T00:00:00Z","to":"2026-03-01T00:00:00Z"}`, 200)
+	ta.problem(ta.do("admin", "POST", "/api/v1/approvals", `{"record":"CHG-2","decision":"approve","comment":"on call"}`), 403, "")
+	ta.must("pm", "POST", "/api/v1/changes/CHG-2/deviations",
+		`{"step_skipped":"separation_of_duties","reason":"on-call admin","approved_by":"pm","from":"2026-03-01T00:00:00Z"}`, 200)
+	ta.must("admin", "POST", "/api/v1/approvals", `{"record":"CHG-2","decision":"approve","comment":"on call"}`, 201)
+}
