@@ -49,7 +49,7 @@ func decisionCmd(a *app, decision, use, short string) *cobra.Command {
 		}}
 	f := cmd.Flags()
 	f.StringVar(&comment, "comment", "", "why")
-	f.StringVar(&role, "role", "", "the role you act in (default: your strongest of admin, release_manager, problem_manager, cab_member)")
+	f.StringVar(&role, "role", "", "the role you act in (default: your strongest of admin, release_manager, problem_manager, cab_member, engineer, validator)")
 	f.Int64Var(&revision, "revision", 0, "the revision you reviewed; refused if the record changed since")
 	return cmd
 }
@@ -72,7 +72,7 @@ func newApprovalCmd(a *app) *cobra.Command {
 	f.StringVar(&approver, "approver", "", "only by this user")
 	f.IntVar(&limit, "limit", 0, "at most this many (1–500, default 50)")
 	f.StringVar(&cursor, "cursor", "", "continue after a previous page")
-	verdict := &cobra.Command{Use: "verdict REL-n|CHG-n", Short: "What the approvals amount to at the record's current revision",
+	verdict := &cobra.Command{Use: "verdict REL-n|CHG-n", Short: "What the approvals amount to for the record's current content",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resp, err := a.call("GET", "/api/v1/approvals/verdict", url.Values{"record": {args[0]}}, nil, nil)

@@ -28,7 +28,7 @@ type changeFlags struct {
 func (c *changeFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&c.title, "title", "", "title")
-	f.StringVar(&c.typ, "type", "", "standard, normal or emergency")
+	f.StringVar(&c.typ, "type", "", "standard, normal or emergency (default: the change model's default_change_type)")
 	f.StringVar(&c.release, "release", "", "the release it deploys, REL-n")
 	f.StringVar(&c.env, "env", "", "target environment")
 	f.StringVar(&c.model, "change-model", "", "change model (from the policy)")
@@ -55,7 +55,6 @@ func changeCreateCmd(a *app) *cobra.Command {
 		}}
 	in.bind(cmd)
 	cmd.MarkFlagRequired("title")
-	cmd.MarkFlagRequired("type")
 	return cmd
 }
 
@@ -84,10 +83,13 @@ func changeMoveCmd(a *app) *cobra.Command {
 }
 
 func changeDeviationCmd(a *app) *cobra.Command {
-	var step, reason, approver string
+	var step, reason, approver, from, to string
 	cmd := &cobra.Command{Use: "deviation CHG-n", Short: "Record an approved deviation from the change process", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"step_skipped": step, "reason": reason, "approved_by": approver}
+			for k, v := range changed(cmd, map[string]any{"from": from, "to": to}) {
+				body[k] = v
+			}
 			resp, err := a.call("POST", "/api/v1/changes/"+args[0]+"/deviations", nil, body, nil)
 			if err != nil {
 				return err
@@ -98,6 +100,8 @@ func changeDeviationCmd(a *app) *cobra.Command {
 	f.StringVar(&step, "step", "", "the process step skipped, e.g. cab or maintenance_window (required)")
 	f.StringVar(&reason, "reason", "", "why it was skipped (required)")
 	f.StringVar(&approver, "approved-by", "", "user who approved the deviation (required)")
+	f.StringVar(&from, "from", "", "start of the period the deviation covers, RFC 3339 (default: unbounded)")
+	f.StringVar(&to, "to", "", "end of the period (exclusive), RFC 3339, after --from (default: unbounded)")
 	cmd.MarkFlagRequired("step")
 	cmd.MarkFlagRequired("reason")
 	cmd.MarkFlagRequired("approved-by")

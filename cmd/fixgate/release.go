@@ -81,7 +81,7 @@ func releaseUpdateCmd(a *app) *cobra.Command {
 
 func releaseMoveCmd(a *app) *cobra.Command {
 	var comment string
-	cmd := &cobra.Command{Use: "move REL-n STATE", Short: "Move a release to another state", Args: cobra.ExactArgs(2),
+	cmd := &cobra.Command{Use: "move REL-n STATE", Short: "Move a release to another state (approved only with the approvals its risk class requires)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.move("/api/v1/releases/"+args[0], args[1], comment, releaseFields)
 		}}

@@ -44,11 +44,15 @@ type changePatch struct {
 	Revision          int64      `json:"revision"`
 }
 
+// deviationIn records a deviation; From and To (RFC 3339, optional) bound
+// the period it covers, [from, to).
 type deviationIn struct {
-	StepSkipped string `json:"step_skipped"`
-	Reason      string `json:"reason"`
-	ApprovedBy  string `json:"approved_by"`
-	Revision    int64  `json:"revision"`
+	StepSkipped string     `json:"step_skipped"`
+	Reason      string     `json:"reason"`
+	ApprovedBy  string     `json:"approved_by"`
+	From        *time.Time `json:"from"`
+	To          *time.Time `json:"to"`
+	Revision    int64      `json:"revision"`
 }
 
 // pipelineChangeMoves are the change states a pipeline may report.
@@ -61,6 +65,13 @@ func (s *Server) createChange(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	x := change.Change{Title: in.Title, Type: in.Type, Release: in.Release,
 		Env: in.Env, ChangeModel: in.ChangeModel, PlannedStart: in.PlannedStart, PlannedEnd: in.PlannedEnd}
+	models, err := s.changeModels(r)
+	if err != nil {
+		return err
+	}
+	if err := x.UseModel(models); err != nil {
+		return err
+	}
 	if in.RiskClass != "" {
 		if err := x.OverrideRisk(in.RiskClass, in.RiskJustification, c.principal.User); err != nil {
 			return err
@@ -115,6 +126,10 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 	} else if in.RiskJustification != nil {
 		return fault.Field("risk_justification", "is given with risk_class")
 	}
+	models, err := s.changeModels(r)
+	if err != nil {
+		return err
+	}
 	return s.updateChange(w, r, c, in.Revision, true, action, func(x *change.Change, _ store.ChangeContext) error {
 		before := *x
 		setIf(&x.Title, in.Title)
@@ -122,6 +137,11 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 		setIf(&x.Release, in.Release)
 		setIf(&x.Env, in.Env)
 		setIf(&x.ChangeModel, in.ChangeModel)
+		if in.ChangeModel != nil {
+			if err := x.UseModel(models); err != nil {
+				return err
+			}
+		}
 		if in.RiskClass != nil {
 			just := ""
 			setIf(&just, in.RiskJustification)
@@ -139,6 +159,20 @@ func (s *Server) patchChange(w http.ResponseWriter, r *http.Request, c *call) er
 	})
 }
 
+// changeModels maps the change models of the policy in force to their
+// default change type.
+func (s *Server) changeModels(r *http.Request) (map[string]string, error) {
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ap.pol.ChangeModels))
+	for name, m := range ap.pol.ChangeModels {
+		out[name] = m.DefaultChangeType
+	}
+	return out, nil
+}
+
 // moveChange moves a change through its lifecycle. A caller acting only as
 // a pipeline may report implement, review and failed, nothing else.
 func (s *Server) moveChange(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -152,6 +186,11 @@ func (s *Server) moveChange(w http.ResponseWriter, r *http.Request, c *call) err
 	manager := c.principal.Has(auth.ReleaseManager) || c.principal.Has(auth.Admin)
 	if !manager && !slices.Contains(pipelineChangeMoves, in.To) {
 		return s.denied(r, c, fault.Forbiddenf("a pipeline may move a change only to implement, review or failed; %s needs a release manager", in.To))
+	}
+	if in.To == change.Scheduled { // the store judges the approvals with the stored policy: make sure the start policy is stored
+		if _, err := s.currentPolicy(r.Context()); err != nil {
+			return err
+		}
 	}
 	computed := ""
 	if in.To == change.Assess || in.To == change.Authorize { // authorisation relies on a current class
@@ -210,7 +249,7 @@ func (s *Server) addDeviation(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	return s.updateChange(w, r, c, in.Revision, false, "change.deviation", func(x *change.Change, cc store.ChangeContext) error {
-		return x.AddDeviation(in.StepSkipped, in.Reason, in.ApprovedBy, cc.Now)
+		return x.AddBoundedDeviation(in.StepSkipped, in.Reason, in.ApprovedBy, in.From, in.To, cc.Now)
 	})
 }
 

@@ -194,17 +194,17 @@ func TestAPIGateBlocked(t *testing.T) {
 			t.Fatalf("%v / %s", got, reasons(ev, "separation_of_duties"))
 		}
 	})
-	t.Run("approval on a stale revision", func(t *testing.T) {
+	t.Run("approval of content edited since", func(t *testing.T) {
 		ta := newTestAPI(t)
 		gateScenario(ta, gateOpts{})
 		ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`, 201)
-		ta.must("rm", "PATCH", "/api/v1/releases/REL-2", `{"notes":"also bumps a log line"}`, 200, `If-Match: "1"`)
+		ta.must("rm", "PATCH", "/api/v1/releases/REL-2", `{"components":["checkout-api@1.4.3","payments-lib@2.1.0"]}`, 200, `If-Match: "1"`)
 		ev := ta.evaluate("bot", gateBody)
 		if ev["decision"] != "blocked" || rules(t, ev)["approvals"] != "fail" {
 			t.Fatalf("%v", ev)
 		}
-		if !strings.Contains(reasons(ev, "approvals"), "revision") {
-			t.Errorf("the reason should mention the stale revision: %s", reasons(ev, "approvals"))
+		if !strings.Contains(reasons(ev, "approvals"), "1 approval(s) of content edited since do not count") {
+			t.Errorf("the reason should mention the stale approval: %s", reasons(ev, "approvals"))
 		}
 	})
 }

@@ -104,6 +104,9 @@ func (s *Server) patchRelease(w http.ResponseWriter, r *http.Request, c *call) e
 
 // moveRelease moves a release through its lifecycle. A caller acting only
 // as a pipeline may report deploying, deployed and failed, nothing else.
+// The move to approved is an explicit request that succeeds only when the
+// approvals gate rule 8 requires are present and current (412 listing what
+// is missing otherwise, audited as release.move_refused).
 func (s *Server) moveRelease(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in transition
 	if err := decode(r, &in); err != nil {
@@ -115,6 +118,11 @@ func (s *Server) moveRelease(w http.ResponseWriter, r *http.Request, c *call) er
 	manager := c.principal.Has(auth.ReleaseManager) || c.principal.Has(auth.Admin)
 	if !manager && !slices.Contains(pipelineReleaseMoves, in.To) {
 		return s.denied(r, c, fault.Forbiddenf("a pipeline may move a release only to deploying, deployed or failed; %s needs a release manager", in.To))
+	}
+	if in.To == release.Approved { // the store judges the approvals with the stored policy: make sure the start policy is stored
+		if _, err := s.currentPolicy(r.Context()); err != nil {
+			return err
+		}
 	}
 	return s.updateRelease(w, r, c, in.Revision, false, "release.move", func(x *release.Release) error {
 		return x.Move(in.To)

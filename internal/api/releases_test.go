@@ -181,6 +181,7 @@ func TestAPIReleases(t *testing.T) {
 		t.Fatal("a refused pipeline move must be audited as denied and change nothing")
 	}
 	ta.problem(ta.do("eng", "POST", "/api/v1/releases/REL-1/transitions", `{"to":"approved"}`), 403, "")
+	ta.must("eng2", "POST", "/api/v1/approvals", `{"record":"REL-1","decision":"approve","comment":"peer review"}`, 201)
 	ta.must("rm", "POST", "/api/v1/releases/REL-1/transitions", `{"to":"approved","revision":2}`, 200)
 	r := ta.problem(ta.do("eng", "PATCH", "/api/v1/releases/REL-1", `{"title":"late"}`, `If-Match: "3"`), 409, "")
 	if !strings.Contains(r["detail"].(string), "only a planned release") {
@@ -231,6 +232,9 @@ func TestAPIChanges(t *testing.T) {
 		`{"risk_class":"critical","risk_justification":"card payments path","planned_start":"2026-03-03T22:00:00Z","planned_end":"2026-03-03T23:00:00Z"}`, 200, `If-Match: "2"`)
 	ta.problem(ta.do("eng", "PATCH", "/api/v1/changes/CHG-1", `{"planned_end":"2026-03-03T21:00:00Z","revision":3}`), 400, "planned_end")
 	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"authorize"}`, 200)
+	for _, who := range []string{"cab", "pm"} { // critical: a cab_member and a problem_manager
+		ta.must(who, "POST", "/api/v1/approvals", `{"record":"CHG-1","decision":"approve","comment":"ok"}`, 201)
+	}
 	ta.must("rm", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"scheduled"}`, 200)
 	ta.problem(ta.do("bot", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"canceled"}`), 403, "")
 	ta.must("bot", "POST", "/api/v1/changes/CHG-1/transitions", `{"to":"implement"}`, 200)

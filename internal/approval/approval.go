@@ -29,22 +29,28 @@ const (
 
 // Roles are the roles an approver may act in, strongest first. An approval
 // records the strongest one the approver holds unless they name another.
-var Roles = []auth.Role{auth.Admin, auth.ReleaseManager, auth.ProblemManager, auth.CABMember}
+// Engineers and validators approve as peers (docs/policy.md: a peer is
+// anyone but an auditor or a pipeline); separation of duties still bars
+// the authors of the fix, the RCA or the release.
+var Roles = []auth.Role{auth.Admin, auth.ReleaseManager, auth.ProblemManager, auth.CABMember, auth.Engineer, auth.Validator}
 
 // MaxComment bounds a comment.
 const MaxComment = 4000
 
 // Approval is one immutable decision about one revision of a record.
 type Approval struct {
-	ID             string    `json:"id"`
-	Record         string    `json:"record"`      // REL-n or CHG-n
-	RecordType     string    `json:"record_type"` // release or change
-	RecordRevision int64     `json:"record_revision"`
-	Approver       string    `json:"approver"`
-	Role           string    `json:"role"`
-	Decision       string    `json:"decision"`
-	Comment        string    `json:"comment"`
-	At             time.Time `json:"at"`
+	ID             string `json:"id"`
+	Record         string `json:"record"`      // REL-n or CHG-n
+	RecordType     string `json:"record_type"` // release or change
+	RecordRevision int64  `json:"record_revision"`
+	// RecordContent is the fingerprint of what was approved (release or
+	// change Fingerprint): the decision stands while the content is unchanged.
+	RecordContent string    `json:"record_content"`
+	Approver      string    `json:"approver"`
+	Role          string    `json:"role"`
+	Decision      string    `json:"decision"`
+	Comment       string    `json:"comment"`
+	At            time.Time `json:"at"`
 	// Meeting is the CAB meeting (CAB-n) the decision was taken in, if any.
 	Meeting string `json:"meeting,omitempty"`
 }
@@ -130,12 +136,13 @@ func roleList(rs []auth.Role) string {
 // Verdict is what the approvals of a record amount to at one revision.
 type Verdict struct {
 	Revision  int64      `json:"revision"`
+	Content   string     `json:"content"`   // the record's current fingerprint
 	Approvals []Approval `json:"approvals"` // approvals that count
 	Rejection []Approval `json:"rejections"`
-	Stale     int        `json:"stale"` // decisions about earlier revisions, which no longer count
+	Stale     int        `json:"stale"` // decisions about content edited since, which no longer count
 }
 
-// Blocked reports whether a rejection on the current revision blocks the record.
+// Blocked reports whether a current rejection blocks the record.
 func (v Verdict) Blocked() bool { return len(v.Rejection) > 0 }
 
 // Approvers returns the distinct users whose approval counts.
@@ -147,18 +154,31 @@ func (v Verdict) Approvers() []string {
 	return out
 }
 
+// Binds reports whether a decision given at revision rev about content
+// still bears on the record now at curRev with curContent. Decisions bind
+// to what was approved: a lifecycle move (a new revision, same content)
+// keeps them, a content edit voids them. A decision recorded before content
+// fingerprints existed (content "") binds to its revision only. The gate
+// (rule 7 and 8) and Current use this one rule.
+func Binds(rev int64, content string, curRev int64, curContent string) bool {
+	if content != "" && curContent != "" {
+		return content == curContent
+	}
+	return rev == curRev
+}
+
 // Current sorts the approvals of one record (in the order they were made)
-// into those that count for recordRevision. Only decisions about that
-// revision count: any change of the record makes earlier approvals stale.
-// Each approver's latest decision on the revision replaces their earlier
-// ones, so someone who rejected can approve after the concern is settled
-// (and vice versa); a rejection that stands blocks.
-func Current(approvals []Approval, recordRevision int64) Verdict {
-	v := Verdict{Revision: recordRevision, Approvals: []Approval{}, Rejection: []Approval{}}
+// into those that count for the record at recordRevision with content
+// (see Binds): decisions about content edited since are stale. Each
+// approver's latest binding decision replaces their earlier ones, so
+// someone who rejected can approve after the concern is settled (and vice
+// versa); a rejection that stands blocks.
+func Current(approvals []Approval, recordRevision int64, content string) Verdict {
+	v := Verdict{Revision: recordRevision, Content: content, Approvals: []Approval{}, Rejection: []Approval{}}
 	latest := map[string]int{}
 	var order []string
 	for i, a := range approvals {
-		if a.RecordRevision != recordRevision {
+		if !Binds(a.RecordRevision, a.RecordContent, recordRevision, content) {
 			v.Stale++
 			continue
 		}

@@ -17,23 +17,44 @@ func TestCurrent(t *testing.T) {
 		{ID: "APR-6", Approver: "gina", Decision: Approve, RecordRevision: 2},
 		{ID: "APR-7", Approver: "gina", Decision: Reject, RecordRevision: 2},
 	}
-	v := Current(as, 1)
+	v := Current(as, 1, "")
 	if len(v.Approvals) != 1 || !v.Blocked() || v.Stale != 5 {
 		t.Fatalf("rev 1: %+v", v)
 	}
-	v = Current(as, 2)
+	v = Current(as, 2, "")
 	if got := v.Approvers(); len(got) != 2 || got[0] != "carol" || got[1] != "frank" || v.Stale != 2 {
 		t.Fatalf("rev 2 approvers %v (%+v)", got, v)
 	}
 	if !v.Blocked() || v.Rejection[0].ID != "APR-7" {
 		t.Fatalf("gina's later rejection must block: %+v", v)
 	}
-	v = Current(as, 3)
+	v = Current(as, 3, "")
 	if len(v.Approvals) != 0 || v.Blocked() || v.Stale != 7 {
 		t.Fatalf("rev 3: %+v", v)
 	}
-	if v := Current(nil, 1); v.Approvals == nil || v.Rejection == nil {
+	if v := Current(nil, 1, ""); v.Approvals == nil || v.Rejection == nil {
 		t.Fatal("empty verdict must have empty lists")
+	}
+}
+
+// TestCurrentBindsContent: decisions bind to the content they approved: a
+// new revision with the same content keeps them, other content voids them;
+// a decision without a fingerprint (recorded before they existed) binds to
+// its revision.
+func TestCurrentBindsContent(t *testing.T) {
+	as := []Approval{
+		{ID: "APR-1", Approver: "carol", Decision: Approve, RecordRevision: 1, RecordContent: "A"},
+		{ID: "APR-2", Approver: "erin", Decision: Reject, RecordRevision: 2, RecordContent: "B"},
+		{ID: "APR-3", Approver: "old", Decision: Approve, RecordRevision: 3},
+	}
+	if v := Current(as, 5, "A"); len(v.Approvals) != 1 || v.Approvals[0].ID != "APR-1" || v.Blocked() || v.Stale != 2 {
+		t.Fatalf("content A at revision 5 (moved since): %+v", v)
+	}
+	if v := Current(as, 5, "B"); len(v.Approvals) != 0 || !v.Blocked() || v.Stale != 2 {
+		t.Fatalf("content B: %+v", v)
+	}
+	if v := Current(as, 3, "C"); len(v.Approvals) != 1 || v.Approvals[0].ID != "APR-3" || v.Stale != 2 {
+		t.Fatalf("unfingerprinted decision on its revision: %+v", v)
 	}
 }
 
@@ -74,8 +95,10 @@ func TestActingRole(t *testing.T) {
 		{[]auth.Role{auth.CABMember, auth.ProblemManager}, "", auth.ProblemManager, ""},
 		{[]auth.Role{auth.CABMember, auth.Admin}, "cab_member", auth.CABMember, ""},
 		{[]auth.Role{auth.CABMember}, "problem_manager", "", fault.Forbidden},
-		{[]auth.Role{auth.Engineer}, "", "", fault.Forbidden},
-		{[]auth.Role{auth.Engineer}, "engineer", "", fault.Invalid},
+		{[]auth.Role{auth.Engineer}, "", auth.Engineer, ""}, // a peer (docs/policy.md)
+		{[]auth.Role{auth.Validator}, "validator", auth.Validator, ""},
+		{[]auth.Role{auth.Auditor, auth.Pipeline}, "", "", fault.Forbidden},
+		{[]auth.Role{auth.Auditor}, "auditor", "", fault.Invalid},
 	} {
 		got, err := ActingRole(c.held, c.asked)
 		if got != c.want || fault.CodeOf(err) != c.code {

@@ -4,6 +4,9 @@
 package change
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -55,12 +58,20 @@ var Machine = lifecycle.Machine{Record: "change", Moves: map[string][]string{
 }}
 
 // Deviation documents a step of the change process that was skipped, why,
-// and who approved skipping it.
+// who approved skipping it, and the period it covers: [From, To), an open
+// end unbounded. Outside that period it does not count.
 type Deviation struct {
-	StepSkipped string    `json:"step_skipped"`
-	Reason      string    `json:"reason"`
-	ApprovedBy  string    `json:"approved_by"`
-	At          time.Time `json:"at"`
+	StepSkipped string     `json:"step_skipped"`
+	Reason      string     `json:"reason"`
+	ApprovedBy  string     `json:"approved_by"`
+	At          time.Time  `json:"at"`
+	From        *time.Time `json:"from,omitempty"`
+	To          *time.Time `json:"to,omitempty"`
+}
+
+// Covers reports whether t falls in the deviation's period [From, To).
+func (d Deviation) Covers(t time.Time) bool {
+	return (d.From == nil || !t.Before(*d.From)) && (d.To == nil || t.Before(*d.To))
 }
 
 // Change is one change record.
@@ -135,6 +146,64 @@ func (c *Change) Validate() error {
 		c.Deviations = []Deviation{}
 	}
 	return nil
+}
+
+// UseModel checks the change model against those the policy defines
+// (models maps each name to its default_change_type) and, when the type is
+// not set, takes the model's default. A change without a model is left
+// alone. Returns Invalid naming "change_model" for a model the policy does
+// not define.
+func (c *Change) UseModel(models map[string]string) error {
+	if c.ChangeModel == "" {
+		return nil
+	}
+	def, ok := models[c.ChangeModel]
+	if !ok {
+		names := make([]string, 0, len(models))
+		for n := range models {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return fault.Field("change_model", "unknown change model %q (the policy defines %s)", c.ChangeModel, strings.Join(names, ", "))
+	}
+	if c.Type == "" {
+		c.Type = def
+	}
+	return nil
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Fingerprint identifies what an approval of the change approves: its
+// type, release, environment, change model, planned window and the
+// deviations it carries (an approver did not approve skipping a step
+// recorded after their decision). Risk class, title and the lifecycle
+// status are not part of it, so a lifecycle move keeps approvals current
+// while a content edit voids them. Hex SHA-256 of a canonical encoding.
+func (c Change) Fingerprint() string {
+	window := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	devs := make([][]string, len(c.Deviations))
+	for i, d := range c.Deviations {
+		devs[i] = []string{d.StepSkipped, d.Reason, d.ApprovedBy, window(d.From), window(d.To)}
+	}
+	b, err := json.Marshal(map[string]any{"type": c.Type, "release": c.Release, "env": c.Env, "change_model": c.ChangeModel,
+		"planned_start": window(c.PlannedStart), "planned_end": window(c.PlannedEnd), "deviations": devs})
+	if err != nil {
+		panic(err) // strings and lists of them always encode
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Final reports whether the change has reached a final state.
@@ -237,10 +306,16 @@ func (c *Change) OverrideRisk(class, justification, by string) error {
 	return nil
 }
 
-// AddDeviation appends a documented deviation approved by approver at now.
-// Returns Invalid naming the field for a missing step or reason, or a
-// self-approval by the requester, and Conflict on a final change.
+// AddDeviation appends a documented deviation approved by approver at now,
+// covering all time. Returns Invalid naming the field for a missing step or
+// reason, or a self-approval by the requester, and Conflict on a final change.
 func (c *Change) AddDeviation(step, reason, approver string, now time.Time) error {
+	return c.AddBoundedDeviation(step, reason, approver, nil, nil, now)
+}
+
+// AddBoundedDeviation is AddDeviation for the period [from, to) (nil: an
+// open end). Returns Invalid naming "to" unless to is after from.
+func (c *Change) AddBoundedDeviation(step, reason, approver string, from, to *time.Time, now time.Time) error {
 	step, reason = strings.TrimSpace(step), strings.TrimSpace(reason)
 	if step == "" {
 		return fault.Field("step_skipped", "is required")
@@ -260,6 +335,10 @@ func (c *Change) AddDeviation(step, reason, approver string, now time.Time) erro
 	if c.Final() {
 		return fault.Conflictf("change %s is %s; deviations can no longer be recorded", c.ID, c.Status)
 	}
-	c.Deviations = append(c.Deviations, Deviation{StepSkipped: step, Reason: reason, ApprovedBy: approver, At: now})
+	if from != nil && to != nil && !to.After(*from) {
+		return fault.Field("to", "must be after from (%s)", from.Format(time.RFC3339))
+	}
+	from, to = utcOrNil(from), utcOrNil(to)
+	c.Deviations = append(c.Deviations, Deviation{StepSkipped: step, Reason: reason, ApprovedBy: approver, At: now, From: from, To: to})
 	return nil
 }

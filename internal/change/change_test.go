@@ -169,3 +169,33 @@ func TestRiskOverride(t *testing.T) {
 		t.Fatalf("back to computed %+v %v", c, err)
 	}
 }
+
+// TestFingerprintBindsContentNotStatus: type, release, env, model, window
+// and deviations are bound; status, title and risk class are not.
+func TestFingerprintBindsContentNotStatus(t *testing.T) {
+	start, end := time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)
+	base := Change{Type: Normal, Release: "REL-1", Env: "prod-eu", Status: Authorize, PlannedStart: &start, PlannedEnd: &end}
+	fp := base.Fingerprint()
+	same := base
+	same.Status, same.Title, same.RiskClass, same.Revision = Implement, "other", "high", 7
+	berlin := start.In(time.FixedZone("CET", 3600))
+	same.PlannedStart = &berlin
+	if same.Fingerprint() != fp {
+		t.Fatal("status, title, risk class and the window's time zone must not change the fingerprint")
+	}
+	later := end.Add(time.Hour)
+	for name, edit := range map[string]func(c *Change){
+		"type":      func(c *Change) { c.Type = Emergency },
+		"release":   func(c *Change) { c.Release = "REL-2" },
+		"env":       func(c *Change) { c.Env = "prod-us" },
+		"model":     func(c *Change) { c.ChangeModel = "config-correction" },
+		"window":    func(c *Change) { c.PlannedEnd = &later },
+		"deviation": func(c *Change) { c.Deviations = []Deviation{{StepSkipped: "cab", Reason: "outage", ApprovedBy: "pm"}} },
+	} {
+		c := base
+		edit(&c)
+		if c.Fingerprint() == fp {
+			t.Errorf("%s must change the fingerprint", name)
+		}
+	}
+}

@@ -42,6 +42,9 @@ func (l *loader) story() {
 	} {
 		incs[r.ci] = l.incidents(r)
 	}
+	if l.err != nil {
+		return // the slices below are empty: report the first error
+	}
 	l.at(10, 10)
 	p1 := l.problem("Checkout 5xx under load: DB connection pool exhausted", 1, "erin", []string{"checkout-api"}, []string{"prod-eu", "prod-us"}, incs["checkout-api"][:3])
 	p2 := l.problem("search-api memory leak in result cache", 2, "eli", []string{"search-api"}, []string{"prod-eu"}, incs["search-api"][:2])

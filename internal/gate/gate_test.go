@@ -277,7 +277,7 @@ func TestRule8Approvals(t *testing.T) {
 		{name: "no approval", mutate: set(), rule: "approvals", result: "fail", decision: "blocked",
 			reason: "needs 1 more cab_member approval(s) from distinct people on the current revision; 0 eligible approver(s)"},
 		{name: "approval on a stale revision", mutate: set(approval("APR-1", "REL-7", 1, "carol", "cab_member", "approve")),
-			rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) on an older revision do not count"},
+			rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) of content edited since do not count"},
 		{name: "approval on the change counts", mutate: set(approval("APR-1", "CHG-4", 1, "carol", "cab_member", "approve")),
 			rule: "approvals", result: "pass", decision: "allowed", reason: "carol as cab_member"},
 		{name: "approval on another record does not count", mutate: set(approval("APR-1", "REL-8", 2, "carol", "cab_member", "approve")),
@@ -323,6 +323,25 @@ func TestRule8Approvals(t *testing.T) {
 			in.Change.Deviations = []gate.Deviation{{Rule: "approvals", Step: "CAB review", Reason: "outage", ApprovedBy: "paula"}}
 			in.Approvals = append(in.Approvals, approval("APR-3", "CHG-4", 1, "paula", "problem_manager", "approve"))
 		}, rule: "approvals", result: "pass", decision: "allowed", reason: "paula as problem_manager"},
+		{name: "approval of the same content at an older revision counts", mutate: func(in *gate.Input) {
+			in.Release.Content = "c1"
+			a := approval("APR-1", "REL-7", 1, "carol", "cab_member", "approve")
+			a.Content = "c1"
+			in.Approvals = []gate.Approval{a}
+		}, rule: "approvals", result: "pass", decision: "allowed", reason: "approved by carol"},
+		{name: "approval of other content at the current revision does not count", mutate: func(in *gate.Input) {
+			in.Release.Content = "c2"
+			a := approval("APR-1", "REL-7", 2, "carol", "cab_member", "approve")
+			a.Content = "c1"
+			in.Approvals = []gate.Approval{a}
+		}, rule: "approvals", result: "fail", decision: "blocked", reason: "1 approval(s) of content edited since do not count"},
+		{name: "emergency with a deviation whose period has ended", mutate: func(in *gate.Input) {
+			in.Change.Type = "emergency"
+			in.At = tp("2026-03-24T12:00:00Z")
+			in.Change.Deviations = []gate.Deviation{{Rule: "approvals", Step: "CAB review", Reason: "outage", ApprovedBy: "paula",
+				From: tp("2026-03-23T00:00:00Z"), To: tp("2026-03-24T00:00:00Z")}}
+			in.Approvals = append(in.Approvals, approval("APR-3", "CHG-4", 1, "paula", "problem_manager", "approve"))
+		}, rule: "approvals", result: "fail", decision: "blocked", reason: "no approved deviation record covering the deployment time"},
 		{name: "mixed release extra approval by a distinct person", mutate: func(in *gate.Input) {
 			in.Release.Type = "mixed"
 			in.Approvals = []gate.Approval{approval("APR-1", "REL-7", 2, "carol", "cab_member", "approve", "cab_member", "release_manager")}

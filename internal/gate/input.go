@@ -58,6 +58,9 @@ type Release struct {
 	Components []string `json:"components"` // CI@VERSION
 	Resolves   []string `json:"resolves"`   // PRB-n
 	Revision   int64    `json:"revision"`
+	// Content is the release's fingerprint (release.Release.Fingerprint):
+	// approvals of the same content count whatever the revision.
+	Content string `json:"content,omitempty"`
 }
 
 // Problem is a problem as the gate sees it.
@@ -115,6 +118,9 @@ type Approval struct {
 	Role     string   `json:"role"`
 	Roles    []string `json:"roles"`
 	Decision string   `json:"decision"`
+	// Content is the fingerprint of what was approved ("" for decisions
+	// recorded before fingerprints: they bind to Revision).
+	Content string `json:"content,omitempty"`
 }
 
 // Change is the change record that authorises the deployment.
@@ -126,6 +132,8 @@ type Change struct {
 	RiskOverride *RiskOverride `json:"risk_override,omitempty"`
 	Deviations   []Deviation   `json:"deviations"`
 	Revision     int64         `json:"revision"`
+	// Content is the change's fingerprint (change.Change.Fingerprint).
+	Content string `json:"content,omitempty"`
 }
 
 // RiskOverride replaces the computed risk class; it needs a justification.
@@ -172,7 +180,7 @@ type Author struct {
 // FromRelease builds the gate's view of a release record.
 func FromRelease(r release.Release) Release {
 	return Release{ID: r.ID, Version: r.Version, Type: r.Type, Creator: r.CreatedBy,
-		Components: r.Components, Resolves: r.Resolves, Revision: r.Revision}
+		Components: r.Components, Resolves: r.Resolves, Revision: r.Revision, Content: r.Fingerprint()}
 }
 
 // FromProblem builds the gate's view of a problem; validatedRole is the role

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"fixgate/internal/approval"
 	"fixgate/internal/policy"
 )
 
@@ -13,7 +14,7 @@ import (
 type approvalSet struct {
 	current    []Approval // approvals of the current revision by eligible people
 	conflicted []Approval // approvals of the current revision by an author of the fix
-	stale      []Approval // approvals of an older revision
+	stale      []Approval // approvals of content edited since
 	rejections []Approval // rejections of the current revision
 	deviation  *Deviation // the approved deviation that lets authors approve, if any
 }
@@ -30,6 +31,20 @@ func currentRevision(in *Input, record string) (int64, bool) {
 		return in.Change.Revision, true
 	}
 	return 0, false
+}
+
+// current reports whether approval a still bears on its record
+// (approval.Binds: same content, or same revision without fingerprints).
+func current(in *Input, a Approval) bool {
+	rev, _ := currentRevision(in, a.Record)
+	content := ""
+	switch {
+	case a.Record == in.Release.ID:
+		content = in.Release.Content
+	case in.Change != nil && a.Record == in.Change.ID:
+		content = in.Change.Content
+	}
+	return approval.Binds(a.Revision, a.Content, rev, content)
 }
 
 // conflicts maps each author of the fix to what they did.
@@ -68,9 +83,8 @@ func classify(in *Input) approvalSet {
 		if a.Record != in.Release.ID && (in.Change == nil || a.Record != in.Change.ID) {
 			continue
 		}
-		rev, _ := currentRevision(in, a.Record)
 		switch {
-		case a.Revision != rev:
+		case !current(in, a):
 			if a.Decision == Approve {
 				s.stale = append(s.stale, a)
 			}
@@ -154,8 +168,9 @@ func ruleApprovals(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	emergency := in.Change != nil && in.Change.Type == "emergency" && len(in.Release.Resolves) > 0
 	if emergency {
 		reqs = append(reqs, policy.Requirement{Role: pol.Approvals.EmergencySignoff, Count: 1})
-		if !slices.ContainsFunc(in.Change.Deviations, func(d Deviation) bool { return d.ApprovedBy != "" && d.Reason != "" }) {
-			out = append(out, fail([]string{in.Change.ID}, "emergency change %s fixes a known problem but carries no approved deviation record (which step was skipped, why, who approved)", in.Change.ID))
+		// in.At is set whenever the change has deviations (the rule is timed then: withDeviations)
+		if !withDeviations(in) || !slices.ContainsFunc(in.Change.Deviations, func(d Deviation) bool { return d.Covers(d.Rule, *in.At) }) {
+			out = append(out, fail([]string{in.Change.ID}, "emergency change %s fixes a known problem but carries no approved deviation record covering the deployment time (which step was skipped, why, who approved, when)", in.Change.ID))
 		}
 	}
 	missing, used := match(reqs, set.current)
@@ -196,7 +211,7 @@ func countNote(s approvalSet) string {
 	}
 	note := fmt.Sprintf("%d eligible approver(s) on the current revision", len(people))
 	if n := len(s.stale); n > 0 {
-		note += fmt.Sprintf(", %d approval(s) on an older revision do not count", n)
+		note += fmt.Sprintf(", %d approval(s) of content edited since do not count", n)
 	}
 	if n := len(s.conflicted); n > 0 && s.deviation == nil {
 		note += fmt.Sprintf(", %d approval(s) by authors of the fix do not count", n)
@@ -273,4 +288,25 @@ func match(reqs []policy.Requirement, current []Approval) (missing []string, use
 		}
 	}
 	return missing, used
+}
+
+// ApprovalsMissing judges rule 8 (approvals) alone, exactly as an
+// evaluation of in at now would, and returns the reasons it fails: empty
+// when the approvals the risk class requires are present and current (or
+// the policy disables the rule, or lowers it to a warning). The server
+// asks it before a release moves to approved or a change to scheduled
+// from authorize: records reach their approved state only by approvals.
+func ApprovalsMissing(pol *policy.Policy, in Input, now time.Time) []string {
+	sw := pol.Gate.Rules.Approvals
+	if !sw.Enabled || sw.Severity != Fail {
+		return nil
+	}
+	in = normalise(in, now)
+	var out []string
+	for _, r := range ruleApprovals(pol, &in, now) {
+		if r.Result == Fail {
+			out = append(out, r.Reason)
+		}
+	}
+	return out
 }

@@ -117,3 +117,29 @@ func TestNotesFeatureRelease(t *testing.T) {
 		t.Fatalf("feature notes list problems:\n%s", md)
 	}
 }
+
+// TestFingerprintBindsContentNotStatus: version, type, problems, components
+// and packages are bound; status, title, notes and evidence are not.
+func TestFingerprintBindsContentNotStatus(t *testing.T) {
+	base := Release{Version: "1.4.3", Type: ProblemFix, Status: Planned, Resolves: []string{"PRB-1"}, Components: []string{"a@1.0.0"}}
+	fp := base.Fingerprint()
+	same := base
+	same.Status, same.Title, same.Notes, same.Revision = Deployed, "other", "other", 9
+	same.Artifacts = []Artifact{{SHA256: strings.Repeat("e", 64), Kind: "sbom"}}
+	if same.Fingerprint() != fp {
+		t.Fatal("status, title, notes and evidence must not change the fingerprint")
+	}
+	for name, edit := range map[string]func(r *Release){
+		"version":    func(r *Release) { r.Version = "1.4.4" },
+		"type":       func(r *Release) { r.Type = Mixed },
+		"resolves":   func(r *Release) { r.Resolves = []string{"PRB-2"} },
+		"components": func(r *Release) { r.Components = []string{"a@1.0.1"} },
+		"package":    func(r *Release) { r.Artifacts = []Artifact{{SHA256: strings.Repeat("f", 64), Kind: "package"}} },
+	} {
+		r := base
+		edit(&r)
+		if r.Fingerprint() == fp {
+			t.Errorf("%s must change the fingerprint", name)
+		}
+	}
+}

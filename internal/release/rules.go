@@ -1,6 +1,9 @@
 package release
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -48,4 +51,30 @@ func (r *Release) Attach(a Artifact) (bool, error) {
 	}
 	r.Artifacts = append(r.Artifacts, a)
 	return true, nil
+}
+
+// Fingerprint identifies what an approval of the release approves: its
+// version, type, resolved problems, component versions and attached
+// packages (the bytes deployed). Title, notes, evidence artifacts and the
+// lifecycle status are not part of it, so a lifecycle move keeps approvals
+// current while a content edit voids them. Hex SHA-256 of a canonical encoding.
+func (r Release) Fingerprint() string {
+	var packages []string
+	for _, a := range r.Artifacts {
+		if a.Kind == "package" {
+			packages = append(packages, a.SHA256)
+		}
+	}
+	return fingerprint(map[string]any{"version": r.Version, "type": r.Type, "resolves": sortedUnique(r.Resolves),
+		"components": sortedUnique(r.Components), "packages": sortedUnique(packages)})
+}
+
+// fingerprint hashes v's JSON encoding (map keys are sorted by encoding/json).
+func fingerprint(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // strings and string slices always encode
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

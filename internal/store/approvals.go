@@ -13,13 +13,14 @@ import (
 	"fixgate/internal/ident"
 )
 
-const approvalCols = `id, record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id`
+const approvalCols = `id, record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id, record_content`
 
 func scanApproval(sc interface{ Scan(...any) error }) (approval.Approval, error) {
 	var x approval.Approval
 	var id int64
 	var meeting sql.NullInt64
-	err := sc.Scan(&id, &x.RecordType, &x.Record, &x.RecordRevision, &x.Approver, &x.Role, &x.Decision, &x.Comment, timeCol{&x.At}, &meeting)
+	err := sc.Scan(&id, &x.RecordType, &x.Record, &x.RecordRevision, &x.Approver, &x.Role, &x.Decision, &x.Comment, timeCol{&x.At}, &meeting,
+		&x.RecordContent)
 	if meeting.Valid {
 		x.Meeting = cab.Meeting.Format(meeting.Int64)
 	}
@@ -63,11 +64,15 @@ func (tx *Tx) createApproval(ctx context.Context, a audit.Actor, xp *approval.Ap
 		if err != nil {
 			return err
 		}
-		x.RecordRevision, x.At = rev, tx.now
+		content, err := tx.recordContent(ctx, x.RecordType, x.Record)
+		if err != nil {
+			return err
+		}
+		x.RecordRevision, x.RecordContent, x.At = rev, content, tx.now
 		var id int64
-		err = tx.queryRow(ctx, `INSERT INTO approvals (record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			x.RecordType, x.Record, x.RecordRevision, x.Approver, x.Role, x.Decision, x.Comment, ts(x.At), meeting).Scan(&id)
+		err = tx.queryRow(ctx, `INSERT INTO approvals (record_type, record_id, record_rev, approver, role, decision, comment, at, meeting_id,
+			record_content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			x.RecordType, x.Record, x.RecordRevision, x.Approver, x.Role, x.Decision, x.Comment, ts(x.At), meeting, x.RecordContent).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -153,6 +158,22 @@ func (tx *Tx) approvalFacts(ctx context.Context, recordType, record string) (int
 	return rev, status, f, rows.Err()
 }
 
+// recordContent returns the fingerprint of the release or change record
+// (REL-n, CHG-n) as it stands in tx: what an approval of it approves.
+func (tx *Tx) recordContent(ctx context.Context, recordType, record string) (string, error) {
+	if recordType == approval.RecordChange {
+		n, _ := ident.Change.Parse("record", record)
+		c, _, err := scanChange(tx.queryRow(ctx, `SELECT `+changeCols+` FROM changes WHERE id = $1`, n))
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", fault.NotFoundf("change %s not found", record)
+		}
+		return c.Fingerprint(), err
+	}
+	n, _ := ident.Release.Parse("record", record)
+	r, err := tx.getRelease(ctx, n)
+	return r.Fingerprint(), err
+}
+
 // GetApproval returns one approval. Returns NotFound if there is none.
 func (s *Store) GetApproval(ctx context.Context, id int64) (approval.Approval, error) {
 	x, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE id = $1`, id))
@@ -205,41 +226,51 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]approval
 }
 
 // ApprovalVerdict returns what the approvals of record (REL-n or CHG-n)
-// amount to at its current revision (approval.Current). The revision is
-// read first, so an approval racing a change of the record counts as stale,
-// never the reverse. Returns NotFound for an unknown record.
+// amount to as it stands (approval.Current: decisions about its current
+// content count). The record is read first, so an approval racing an edit
+// of the record counts as stale, never the reverse. Returns NotFound for an
+// unknown record.
 func (s *Store) ApprovalVerdict(ctx context.Context, record string) (approval.Verdict, error) {
 	t, id, n, err := approval.ParseRecord(record)
 	if err != nil {
 		return approval.Verdict{}, err
 	}
-	q := `SELECT rev FROM releases WHERE id = $1`
-	if t == approval.RecordChange {
-		q = `SELECT rev FROM changes WHERE id = $1`
-	}
 	var rev int64
-	err = s.db.QueryRowContext(ctx, q, n).Scan(&rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return approval.Verdict{}, fault.NotFoundf("%s %s not found", t, id)
+	var content string
+	if t == approval.RecordChange {
+		c, err := s.GetChange(ctx, n)
+		if err != nil {
+			return approval.Verdict{}, err
+		}
+		rev, content = c.Revision, c.Fingerprint()
+	} else {
+		r, err := s.GetRelease(ctx, n)
+		if err != nil {
+			return approval.Verdict{}, err
+		}
+		rev, content = r.Revision, r.Fingerprint()
 	}
+	all, err := recordApprovals(ctx, s.db, t, id)
 	if err != nil {
 		return approval.Verdict{}, errf(err, "approval verdict")
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE record_type = $1 AND record_id = $2 ORDER BY id`, t, id)
+	return approval.Current(all, rev, content), nil
+}
+
+// recordApprovals returns the decisions about one record in the order they were made.
+func recordApprovals(ctx context.Context, q querier, recordType, record string) ([]approval.Approval, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE record_type = $1 AND record_id = $2 ORDER BY id`, recordType, record)
 	if err != nil {
-		return approval.Verdict{}, errf(err, "approval verdict")
+		return nil, err
 	}
 	defer rows.Close()
 	var all []approval.Approval
 	for rows.Next() {
 		x, err := scanApproval(rows)
 		if err != nil {
-			return approval.Verdict{}, errf(err, "scan approval")
+			return nil, err
 		}
 		all = append(all, x)
 	}
-	if err := rows.Err(); err != nil {
-		return approval.Verdict{}, errf(err, "approval verdict")
-	}
-	return approval.Current(all, rev), nil
+	return all, rows.Err()
 }

@@ -146,8 +146,8 @@ func TestApprovalInputAndRecordChecks(t *testing.T) {
 	mustCode("reject without a reason", err, fault.Invalid, "comment")
 	_, err = s.CreateApproval(ctx, carol, approval.Approval{Record: "REL-1", Decision: "maybe"}, 0)
 	mustCode("unknown decision", err, fault.Invalid, "decision")
-	_, err = s.CreateApproval(ctx, aprActor("alice", auth.Engineer), approval.Approval{Record: "REL-1", Decision: approval.Approve}, 0)
-	mustCode("engineer role", err, fault.Invalid, "role")
+	_, err = s.CreateApproval(ctx, aprActor("alice", auth.Auditor), approval.Approval{Record: "REL-1", Decision: approval.Approve}, 0)
+	mustCode("auditor role", err, fault.Invalid, "role")
 	_, err = s.CreateApproval(ctx, carol, approval.Approval{Record: "REL-1", Decision: approval.Approve}, 4)
 	mustCode("stale revision read", err, fault.PreconditionFailed, "")
 	depExec(t, s, `UPDATE releases SET status = 'canceled' WHERE id = 1`)
@@ -171,8 +171,8 @@ func TestApprovalsOfStaleRevisionsNoLongerCount(t *testing.T) {
 	if err != nil || len(v.Approvals) != 1 || v.Blocked() || v.Stale != 0 || v.Revision != 1 {
 		t.Fatalf("verdict at rev 1: %+v %v", v, err)
 	}
-	// the release changes after carol approved: her approval is stale
-	depExec(t, s, `UPDATE releases SET rev = rev + 1 WHERE id = 1`)
+	// the release's content changes after carol approved: her approval is stale
+	depExec(t, s, `UPDATE releases SET type = 'mixed', rev = rev + 1 WHERE id = 1`)
 	v, _ = s.ApprovalVerdict(ctx, "REL-1")
 	if len(v.Approvals) != 0 || v.Stale != 1 || v.Revision != 2 {
 		t.Fatalf("verdict after the change: %+v", v)
@@ -228,9 +228,13 @@ func TestChangeApprovals(t *testing.T) {
 	if err != nil || x.Record != "CHG-1" || x.RecordType != "change" || x.RecordRevision != 3 {
 		t.Fatalf("change approval %+v %v", x, err)
 	}
-	depExec(t, s, `UPDATE changes SET rev = 4 WHERE id = 1`)
+	depExec(t, s, `UPDATE changes SET rev = 4, status = 'scheduled' WHERE id = 1`)
+	if v, _ := s.ApprovalVerdict(ctx, "CHG-1"); len(v.Approvals) != 1 || v.Stale != 0 || v.Revision != 4 {
+		t.Fatalf("a lifecycle move keeps the approval: %+v", v)
+	}
+	depExec(t, s, `UPDATE changes SET rev = 5, env = NULL WHERE id = 1`)
 	if v, _ := s.ApprovalVerdict(ctx, "CHG-1"); len(v.Approvals) != 0 || v.Stale != 1 {
-		t.Fatalf("change verdict after its revision moved: %+v", v)
+		t.Fatalf("change verdict after its content changed: %+v", v)
 	}
 	depExec(t, s, `UPDATE changes SET status = 'closed' WHERE id = 1`)
 	if _, err := s.CreateApproval(ctx, aprActor("carol", auth.CABMember), approval.Approval{Record: "CHG-1", Decision: approval.Approve}, 0); fault.CodeOf(err) != fault.Conflict {

@@ -150,10 +150,14 @@ type ChangeContext struct {
 // (0 skips the check), applies fn (the domain rule: an edit, a Move or a
 // deviation) and saves the result with its audit event under action. A
 // changed release or env is checked like on create; an approver named by a
-// new deviation must be a user. Nothing is written on error.
+// new deviation must be a user. Authorization (authorize → scheduled) needs
+// the approvals that gate rule 8 requires (approval_guard.go): otherwise
+// PreconditionFailed listing what is missing, and only the refusal's audit
+// event is written. Nothing is written on any other error.
 func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
 	fn func(c *change.Change, cc ChangeContext) error) (change.Change, error) {
 	var c change.Change
+	var refused error
 	err := s.write(ctx, a, func(tx *Tx) error {
 		before, _, err := scanChange(tx.queryRow(ctx, `SELECT `+changeCols+` FROM changes WHERE id = $1`+tx.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -177,6 +181,11 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 		if err != nil {
 			return err
 		}
+		if before.Status == change.Authorize && c.Status == change.Scheduled {
+			if refused, err = tx.checkChangeAuthorized(ctx, before, c); err != nil || refused != nil {
+				return err // a refusal commits its audit event only
+			}
+		}
 		if len(c.Deviations) < len(before.Deviations) {
 			return fault.Conflictf("deviations of %s are append-only", before.ID)
 		}
@@ -196,5 +205,8 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 		}
 		return tx.auditEvent(ctx, action, "change", c.ID, c.Revision, before, c)
 	})
+	if err == nil && refused != nil {
+		return change.Change{}, refused
+	}
 	return c, err
 }

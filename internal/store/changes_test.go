@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fixgate/internal/approval"
+	"fixgate/internal/audit"
+	"fixgate/internal/auth"
 	"fixgate/internal/change"
 	"fixgate/internal/fault"
 	"fixgate/internal/release"
@@ -73,6 +76,15 @@ func TestChangeLifecycleEditsAndDeviations(t *testing.T) {
 		return nil
 	})
 	relWantField(t, err, "env")
+	// authorisation needs the approvals of the risk class (medium: two peers)
+	if _, _, err := s.CreateUser(ctx, alice, auth.User{Name: "cleo", Roles: []auth.Role{auth.CABMember}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []audit.Actor{bob, {User: "cleo", Role: "cab_member"}} {
+		if _, err := s.CreateApproval(ctx, who, approval.Approval{Record: "CHG-1", Decision: approval.Approve}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, to := range []string{change.Authorize, change.Scheduled} {
 		if _, err := move(int64(4+i-1), to); err != nil {
 			t.Fatalf("move to %s: %v", to, err)

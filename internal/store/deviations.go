@@ -75,8 +75,8 @@ func (s *Store) ListDeviations(ctx context.Context, f DeviationFilter) ([]Deviat
 }
 
 // sodDeviation returns the id of an approved separation-of-duties deviation
-// on change (CHG-n) or, for a release (REL-n), on one of its open changes;
-// "" if there is none.
+// covering now on change (CHG-n) or, for a release (REL-n), on one of its
+// open changes; "" if there is none.
 func (tx *Tx) sodDeviation(ctx context.Context, recordType, record string) (string, error) {
 	q := `SELECT ` + changeCols + ` FROM changes WHERE id = $1`
 	var arg any
@@ -97,7 +97,7 @@ func (tx *Tx) sodDeviation(ctx context.Context, recordType, record string) (stri
 			return "", err
 		}
 		for i, d := range c.Deviations {
-			if d.StepSkipped == DeviationSoD && d.ApprovedBy != "" && d.Reason != "" {
+			if d.StepSkipped == DeviationSoD && d.ApprovedBy != "" && d.Reason != "" && d.Covers(tx.now) {
 				return c.ID + "#" + strconv.Itoa(i+1), nil
 			}
 		}

@@ -131,14 +131,16 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	in.Release = gate.FromRelease(rel)
 	in.Revisions[rel.ID], g.revs[rel.ID] = rel.Revision, rel.Revision
-	env, err := scanEnv(g.r.QueryRowContext(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`, q.Env))
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, fault.NotFoundf("environment %q not found", q.Env)
+	if q.Env != "" { // "": a release judged before any change names its target (approval_guard.go)
+		env, err := scanEnv(g.r.QueryRowContext(ctx, `SELECT `+envCols+` FROM environments WHERE name = $1`, q.Env))
+		if errors.Is(err, sql.ErrNoRows) {
+			return in, fault.NotFoundf("environment %q not found", q.Env)
+		}
+		if err != nil {
+			return in, err
+		}
+		in.Environment, g.revs["env:"+env.Name] = env, env.Revision
 	}
-	if err != nil {
-		return in, err
-	}
-	in.Environment, g.revs["env:"+env.Name] = env, env.Revision
 	steps := []func(context.Context, *gate.Input) error{g.problems, g.graph, g.components, g.openProblems, g.live}
 	for _, step := range steps {
 		if err := step(ctx, &in); err != nil {
@@ -359,14 +361,14 @@ func (g *gatherer) change(ctx context.Context, in *gate.Input, rel int64, env st
 		return "", err
 	}
 	gc := &gate.Change{ID: c.ID, Type: c.Type, Model: c.ChangeModel, Requester: c.RequestedBy, Revision: c.Revision,
-		Deviations: []gate.Deviation{}}
+		Deviations: []gate.Deviation{}, Content: c.Fingerprint()}
 	if c.RiskJustification != "" && c.RiskClass != "" { // an override replaces the computed class
 		gc.RiskOverride = &gate.RiskOverride{Class: c.RiskClass, Justification: c.RiskJustification, By: c.RiskOverrideBy}
 	}
 	for i, d := range c.Deviations {
 		// A deviation names the gate rule it covers in step_skipped.
 		gc.Deviations = append(gc.Deviations, gate.Deviation{ID: c.ID + "#" + strconv.Itoa(i+1), Rule: d.StepSkipped, Step: d.StepSkipped,
-			Reason: d.Reason, ApprovedBy: d.ApprovedBy})
+			Reason: d.Reason, ApprovedBy: d.ApprovedBy, From: d.From, To: d.To})
 	}
 	in.Change = gc
 	in.Revisions[c.ID], g.revs[c.ID] = c.Revision, c.Revision
@@ -380,7 +382,7 @@ func (g *gatherer) approvals(ctx context.Context, in *gate.Input) error {
 	if in.Change != nil {
 		chg = in.Change.ID
 	}
-	rows, err := g.r.QueryContext(ctx, `SELECT a.id, a.record_id, a.record_rev, a.approver, a.role, a.decision, u.roles
+	rows, err := g.r.QueryContext(ctx, `SELECT a.id, a.record_id, a.record_rev, a.record_content, a.approver, a.role, a.decision, u.roles
 		FROM approvals a JOIN users u ON u.name = a.approver
 		WHERE (a.record_type = $1 AND a.record_id = $2) OR (a.record_type = $3 AND a.record_id = $4) ORDER BY a.id`,
 		"release", in.Release.ID, "change", chg)
@@ -392,7 +394,7 @@ func (g *gatherer) approvals(ctx context.Context, in *gate.Input) error {
 		var id int64
 		var a gate.Approval
 		var roles string
-		if err := rows.Scan(&id, &a.Record, &a.Revision, &a.Approver, &a.Role, &a.Decision, &roles); err != nil {
+		if err := rows.Scan(&id, &a.Record, &a.Revision, &a.Content, &a.Approver, &a.Role, &a.Decision, &roles); err != nil {
 			return err
 		}
 		a.ID, a.Roles = ident.Approval.Format(id), nonNilList(splitList(roles))

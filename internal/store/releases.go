@@ -253,10 +253,14 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]release.Re
 // (0 skips the check), applies fn (the domain rule: an edit or a Move) and
 // saves the result with its audit event under action. Changed problems and
 // components are checked like on create. Artifacts change only through
-// AttachReleaseArtifact. Nothing is written on error.
+// AttachReleaseArtifact. A move to approved needs the approvals that gate
+// rule 8 requires (approval_guard.go): otherwise PreconditionFailed listing
+// what is missing, and only the refusal's audit event is written. Nothing
+// is written on any other error.
 func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
 	fn func(r *release.Release) error) (release.Release, error) {
 	var r release.Release
+	var refused error
 	err := s.write(ctx, a, func(tx *Tx) error {
 		before, err := tx.getRelease(ctx, id)
 		if err != nil {
@@ -273,6 +277,11 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 		}
 		if err := r.Validate(); err != nil {
 			return err
+		}
+		if r.Status == release.Approved && before.Status != release.Approved {
+			if refused, err = tx.checkReleaseApproved(ctx, id, before); err != nil || refused != nil {
+				return err // a refusal commits its audit event only
+			}
 		}
 		r.ID, r.CreatedBy, r.CreatedAt, r.Artifacts = before.ID, before.CreatedBy, before.CreatedAt, before.Artifacts
 		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
@@ -292,6 +301,9 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 		}
 		return tx.auditEvent(ctx, action, "release", r.ID, r.Revision, before, r)
 	})
+	if err == nil && refused != nil {
+		return release.Release{}, refused
+	}
 	return r, err
 }
 

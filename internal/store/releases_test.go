@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"fixgate/internal/approval"
 	"fixgate/internal/ci"
 	"fixgate/internal/fault"
 	"fixgate/internal/problem"
@@ -225,6 +226,9 @@ func TestReleaseListUpdateMoveAttach(t *testing.T) {
 	})
 	relWantField(t, err, "components")
 
+	if _, err := s.CreateApproval(ctx, bob, approval.Approval{Record: "REL-1", Decision: approval.Approve}, 0); err != nil {
+		t.Fatal(err)
+	}
 	moved, err := s.UpdateRelease(ctx, alice, 1, 2, "release.move", func(r *release.Release) error { return r.Move(release.Approved) })
 	if err != nil || moved.Status != release.Approved || moved.Revision != 3 {
 		t.Fatalf("move: %+v %v", moved, err)
