@@ -20,7 +20,7 @@ import (
 const MaxImportRowBytes = 1 << 20
 
 // importBatch is how many rows an import hands the store at a time.
-const importBatch = 500
+const importBatch = 200
 
 var errRowTooLarge = errors.New("row too large")
 
