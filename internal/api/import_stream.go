@@ -87,6 +87,8 @@ func (sp *importSpool) read(body io.Reader) error {
 		}
 		key, _ := tok.(string)
 		switch {
+		case key == "":
+			return fault.Field("body", "an empty key is not a field")
 		case key == "rows" && sawRows:
 			return fault.Field("rows", "appears twice in the same object")
 		case strings.EqualFold(key, "rows"):
