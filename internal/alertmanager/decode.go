@@ -13,6 +13,7 @@ import (
 
 	"fixgate/internal/fault"
 	"fixgate/internal/matcher"
+	"fixgate/internal/strictjson"
 )
 
 // wirePayload and wireAlert are the payload as it travels: alerts stay raw
@@ -60,13 +61,20 @@ func Decode(r io.Reader, maxBytes int64) (*Payload, error) {
 	return Parse(data)
 }
 
-// Parse decodes and validates one notification. Unknown fields are ignored.
+// Parse decodes and validates one notification. Unknown fields are ignored
+// (Alertmanager versions add them), but keys must spell the known fields
+// exactly, no object may repeat a key in any letter case, nothing may follow
+// the payload, and text must be valid UTF-8 without NUL (strictjson.Check):
+// an alert with both startsAt and StartsAt is refused, not read as either.
 // Errors are Invalid and name the field at fault, e.g. "alerts[3].startsAt".
 func Parse(data []byte) (*Payload, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fault.Field("body", "an Alertmanager notification (JSON object) is required")
 	}
 	var w wirePayload
+	if err := strictjson.Check(data, &w, strictjson.Options{AllowUnknown: true}); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, jsonError("", err)
 	}
@@ -113,6 +121,9 @@ func Parse(data []byte) (*Payload, error) {
 // decodeAlert decodes and validates the alert at field ("alerts[3]").
 func decodeAlert(field string, raw json.RawMessage) (Alert, error) {
 	var w wireAlert
+	if err := strictjson.Check(raw, &w, strictjson.Options{AllowUnknown: true, Prefix: field}); err != nil {
+		return Alert{}, err
+	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Alert{}, jsonError(field, err)
 	}

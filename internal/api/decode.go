@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/strictjson"
 )
 
 // MaxBody is the default limit of a request body.
@@ -21,9 +22,11 @@ const MaxBody = 1 << 20
 var timeKeys = map[string]bool{"at": true, "start": true, "end": true, "opened_at": true, "resolved_at": true,
 	"planned_start": true, "planned_end": true, "since": true, "until": true, "starts_at": true, "ends_at": true}
 
-// decode reads one JSON object from the body into v: unknown fields,
-// duplicate keys, trailing data, zoneless times and oversize bodies are
-// refused with an Invalid (or TooLarge) error naming the field.
+// decode reads one JSON object from the body into v: unknown fields, keys
+// in another letter case than the field's, duplicate keys (in any case),
+// trailing data, invalid UTF-8, NUL in text, zoneless times and oversize
+// bodies are refused with an Invalid (or TooLarge) error naming the field
+// (strictjson.Check).
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -41,16 +44,13 @@ func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fault.Field("body", "a JSON object is required")
 	}
-	if err := checkJSON(body); err != nil {
+	if err := strictjson.Check(body, v, strictjson.Options{String: checkTime}); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
-	}
-	if dec.More() {
-		return fault.Field("body", "unexpected data after the JSON object")
 	}
 	return nil
 }
@@ -100,82 +100,12 @@ func jsonKind(k string) string {
 	return k
 }
 
-// checkJSON walks the tokens of body: the top level must be an object, no
-// object may repeat a key (encoding/json would silently keep the last one,
-// which matters for audited payloads), and time-valued keys must hold
-// RFC 3339 times with a zone. Errors name the dotted path.
-func checkJSON(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonError(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fault.Field("body", "must be a JSON object")
-	}
-	return walkObject(dec, "", 0)
-}
-
-const maxDepth = 32
-
-func walkObject(dec *json.Decoder, path string, depth int) error {
-	if depth > maxDepth {
-		return fault.Field(path, "nested too deeply")
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return jsonError(err)
-		}
-		key, _ := tok.(string)
-		if key == "" {
-			where := path
-			if where == "" {
-				where = "body"
-			}
-			return fault.Field(where, "an empty key is not a field")
-		}
-		p := join(path, key)
-		if seen[key] {
-			return fault.Field(p, "appears twice in the same object")
-		}
-		seen[key] = true
-		if err := walkValue(dec, p, key, depth); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token() // '}'
-	if err != nil {
-		return jsonError(err)
-	}
-	return nil
-}
-
-func walkValue(dec *json.Decoder, path, key string, depth int) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonError(err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return walkObject(dec, path, depth+1)
-		}
-		for i := 0; dec.More(); i++ {
-			if err := walkValue(dec, path+"["+strconv.Itoa(i)+"]", key, depth+1); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil { // ']'
-			return jsonError(err)
-		}
-	case string:
-		if timeKeys[key] && looksLikeDate(t) {
-			if _, err := time.Parse(time.RFC3339Nano, t); err != nil {
-				return fault.Field(path, "%q is not an RFC 3339 time with a zone (e.g. 2026-03-01T22:00:00Z)", t)
-			}
+// checkTime refuses a calendar-date string under a time key that is not
+// RFC 3339 with a zone (strictjson.Options.String).
+func checkTime(path, key, s string) error {
+	if timeKeys[key] && looksLikeDate(s) {
+		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			return fault.Field(path, "%q is not an RFC 3339 time with a zone (e.g. 2026-03-01T22:00:00Z)", s)
 		}
 	}
 	return nil
@@ -194,11 +124,4 @@ func looksLikeDate(s string) bool {
 		}
 	}
 	return true
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }

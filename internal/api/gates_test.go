@@ -326,7 +326,7 @@ func TestAPIValidateRCA(t *testing.T) {
 	ta.problem(ta.do("admin", "POST", "/api/v1/problems/PRB-1/rca/validations", `{}`), 403, "")
 	ta.problem(ta.do("pm", "POST", "/api/v1/problems/PRB-1/rca/validations", `{}`), 403, "") // pm wrote it
 	ta.problem(ta.do("pm", "POST", "/api/v1/problems/PRB-9/rca/validations", `{}`), 404, "")
-	if n := ta.auditCount(); n != before+2 { // the two role denials
+	if n := ta.auditCount(); n != before+3 { // the three refusals (two roles, one separation of duties)
 		t.Fatalf("refusals wrote %d events", n-before)
 	}
 	ta.must("eng", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"capacity","summary":"pool too small for peak"}`, 200)

@@ -32,36 +32,44 @@ type importOut struct {
 
 // importIncidents upserts a batch of incidents by external_id in one
 // transaction: bad rows are reported by index and skipped, good rows land.
+// The body is streamed: each row is decoded and checked on its own and the
+// good ones spooled to a temporary file (spoolImport), then handed to the
+// store importBatch rows at a time, so memory holds a batch, not the body.
 func (s *Server) importIncidents(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in importIn
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	if len(in.Rows) == 0 {
-		return fault.Field("rows", "is empty: send at least one row")
-	}
-	if len(in.Rows) > MaxImportRows {
-		return fault.Field("rows", "has %d rows: send at most %d per request", len(in.Rows), MaxImportRows)
-	}
-	rows := make([]incident.Incident, len(in.Rows))
-	for i, x := range in.Rows {
-		rows[i] = incident.Incident{ExternalID: x.ExternalID, Title: x.Title, Source: incident.SourceImport, CI: x.CI, Env: x.Env,
-			Severity: x.Severity, Labels: x.Labels, ResolvedAt: x.ResolvedAt}
-		if x.OpenedAt != nil {
-			rows[i].OpenedAt = *x.OpenedAt
-		}
-	}
-	created, updated, skipped, rowErrs, err := s.store.ImportIncidents(r.Context(), c.actor, rows)
+	sp, err := spoolImport(r.Body, "")
 	if err != nil {
 		return err
 	}
-	out := importOut{Created: created, Updated: updated, Skipped: skipped, Errors: []importRowError{}}
+	defer sp.Close()
+	next, err := sp.batches()
+	if err != nil {
+		return err
+	}
+	created, updated, skipped, rowErrs, err := s.store.ImportIncidentBatches(r.Context(), c.actor, func() ([]incident.Incident, error) {
+		xs, err := next()
+		rows := make([]incident.Incident, len(xs))
+		for i, x := range xs {
+			rows[i] = incident.Incident{ExternalID: x.ExternalID, Title: x.Title, Source: incident.SourceImport, CI: x.CI, Env: x.Env,
+				Severity: x.Severity, Labels: x.Labels, ResolvedAt: x.ResolvedAt}
+			if x.OpenedAt != nil {
+				rows[i].OpenedAt = *x.OpenedAt
+			}
+		}
+		return rows, err
+	})
+	if err != nil {
+		return err
+	}
+	out := importOut{Created: created, Updated: updated, Skipped: skipped, Errors: sp.errs}
 	for n, e := range rowErrs {
-		re := importRowError{Row: n, Error: e.Error()}
+		re := importRowError{Row: sp.idx[n], Error: e.Error()}
 		if fe := fault.As(e); fe != nil {
 			re.Field, re.Error = fe.Field, fe.Message
 		}
 		out.Errors = append(out.Errors, re)
+	}
+	if out.Errors == nil {
+		out.Errors = []importRowError{}
 	}
 	sort.Slice(out.Errors, func(i, j int) bool { return out.Errors[i].Row < out.Errors[j].Row })
 	return writeJSON(w, http.StatusOK, out)

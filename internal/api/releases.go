@@ -215,11 +215,12 @@ var (
 	deviationRW   = []auth.Role{auth.ReleaseManager, auth.ProblemManager, auth.Admin}
 )
 
-// denied records a refused request in the audit trail, like a wrong route
-// role, and returns err (a Forbidden error saying what was needed).
+// denied marks a handler's refusal for a role (err is a Forbidden error
+// saying which role was needed) by naming the rule "role" when err names
+// none; the endpoint audits it (Server.refused) like every refusal.
 func (s *Server) denied(r *http.Request, c *call, err error) error {
-	if aerr := s.store.AuditDenied(r.Context(), c.actor, r.Method, r.URL.Path); aerr != nil {
-		return aerr
+	if fe := fault.As(err); fe != nil && fault.RuleOf(err) == "forbidden" {
+		fe.Extra = map[string]any{"rule": "role"}
 	}
 	return err
 }

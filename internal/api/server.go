@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -152,7 +153,7 @@ func (s *Server) endpoint(rt route) http.Handler {
 			return
 		}
 		if err := rt.h(w, r, c); err != nil {
-			writeError(w, r, err)
+			writeError(w, r, s.refused(r, c.actor, err))
 		}
 	})
 }
@@ -173,12 +174,28 @@ func (s *Server) authenticate(r *http.Request, rt route) (*call, error) {
 	role, ok := p.ActingRole(rt.roles)
 	if !ok {
 		a := audit.Actor{User: p.User, Role: joinRoleNames(p.Roles), RequestID: requestID(r)}
-		if err := s.store.AuditDenied(r.Context(), a, r.Method, r.URL.Path); err != nil {
-			return nil, err
-		}
-		return nil, fault.Forbiddenf("%s %s needs one of the roles %s; %s has %s", r.Method, r.URL.Path, joinRoleNames(rt.roles), p.User, joinRoleNames(p.Roles))
+		return nil, s.refused(r, a, fault.Refused("role", "%s %s needs one of the roles %s; %s has %s",
+			r.Method, r.URL.Path, joinRoleNames(rt.roles), p.User, joinRoleNames(p.Roles)))
 	}
 	return &call{principal: p, actor: audit.Actor{User: p.User, Role: string(role), RequestID: requestID(r)}}, nil
+}
+
+// refused is the one place an authenticated request's refusal is audited:
+// for a Forbidden err (a wrong role, separation of duties, any rule a
+// handler or the store applies; the store has rolled the request's
+// transaction back), it writes one access.denied event naming the rule and
+// the reason, then returns err. Other errors pass through. If the event
+// cannot be written, that error is returned instead: a refusal is never
+// unseen.
+func (s *Server) refused(r *http.Request, a audit.Actor, err error) error {
+	rule := fault.RuleOf(err)
+	if rule == "" {
+		return err
+	}
+	if aerr := s.store.AuditRefusal(r.Context(), a, r.Method, r.URL.Path, rule, fault.As(err).Message); aerr != nil {
+		return fmt.Errorf("audit the refusal (%v): %w", err, aerr)
+	}
+	return err
 }
 
 func joinRoleNames(rs []auth.Role) string {

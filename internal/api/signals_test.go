@@ -132,7 +132,7 @@ func TestClosureAPI(t *testing.T) {
 	ta.problem(ta.do("rca", "POST", "/api/v1/problems/PRB-1/confirmations", `{"comment":"ok"}`), 403, "")
 	ta.problem(ta.do("pm", "POST", "/api/v1/problems/PRB-1/confirmations", `{"comment":"ok"}`), 403, "")
 	ta.problem(ta.do("val", "POST", "/api/v1/problems/PRB-1/close", `{}`), 403, "")
-	if ta.auditCount() != n+2 { // the two role refusals are audited as denials; nothing else was written
+	if ta.auditCount() != n+3 { // the three 403s are audited as denials; nothing else was written
 		t.Fatalf("refusals wrote %d audit events", ta.auditCount()-n)
 	}
 	c := ta.must("val", "POST", "/api/v1/problems/PRB-1/confirmations", `{"comment":"error rate flat"}`, 201)

@@ -76,7 +76,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := r.PathValue("name")
 	if name != c.principal.User && !c.principal.Has(auth.Admin) && !c.principal.Has(auth.Auditor) {
-		return fault.Forbiddenf("only admins and auditors may read other users")
+		return fault.Refused("role", "only admins and auditors may read other users")
 	}
 	u, err := s.store.GetUser(r.Context(), name)
 	if err != nil {

@@ -113,7 +113,7 @@ func ActingRole(held []auth.Role, asked string) (auth.Role, error) {
 			return "", fault.Field("role", "%q cannot approve (approving roles: %s)", asked, roleList(Roles))
 		}
 		if !slices.Contains(held, r) {
-			return "", fault.Forbiddenf("you do not hold the role %s (you have %s)", asked, roleList(held))
+			return "", fault.Refused("role", "you do not hold the role %s (you have %s)", asked, roleList(held))
 		}
 		return r, nil
 	}
@@ -122,7 +122,7 @@ func ActingRole(held []auth.Role, asked string) (auth.Role, error) {
 			return r, nil
 		}
 	}
-	return "", fault.Forbiddenf("approving needs one of the roles %s; you have %s", roleList(Roles), roleList(held))
+	return "", fault.Refused("role", "approving needs one of the roles %s; you have %s", roleList(Roles), roleList(held))
 }
 
 func roleList(rs []auth.Role) string {
@@ -227,7 +227,7 @@ func CheckSoD(approver string, f SoDFacts) error {
 			Extra:   map[string]any{"rule": "separation_of_duties"}}
 	}
 	if approver == "" {
-		return fault.Forbiddenf("an approval needs an identified approver")
+		return fault.Refused("separation_of_duties", "an approval needs an identified approver")
 	}
 	if f.ChangeID != "" && f.Requester == approver {
 		return deny("%s requested %s", approver, f.ChangeID)

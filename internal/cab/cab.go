@@ -138,7 +138,7 @@ func CheckDecision(m Record, agenda Agenda, change, decider string, roles map[st
 		return Item{}, err
 	}
 	if !slices.Contains(m.Attendees, decider) {
-		return Item{}, fault.Forbiddenf("%s does not attend %s; only attendees record its decisions", decider, m.ID)
+		return Item{}, fault.Refused("cab_attendance", "%s does not attend %s; only attendees record its decisions", decider, m.ID)
 	}
 	i := slices.IndexFunc(agenda.Items, func(it Item) bool { return it.Change == change })
 	if i < 0 {

@@ -68,6 +68,27 @@ func Conflictf(format string, args ...any) *Error { return New(Conflict, format,
 // Forbiddenf returns a Forbidden error.
 func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
 
+// Refused returns a Forbidden error naming the rule that refused the request
+// (Extra["rule"], e.g. "separation_of_duties"); the API audits it (RuleOf).
+func Refused(rule, format string, args ...any) *Error {
+	e := New(Forbidden, format, args...)
+	e.Extra = map[string]any{"rule": rule}
+	return e
+}
+
+// RuleOf returns the rule named by a Forbidden error, "forbidden" when it
+// names none, and "" for other errors.
+func RuleOf(err error) string {
+	fe := As(err)
+	if fe == nil || fe.Code != Forbidden {
+		return ""
+	}
+	if r, ok := fe.Extra["rule"].(string); ok && r != "" {
+		return r
+	}
+	return "forbidden"
+}
+
 // Wrap classifies err as Internal unless it already carries a code.
 func Wrap(err error, format string, args ...any) error {
 	if err == nil {

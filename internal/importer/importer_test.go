@@ -143,3 +143,30 @@ func FuzzMapCSV(f *testing.F) {
 		}
 	})
 }
+
+// A JSON object that repeats a column, or holds invalid UTF-8 or NUL, is a
+// row error naming the column: it is not read as its last value.
+func TestMapJSONRefusesAmbiguousObjects(t *testing.T) {
+	in := "[{\"external_id\":\"J-1\",\"title\":\"a\",\"title\":\"b\",\"ci\":\"c\",\"env\":\"e\",\"severity\":2}," +
+		"{\"external_id\":\"J-2\",\"title\":\"\xff\",\"ci\":\"c\",\"env\":\"e\",\"severity\":2}," +
+		"{\"external_id\":\"J-3\",\"title\":\"t\",\"ci\":\"c\",\"env\":\"e\",\"severity\":2,\"labels\":{\"a\":\"1\",\"a\":\"2\"}}," +
+		"{\"external_id\":\"J-4\",\"title\":\"t\\u0000\",\"ci\":\"c\",\"env\":\"e\",\"severity\":2}," +
+		"{\"external_id\":\"J-5\",\"title\":\"t\",\"ci\":\"c\",\"env\":\"e\",\"severity\":2}]"
+	r, err := NewJSON(strings.NewReader(in), Mapping{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _, errs := all(t, r)
+	if len(rows) != 1 || rows[0].ExternalID != "J-5" {
+		t.Fatalf("rows %+v", rows)
+	}
+	want := []string{"title", "title", "labels.a", "title"}
+	if len(errs) != len(want) {
+		t.Fatalf("errs %v", errs)
+	}
+	for i, w := range want {
+		if errs[i].Column != w || errs[i].Loc != "object "+string(rune('1'+i)) {
+			t.Errorf("error %d: %+v, want column %s", i, errs[i], w)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/strictjson"
 )
 
 // Reader yields the rows of one file, in order. Next returns a row, or a
@@ -127,13 +128,22 @@ func (j *jsonReader) Next() (Row, Loc, error) {
 	}
 	j.n++
 	loc := Loc("object " + strconv.Itoa(j.n))
-	var obj map[string]json.RawMessage
-	if err := j.dec.Decode(&obj); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
+	var raw json.RawMessage
+	if err := j.dec.Decode(&raw); err != nil {
+		return Row{}, loc, fault.Field("body", "%s: malformed JSON: %v", loc, err)
+	}
+	// A repeated column, invalid UTF-8 or NUL would be read silently (the
+	// last value kept, replacement characters): refuse the row instead.
+	if err := strictjson.Check(raw, nil, strictjson.Options{AllowUnknown: true}); err != nil {
+		fe := fault.As(err)
+		if fe.Field == "body" {
 			return Row{}, loc, &RowError{Loc: string(loc), Msg: "is not a JSON object"}
 		}
-		return Row{}, loc, fault.Field("body", "%s: malformed JSON: %v", loc, err)
+		return Row{}, loc, &RowError{Loc: string(loc), Column: fe.Field, Msg: fe.Message}
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return Row{}, loc, &RowError{Loc: string(loc), Msg: "is not a JSON object"}
 	}
 	return j.row(obj, loc)
 }

@@ -38,7 +38,7 @@ func CheckConfirmer(user string, p *Problem, team FixTeam) error {
 		why = append(why, "resolved it")
 	}
 	if len(why) > 0 {
-		return fault.Forbiddenf("%s %s, so cannot confirm the fix of %s: a validator outside the release team must (separation of duties)",
+		return fault.Refused("separation_of_duties", "%s %s, so cannot confirm the fix of %s: a validator outside the release team must (separation of duties)",
 			user, strings.Join(why, ", "), p.ID)
 	}
 	return nil

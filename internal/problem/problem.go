@@ -195,7 +195,7 @@ func (p *Problem) ValidateRCA(validator string, now time.Time) error {
 		return fault.New(fault.PreconditionFailed, "problem %s has no root cause analysis to validate", p.ID)
 	}
 	if p.RCA.Author == validator {
-		return fault.Forbiddenf("%s wrote this root cause analysis and cannot validate it (separation of duties)", validator)
+		return fault.Refused("separation_of_duties", "%s wrote this root cause analysis and cannot validate it (separation of duties)", validator)
 	}
 	if p.Status == Closed || p.Status == Canceled {
 		return fault.Conflictf("problem is %s; its root cause analysis can no longer be validated", p.Status)

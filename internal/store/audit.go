@@ -159,9 +159,18 @@ func (s *Store) AuditEventsFor(ctx context.Context, recordType, recordID string,
 	return out, errf(rows.Err(), "read audit events")
 }
 
-// AuditDenied records a refused request (wrong role) as its own event.
+// AuditDenied records a request refused for a wrong role as its own event.
 func (s *Store) AuditDenied(ctx context.Context, a audit.Actor, method, path string) error {
+	return s.AuditRefusal(ctx, a, method, path, "role", "the route needs another role")
+}
+
+// AuditRefusal records a refused request in its own transaction (the refused
+// one wrote nothing): one access.denied event on record "request" "METHOD
+// path" whose after names the rule that refused it and the reason given to
+// the caller.
+func (s *Store) AuditRefusal(ctx context.Context, a audit.Actor, method, path, rule, reason string) error {
 	return s.write(ctx, a, func(tx *Tx) error {
-		return tx.auditEvent(ctx, "access.denied", "request", method+" "+path, 0, nil, map[string]string{"method": method, "path": path})
+		return tx.auditEvent(ctx, "access.denied", "request", method+" "+path, 0, nil,
+			map[string]string{"method": method, "path": path, "rule": rule, "reason": reason})
 	})
 }

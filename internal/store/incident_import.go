@@ -26,40 +26,80 @@ import (
 // reported in rowErrs by index and do not stop the others; err is set, and
 // nothing is written, only when the database fails.
 func (s *Store) ImportIncidents(ctx context.Context, a audit.Actor, rows []incident.Incident) (created, updated, skipped int, rowErrs map[int]error, err error) {
+	done := false
+	return s.ImportIncidentBatches(ctx, a, func() ([]incident.Incident, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return rows, nil
+	})
+}
+
+// ImportIncidentBatches is ImportIncidents over rows that next delivers in
+// batches (an empty batch ends them), so that a caller streaming a large
+// import holds one batch at a time: still one transaction, each batch
+// written before the next is asked for. rowErrs are keyed by the row's index
+// across all batches. An error from next fails the import (nothing written).
+func (s *Store) ImportIncidentBatches(ctx context.Context, a audit.Actor, next func() ([]incident.Incident, error)) (created, updated, skipped int, rowErrs map[int]error, err error) {
 	rowErrs = map[int]error{}
 	err = s.write(ctx, a, func(tx *Tx) error {
-		created, updated, skipped = 0, 0, 0
-		clear(rowErrs)
-		tx.attr = importSpan(rows)
 		im, err := tx.newImporter(ctx)
 		if err != nil {
 			return err
 		}
 		defer im.close()
-		if im.known, err = tx.storedExternalIDs(ctx, rows); err != nil {
-			return err
-		}
-		for n := range rows {
-			res, err := im.row(ctx, rows[n])
-			switch {
-			case err != nil && fault.As(err) != nil && fault.CodeOf(err) != fault.Internal:
-				rowErrs[n] = err
-			case err != nil:
+		im.known = map[string]bool{}
+		for offset := 0; ; {
+			rows, err := next()
+			if err != nil || len(rows) == 0 {
 				return err
-			case res == "created":
-				created++
-			case res == "updated":
-				updated++
-			default:
-				skipped++
 			}
+			c, u, sk, err := im.batch(ctx, rows, offset, rowErrs)
+			if err != nil {
+				return err
+			}
+			created, updated, skipped, offset = created+c, updated+u, skipped+sk, offset+len(rows)
 		}
-		return im.flush(ctx)
 	})
 	if err != nil {
 		return 0, 0, 0, nil, err
 	}
 	return created, updated, skipped, rowErrs, nil
+}
+
+// batch imports rows (the first at index offset) and writes them with
+// their audit events.
+func (im *importer) batch(ctx context.Context, rows []incident.Incident, offset int, rowErrs map[int]error) (created, updated, skipped int, err error) {
+	im.tx.attr = importSpan(rows)
+	stored, err := im.tx.storedExternalIDs(ctx, rows)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for id := range stored {
+		im.known[id] = true
+	}
+	for n := range rows {
+		res, err := im.row(ctx, rows[n])
+		switch {
+		case err != nil && fault.As(err) != nil && fault.CodeOf(err) != fault.Internal:
+			rowErrs[offset+n] = err
+		case err != nil:
+			return 0, 0, 0, err
+		case res == "created":
+			created++
+		case res == "updated":
+			updated++
+		default:
+			skipped++
+		}
+	}
+	if err := im.flush(ctx); err != nil { // under this batch's attribution span
+		return 0, 0, 0, err
+	}
+	// Chain the batch's audit events now (still this transaction), so that
+	// memory holds one batch's events, not the whole import's.
+	return created, updated, skipped, im.tx.flushAudit(ctx)
 }
 
 // importer holds the prepared statements and reference cache of one import.
