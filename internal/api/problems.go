@@ -44,9 +44,9 @@ type transition struct {
 // by hand carries Deviation (reason, approved_by: another problem_manager);
 // the usual way to resolved is a problem-fix release succeeding in production.
 type problemTransition struct {
-	To        string       `json:"to"`
-	Comment   string       `json:"comment"`
-	Revision  int64        `json:"revision"`
+	To        string              `json:"to"`
+	Comment   string              `json:"comment"`
+	Revision  int64               `json:"revision"`
 	Deviation *problemDeviationIn `json:"deviation,omitempty"`
 }
 

@@ -138,7 +138,7 @@ func (s *Store) listProblemDeviations(ctx context.Context, f DeviationFilter) ([
 		}
 		last = r.ID
 		out = append(out, DeviationRecord{ID: r.Problem + "#" + strconv.FormatInt(r.ID, 10), Problem: r.Problem,
-			Deviation: change.Deviation{StepSkipped: DeviationProductionFix, Reason: r.Reason, ApprovedBy: r.ApprovedBy, At: r.At},
+			Deviation:   change.Deviation{StepSkipped: DeviationProductionFix, Reason: r.Reason, ApprovedBy: r.ApprovedBy, At: r.At},
 			RequestedBy: r.RequestedBy})
 	}
 	if len(out) < f.Limit {
