@@ -100,8 +100,16 @@ func (tx *Tx) resolveByDeployment(ctx context.Context, d *deploy.Deployment) err
 	if tier != environment.Production || typ == release.Feature {
 		return nil
 	}
-	ids, err := tx.int64s(ctx, `SELECT rp.problem_id FROM release_problems rp JOIN problems p ON p.id = rp.problem_id
-		WHERE rp.release_id = $1 AND p.status = $2 ORDER BY rp.problem_id`, relID, problem.FixInProgress)
+	// On PostgreSQL (READ COMMITTED) the problem rows are locked until
+	// commit: a concurrent resolution (another production environment, a
+	// hand move) commits first and the status is re-checked on its result;
+	// SQLite's BEGIN IMMEDIATE serialises writers already.
+	q := `SELECT rp.problem_id FROM release_problems rp JOIN problems p ON p.id = rp.problem_id
+		WHERE rp.release_id = $1 AND p.status = $2 ORDER BY rp.problem_id`
+	if tx.dialect == Postgres {
+		q += ` FOR UPDATE OF p`
+	}
+	ids, err := tx.int64s(ctx, q, relID, problem.FixInProgress)
 	if err != nil {
 		return err
 	}

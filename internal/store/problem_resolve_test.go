@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +263,61 @@ func TestRecurrenceWithdrawsValidation(t *testing.T) {
 			t.Fatalf("after a new production deployment: %s", p.Status)
 		}
 	})
+}
+
+// TestConcurrentProductionDeploymentsResolveOnce: two deployments of one
+// fix into two production environments succeeding at the same moment
+// resolve the problem once (PostgreSQL: the problem row is locked).
+func TestConcurrentProductionDeploymentsResolveOnce(t *testing.T) {
+	s, _ := storetest.Open(t)
+	resFixing(t, s)
+	ctx := context.Background()
+	if _, _, err := s.ValidateRCA(ctx, resQuinn, 1, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := resMove(s, problem.FixInProgress); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateEnvironment(ctx, alice, environment.Environment{Name: "prod-us", Tier: environment.Production}); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 15
+	for i := 0; i < rounds; i++ {
+		rel, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0." + strconv.Itoa(i+1), Type: release.ProblemFix, Resolves: []string{"PRB-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids [2]int64
+		for j, env := range []string{"prod-eu", "prod-us"} {
+			d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel.ID, Env: env})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[j], _ = strconv.ParseInt(strings.TrimPrefix(d.ID, "DEP-"), 10, 64)
+			if _, err := s.MoveDeployment(ctx, depPipe, ids[j], 0, deploy.Running, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for j := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[j] = s.MoveDeployment(ctx, depPipe, ids[j], 0, deploy.Succeeded, "")
+			}()
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v / %v", i, errs[0], errs[1])
+		}
+		rs, err := s.ProblemResolutions(ctx, 1)
+		if err != nil || len(rs) != i+1 {
+			t.Fatalf("round %d: %d resolutions, want %d (%v)", i, len(rs), i+1, err)
+		}
+		// a recurrence by hand reopens it for the next round
+		if err := resMove(s, problem.FixInProgress); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
