@@ -53,6 +53,9 @@ type ProblemResolution struct {
 func (s *Store) ResolveProblem(ctx context.Context, a audit.Actor, id, ifRev int64, dev *problem.Deviation) (problem.Problem, error) {
 	var p problem.Problem
 	err := s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.lockProblem(ctx, id); err != nil {
+			return err
+		}
 		before, err := tx.getProblem(ctx, id)
 		if err != nil {
 			return err
@@ -132,6 +135,21 @@ func (tx *Tx) resolveByDeployment(ctx context.Context, d *deploy.Deployment) err
 		}
 	}
 	return nil
+}
+
+// lockProblem locks problem id's row until commit on PostgreSQL, so the
+// read that follows is the one the write replaces (a concurrent
+// resolution commits first); SQLite's BEGIN IMMEDIATE serialises writers
+// already. A missing problem is left to the read.
+func (tx *Tx) lockProblem(ctx context.Context, id int64) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	err := tx.queryRow(ctx, `SELECT id FROM problems WHERE id = $1 FOR UPDATE`, id).Scan(new(int64))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
 }
 
 func cloneProblem(p problem.Problem) problem.Problem {

@@ -321,3 +321,58 @@ func TestConcurrentProductionDeploymentsResolveOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestHandResolveRacingDeployment: a hand move to resolved and a production
+// deployment succeeding at the same moment resolve the problem once; the
+// deployment's move always succeeds, the hand move is refused when second.
+func TestHandResolveRacingDeployment(t *testing.T) {
+	s, _ := storetest.Open(t)
+	resFixing(t, s)
+	ctx := context.Background()
+	if _, _, err := s.ValidateRCA(ctx, resQuinn, 1, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := resMove(s, problem.FixInProgress); err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 15
+	for i := 0; i < rounds; i++ {
+		rel, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0." + strconv.Itoa(i+1), Type: release.ProblemFix, Resolves: []string{"PRB-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel.ID, Env: "prod-eu"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.ParseInt(strings.TrimPrefix(d.ID, "DEP-"), 10, 64)
+		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Running, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ValidateRCA(ctx, resQuinn, 1, 0, ""); err != nil { // withdrawn by the last round's reopening
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var depErr, handErr error
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, depErr = s.MoveDeployment(ctx, depPipe, id, 0, deploy.Succeeded, "")
+		}()
+		go func() {
+			defer wg.Done()
+			_, handErr = s.ResolveProblem(ctx, resPat, 1, 0, &problem.Deviation{Reason: "hotfix", ApprovedBy: "quinn"})
+		}()
+		wg.Wait()
+		if depErr != nil || (handErr != nil && fault.CodeOf(handErr) != fault.Conflict) {
+			t.Fatalf("round %d: deployment %v, hand %v", i, depErr, handErr)
+		}
+		rs, err := s.ProblemResolutions(ctx, 1)
+		if err != nil || len(rs) != i+1 {
+			t.Fatalf("round %d: %d resolutions, want %d (%v)", i, len(rs), i+1, err)
+		}
+		if err := resMove(s, problem.FixInProgress); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
