@@ -24,11 +24,27 @@ func newDemoCmd() *cobra.Command {
 		Short: "Run the server with a realistic demo scenario (fresh fixgate-demo.db each run)",
 		Long: "demo loads 90 days of history (services, environments, recurring incidents, problems in every state,\n" +
 			"known errors, releases, changes, approvals, deployments, PIRs) into a fresh database and serves it.\n" +
-			"The default database fixgate-demo.db is replaced on every run; a database given with --db must be empty.",
+			"The default database fixgate-demo.db is replaced on every run; a database given with --db must be empty.\n" +
+			"The demo opens its address and locks the database (PATH.lock) first: while a demo runs, a second one\n" +
+			"stops without touching its database.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The address and the lock come before the database is touched: a demo
+			// already running keeps its database.
+			ln, err := listen(f.addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			if path, ok := strings.CutPrefix(f.db, "sqlite:"); ok {
+				unlock, err := demo.Lock(path)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			if f.db == demoDB {
 				for _, suffix := range []string{"", "-wal", "-shm"} {
 					os.Remove(strings.TrimPrefix(demoDB, "sqlite:") + suffix)
@@ -44,7 +60,7 @@ func newDemoCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			return serve(ctx, cmd, f, st, func(addr string) {
+			return serveOn(ctx, cmd, f, st, ln, func(addr string) {
 				printDemo(cmd, addr, res, time.Since(started))
 			})
 		},

@@ -137,13 +137,37 @@ func (a *app) patchRead(path string, body map[string]any, fields []string) error
 	return a.show(resp, fields)
 }
 
+// problemMoveCmd is `fixgate problem move PRB-n STATE`. A problem becomes
+// resolved when a problem-fix release resolving it succeeds in production;
+// moving it to resolved by hand needs --deviation-reason and --approved-by
+// (another problem_manager).
 func problemMoveCmd(a *app) *cobra.Command {
-	var comment string
-	cmd := &cobra.Command{Use: "move PRB-n STATE", Short: "Move a problem to another state", Args: cobra.ExactArgs(2),
+	var comment, reason, approver string
+	cmd := &cobra.Command{Use: "move PRB-n STATE", Short: "Move a problem to another state (resolved by hand only with a deviation)",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.move("/api/v1/problems/"+args[0], args[1], comment, problemFields)
+			path := "/api/v1/problems/" + args[0]
+			if reason == "" && approver == "" {
+				return a.move(path, args[1], comment, problemFields)
+			}
+			if args[1] != "resolved" {
+				return fault.Field("deviation-reason", "a deviation documents a hand move to resolved only")
+			}
+			cur, err := a.call("GET", path, nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			body := map[string]any{"to": args[1], "comment": comment, "revision": revisionOf(cur),
+				"deviation": map[string]string{"reason": reason, "approved_by": approver}}
+			resp, err := a.call("POST", path+"/transitions", nil, body, nil)
+			if err != nil {
+				return err
+			}
+			return a.show(resp, problemFields)
 		}}
 	cmd.Flags().StringVar(&comment, "comment", "", "why")
+	cmd.Flags().StringVar(&reason, "deviation-reason", "", "to resolved by hand: why no release resolving it succeeded in production")
+	cmd.Flags().StringVar(&approver, "approved-by", "", "to resolved by hand: the problem_manager (not you) who approved the deviation")
 	return cmd
 }
 
@@ -163,9 +187,17 @@ func (a *app) move(path, to, comment string, fields []string) error {
 
 func problemRCACmd(a *app) *cobra.Command {
 	var category, summary, doc string
-	cmd := &cobra.Command{Use: "rca PRB-n", Short: "Record the root cause analysis", Args: cobra.ExactArgs(1),
+	var removeDoc bool
+	cmd := &cobra.Command{Use: "rca PRB-n", Short: "Record the root cause analysis (keeps the earlier document unless --doc or --remove-doc)",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"category": category, "summary": summary}
+			if removeDoc && doc != "" {
+				return fault.Field("remove-doc", "contradicts --doc")
+			}
+			if removeDoc {
+				body["doc_sha256"] = ""
+			}
 			if doc != "" {
 				sum, err := a.uploadArtifact(doc, "rca")
 				if err != nil {
@@ -182,7 +214,8 @@ func problemRCACmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&category, "category", "", "root cause category from the taxonomy (required)")
 	f.StringVar(&summary, "summary", "", "what caused the problem (required)")
-	f.StringVar(&doc, "doc", "", "RCA document to attach (uploaded as an artifact)")
+	f.StringVar(&doc, "doc", "", "RCA document to attach (uploaded as an artifact); without it the earlier document stays")
+	f.BoolVar(&removeDoc, "remove-doc", false, "remove the earlier RCA document")
 	cmd.MarkFlagRequired("category")
 	cmd.MarkFlagRequired("summary")
 	return cmd

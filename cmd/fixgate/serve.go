@@ -121,6 +121,26 @@ func newServeCmd() *cobra.Command {
 // serve listens on f.addr and runs the API until ctx ends. ready, when
 // set, is called once the listener is open.
 func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Store, ready func(addr string)) error {
+	ln, err := listen(f.addr)
+	if err != nil {
+		return err
+	}
+	return serveOn(ctx, cmd, f, st, ln, ready)
+}
+
+// listen opens the listener on addr. Returns Invalid naming "addr" when
+// it cannot (e.g. the address is in use).
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fault.Field("addr", "cannot listen on %s: %v", addr, err)
+	}
+	return ln, nil
+}
+
+// serveOn is serve on a listener already open (it closes it when done).
+func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Store, ln net.Listener, ready func(addr string)) error {
+	defer ln.Close()
 	if err := os.MkdirAll(f.dataDir, 0o750); err != nil {
 		return fault.Field("data-dir", "cannot create %s: %v", f.dataDir, err)
 	}
@@ -139,10 +159,6 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 		return err
 	}
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fault.Field("addr", "cannot listen on %s: %v", f.addr, err)
-	}
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
 	if ready != nil {
 		ready(ln.Addr().String())

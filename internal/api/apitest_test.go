@@ -32,7 +32,7 @@ type testAPI struct {
 	match  *http.ServeMux
 }
 
-// newTestAPI starts a server with the users admin (admin), pm
+// newTestAPI starts a server with the users admin (admin), pm and pm2
 // (problem_manager), eng (engineer), eng2 (engineer), cab (cab_member),
 // aud (auditor), bot (pipeline), rm (release_manager), val (validator)
 // and dual (engineer + cab_member), plus CI checkout-api and env prod-eu.
@@ -44,7 +44,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	ta := &testAPI{t: t, store: s, clock: clock, tokens: map[string]string{"admin": "fgt_admin"}}
-	users := map[string][]auth.Role{"pm": {auth.ProblemManager}, "eng": {auth.Engineer}, "eng2": {auth.Engineer},
+	users := map[string][]auth.Role{"pm": {auth.ProblemManager}, "pm2": {auth.ProblemManager}, "eng": {auth.Engineer}, "eng2": {auth.Engineer},
 		"cab": {auth.CABMember}, "aud": {auth.Auditor}, "bot": {auth.Pipeline}, "rm": {auth.ReleaseManager},
 		"val": {auth.Validator}, "dual": {auth.Engineer, auth.CABMember}}
 	for name, roles := range users {

@@ -13,14 +13,18 @@ type deviationOut = store.DeviationRecord
 
 // listDeviations reports the deviations recorded on changes: every one, or
 // with ?kind=sod the separation-of-duties bypasses (an admin approving a
-// fix despite a conflict), or ?step=NAME those skipping one step.
+// fix despite a conflict), or ?step=NAME those skipping one step; with
+// ?record=problem the deviations of problems (hand moves to resolved).
 func (s *Server) listDeviations(w http.ResponseWriter, r *http.Request, c *call) error {
 	pg, err := page(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	f := store.DeviationFilter{Page: pg, Step: q.Get("step")}
+	f := store.DeviationFilter{Page: pg, Step: q.Get("step"), Record: q.Get("record")}
+	if f.Record != "" && f.Record != "change" && f.Record != "problem" {
+		return fault.Field("record", "must be change or problem")
+	}
 	switch q.Get("kind") {
 	case "", "all":
 	case "sod":

@@ -17,8 +17,14 @@ func TestProblemRulesFollowThePolicy(t *testing.T) {
 	}
 	ta.problem(ta.do("eng", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"capacity","summary":"x"}`), 400, "category")
 	ta.must("eng", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"vendor_bug","summary":"driver leaks handles"}`, 200)
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/rca/validations", `{}`, 200)
 	ta.must("eng", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress"}`, 200)
-	p := ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"resolved"}`, 200)
+	// the observation period starts when a resolving release succeeds in production
+	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.0.1","type":"problem-fix","resolves":["PRB-1"]}`, 201)
+	ta.must("bot", "POST", "/api/v1/deployments", `{"release":"REL-1","env":"prod-eu"}`, 201)
+	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running"}`, 200)
+	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`, 200)
+	p := ta.must("pm", "GET", "/api/v1/problems/PRB-1", "", 200)
 	until, err := time.Parse(time.RFC3339Nano, p["observation_until"].(string))
 	if err != nil || !until.Equal(ta.clock.T.Add(72*time.Hour)) {
 		t.Fatalf("observation until %v (%v), want now + 3d", p["observation_until"], err)

@@ -40,11 +40,29 @@ type transition struct {
 	Revision int64  `json:"revision"`
 }
 
+// problemTransition asks for a problem lifecycle move. A move to resolved
+// by hand carries Deviation (reason, approved_by: another problem_manager);
+// the usual way to resolved is a problem-fix release succeeding in production.
+type problemTransition struct {
+	To        string              `json:"to"`
+	Comment   string              `json:"comment"`
+	Revision  int64               `json:"revision"`
+	Deviation *problemDeviationIn `json:"deviation,omitempty"`
+}
+
+// problemDeviationIn documents a hand move to resolved.
+type problemDeviationIn struct {
+	Reason     string `json:"reason"`
+	ApprovedBy string `json:"approved_by"`
+}
+
+// rcaIn records an RCA. DocSHA256 absent keeps the document of the RCA it
+// replaces; "" removes it; a digest attaches that document.
 type rcaIn struct {
-	Category  string `json:"category"`
-	Summary   string `json:"summary"`
-	DocSHA256 string `json:"doc_sha256"`
-	Revision  int64  `json:"revision"`
+	Category  string  `json:"category"`
+	Summary   string  `json:"summary"`
+	DocSHA256 *string `json:"doc_sha256"`
+	Revision  int64   `json:"revision"`
 }
 
 func (s *Server) createProblem(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -119,12 +137,18 @@ func (s *Server) patchProblem(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 func (s *Server) moveProblem(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in transition
+	var in problemTransition
 	if err := decode(r, &in); err != nil {
 		return err
 	}
 	if in.To == "" {
 		return fault.Field("to", "is required")
+	}
+	if in.To == problem.Resolved {
+		return s.resolveProblem(w, r, c, in)
+	}
+	if in.Deviation != nil {
+		return fault.Field("deviation", "documents a hand move to resolved only")
 	}
 	pol, err := s.currentPolicy(r.Context())
 	if err != nil {
@@ -145,8 +169,24 @@ func (s *Server) putRCA(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	return s.updateProblem(w, r, c, in.Revision, false, "problem.rca", func(p *problem.Problem, pc store.ProblemContext) error {
-		return p.RecordRCA(in.Category, in.Summary, in.DocSHA256, c.principal.User, pc.Now, pol.pol.RootCauseCategories)
+		doc := p.RCA.DocSHA256
+		if in.DocSHA256 != nil {
+			doc = *in.DocSHA256
+		}
+		return p.RecordRCA(in.Category, in.Summary, doc, c.principal.User, pc.Now, pol.pol.RootCauseCategories)
 	})
+}
+
+// resolveProblem moves a problem to resolved by hand: only with a deviation
+// approved by another problem_manager (store.ResolveProblem).
+func (s *Server) resolveProblem(w http.ResponseWriter, r *http.Request, c *call, in problemTransition) error {
+	var dev *problem.Deviation
+	if in.Deviation != nil {
+		dev = &problem.Deviation{Reason: in.Deviation.Reason, ApprovedBy: in.Deviation.ApprovedBy}
+	}
+	return answerUpdate(w, r, ident.Problem, in.Revision, false, http.StatusOK, func(id, rev int64) (problem.Problem, error) {
+		return s.store.ResolveProblem(r.Context(), c.actor, id, rev, dev)
+	}, func(x problem.Problem) int64 { return x.Revision })
 }
 
 // updateProblem runs fn on the problem named in the path, guarded by the
@@ -156,4 +196,22 @@ func (s *Server) updateProblem(w http.ResponseWriter, r *http.Request, c *call, 
 	return answerUpdate(w, r, ident.Problem, bodyRev, strict, http.StatusOK, func(id, rev int64) (problem.Problem, error) {
 		return s.store.UpdateProblem(r.Context(), c.actor, id, rev, action, fn)
 	}, func(x problem.Problem) int64 { return x.Revision })
+}
+
+type problemResolutionOut = store.ProblemResolution
+
+// listProblemResolutions answers how a problem was resolved, oldest first.
+func (s *Server) listProblemResolutions(w http.ResponseWriter, r *http.Request, c *call) error {
+	id, err := ident.Problem.Parse("id", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.GetProblem(r.Context(), id); err != nil {
+		return err
+	}
+	items, err := s.store.ProblemResolutions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, List[problemResolutionOut]{Items: items})
 }

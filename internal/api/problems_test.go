@@ -43,12 +43,13 @@ func TestProblemCRUDAndLifecycle(t *testing.T) {
 	if rca["rca"].(map[string]any)["author"] != "eng" {
 		t.Fatalf("rca %v", rca["rca"])
 	}
-	moved := ta.must("eng", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress","revision":5}`, 200)
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/rca/validations", `{"comment":"pool metrics agree"}`, 200)
+	moved := ta.must("eng", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress","revision":6}`, 200)
 	if moved["status"] != "fix_in_progress" {
 		t.Fatalf("moved %v", moved)
 	}
 	// Closing is not a plain transition: it goes through the closure checks.
-	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"resolved"}`, 200)
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"resolved","deviation":{"reason":"pool resized by hand","approved_by":"pm2"}}`, 200)
 	ta.clock.Advance(60 * 24 * time.Hour)
 	m = ta.problem(ta.do("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"closed"}`), 412, "")
 	if !strings.Contains(m["detail"].(string), "problem close") {

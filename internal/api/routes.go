@@ -63,7 +63,7 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/problems", roles: readers, summary: "List problems", out: List[problemOut]{}, status: 200, query: []string{"limit", "cursor", "status", "priority", "ci", "env"}, h: s.listProblems},
 		{pattern: "GET /api/v1/problems/{id}", roles: readers, summary: "Get a problem", out: problemOut{}, status: 200, h: s.getProblem},
 		{pattern: "PATCH /api/v1/problems/{id}", roles: problemRW, summary: "Update a problem's fields (If-Match required)", in: problemPatch{}, out: problemOut{}, status: 200, h: s.patchProblem},
-		{pattern: "POST /api/v1/problems/{id}/transitions", roles: problemRW, summary: "Move a problem through its lifecycle", in: transition{}, out: problemOut{}, status: 200, h: s.moveProblem},
+		{pattern: "POST /api/v1/problems/{id}/transitions", roles: problemRW, summary: "Move a problem through its lifecycle (to resolved by hand only with a deviation)", in: problemTransition{}, out: problemOut{}, status: 200, h: s.moveProblem},
 		{pattern: "PUT /api/v1/problems/{id}/rca", roles: problemRW, summary: "Record the root cause analysis", in: rcaIn{}, out: problemOut{}, status: 200, h: s.putRCA},
 
 		// audit
@@ -169,8 +169,9 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "POST /api/v1/cab/meetings/{id}/transitions", roles: cabRunners, summary: "Move a CAB meeting: scheduled → held → closed (comment: the minutes), or scheduled → canceled (comment: the reason)", in: transition{}, out: cabOut{}, status: 200, h: s.moveCAB},
 		{pattern: "GET /api/v1/cab/meetings/{id}/agenda", roles: readers, summary: "The meeting's agenda by the policy: changes in authorize whose risk class needs a CAB; whether it may approve problem fixes", out: cabAgendaOut{}, status: 200, h: s.cabAgenda},
 		{pattern: "POST /api/v1/cab/meetings/{id}/decisions", roles: approvers, summary: "Record a CAB decision on an agenda change as the caller's approval linked to the meeting, while it is scheduled or held (409 naming its status otherwise; 412 naming the missing problem_manager for a problem fix)", in: cabDecisionIn{}, out: approvalOut{}, status: 201, h: s.cabDecide},
+		{pattern: "GET /api/v1/problems/{id}/resolutions", roles: readers, summary: "How a problem was resolved: the production deployment and release, or the deviation", out: List[problemResolutionOut]{}, status: 200, h: s.listProblemResolutions},
 		{pattern: "GET /api/v1/problems/{id}/rca/validations", roles: readers, summary: "Validations of a problem's root cause analysis, with the validators' comments and roles", out: List[rcaValidationOut]{}, status: 200, h: s.listRCAValidations},
-		{pattern: "GET /api/v1/deviations", roles: readers, summary: "Deviations recorded on changes (kind=sod: separation-of-duties bypasses)", out: List[deviationOut]{}, status: 200, query: []string{"limit", "cursor", "kind", "step"}, h: s.listDeviations},
+		{pattern: "GET /api/v1/deviations", roles: readers, summary: "Deviations recorded on changes (kind=sod: separation-of-duties bypasses; record=problem: hand moves of problems to resolved)", out: List[deviationOut]{}, status: 200, query: []string{"limit", "cursor", "kind", "step", "record"}, h: s.listDeviations},
 
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}

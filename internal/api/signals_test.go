@@ -101,7 +101,8 @@ func TestSignaturesAPI(t *testing.T) {
 }
 
 // resolvedViaAPI records PRB-1 with an RCA written by rca (a validator who
-// is also an engineer), signature SIG-1, resolved by pm.
+// is also an engineer) and validated by pm, signature SIG-1, resolved by
+// pm with a deviation pm2 approved.
 func resolvedViaAPI(t *testing.T, ta *testAPI) {
 	t.Helper()
 	_, tok, err := ta.store.CreateUser(context.Background(), audit.System("test"), auth.User{Name: "rca", Roles: []auth.Role{auth.Engineer, auth.Validator}})
@@ -115,9 +116,9 @@ func resolvedViaAPI(t *testing.T, ta *testAPI) {
 		ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"`+to+`"}`, 200)
 	}
 	ta.must("rca", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"code_defect","summary":"nil map"}`, 200)
-	for _, to := range []string{"fix_in_progress", "resolved"} {
-		ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"`+to+`"}`, 200)
-	}
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/rca/validations", `{}`, 200)
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress"}`, 200)
+	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"resolved","deviation":{"reason":"hotfix outside fixgate","approved_by":"pm2"}}`, 200)
 }
 
 func TestClosureAPI(t *testing.T) {

@@ -76,9 +76,7 @@ func (l *loader) story() {
 	l.at(19, 16)
 	l.moveMeeting(weekly, cab.Held, "")
 	l.moveMeeting(weekly, cab.Closed, "reviewed "+r3+" (tax-table validation) for the next window; no objections")
-	l.ship(r3, 20, "normal", []string{"staging", "prod-eu", "prod-us"}, "succeeded")
-	l.at(21, 9)
-	l.moves(p3, "rita", problem.Resolved)
+	l.ship(r3, 20, "normal", []string{"staging", "prod-eu", "prod-us"}, "succeeded") // prod-eu succeeding resolves PRB-3
 	l.at(36, 10)
 	l.pir(p3, r3, true, "no recurrence in the 14-day observation period; push pipeline now validates the schema",
 		[]string{"config pushes run a schema check before they reach production"})
@@ -94,9 +92,8 @@ func (l *loader) story() {
 	l.at(77, 10)
 	l.component("search-api@3.1.2", nil, ci.Approved)
 	r2b := l.release("3.1.2", release.ProblemFix, "Evict cache entries of deleted indexes (with index-id fix)", []string{p2}, []string{"search-api@3.1.2"})
-	d = l.ship(r2b, 78, "normal", []string{"staging", "prod-eu"}, "succeeded")
+	d = l.ship(r2b, 78, "normal", []string{"staging", "prod-eu"}, "succeeded") // resolves PRB-2
 	l.at(80, 9)
-	l.moves(p2, "rita", problem.Resolved)
 	l.outcome(ke2, r2b, d, knownerror.Fixed)
 	l.pir(p2, r2b, false, "", nil)
 

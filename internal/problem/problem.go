@@ -122,8 +122,11 @@ func (p *Problem) Open() bool {
 	return p.Status != Resolved && p.Status != Closed && p.Status != Canceled
 }
 
-// Move applies a lifecycle move made by user at now. observation is the
-// observation period that starts when the problem becomes resolved.
+// Move applies a lifecycle move made by user at now; observation is
+// unused (moves into resolved go through Resolve) and stays for callers.
+// fix_in_progress needs a validated RCA; resolved → fix_in_progress is a
+// recurrence: it counts, stops the observation period and withdraws the
+// RCA's validation (the analysis or the fix was wrong; the RCA is kept).
 // Returns Conflict for an illegal move and PreconditionFailed when a guard
 // of the target state is unmet (the message says which).
 func (p *Problem) Move(to, user string, now time.Time, observation time.Duration) error {
@@ -135,15 +138,18 @@ func (p *Problem) Move(to, user string, now time.Time, observation time.Duration
 		if p.Status == RCA && (p.RCA.Summary == "" || p.RCA.Category == "") {
 			return fault.New(fault.PreconditionFailed, "record a root cause analysis (category and summary) before starting the fix")
 		}
+		if p.Status == RCA && !p.RCA.Validated() {
+			return fault.New(fault.PreconditionFailed,
+				"the root cause analysis of %s is not validated: a problem_manager other than its author validates it before the fix starts", p.ID)
+		}
 		if p.Status == Resolved {
 			p.RecurrenceCount++
 			p.ObservationUntil = nil
+			p.RCA.ValidatedBy, p.RCA.ValidatedAt = "", nil
 		}
 	case Resolved:
-		p.ResolvedBy = user
-		p.ResolvedAt = &now
-		until := now.Add(observation)
-		p.ObservationUntil = &until
+		return fault.New(fault.PreconditionFailed, "a problem is resolved by a problem-fix release that succeeded in production, "+
+			"or by hand with a deviation approved by another problem_manager (POST /api/v1/problems/{id}/transitions with \"deviation\")")
 	case Closed:
 		return fault.New(fault.PreconditionFailed,
 			"closing checks the closure conditions: use `fixgate problem close` (POST /api/v1/problems/{id}/close)")

@@ -35,14 +35,20 @@ func TestFixNeedsRCA(t *testing.T) {
 	if err := p.RecordRCA("capacity", "pool too small", "", "bob", t0, DefaultCategories); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.Move(FixInProgress, "bob", t0, 0); fault.CodeOf(err) != fault.PreconditionFailed || p.Status != RCA {
+		t.Fatalf("unvalidated RCA: got %v, status %s; want precondition failed", err, p.Status)
+	}
+	if err := p.ValidateRCA("pat", t0); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Move(FixInProgress, "bob", t0, 0); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestResolveStartsObservationAndRecurrenceCounts(t *testing.T) {
-	p := &Problem{Status: FixInProgress, Priority: 2}
-	if err := p.Move(Resolved, "eve", t0, DefaultObservation[2]); err != nil {
+	p := &Problem{Status: FixInProgress, Priority: 2, RCA: RCARecord{Summary: "x", ValidatedBy: "pat", ValidatedAt: &t0}}
+	if err := p.Resolve("system", t0, DefaultObservation[2], Facts{Fix: "DEP-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := t0.Add(14 * 24 * time.Hour); !p.ObservationUntil.Equal(want) {
@@ -59,6 +65,41 @@ func TestResolveStartsObservationAndRecurrenceCounts(t *testing.T) {
 	}
 	if p.RecurrenceCount != 1 || p.ObservationUntil != nil {
 		t.Fatalf("recurrence %d, observation %v", p.RecurrenceCount, p.ObservationUntil)
+	}
+	if p.RCA.Validated() || p.RCA.Summary != "x" {
+		t.Fatalf("a recurrence must withdraw the validation and keep the RCA: %+v", p.RCA)
+	}
+}
+
+func TestHandResolveNeedsDeviationFromAnotherProblemManager(t *testing.T) {
+	pm := []string{"problem_manager"}
+	for _, c := range []struct {
+		name string
+		dev  *Deviation
+		code fault.Code
+	}{
+		{"no deviation", nil, fault.PreconditionFailed},
+		{"no reason", &Deviation{ApprovedBy: "pat", ApproverRoles: pm}, fault.Invalid},
+		{"approved by the requester", &Deviation{Reason: "hotfix applied by hand", ApprovedBy: "rita", ApproverRoles: pm}, fault.Forbidden},
+		{"approver not a problem manager", &Deviation{Reason: "hotfix applied by hand", ApprovedBy: "erin", ApproverRoles: []string{"engineer"}}, fault.Forbidden},
+	} {
+		p := &Problem{Status: FixInProgress, RCA: RCARecord{Summary: "x", ValidatedBy: "pat", ValidatedAt: &t0}}
+		if err := p.Resolve("rita", t0, time.Hour, Facts{Deviation: c.dev}); fault.CodeOf(err) != c.code || p.Status != FixInProgress {
+			t.Errorf("%s: got %v (status %s), want %s", c.name, err, p.Status, c.code)
+		}
+	}
+	p := &Problem{Status: FixInProgress, RCA: RCARecord{Summary: "x"}}
+	dev := &Deviation{Reason: "hotfix applied by hand", ApprovedBy: "pat", ApproverRoles: pm}
+	if err := p.Resolve("rita", t0, time.Hour, Facts{Deviation: dev}); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("unvalidated RCA: got %v, want precondition failed", err)
+	}
+	p.RCA.ValidatedBy, p.RCA.ValidatedAt = "pat", &t0
+	if err := p.Resolve("rita", t0, time.Hour, Facts{Deviation: dev}); err != nil || p.Status != Resolved || p.ResolvedBy != "rita" {
+		t.Fatalf("approved deviation: %v, status %s", err, p.Status)
+	}
+	q := &Problem{Status: FixInProgress}
+	if err := q.Move(Resolved, "rita", t0, time.Hour); fault.CodeOf(err) != fault.PreconditionFailed || q.Status != FixInProgress {
+		t.Fatalf("Move to resolved must refuse: %v", err)
 	}
 }
 

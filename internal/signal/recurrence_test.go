@@ -44,10 +44,10 @@ func TestDecide(t *testing.T) {
 
 // TestDecideAgreesWithProblemLifecycle checks the decision against the
 // problem record itself: a reopen is a legal move exactly when Decide says
-// so, and the period boundary is the one Problem.Move uses to allow closing.
+// so, and the period boundary is the one Problem.Close uses to allow closing.
 func TestDecideAgreesWithProblemLifecycle(t *testing.T) {
 	p := &problem.Problem{Status: problem.FixInProgress, Priority: 3}
-	if err := p.Move(problem.Resolved, "eve", t0, problem.DefaultObservation[3]); err != nil {
+	if err := p.Resolve("eve", t0, problem.DefaultObservation[3], problem.Facts{Fix: "DEP-1"}); err != nil {
 		t.Fatal(err)
 	}
 	state := ProblemState{Status: p.Status, ObservationStart: p.ResolvedAt, ObservationEnd: p.ObservationUntil}

@@ -42,8 +42,9 @@ func aprCount(t *testing.T, s *store.Store) (int, int64) {
 	return len(list), depAuditCount(t, s)
 }
 
-// aprFixRelease creates PRB-1 with its RCA recorded by dave and resolved by
-// erin, and REL-1 (created by rm) resolving it.
+// aprFixRelease creates PRB-1 with its RCA recorded by dave, validated by
+// vic, resolved by bob with a deviation erin approved, and REL-1 (created
+// by rm) resolving it.
 func aprFixRelease(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -58,16 +59,18 @@ func aprFixRelease(t *testing.T, s *store.Store) {
 		func(p *problem.Problem, c store.ProblemContext) error {
 			return p.RecordRCA("code_defect", "nil map", "", "dave", c.Now, problem.DefaultCategories)
 		},
+		func(p *problem.Problem, c store.ProblemContext) error { return p.ValidateRCA("vic", c.Now) },
 		func(p *problem.Problem, c store.ProblemContext) error {
 			return p.Move(problem.FixInProgress, "erin", c.Now, 0)
-		},
-		func(p *problem.Problem, c store.ProblemContext) error {
-			return p.Move(problem.Resolved, "bob", c.Now, time.Hour)
 		},
 	} {
 		if _, err := s.UpdateProblem(ctx, alice, 1, 0, "problem.test", step); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := s.ResolveProblem(ctx, aprActor("bob", auth.ProblemManager), 1, 0,
+		&problem.Deviation{Reason: "fixed by a config change outside fixgate", ApprovedBy: "erin"}); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.CreateRelease(ctx, aprActor("rm", auth.ReleaseManager), release.Release{Version: "1.0.1", Type: release.ProblemFix,
 		Resolves: []string{"PRB-1"}}); err != nil {

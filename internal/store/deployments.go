@@ -224,7 +224,9 @@ func joinComment(what, comment string) string {
 // changeDeployment loads the deployment in a write transaction, checks
 // ifRev, applies fn (the domain rule, which describes the event to log) and
 // saves the result, its audit event and its log event; a move to
-// rolled_back also enqueues deployment.rolled_back for webhook subscribers.
+// succeeded resolves the problems its release fixes (resolveByDeployment),
+// and a move to rolled_back enqueues deployment.rolled_back for webhook
+// subscribers.
 func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
 	fn func(d *deploy.Deployment, now time.Time) (deploy.Event, error)) (deploy.Deployment, error) {
 	var d deploy.Deployment
@@ -256,6 +258,11 @@ func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 		}
 		if _, err = tx.logDeploymentEvent(ctx, &d, ev); err != nil {
 			return err
+		}
+		if d.Status == deploy.Succeeded && before.Status != deploy.Succeeded {
+			if err := tx.resolveByDeployment(ctx, &d); err != nil {
+				return err
+			}
 		}
 		if d.Status == deploy.RolledBack && before.Status != deploy.RolledBack {
 			return tx.enqueue(ctx, EventDeploymentRolledBack, map[string]any{"deployment": d, "reason": ev.Message})

@@ -22,6 +22,9 @@ type DeviationRecord struct {
 	Env         string `json:"env,omitempty"`
 	RequestedBy string `json:"requested_by"`
 	Status      string `json:"change_status"`
+	// Problem is set, and the change fields are empty, for a problem's
+	// deviation (a hand move to resolved: DeviationProductionFix).
+	Problem string `json:"problem,omitempty"`
 }
 
 // DeviationFilter selects deviations: Step, when set, is the step skipped
@@ -30,6 +33,9 @@ type DeviationRecord struct {
 // same page.
 type DeviationFilter struct {
 	Step string
+	// Record "problem" lists the deviations of problems instead (paged by
+	// resolution id); "" or "change" those of changes.
+	Record string
 	Page
 }
 
@@ -38,6 +44,9 @@ type DeviationFilter struct {
 // to continue after (0 on the last page).
 func (s *Store) ListDeviations(ctx context.Context, f DeviationFilter) ([]DeviationRecord, int64, error) {
 	f.Page = f.Page.Norm()
+	if f.Record == "problem" {
+		return s.listProblemDeviations(ctx, f)
+	}
 	var w filter
 	w.add("id > ?", f.After)
 	w.add("deviations <> ?", "[]")
@@ -103,4 +112,37 @@ func (tx *Tx) sodDeviation(ctx context.Context, recordType, record string) (stri
 		}
 	}
 	return "", rows.Err()
+}
+
+// listProblemDeviations returns the deviations of problems (hand moves to
+// resolved) with id after f.After, at most f.Limit, in recording order, and
+// the id to continue after (0 on the last page). Their ID is PRB-n#id.
+func (s *Store) listProblemDeviations(ctx context.Context, f DeviationFilter) ([]DeviationRecord, int64, error) {
+	out := []DeviationRecord{}
+	if f.Step != "" && f.Step != DeviationProductionFix {
+		return out, 0, nil
+	}
+	var w filter
+	w.add("kind = ?", ResolvedByDeviation)
+	w.add("id > ?", f.After)
+	rows, err := s.db.QueryContext(ctx, problemResolutionSelect+w.where()+` ORDER BY id LIMIT `+w.next(f.Limit), w.args...)
+	if err != nil {
+		return nil, 0, errf(err, "list problem deviations")
+	}
+	defer rows.Close()
+	var last int64
+	for rows.Next() {
+		r, err := scanResolution(rows)
+		if err != nil {
+			return nil, 0, errf(err, "scan problem resolution")
+		}
+		last = r.ID
+		out = append(out, DeviationRecord{ID: r.Problem + "#" + strconv.FormatInt(r.ID, 10), Problem: r.Problem,
+			Deviation:   change.Deviation{StepSkipped: DeviationProductionFix, Reason: r.Reason, ApprovedBy: r.ApprovedBy, At: r.At},
+			RequestedBy: r.RequestedBy})
+	}
+	if len(out) < f.Limit {
+		last = 0
+	}
+	return out, last, errf(rows.Err(), "list problem deviations")
 }

@@ -208,8 +208,11 @@ type ProblemContext struct {
 
 // UpdateProblem loads the problem inside a write transaction, checks ifRev
 // (0 skips the check), applies fn (the domain rule) and saves the result
-// with its audit event under action. Returns NotFound, PreconditionFailed on
-// a stale revision, or fn's error; nothing is written on error.
+// with its audit event under action; a change that drops the RCA's
+// validation marks the validation rows withdrawn (withdrawValidations).
+// fn cannot resolve the problem (see ResolveProblem and
+// resolveByDeployment). Returns NotFound, PreconditionFailed on a stale
+// revision or a move to resolved, or fn's error; nothing is written on error.
 func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
 	fn func(p *problem.Problem, c ProblemContext) error) (problem.Problem, error) {
 	var p problem.Problem
@@ -226,6 +229,9 @@ func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRe
 		if err := fn(&p, ProblemContext{Now: tx.now}); err != nil {
 			return err
 		}
+		if p.Status == problem.Resolved && before.Status != problem.Resolved {
+			return fault.New(fault.PreconditionFailed, "%s is resolved only through ResolveProblem (a deviation) or a production deployment", before.ID)
+		}
 		if err := p.Validate(); err != nil {
 			return err
 		}
@@ -240,7 +246,13 @@ func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRe
 		if err := tx.saveProblem(ctx, id, &p); err != nil {
 			return err
 		}
-		return tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p)
+		if err := tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p); err != nil {
+			return err
+		}
+		if why := withdrawnBy(before, p); why != "" {
+			return tx.withdrawValidations(ctx, id, why)
+		}
+		return nil
 	})
 	return p, err
 }

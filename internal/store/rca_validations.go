@@ -22,6 +22,10 @@ type RCAValidation struct {
 	Role      string    `json:"role"`
 	Comment   string    `json:"comment"`
 	At        time.Time `json:"at"`
+	// WithdrawnAt is set when a recurrence, a new RCA or a reopening
+	// withdrew the validation; WithdrawnReason says which.
+	WithdrawnAt     *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnReason string     `json:"withdrawn_reason,omitempty"`
 }
 
 // MaxValidationComment bounds a validation comment.
@@ -74,10 +78,64 @@ func (s *Store) ValidateRCA(ctx context.Context, a audit.Actor, id, ifRev int64,
 	return p, v, err
 }
 
-// RCAValidations returns the validations of problem id, oldest first.
+// withdrawValidations marks the validations of problem id not yet
+// withdrawn as withdrawn now for reason, each with its rca.withdraw audit
+// event (revision 2 of the validation record). The rows are kept: they are
+// the validation history. Callers run it when a change of the problem
+// dropped its RCA's validation (see withdrawnBy).
+func (tx *Tx) withdrawValidations(ctx context.Context, id int64, reason string) error {
+	rows, err := tx.query(ctx, `SELECT id, problem_rev, validator, role, comment, at FROM rca_validations
+		WHERE problem_id = $1 AND withdrawn_at IS NULL ORDER BY id`, id)
+	if err != nil {
+		return err
+	}
+	var vs []RCAValidation
+	for rows.Next() {
+		v := RCAValidation{Problem: ident.Problem.Format(id)}
+		if err := rows.Scan(&v.ID, &v.Revision, &v.Validator, &v.Role, &v.Comment, timeCol{&v.At}); err != nil {
+			rows.Close()
+			return err
+		}
+		vs = append(vs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, before := range vs {
+		v := before
+		v.WithdrawnAt, v.WithdrawnReason = &tx.now, reason
+		if _, err := tx.exec(ctx, `UPDATE rca_validations SET withdrawn_at = $1, withdrawn_reason = $2 WHERE id = $3 AND withdrawn_at IS NULL`,
+			ts(tx.now), reason, v.ID); err != nil {
+			return err
+		}
+		if err := tx.auditEvent(ctx, "rca.withdraw", "rca_validation", v.Problem+"#"+strconv.FormatInt(v.ID, 10), 2, before, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withdrawnBy returns why a change from before to after withdrew the RCA's
+// validation, or "" when it did not.
+func withdrawnBy(before, after problem.Problem) string {
+	switch {
+	case !before.RCA.Validated() || after.RCA.Validated():
+		return ""
+	case before.Status == problem.Resolved && after.Status == problem.FixInProgress:
+		return "recurrence: the problem was reopened"
+	case after.RCA.RecordedAt != nil && (before.RCA.RecordedAt == nil || !after.RCA.RecordedAt.Equal(*before.RCA.RecordedAt)):
+		return "a new root cause analysis was recorded"
+	default:
+		return "the validation was withdrawn"
+	}
+}
+
+// RCAValidations returns the validations of problem id, oldest first,
+// withdrawn ones included.
 func (s *Store) RCAValidations(ctx context.Context, id int64) ([]RCAValidation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, problem_rev, validator, role, comment, at FROM rca_validations
-		WHERE problem_id = $1 ORDER BY id`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, problem_rev, validator, role, comment, at, withdrawn_at, withdrawn_reason
+		FROM rca_validations WHERE problem_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, errf(err, "list RCA validations")
 	}
@@ -85,7 +143,8 @@ func (s *Store) RCAValidations(ctx context.Context, id int64) ([]RCAValidation, 
 	out := []RCAValidation{}
 	for rows.Next() {
 		v := RCAValidation{Problem: ident.Problem.Format(id)}
-		if err := rows.Scan(&v.ID, &v.Revision, &v.Validator, &v.Role, &v.Comment, timeCol{&v.At}); err != nil {
+		if err := rows.Scan(&v.ID, &v.Revision, &v.Validator, &v.Role, &v.Comment, timeCol{&v.At}, nullTimeCol{&v.WithdrawnAt},
+			&v.WithdrawnReason); err != nil {
 			return nil, errf(err, "scan RCA validation")
 		}
 		out = append(out, v)

@@ -124,7 +124,8 @@ func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, states map[in
 }
 
 // recur reopens a resolved problem after a recurrence: resolved →
-// fix_in_progress through the domain Move (recurrence_count + 1), the
+// fix_in_progress through the domain Move (recurrence_count + 1, the RCA's
+// validation withdrawn: see withdrawValidations), the
 // outcome "recurred" appended to each of its known errors for the release
 // and deployment that fixed it (the most recent succeeded deployment of a
 // release resolving the problem), audit events, and problem.recurred in
@@ -141,6 +142,11 @@ func (tx *Tx) recur(ctx context.Context, h hit, before problem.Problem, lbls map
 	}
 	if err := tx.auditEvent(ctx, "problem.recur", "problem", p.ID, p.Revision, before, p); err != nil {
 		return err
+	}
+	if before.RCA.Validated() {
+		if err := tx.withdrawValidations(ctx, h.problem, "recurrence: "+subject+" matched "+ident.Signature.Format(h.sig)); err != nil {
+			return err
+		}
 	}
 	rel, dep, err := tx.fixingDeployment(ctx, h.problem)
 	if err != nil {

@@ -76,7 +76,7 @@ func sigIngest(t *testing.T, s *store.Store, p *alertmanager.Payload) store.Inge
 var sigLabels = map[string]string{"alertname": "HighErrorRate", "service": "checkout-api", "env": "prod-eu", "severity": "critical"}
 
 // sigResolved sets up PRB-1 (priority 2, RCA by bob) fixed by REL-1
-// (created by alice) deployed to prod-eu as DEP-1, resolved by alice with a
+// (created by alice) deployed to prod-eu as DEP-1, which resolved it with a
 // 14-day observation period, KE-1 for it, and the signature SIG-1
 // {alertname="HighErrorRate",service="checkout-api"}. The clock ends one
 // minute after the resolution.
@@ -106,6 +106,9 @@ func sigResolved(t *testing.T, s *store.Store, clock *storetest.Clock) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := s.ValidateRCA(ctx, alice, 1, 0, "holds"); err != nil {
+		t.Fatal(err)
+	}
 	move(problem.FixInProgress)
 	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-1"}}); err != nil {
 		t.Fatal(err)
@@ -118,9 +121,8 @@ func sigResolved(t *testing.T, s *store.Store, clock *storetest.Clock) {
 	}
 	clock.Advance(time.Minute)
 	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); err != nil {
-		t.Fatal(err)
+		t.Fatal(err) // resolves PRB-1: REL-1 succeeded in production
 	}
-	move(problem.Resolved)
 	if _, err := s.CreateKnownError(ctx, alice, knownerror.KnownError{Title: "Checkout 500s", Problem: "PRB-1"}); err != nil {
 		t.Fatal(err)
 	}
