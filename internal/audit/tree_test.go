@@ -173,7 +173,7 @@ func TestCheckInclusion(t *testing.T) {
 			p.Event.Action = "problem.delete"
 			p.Event.Hash = p.Event.ComputeHash()
 		},
-		"index moved": func(p *InclusionProof) { p.LeafIndex++; p.Event.Seq++ },
+		"index moved":  func(p *InclusionProof) { p.LeafIndex++; p.Event.Seq++ },
 		"hash dropped": func(p *InclusionProof) { p.Hashes = p.Hashes[1:] },
 		"hash swapped": func(p *InclusionProof) { p.Hashes[0], p.Hashes[1] = p.Hashes[1], p.Hashes[0] },
 		"checkpoint":   func(p *InclusionProof) { p.Checkpoint = strings.Replace(p.Checkpoint, "\n37\n", "\n38\n", 1) },
