@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -109,4 +110,20 @@ func CheckExtension(cp Checkpoint, size int64, root, atCP, stored tlog.Hash, pro
 		return &Broken{Reason: fmt.Sprintf("no consistency proof from the checkpoint (size %d) to the stored tree (size %d): %v", cp.Size, size, err)}
 	}
 	return nil
+}
+
+// PublicKeyOf returns the public (verifier) key of a private signed-note
+// key, so a server holding only the private key can check its own
+// checkpoints.
+func PublicKeyOf(privateKey string) (string, error) {
+	f := strings.Split(strings.TrimSpace(privateKey), "+")
+	if len(f) != 5 || f[0] != "PRIVATE" || f[1] != "KEY" {
+		return "", errors.New("audit key: not a PRIVATE+KEY+name+hash+key signed-note key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(f[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return "", errors.New("audit key: not an Ed25519 signed-note key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(f[2], pub)
 }
