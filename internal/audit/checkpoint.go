@@ -116,7 +116,7 @@ func CheckExtension(cp Checkpoint, size int64, root, atCP, stored tlog.Hash, pro
 // key, so a server holding only the private key can check its own
 // checkpoints.
 func PublicKeyOf(privateKey string) (string, error) {
-	f := strings.Split(strings.TrimSpace(privateKey), "+")
+	f := strings.SplitN(strings.TrimSpace(privateKey), "+", 5) // the key itself is base64: it may hold "+"
 	if len(f) != 5 || f[0] != "PRIVATE" || f[1] != "KEY" {
 		return "", errors.New("audit key: not a PRIVATE+KEY+name+hash+key signed-note key")
 	}

@@ -37,11 +37,22 @@ type TreeBuilder struct {
 func (b *TreeBuilder) Size() int64 { return b.n }
 
 // Add appends one leaf hash.
-func (b *TreeBuilder) Add(leaf tlog.Hash) {
+func (b *TreeBuilder) Add(leaf tlog.Hash) { b.AddStored(leaf, nil) }
+
+// AddStored appends one leaf hash and calls stored, if not nil, with the
+// hashes tlog stores for it, in tlog's order (tlog.StoredHashes): the leaf,
+// then each subtree it completes, bottom up.
+func (b *TreeBuilder) AddStored(leaf tlog.Hash, stored func(tlog.Hash)) {
 	h, level := leaf, 0
+	if stored != nil {
+		stored(h)
+	}
 	for b.n>>level&1 == 1 {
 		h = tlog.NodeHash(b.levels[level], h)
 		level++
+		if stored != nil {
+			stored(h)
+		}
 	}
 	if level == len(b.levels) {
 		b.levels = append(b.levels, h)

@@ -53,7 +53,16 @@ func TestTreeBuilderMatchesTlog(t *testing.T) {
 		}
 		if n < len(evs) {
 			leaf, _ := LeafHash(evs[n].Hash)
-			b.Add(leaf)
+			at := tlog.StoredHashCount(int64(n))
+			b.AddStored(leaf, func(h tlog.Hash) {
+				if m[at] != h {
+					t.Fatalf("stored hash %d: %v, tlog says %v", at, h, m[at])
+				}
+				at++
+			})
+			if at != tlog.StoredHashCount(int64(n+1)) {
+				t.Fatalf("leaf %d: stored up to %d, tlog stores up to %d", n, at, tlog.StoredHashCount(int64(n+1)))
+			}
 		}
 	}
 	if _, ok := TreeSizeForStoredCount(2); ok { // sizes 1 and 2 have 1 and 3 stored hashes
