@@ -32,6 +32,10 @@ type serverFlags struct {
 	polYAML []byte
 	// autoClose: the ready-to-close job closes problems itself (F1)
 	autoClose bool
+	// auditKey signs audit checkpoints every cpEvery or cpEvents events
+	auditKey string
+	cpEvery  time.Duration
+	cpEvents int64
 }
 
 // loadPolicy reads and parses --policy once; an invalid file is an error
@@ -64,6 +68,9 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", envOr("FIXGATE_DATA_DIR", "fixgate-data"), "directory for artifacts (env FIXGATE_DATA_DIR)")
 	cmd.Flags().StringVar(&f.policy, "policy", os.Getenv("FIXGATE_POLICY"), "policy file (YAML) stored as the current policy at start (env FIXGATE_POLICY); default: the stored policy, else the built-in one")
 	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
+	cmd.Flags().StringVar(&f.auditKey, "audit-key", os.Getenv("FIXGATE_AUDIT_KEY"), "private key file (from `fixgate audit keygen`) to sign audit checkpoints with; never stored in the database (env FIXGATE_AUDIT_KEY)")
+	cmd.Flags().DurationVar(&f.cpEvery, "checkpoint-every", 5*time.Minute, "with --audit-key: sign a checkpoint at least this often while events are audited")
+	cmd.Flags().Int64Var(&f.cpEvents, "checkpoint-events", 1000, "with --audit-key: sign a checkpoint as soon as this many events are not covered")
 }
 
 func newServeCmd() *cobra.Command {
@@ -109,6 +116,16 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML}
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	cfg.Logger = log
+	var auditKey string
+	if f.auditKey != "" {
+		var err error
+		if auditKey, err = readPrivateKey(f.auditKey, cmd.ErrOrStderr()); err != nil {
+			return err
+		}
+		if f.cpEvery <= 0 || f.cpEvents <= 0 {
+			return fault.Field("checkpoint-every", "--checkpoint-every and --checkpoint-events must be positive")
+		}
+	}
 	apiSrv := api.New(cfg)
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err
@@ -128,6 +145,10 @@ func serve(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.Sto
 	// Background jobs (F1): every minute, announce problems ready to close (and close them with --auto-close);
 	// each step takes a lease in the database, so with several replicas it runs once.
 	go jobs.New(st, log, f.autoClose).Run(ctx)
+	// Signed audit checkpoints: only with a key, which stays in this process.
+	if auditKey != "" {
+		go (&jobs.Checkpointer{Store: st, Log: log, Key: auditKey, Every: f.cpEvery, Events: f.cpEvents}).Run(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -75,7 +75,7 @@ func SignCheckpoint(root tlog.Hash, size int64, privateKey string) ([]byte, erro
 func OpenCheckpoint(signed []byte, publicKey string) (Checkpoint, error) {
 	v, err := note.NewVerifier(strings.TrimSpace(publicKey))
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("public key: %w", err)
+		return Checkpoint{}, &KeyError{Err: err}
 	}
 	n, err := note.Open(signed, note.VerifierList(v))
 	if err != nil {
@@ -126,4 +126,20 @@ func PublicKeyOf(privateKey string) (string, error) {
 	}
 	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
 	return note.NewEd25519VerifierKey(f[2], pub)
+}
+
+// KeyError is a public key that cannot be used (bad input, not tampering).
+type KeyError struct{ Err error }
+
+func (e *KeyError) Error() string { return "public key: " + e.Err.Error() }
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// ParseSignedCheckpoint returns the checkpoint of a signed note without
+// checking its signature (whoever relies on it checks it with OpenCheckpoint).
+func ParseSignedCheckpoint(signed []byte) (Checkpoint, error) {
+	body, _, ok := strings.Cut(string(signed), "\n\n")
+	if !ok {
+		return Checkpoint{}, errors.New("checkpoint: not a signed note (no signature block)")
+	}
+	return ParseCheckpoint(body + "\n")
 }

@@ -194,3 +194,10 @@ func (s *Store) ProveEvent(ctx context.Context, seq int64, cp audit.Checkpoint, 
 	}
 	return audit.NewInclusionProof(e, p, signedCP), nil
 }
+
+// AuditSize returns the number of events in the chain (its head's seq).
+func (s *Store) AuditSize(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&n)
+	return n, errf(err, "read audit head")
+}
