@@ -58,7 +58,7 @@ func (s *Store) foldTree(ctx context.Context, leaves []tlog.Hash, cpSize int64) 
 	}
 	defer rows.Close()
 	var next, idx int64
-	var raw []byte
+	var raw sql.RawBytes
 	check := func(h tlog.Hash) {
 		if b != nil || err != nil {
 			return
@@ -200,4 +200,15 @@ func (s *Store) AuditSize(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&n)
 	return n, errf(err, "read audit head")
+}
+
+// ConsistencyProof returns the proof, from the stored tree, that the tree
+// of newSize events extends the tree of oldSize events (tlog.CheckTree
+// checks it against two checkpoints' roots).
+func (s *Store) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (tlog.TreeProof, error) {
+	if oldSize < 0 || oldSize > newSize {
+		return nil, fault.Field("size", "no consistency proof from %d to %d events", oldSize, newSize)
+	}
+	p, err := tlog.ProveTree(newSize, oldSize, dbTree{ctx, s})
+	return p, errf(err, "read audit tree")
 }

@@ -5,8 +5,9 @@
 -- events it covers; databases older than this migration get theirs built from their events when the store opens.
 -- audit_checkpoints keeps the checkpoints signed (Ed25519, key outside the database) over that tree, as C2SP
 -- signed notes: anyone holding the public key checks them, so a database administrator cannot forge one.
+-- (idx is INTEGER PRIMARY KEY here, SQLite's rowid: verify scans the tree in idx order without an index lookup.)
 CREATE TABLE audit_tree (
-    idx  BIGINT PRIMARY KEY,
+    idx  INTEGER PRIMARY KEY,
     hash BLOB NOT NULL
 );
 CREATE TABLE audit_checkpoints (
