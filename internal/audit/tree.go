@@ -97,3 +97,31 @@ func TreeSizeForStoredCount(count int64) (int64, bool) {
 	}
 	return lo, tlog.StoredHashCount(lo) == count
 }
+
+// FoldTree recomputes the tree over leaves, comparing every hash tlog
+// stores with stored (the stored tree, by index; a missing row is a zero
+// hash), and returns the root and the root at cpSize leaves (zero unless
+// 0 <= cpSize <= len(leaves)). b names the first stored hash that differs.
+func FoldTree(leaves, stored []tlog.Hash, cpSize int64) (root, atCP tlog.Hash, b *Broken) {
+	var t TreeBuilder
+	var next int64
+	check := func(h tlog.Hash) {
+		if b == nil && (next >= int64(len(stored)) || stored[next] != h) {
+			b = &Broken{Reason: fmt.Sprintf("stored tree hash %d is missing or does not match the tree recomputed from the events (audit_tree edited)", next)}
+		}
+		next++
+	}
+	for i := range leaves {
+		if t.Size() == cpSize {
+			atCP = t.Root()
+		}
+		t.AddStored(leaves[i], check)
+		if b != nil {
+			return root, atCP, b
+		}
+	}
+	if t.Size() == cpSize {
+		atCP = t.Root()
+	}
+	return t.Root(), atCP, nil
+}

@@ -61,18 +61,19 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, *audit.Broken, error) {
 }
 
 // verifyChain checks the hash chain and its head and returns the tree leaf
-// hash of every event (leaves[i] is event i+1). Long chains are verified as
+// hash of every event (leaves[i] is event i+1) and the stored tree hashes
+// (tree[i] is audit_tree row i; zero where missing). Long chains are verified as
 // consecutive seq ranges in parallel, one per CPU: each range starts from
 // the stored hash of the event before it, which the range before checks.
-func (s *Store) verifyChain(ctx context.Context) (int64, []tlog.Hash, *audit.Broken, error) {
+func (s *Store) verifyChain(ctx context.Context) (int64, []tlog.Hash, []tlog.Hash, *audit.Broken, error) {
 	var headSeq int64
 	var headHash string
 	if err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return 0, nil, nil, errf(err, "read audit head")
+		return 0, nil, nil, nil, errf(err, "read audit head")
 	}
 	var stray int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE seq < 1 OR seq > $1`, headSeq).Scan(&stray); err != nil {
-		return 0, nil, nil, errf(err, "read audit events")
+		return 0, nil, nil, nil, errf(err, "read audit events")
 	}
 	parts := int64(min(runtime.NumCPU(), 4))
 	if headSeq < 100_000 {
@@ -85,6 +86,7 @@ func (s *Store) verifyChain(ctx context.Context) (int64, []tlog.Hash, *audit.Bro
 	}
 	results := make([]result, parts)
 	leaves := make([]tlog.Hash, headSeq)
+	tree := make([]tlog.Hash, tlog.StoredHashCount(headSeq))
 	var wg sync.WaitGroup
 	for i := int64(0); i < parts; i++ {
 		lo, hi := 1+i*headSeq/parts, (i+1)*headSeq/parts
@@ -92,23 +94,26 @@ func (s *Store) verifyChain(ctx context.Context) (int64, []tlog.Hash, *audit.Bro
 		go func() {
 			defer wg.Done()
 			v, b, err := s.verifyRange(ctx, lo, hi, headSeq, headHash, leaves)
+			if err == nil && b == nil {
+				err = s.readTreeRange(ctx, tlog.StoredHashCount(lo-1), tlog.StoredHashCount(hi), tree)
+			}
 			results[i] = result{v, b, err}
 		}()
 	}
 	wg.Wait()
 	for _, r := range results {
 		if r.err != nil {
-			return 0, nil, nil, r.err
+			return 0, nil, nil, nil, r.err
 		}
 		if r.broken != nil {
-			return 0, nil, r.broken, nil
+			return 0, nil, nil, r.broken, nil
 		}
 	}
 	if stray > 0 {
-		return 0, nil, &audit.Broken{Reason: fmt.Sprintf("%d events lie outside the chain's sequence 1..%d (inserted)", stray, headSeq)}, nil
+		return 0, nil, nil, &audit.Broken{Reason: fmt.Sprintf("%d events lie outside the chain's sequence 1..%d (inserted)", stray, headSeq)}, nil
 	}
 	n, b := results[parts-1].v.Finish(headSeq, headHash)
-	return n, leaves, b, nil
+	return n, leaves, tree, b, nil
 }
 
 // verifyRange verifies events lo..hi of a chain whose head is headSeq,

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,7 +19,7 @@ import (
 // proof from the stored tree leads from cp to the current tree. Truncation,
 // a rebuilt chain and an older copy restored are then detected.
 func (s *Store) VerifyAuditCheckpoint(ctx context.Context, cp *audit.Checkpoint) (int64, *audit.Broken, error) {
-	n, leaves, b, err := s.verifyChain(ctx)
+	n, leaves, tree, b, err := s.verifyChain(ctx)
 	if err != nil || b != nil {
 		return n, b, err
 	}
@@ -28,9 +27,9 @@ func (s *Store) VerifyAuditCheckpoint(ctx context.Context, cp *audit.Checkpoint)
 	if cp != nil {
 		cpSize = cp.Size
 	}
-	root, atCP, b, err := s.foldTree(ctx, leaves, cpSize)
-	if err != nil || b != nil {
-		return n, b, err
+	root, atCP, b := audit.FoldTree(leaves, tree, cpSize)
+	if b != nil {
+		return n, b, nil
 	}
 	stored, proof, err := s.storedTree(ctx, n, cp)
 	if errors.Is(err, errTree) {
@@ -46,49 +45,6 @@ func (s *Store) VerifyAuditCheckpoint(ctx context.Context, cp *audit.Checkpoint)
 		return n, nil, nil
 	}
 	return n, audit.CheckExtension(*cp, n, root, atCP, stored, proof), nil
-}
-
-// foldTree recomputes the tree from the events' leaf hashes, comparing
-// every hash tlog stores with the stored one (audit_tree, streamed in index
-// order), and returns its root and its root at cpSize leaves.
-func (s *Store) foldTree(ctx context.Context, leaves []tlog.Hash, cpSize int64) (root, atCP tlog.Hash, b *audit.Broken, err error) {
-	rows, err := s.db.QueryContext(context.WithoutCancel(ctx), `SELECT idx, hash FROM audit_tree ORDER BY idx`)
-	if err != nil {
-		return root, atCP, nil, errf(err, "read audit tree")
-	}
-	defer rows.Close()
-	var next, idx int64
-	var raw sql.RawBytes
-	check := func(h tlog.Hash) {
-		if b != nil || err != nil {
-			return
-		}
-		if !rows.Next() {
-			b = &audit.Broken{Reason: fmt.Sprintf("the stored tree ends at hash %d (audit_tree rows removed)", next)}
-			return
-		}
-		if err = rows.Scan(&idx, &raw); err == nil && (idx != next || !bytes.Equal(raw, h[:])) {
-			b = &audit.Broken{Reason: fmt.Sprintf("stored tree hash %d does not match the tree recomputed from the events (audit_tree edited)", next)}
-		}
-		next++
-	}
-	var t audit.TreeBuilder
-	for i := range leaves {
-		if t.Size() == cpSize {
-			atCP = t.Root()
-		}
-		t.AddStored(leaves[i], check)
-		if b != nil || err != nil {
-			return root, atCP, b, errf(err, "read audit tree")
-		}
-	}
-	if t.Size() == cpSize {
-		atCP = t.Root()
-	}
-	if rows.Next() {
-		return root, atCP, &audit.Broken{Reason: fmt.Sprintf("the stored tree has hashes beyond the %d the events give (audit_tree rows added)", next)}, nil
-	}
-	return t.Root(), atCP, nil, errf(rows.Err(), "read audit tree")
 }
 
 // storedTree returns the root of the stored tree at n leaves and, when cp

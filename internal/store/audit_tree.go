@@ -198,7 +198,15 @@ func treeSize(ctx context.Context, row func(ctx context.Context, q string, args 
 // buildAuditTree adds to the stored tree the events it does not cover yet
 // (a database from before the tree existed), under the chain head's lock.
 // A tree that is not a prefix of the chain is left for verify to report.
+// When the tree is complete it only reads (read-only auditors can open).
 func (s *Store) buildAuditTree(ctx context.Context) error {
+	head, err := s.AuditSize(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := treeSize(ctx, s.db.QueryRowContext); err != nil || n >= head {
+		return nil
+	}
 	return s.write(ctx, audit.System("audit-tree"), func(tx *Tx) error {
 		var head int64
 		if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`).Scan(&head); err != nil {
@@ -244,4 +252,25 @@ func (tx *Tx) chainHashes(ctx context.Context, lo, hi int64) ([]audit.Event, err
 		out = append(out, e)
 	}
 	return out, errf(rows.Err(), "read audit events")
+}
+
+// readTreeRange reads stored hashes lo..hi-1 into tree[lo:hi] (rows
+// missing or malformed stay zero, which verification reports).
+func (s *Store) readTreeRange(ctx context.Context, lo, hi int64, tree []tlog.Hash) error {
+	rows, err := s.db.QueryContext(context.WithoutCancel(ctx), `SELECT idx, hash FROM audit_tree WHERE idx >= $1 AND idx < $2 ORDER BY idx`, lo, hi)
+	if err != nil {
+		return errf(err, "read audit tree")
+	}
+	defer rows.Close()
+	var idx int64
+	var raw sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&idx, &raw); err != nil {
+			return errf(err, "read audit tree")
+		}
+		if idx >= lo && idx < hi && len(raw) == len(tlog.Hash{}) {
+			tree[idx] = tlog.Hash(raw)
+		}
+	}
+	return errf(rows.Err(), "read audit tree")
 }
