@@ -59,7 +59,7 @@ func numbered(k ident.Kind, get func(context.Context, *Store, int64) (any, error
 // every audited record still has its row. It returns the records that do
 // not, in type and id order.
 func (s *Store) ReconcileRecords(ctx context.Context) ([]Mismatch, error) {
-	var out []Mismatch
+	out := []Mismatch{}
 	for _, r := range reconciled {
 		keys, err := s.rowKeys(ctx, r.ids, r.recordType)
 		if err != nil {
