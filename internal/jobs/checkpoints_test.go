@@ -43,7 +43,7 @@ func TestCheckpointerSignsAtStartAndAsTheTrailGrows(t *testing.T) {
 
 func waitCheckpoint(t *testing.T, s *store.Store, pub string, size int64) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		signed, err := s.LatestCheckpoint(context.Background())
 		if err == nil {
@@ -56,7 +56,7 @@ func waitCheckpoint(t *testing.T, s *store.Store, pub string, size int64) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint of %d events after 10 s (latest: %v)", size, err)
+			t.Fatalf("no checkpoint of %d events after 60 s (latest: %v)", size, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
