@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"time"
 
@@ -18,33 +17,12 @@ import (
 func newAuditCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Verify and export the audit trail (offline, against the database)"}
 	var db string
-	verify := &cobra.Command{Use: "verify", Short: "Verify the hash chain: exit 0 and the count, or 1 naming the first broken event", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openExisting(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			start := time.Now()
-			n, b, err := st.VerifyAudit(context.Background())
-			if err != nil {
-				return err
-			}
-			if a.output == "json" {
-				out := map[string]any{"ok": b == nil, "verified": n}
-				if b != nil {
-					out["broken_at"], out["reason"] = b.Seq, b.Reason
-				}
-				json.NewEncoder(a.out).Encode(out)
-			}
-			if b != nil {
-				return negative{msg: b.Error()}
-			}
-			if a.output != "json" {
-				fmt.Fprintf(a.out, "audit chain intact: %d events verified in %s\n", n, time.Since(start).Round(time.Millisecond))
-			}
-			return nil
-		}}
+	var cpFile, keyFile string
+	verify := &cobra.Command{Use: "verify", Short: "Verify the trail (chain, tree, records; with --checkpoint: that it only grew since): exit 0 intact, 1 tampered naming what, 2 could not decide",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runVerify(a, db, cpFile, keyFile) }}
+	verify.Flags().StringVar(&cpFile, "checkpoint", "", "a signed checkpoint (from `fixgate audit checkpoint` or GET /api/v1/audit/checkpoints/latest) kept outside the database")
+	verify.Flags().StringVar(&keyFile, "key", "", "the checkpoint signer's public key file (from `fixgate audit keygen`)")
 	var since string
 	export := &cobra.Command{Use: "export", Short: "Write audit events as JSON lines to stdout", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,10 +47,11 @@ func newAuditCmd(a *app) *cobra.Command {
 			return err
 		}}
 	export.Flags().StringVar(&since, "since", "", "only events at or after this time (RFC 3339)")
-	for _, c := range []*cobra.Command{verify, export} {
+	checkpoint, prove := newCheckpointCmd(a, &db), newProveCmd(a, &db)
+	for _, c := range []*cobra.Command{verify, export, checkpoint, prove} {
 		c.Flags().StringVar(&db, "db", os.Getenv("FIXGATE_DB"), "database: sqlite:PATH or postgres://… (env FIXGATE_DB)")
 	}
-	cmd.AddCommand(verify, export)
+	cmd.AddCommand(verify, export, checkpoint, prove, newKeygenCmd(a), newCheckProofCmd(a))
 	return cmd
 }
 

@@ -36,6 +36,10 @@ type serverFlags struct {
 	autoClose    bool
 	logFormat    string // --log-format text|json
 	metricsToken string // --metrics-token: the bearer token /metrics asks for ("" : none)
+	// auditKey signs audit checkpoints every cpEvery or cpEvents events
+	auditKey string
+	cpEvery  time.Duration
+	cpEvents int64
 }
 
 // logger returns the server's logger on w in the --log-format asked for.
@@ -85,6 +89,9 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.logFormat, "log-format", envOr("FIXGATE_LOG_FORMAT", "text"), "log format on stderr: text or json (env FIXGATE_LOG_FORMAT); one access-log line per request")
 	cmd.Flags().StringVar(&f.metricsToken, "metrics-token", os.Getenv("FIXGATE_METRICS_TOKEN"), "bearer token that /metrics asks for (env FIXGATE_METRICS_TOKEN; default: /metrics needs none)")
 	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
+	cmd.Flags().StringVar(&f.auditKey, "audit-key", os.Getenv("FIXGATE_AUDIT_KEY"), "private key file (from `fixgate audit keygen`) to sign audit checkpoints with; never stored in the database (env FIXGATE_AUDIT_KEY)")
+	cmd.Flags().DurationVar(&f.cpEvery, "checkpoint-every", 5*time.Minute, "with --audit-key: sign a checkpoint at least this often while events are audited")
+	cmd.Flags().Int64Var(&f.cpEvents, "checkpoint-events", 1000, "with --audit-key: sign a checkpoint as soon as this many events are not covered")
 }
 
 func newServeCmd() *cobra.Command {
@@ -154,6 +161,15 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	m := metrics.New(st.DB())
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
 		Metrics: m, MetricsToken: f.metricsToken}
+	var auditKey string
+	if f.auditKey != "" {
+		if auditKey, err = readPrivateKey(f.auditKey, cmd.ErrOrStderr()); err != nil {
+			return err
+		}
+		if f.cpEvery <= 0 || f.cpEvents <= 0 {
+			return fault.Field("checkpoint-every", "--checkpoint-every and --checkpoint-events must be positive")
+		}
+	}
 	apiSrv := api.New(cfg)
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err
@@ -171,6 +187,10 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	jr := jobs.New(st, log, f.autoClose)
 	jr.Metrics = m
 	go jr.Run(ctx)
+	// Signed audit checkpoints: only with a key, which stays in this process.
+	if auditKey != "" {
+		go (&jobs.Checkpointer{Store: st, Log: log, Key: auditKey, Every: f.cpEvery, Events: f.cpEvents}).Run(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -47,3 +47,18 @@ func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+// latestCheckpoint serves the latest signed audit checkpoint as a C2SP
+// signed note (text/plain), for auditors and witnesses to keep outside the
+// database; 404 until the server (serve --audit-key) signed one.
+func (s *Server) latestCheckpoint(w http.ResponseWriter, r *http.Request, c *call) error {
+	signed, err := s.store.LatestCheckpoint(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(signed)
+	return err
+}

@@ -69,6 +69,7 @@ func (s *Server) declareRoutes() []route {
 		// audit
 		{pattern: "GET /api/v1/audit/events", roles: []auth.Role{auth.Auditor, auth.Admin}, summary: "Audit events of one record", out: List[auditOut]{}, status: 200, query: []string{"record_type", "record_id", "limit"}, h: s.listAudit},
 		{pattern: "GET /api/v1/audit/verify", roles: []auth.Role{auth.Auditor, auth.Admin}, summary: "Verify the audit chain", out: verifyOut{}, status: 200, h: s.verifyAudit},
+		{pattern: "GET /api/v1/audit/checkpoints/latest", roles: readers, summary: "The latest signed audit checkpoint (C2SP signed note, text/plain; 404 before the first)", out: "", status: 200, h: s.latestCheckpoint},
 
 		// component versions, artifacts, releases, changes
 		{pattern: "POST /api/v1/components", roles: releaseRW, summary: "Register a component version (CI@VERSION) as a candidate", in: componentCreate{}, out: componentOut{}, status: 201, h: s.createComponent},

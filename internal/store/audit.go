@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"fixgate/internal/audit"
 )
 
@@ -49,20 +51,29 @@ func (s *Store) eachAuditEvent(ctx context.Context, q string, args []any, fn fun
 	return errf(rows.Err(), "read audit events")
 }
 
-// VerifyAudit checks the whole chain and its head. It returns the number of
-// events verified and the first break (nil if the chain is intact). Long
-// chains are verified as consecutive seq ranges in parallel, one per CPU:
-// each range starts from the stored hash of the event before it, which the
-// range before checks.
+// VerifyAudit checks the whole chain and its head, and that the stored
+// Merkle tree matches the events. It returns the number of events verified
+// and the first break (nil if the trail is intact). It trusts the head and
+// tree stored in the same database: VerifyAuditCheckpoint checks the trail
+// against a signed checkpoint kept outside it.
 func (s *Store) VerifyAudit(ctx context.Context) (int64, *audit.Broken, error) {
+	return s.VerifyAuditCheckpoint(ctx, nil)
+}
+
+// verifyChain checks the hash chain and its head and returns the tree leaf
+// hash of every event (leaves[i] is event i+1) and the stored tree hashes
+// (tree[i] is audit_tree row i; zero where missing). Long chains are verified as
+// consecutive seq ranges in parallel, one per CPU: each range starts from
+// the stored hash of the event before it, which the range before checks.
+func (s *Store) verifyChain(ctx context.Context) (int64, []tlog.Hash, []tlog.Hash, *audit.Broken, error) {
 	var headSeq int64
 	var headHash string
 	if err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return 0, nil, errf(err, "read audit head")
+		return 0, nil, nil, nil, errf(err, "read audit head")
 	}
 	var stray int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE seq < 1 OR seq > $1`, headSeq).Scan(&stray); err != nil {
-		return 0, nil, errf(err, "read audit events")
+		return 0, nil, nil, nil, errf(err, "read audit events")
 	}
 	parts := int64(min(runtime.NumCPU(), 4))
 	if headSeq < 100_000 {
@@ -74,35 +85,41 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, *audit.Broken, error) {
 		err    error
 	}
 	results := make([]result, parts)
+	leaves := make([]tlog.Hash, headSeq)
+	tree := make([]tlog.Hash, tlog.StoredHashCount(headSeq))
 	var wg sync.WaitGroup
 	for i := int64(0); i < parts; i++ {
 		lo, hi := 1+i*headSeq/parts, (i+1)*headSeq/parts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, b, err := s.verifyRange(ctx, lo, hi, headSeq, headHash)
+			v, b, err := s.verifyRange(ctx, lo, hi, headSeq, headHash, leaves)
+			if err == nil && b == nil {
+				err = s.readTreeRange(ctx, tlog.StoredHashCount(lo-1), tlog.StoredHashCount(hi), tree)
+			}
 			results[i] = result{v, b, err}
 		}()
 	}
 	wg.Wait()
 	for _, r := range results {
 		if r.err != nil {
-			return 0, nil, r.err
+			return 0, nil, nil, nil, r.err
 		}
 		if r.broken != nil {
-			return 0, r.broken, nil
+			return 0, nil, nil, r.broken, nil
 		}
 	}
 	if stray > 0 {
-		return 0, &audit.Broken{Reason: fmt.Sprintf("%d events lie outside the chain's sequence 1..%d (inserted)", stray, headSeq)}, nil
+		return 0, nil, nil, &audit.Broken{Reason: fmt.Sprintf("%d events lie outside the chain's sequence 1..%d (inserted)", stray, headSeq)}, nil
 	}
 	n, b := results[parts-1].v.Finish(headSeq, headHash)
-	return n, b, nil
+	return n, leaves, tree, b, nil
 }
 
 // verifyRange verifies events lo..hi of a chain whose head is headSeq,
-// headHash; the verifier's count must reach hi.
-func (s *Store) verifyRange(ctx context.Context, lo, hi, headSeq int64, headHash string) (*audit.Verifier, *audit.Broken, error) {
+// headHash, and sets their leaf hashes in leaves; the verifier's count must
+// reach hi.
+func (s *Store) verifyRange(ctx context.Context, lo, hi, headSeq int64, headHash string, leaves []tlog.Hash) (*audit.Verifier, *audit.Broken, error) {
 	prev := audit.GenesisHash
 	if lo > 1 {
 		err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = $1`, lo-1).Scan(&prev)
@@ -117,7 +134,9 @@ func (s *Store) verifyRange(ctx context.Context, lo, hi, headSeq int64, headHash
 			if broken = v.Add(e); broken != nil {
 				return errBroken{}
 			}
-			return nil
+			leaf, err := audit.LeafHash(e.Hash) // e.Hash is its content's hex SHA-256: Add checked it
+			leaves[e.Seq-1] = leaf
+			return err
 		})
 	if broken != nil {
 		return v, broken, nil

@@ -132,7 +132,8 @@ func (tx *Tx) auditEvent(ctx context.Context, action, recordType, recordID strin
 // auditChunk bounds the rows of one multi-row INSERT on PostgreSQL (13 parameters each).
 const auditChunk = 500
 
-// flushAudit appends the pending events to the chain, and bumps the data
+// flushAudit appends the pending events to the chain and their hashes to
+// the Merkle tree (audit_tree.go), and bumps the data
 // version when they change something the gate reads. The UPDATE of the
 // head row takes its lock (row lock on PostgreSQL at READ COMMITTED, the
 // write lock on SQLite) until commit, so concurrent appenders serialise,
@@ -156,6 +157,9 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	}
 	if err := tx.insertAudit(ctx, tx.pending, prev); err != nil {
 		return errf(err, "audit insert")
+	}
+	if err := tx.appendTree(ctx, tx.pending); err != nil {
+		return errf(err, "audit tree")
 	}
 	tx.pending = nil
 	return nil
