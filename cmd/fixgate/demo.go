@@ -74,6 +74,16 @@ func newDemoCmd() *cobra.Command {
 	return cmd
 }
 
+// demoExports is one export line with a variable per demo user (PAT,
+// CI_BOT …) holding its token.
+func demoExports(res demo.Result) string {
+	parts := []string{"export"}
+	for _, u := range res.Users {
+		parts = append(parts, strings.ToUpper(strings.ReplaceAll(u.Name, "-", "_"))+"="+u.Token)
+	}
+	return strings.Join(parts, " ")
+}
+
 func printDemo(cmd *cobra.Command, addr string, res demo.Result, took time.Duration) {
 	w := cmd.OutOrStdout()
 	url := "http://" + addr
@@ -91,5 +101,6 @@ func printDemo(cmd *cobra.Command, addr string, res demo.Result, took time.Durat
 		}
 		fmt.Fprintf(w, "  %-7s %-28s %s\n", u.Name, strings.Join(roles, ","), u.Token)
 	}
+	fmt.Fprintf(w, "\nTheir tokens as variables (README's walk-through: FIXGATE_TOKEN=$PAT ./fixgate …):\n\n  %s\n", demoExports(res))
 	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
 }

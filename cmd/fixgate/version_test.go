@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"fixgate/internal/demo"
 )
 
 func TestVersion(t *testing.T) {
@@ -27,5 +29,14 @@ func TestUnknownSubcommandIsUsageError(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "problem"); code != 0 || !strings.Contains(out, "Available Commands") {
 		t.Errorf("problem alone: %d %q", code, out)
+	}
+}
+
+// TestDemoExports: the demo prints one export line the README's walk-through
+// pastes: a variable per user, dashes as underscores, each with its token.
+func TestDemoExports(t *testing.T) {
+	got := demoExports(demo.Result{Users: []demo.UserToken{{Name: "pat", Token: "fgt_a"}, {Name: "ci-bot", Token: "fgt_b"}}})
+	if got != "export PAT=fgt_a CI_BOT=fgt_b" {
+		t.Fatalf("%q", got)
 	}
 }
