@@ -53,6 +53,8 @@ func normType(t string) string {
 		return "bool"
 	case "text", "timestamp with time zone", "timestamptz":
 		return "text|time"
+	case "blob", "bytea":
+		return "bytes"
 	}
 	return strings.ToLower(t)
 }
