@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -13,28 +12,12 @@ import (
 	"fixgate/internal/problem"
 )
 
-// Closure conditions, as named in ClosureCheck.Missing and in the Extra
-// "missing" of a refused closure.
-const (
-	CondResolved     = "resolved"
-	CondObservation  = "observation_period"
-	CondNoRecurrence = "no_recurrence"
-	CondPIR          = "pir"
-	CondConfirmation = "confirmation"
-)
-
-// Gap is one unmet closure condition, with what to do about it.
-type Gap struct {
-	Condition string `json:"condition"`
-	Message   string `json:"message"`
-}
-
 // ClosureCheck says whether a problem may close and, if not, every
 // condition it still misses.
 type ClosureCheck struct {
 	Problem string `json:"problem"`
 	Ready   bool   `json:"ready"`
-	Missing []Gap  `json:"missing"`
+	Missing []problem.Gap `json:"missing"`
 }
 
 // Confirmation is a validator's statement that a problem's fix worked.
@@ -47,69 +30,35 @@ type Confirmation struct {
 	At              time.Time `json:"at"`
 }
 
-// readySQL holds the conditions of closure over the row "problems" at $1
-// (now); closureGaps checks the same conditions one by one to explain them.
-const readySQL = `problems.status = 'resolved' AND problems.observation_until <= $1
-	AND NOT EXISTS (SELECT 1 FROM signals g WHERE g.problem_id = problems.id AND g.decision = 'recurrence'
-		AND g.starts_at >= problems.resolved_at)
-	AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.problem_id = problems.id AND i.opened_at >= problems.resolved_at
-		AND i.opened_at < problems.observation_until)
-	AND EXISTS (SELECT 1 FROM pirs r WHERE r.problem_id = problems.id AND r.status = 'completed'
-		AND r.completed_at >= problems.resolved_at)
-	AND EXISTS (SELECT 1 FROM problem_confirmations c WHERE c.problem_id = problems.id AND c.at >= problems.resolved_at)`
-
-// closureGaps lists every unmet closure condition of p (id its number) at tx.now:
-// resolved; observation period over; no recurrence since the resolution
-// (a signal judged a recurrence, or an incident linked to the problem and
-// opened during the observation period); a PIR linked to the problem and
-// completed since the resolution (one completed before a recurrence reviewed
-// a fix that failed); a confirmation by an independent validator since the
-// resolution.
-func (tx *Tx) closureGaps(ctx context.Context, id int64, p *problem.Problem) ([]Gap, error) {
-	gaps := []Gap{}
-	add := func(c, format string, args ...any) { gaps = append(gaps, Gap{c, fmt.Sprintf(format, args...)}) }
-	if p.Status != problem.Resolved {
-		add(CondResolved, "the problem is %s: only a resolved problem (fix live, observation running) can close", p.Status)
-	}
-	if p.Status == problem.Resolved {
-		switch {
-		case p.ObservationUntil == nil:
-			add(CondObservation, "the problem records no end of its observation period")
-		case tx.now.Before(*p.ObservationUntil):
-			add(CondObservation, "the observation period runs until %s", p.ObservationUntil.UTC().Format(time.RFC3339))
-		}
-		if p.ResolvedAt != nil {
-			var n int
-			until := p.ObservationUntil
-			if until == nil {
-				until = &tx.now
-			}
-			if err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM signals WHERE problem_id = $1 AND decision = 'recurrence' AND starts_at >= $2)
-				+ (SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3)`,
-				id, ts(*p.ResolvedAt), ts(*until)).Scan(&n); err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				add(CondNoRecurrence, "%d recurrence(s) (signals or linked incidents) since the resolution at %s", n, p.ResolvedAt.UTC().Format(time.RFC3339))
-			}
-		}
-	}
-	resolved, since := ts(time.Time{}.Add(1)), "the fix went live"
+// closureFacts counts what problem.ClosureGaps judges about p (id its
+// number) since its resolution: recurrences (signals judged a recurrence,
+// incidents linked to it and opened during the observation period),
+// completed PIRs and confirmations.
+func (tx *Tx) closureFacts(ctx context.Context, id int64, p *problem.Problem) (problem.ClosureFacts, error) {
+	var f problem.ClosureFacts
+	resolved, until := time.Time{}.Add(1), tx.now
 	if p.ResolvedAt != nil {
-		resolved, since = ts(*p.ResolvedAt), p.ResolvedAt.UTC().Format(time.RFC3339)
+		resolved = *p.ResolvedAt
 	}
-	var pirs, conf int
-	if err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM pirs WHERE problem_id = $1 AND status = $2 AND completed_at >= $3),
-		(SELECT COUNT(*) FROM problem_confirmations WHERE problem_id = $1 AND at >= $3)`, id, pir.Completed, resolved).Scan(&pirs, &conf); err != nil {
+	if p.ObservationUntil != nil {
+		until = *p.ObservationUntil
+	}
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM signals WHERE problem_id = $1 AND decision = 'recurrence' AND starts_at >= $2)
+			+ (SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3),
+		(SELECT COUNT(*) FROM pirs WHERE problem_id = $1 AND status = $4 AND completed_at >= $2),
+		(SELECT COUNT(*) FROM problem_confirmations WHERE problem_id = $1 AND at >= $2)`,
+		id, ts(resolved), ts(until), pir.Completed).Scan(&f.Recurrences, &f.CompletedPIRs, &f.Confirmations)
+	return f, err
+}
+
+// closureGaps loads p's closure facts and judges them at tx.now.
+func (tx *Tx) closureGaps(ctx context.Context, id int64, p *problem.Problem) ([]problem.Gap, error) {
+	f, err := tx.closureFacts(ctx, id, p)
+	if err != nil {
 		return nil, err
 	}
-	if pirs == 0 {
-		add(CondPIR, "no post-implementation review linked to the problem was completed since %s", since)
-	}
-	if conf == 0 || p.Status != problem.Resolved {
-		add(CondConfirmation, "no validator outside the release team has confirmed the fix since %s", since)
-	}
-	return gaps, nil
+	return problem.ClosureGaps(*p, f, tx.now), nil
 }
 
 // CheckClosure reports whether a problem may close now, and why not.
@@ -183,7 +132,7 @@ func (s *Store) CloseProblem(ctx context.Context, a audit.Actor, id, ifRev int64
 	return p, err
 }
 
-func refusal(problemID string, gaps []Gap) error {
+func refusal(problemID string, gaps []problem.Gap) error {
 	msgs, conds := make([]string, len(gaps)), make([]string, len(gaps))
 	for i, g := range gaps {
 		msgs[i], conds[i] = g.Message, g.Condition
@@ -281,25 +230,44 @@ func (s *Store) ListConfirmations(ctx context.Context, id int64) ([]Confirmation
 	return out, errf(rows.Err(), "list confirmations")
 }
 
-// ReadyToClose returns the problems that may close now (every closure
-// condition holds), in id order after pg.After, at most pg.Limit.
+// ReadyToClose returns the problems that may close now (no closure gap),
+// in id order after pg.After, at most pg.Limit. The candidates are the
+// resolved problems whose observation period is over; problem.ClosureGaps
+// decides, as for a closure.
 func (s *Store) ReadyToClose(ctx context.Context, pg Page) ([]problem.Problem, error) {
 	pg = pg.Norm()
-	rows, err := s.db.QueryContext(ctx, problemSelect+` WHERE `+readySQL+` AND problems.id > $2 ORDER BY id LIMIT $3`,
-		ts(s.Now()), pg.After, pg.Limit)
-	if err != nil {
-		return nil, errf(err, "ready to close")
-	}
-	defer rows.Close()
 	out := []problem.Problem{}
-	for rows.Next() {
-		p, _, err := scanProblem(rows)
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, problemSelect+` WHERE status = $1 AND observation_until <= $2 AND id > $3 ORDER BY id`,
+			problem.Resolved, ts(tx.now), pg.After)
 		if err != nil {
-			return nil, errf(err, "scan problem")
+			return err
 		}
-		out = append(out, p)
-	}
-	return out, errf(rows.Err(), "ready to close")
+		var cands []problem.Problem
+		var ids []int64
+		for rows.Next() {
+			p, id, err := scanProblem(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			cands, ids = append(cands, p), append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for i := 0; i < len(cands) && len(out) < pg.Limit; i++ {
+			gaps, err := tx.closureGaps(ctx, ids[i], &cands[i])
+			if err != nil {
+				return err
+			}
+			if len(gaps) == 0 {
+				out = append(out, cands[i])
+			}
+		}
+		return nil
+	})
+	return out, errf(err, "ready to close")
 }
 
 // ReadyStepResult says what one run of the ready-to-close job did.

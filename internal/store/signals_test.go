@@ -402,7 +402,7 @@ func TestClosureRefusalsThenClose(t *testing.T) {
 	}
 	sigCompletePIR(t, s)
 	chk, _ := s.CheckClosure(ctx, 1)
-	if chk.Ready || len(chk.Missing) != 1 || chk.Missing[0].Condition != store.CondObservation {
+	if chk.Ready || len(chk.Missing) != 1 || chk.Missing[0].Condition != problem.CondObservation {
 		t.Fatalf("check: %+v", chk)
 	}
 	if ready, _ := s.ReadyToClose(ctx, store.Page{}); len(ready) != 0 {
