@@ -15,8 +15,8 @@ import (
 // ClosureCheck says whether a problem may close and, if not, every
 // condition it still misses.
 type ClosureCheck struct {
-	Problem string `json:"problem"`
-	Ready   bool   `json:"ready"`
+	Problem string        `json:"problem"`
+	Ready   bool          `json:"ready"`
 	Missing []problem.Gap `json:"missing"`
 }
 
