@@ -46,3 +46,34 @@ func TestCompleteNeedsVerdictAndFindings(t *testing.T) {
 		t.Fatal("a completed review changed")
 	}
 }
+
+// TestComputedKPIs: the windows are centred on the resolution with the
+// observation period's length; rates are per day, the after rate per
+// elapsed day; user KPIs stay.
+func TestComputedKPIs(t *testing.T) {
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	until := at.Add(14 * 24 * time.Hour)
+	if _, ok := KPIWindows(&at, nil); ok {
+		t.Fatal("windows without an observation period")
+	}
+	w, ok := KPIWindows(&at, &until)
+	if !ok {
+		t.Fatal("no windows")
+	}
+	if from, to := w.Before(); !from.Equal(at.Add(-14*24*time.Hour)) || !to.Equal(at) {
+		t.Fatalf("before %s–%s", from, to)
+	}
+	k := map[string]float64{"p99_latency_ms": 420}
+	SetComputedKPIs(k, w, 7, 2, at.Add(4*24*time.Hour))
+	want := map[string]float64{"p99_latency_ms": 420, KPIWindowDays: 14, KPIIncidentsBefore: 7, KPIIncidentsAfter: 2,
+		KPIIncidentRateBefore: 0.5, KPIAfterElapsedDays: 4, KPIIncidentRateAfter: 0.5}
+	for name, v := range want {
+		if k[name] != v {
+			t.Errorf("%s = %v, want %v", name, k[name], v)
+		}
+	}
+	SetComputedKPIs(k, w, 7, 0, at)
+	if _, ok := k[KPIIncidentRateAfter]; ok {
+		t.Error("an after rate with no elapsed time")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 	"sort"
 	"time"
 
@@ -14,29 +13,10 @@ import (
 	"fixgate/internal/pir"
 )
 
-// KPI names fixgate computes for a post-implementation review (see
-// pirKPIs). Any other KPI name is the user's and is never touched.
-const (
-	KPIWindowDays         = "window_days"
-	KPIIncidentsBefore    = "incidents_before"
-	KPIIncidentsAfter     = "incidents_after"
-	KPIIncidentRateBefore = "incident_rate_before" // incidents per day
-	KPIIncidentRateAfter  = "incident_rate_after"  // incidents per day of the elapsed part of the after window
-	KPIAfterElapsedDays   = "after_elapsed_days"
-)
-
-// ComputedKPIs lists the KPI names pirKPIs owns.
-var ComputedKPIs = []string{KPIWindowDays, KPIIncidentsBefore, KPIIncidentsAfter, KPIIncidentRateBefore,
-	KPIIncidentRateAfter, KPIAfterElapsedDays}
-
-// pirKPIs sets the computed KPIs of p from the incidents linked to its
-// problem, over two equal windows of the problem's observation period
-// length centred on its resolved_at: before = [resolved_at − L,
-// resolved_at), after = [resolved_at, resolved_at + L). The after rate is
-// per day of the part of the after window that has elapsed (now may fall
-// inside it). User-set KPIs with other names are kept. It reports false,
-// and changes nothing, when the problem has no resolution (no resolved_at
-// or observation_until) to centre the windows on.
+// pirKPIs sets the computed KPIs of p (pir.SetComputedKPIs) from the
+// incidents linked to its problem in the windows around the problem's
+// resolution (pir.KPIWindows). It reports false, and changes nothing, when
+// the problem has no resolution to centre the windows on.
 func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
 	prbID, err := ident.Problem.Parse("problem", p.Problem)
 	if err != nil {
@@ -46,43 +26,30 @@ func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if prb.ResolvedAt == nil || prb.ObservationUntil == nil || !prb.ObservationUntil.After(*prb.ResolvedAt) {
+	w, ok := pir.KPIWindows(prb.ResolvedAt, prb.ObservationUntil)
+	if !ok {
 		return false, nil
 	}
-	at, l := *prb.ResolvedAt, prb.ObservationUntil.Sub(*prb.ResolvedAt)
 	count := func(from, to time.Time) (int64, error) {
 		var n int64
 		err := tx.queryRow(ctx, `SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3`,
 			prbID, ts(from), ts(to)).Scan(&n)
 		return n, err
 	}
-	before, err := count(at.Add(-l), at)
+	before, err := count(w.Before())
 	if err != nil {
 		return false, err
 	}
-	after, err := count(at, at.Add(l))
+	after, err := count(w.After())
 	if err != nil {
 		return false, err
 	}
-	days := l.Hours() / 24
-	elapsed := min(max(tx.now.Sub(at), 0), l).Hours() / 24
 	if p.KPIs == nil {
 		p.KPIs = map[string]float64{}
 	}
-	p.KPIs[KPIWindowDays] = round3(days)
-	p.KPIs[KPIIncidentsBefore] = float64(before)
-	p.KPIs[KPIIncidentsAfter] = float64(after)
-	p.KPIs[KPIIncidentRateBefore] = round3(float64(before) / days)
-	p.KPIs[KPIAfterElapsedDays] = round3(elapsed)
-	if elapsed > 0 {
-		p.KPIs[KPIIncidentRateAfter] = round3(float64(after) / elapsed)
-	} else {
-		delete(p.KPIs, KPIIncidentRateAfter)
-	}
+	pir.SetComputedKPIs(p.KPIs, w, before, after, tx.now)
 	return true, nil
 }
-
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // RefreshPIRKPIs recomputes the computed KPIs of a draft review (see
 // pirKPIs), keeping the others. ifRev 0 skips the revision check. Returns
@@ -106,7 +73,7 @@ func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int
 			return err
 		}
 		p = before
-		p.KPIs = make(map[string]float64, len(before.KPIs)+len(ComputedKPIs))
+		p.KPIs = make(map[string]float64, len(before.KPIs)+len(pir.ComputedKPIs))
 		for k, v := range before.KPIs {
 			p.KPIs[k] = v
 		}

@@ -96,14 +96,14 @@ func TestPIRKPIsBeforeAfterAndRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := got.KPIs
-	if k["p99_latency_ms"] != 420 || k[store.KPIWindowDays] != 14 || k[store.KPIIncidentsBefore] != 2 || k[store.KPIIncidentsAfter] != 1 ||
-		k[store.KPIIncidentRateBefore] != 0.143 {
+	if k["p99_latency_ms"] != 420 || k[pir.KPIWindowDays] != 14 || k[pir.KPIIncidentsBefore] != 2 || k[pir.KPIIncidentsAfter] != 1 ||
+		k[pir.KPIIncidentRateBefore] != 0.143 {
 		t.Fatalf("kpis: %v", k)
 	}
-	if e := k[store.KPIAfterElapsedDays]; e < 7 || e > 7.01 || k[store.KPIIncidentRateAfter] != math.Round(1000/e)/1000 {
+	if e := k[pir.KPIAfterElapsedDays]; e < 7 || e > 7.01 || k[pir.KPIIncidentRateAfter] != math.Round(1000/e)/1000 {
 		t.Fatalf("after window: %v", k)
 	}
-	if stored, _ := s.GetPIR(ctx, 1); stored.KPIs[store.KPIIncidentsBefore] != 2 {
+	if stored, _ := s.GetPIR(ctx, 1); stored.KPIs[pir.KPIIncidentsBefore] != 2 {
 		t.Fatalf("stored kpis: %v", stored.KPIs)
 	}
 	kpiIncident(t, s, clock.T)
@@ -115,7 +115,7 @@ func TestPIRKPIsBeforeAfterAndRefresh(t *testing.T) {
 		t.Fatal("a refused refresh wrote an audit event")
 	}
 	got, err = s.RefreshPIRKPIs(ctx, alice, 1, 1)
-	if err != nil || got.Revision != 2 || got.KPIs[store.KPIIncidentsAfter] != 2 || got.KPIs["p99_latency_ms"] != 420 {
+	if err != nil || got.Revision != 2 || got.KPIs[pir.KPIIncidentsAfter] != 2 || got.KPIs["p99_latency_ms"] != 420 {
 		t.Fatalf("refresh: %+v %v", got, err)
 	}
 	if acts := sigActions(t, s, "pir", "PIR-1"); !slices.Equal(acts, []string{"pir.create", "pir.kpis"}) {
