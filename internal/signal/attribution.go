@@ -118,6 +118,24 @@ func (v *Verdict) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Pick returns the one deployment an incident is attributed to when its
+// signal is attributed to several (vs, from Attribute): one in progress
+// first (a rollout under way is the likelier cause), else the most recent
+// live one; 0 when vs has none.
+func Pick(vs []Verdict) int64 {
+	var best int64
+	for _, v := range vs {
+		if !v.Attributed {
+			continue
+		}
+		if v.Phase == InProgress {
+			return v.DeploymentID
+		}
+		best = max(best, v.DeploymentID)
+	}
+	return best
+}
+
 // Phases of an attributed deployment.
 const (
 	InProgress = "in_progress" // the deployment was rolling out or analysing at the signal time

@@ -164,3 +164,24 @@ func TestVerdictJSONUsesPublicID(t *testing.T) {
 		t.Fatalf("legacy: %+v %v", back, err)
 	}
 }
+
+// TestPick: an incident goes to a deployment its signal is attributed to:
+// one in progress first, else the most recent live one; never to one the
+// signal was judged not attributable to (another CI, superseded, too old).
+func TestPick(t *testing.T) {
+	cases := []struct {
+		vs   []Verdict
+		want int64
+	}{
+		{nil, 0},
+		{[]Verdict{{DeploymentID: 9, Reason: "does not change checkout-api"}}, 0},
+		{[]Verdict{{DeploymentID: 3, Attributed: true, Phase: Live}, {DeploymentID: 9, Reason: "superseded"}}, 3},
+		{[]Verdict{{DeploymentID: 3, Attributed: true, Phase: Live}, {DeploymentID: 5, Attributed: true, Phase: Live}}, 5},
+		{[]Verdict{{DeploymentID: 5, Attributed: true, Phase: Live}, {DeploymentID: 4, Attributed: true, Phase: InProgress}}, 4},
+	}
+	for i, c := range cases {
+		if got := Pick(c.vs); got != c.want {
+			t.Errorf("case %d: %d, want %d", i, got, c.want)
+		}
+	}
+}

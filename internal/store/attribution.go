@@ -8,21 +8,12 @@ import (
 	"fixgate/internal/signal"
 )
 
-// pickDeployment names the deployment an incident is attributed to when
-// several are: one in progress first (a rollout under way is the likelier
-// cause), else the most recent live one.
+// pickDeployment names the deployment signal.Pick attributes an incident to, or "".
 func pickDeployment(vs []signal.Verdict) string {
-	var best int64
-	for _, v := range vs {
-		if v.Phase == signal.InProgress {
-			return ident.Deployment.Format(v.DeploymentID)
-		}
-		best = max(best, v.DeploymentID)
+	if id := signal.Pick(vs); id != 0 {
+		return ident.Deployment.Format(id)
 	}
-	if best == 0 {
-		return ""
-	}
-	return ident.Deployment.Format(best)
+	return ""
 }
 
 // attribute returns the deployments a signal of env/ci that began at at is
