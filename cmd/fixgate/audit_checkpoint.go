@@ -35,7 +35,7 @@ func runVerify(a *app, db, cpFile, keyFile string) error {
 		c, err := audit.OpenCheckpoint(signed, pub)
 		var kerr *audit.KeyError
 		if errors.As(err, &kerr) {
-			return fault.Field("key", "%v", err)
+			return fault.Field("key", "%v", err).Because(err)
 		}
 		cp, cpErr = &c, err
 	}

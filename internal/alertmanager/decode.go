@@ -234,7 +234,7 @@ func jsonError(prefix string, err error) error {
 	case errors.As(err, &se):
 		return fault.Field("body", "malformed JSON at byte %d: %v", se.Offset, se)
 	}
-	return fault.Field("body", "invalid JSON: %v", err)
+	return fault.Field("body", "invalid JSON: %v", err).Because(err)
 }
 
 func kind(te *json.UnmarshalTypeError) string {

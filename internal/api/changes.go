@@ -238,7 +238,7 @@ func (s *Server) changeRisk(r *http.Request, c *call) (string, error) {
 	in.Change = &gate.Change{ID: x.ID, Type: x.Type, Model: x.ChangeModel, Requester: x.RequestedBy, Revision: x.Revision}
 	class, _, err := gate.ComputeRisk(ap.pol, in)
 	if err != nil {
-		return "", fault.New(fault.PreconditionFailed, "the policy's risk rules cannot classify %s: %v", x.ID, err)
+		return "", fault.New(fault.PreconditionFailed, "the policy's risk rules cannot classify %s: %v", x.ID, err).Because(err)
 	}
 	return class, nil
 }

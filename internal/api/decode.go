@@ -79,7 +79,7 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fault.Field("body", "truncated JSON")
 	}
-	return fault.Field("body", "invalid JSON: %v", err)
+	return fault.Field("body", "invalid JSON: %v", err).Because(err)
 }
 
 func jsonKind(k string) string {

@@ -63,7 +63,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fault.Field("FIXGATE_URL", "%v", err)
+		return nil, fault.Field("FIXGATE_URL", "%v", err).Because(err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", ctype)

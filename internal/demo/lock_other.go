@@ -19,7 +19,7 @@ func Lock(path string) (release func(), err error) {
 		return nil, fault.Conflictf("another fixgate demo is running on %s (%s.lock exists; remove it if no demo runs)", path, path)
 	}
 	if err != nil {
-		return nil, fault.Field("db", "cannot create the demo lock file %s.lock: %v", path, err)
+		return nil, fault.Field("db", "cannot create the demo lock file %s.lock: %v", path, err).Because(err)
 	}
 	return func() { f.Close(); os.Remove(f.Name()) }, nil
 }

@@ -19,14 +19,14 @@ import (
 func Lock(path string) (release func(), err error) {
 	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fault.Field("db", "cannot open the demo lock file %s.lock: %v", path, err)
+		return nil, fault.Field("db", "cannot open the demo lock file %s.lock: %v", path, err).Because(err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fault.Conflictf("another fixgate demo is running on %s (it holds %s.lock); stop it first", path, path)
 		}
-		return nil, fault.Field("db", "cannot lock %s.lock: %v", path, err)
+		return nil, fault.Field("db", "cannot lock %s.lock: %v", path, err).Because(err)
 	}
 	return func() { f.Close() }, nil
 }

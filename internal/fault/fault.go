@@ -59,6 +59,28 @@ func Field(field, format string, args ...any) *Error {
 	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
+// Because sets err as e's cause (kept for errors.Is/As and the logs) and returns e.
+func (e *Error) Because(err error) *Error {
+	e.Err = err
+	return e
+}
+
+// In returns err as the error of entry i of a batch named field: a coded
+// error keeps its code, extra and cause, with its message prefixed "entry
+// i: " (and its own field, when it names another); any other error is
+// wrapped with %w, so the store still classifies it by its driver code.
+func In(field string, i int, err error) error {
+	fe := As(err)
+	if fe == nil {
+		return fmt.Errorf("%s entry %d: %w", field, i, err)
+	}
+	msg := fe.Message
+	if fe.Field != "" && fe.Field != field {
+		msg = fe.Field + ": " + msg
+	}
+	return &Error{Code: fe.Code, Field: field, Message: fmt.Sprintf("entry %d: %s", i, msg), Extra: fe.Extra, Err: fe.Err}
+}
+
 // NotFoundf returns a NotFound error.
 func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
 

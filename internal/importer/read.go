@@ -43,7 +43,7 @@ func NewCSV(r io.Reader, m Mapping) (Reader, error) {
 		return nil, fault.Field("header", "the file is empty: a CSV import needs a header row")
 	}
 	if err != nil {
-		return nil, fault.Field("header", "cannot read the header row: %v", err)
+		return nil, fault.Field("header", "cannot read the header row: %v", err).Because(err)
 	}
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // Excel's byte order mark
@@ -122,7 +122,7 @@ func (j *jsonReader) Ignored() []string {
 func (j *jsonReader) Next() (Row, Loc, error) {
 	if !j.dec.More() {
 		if _, err := j.dec.Token(); err != nil {
-			return Row{}, "", fault.Field("body", "the JSON array is not closed: %v", err)
+			return Row{}, "", fault.Field("body", "the JSON array is not closed: %v", err).Because(err)
 		}
 		return Row{}, "", io.EOF
 	}
@@ -130,7 +130,7 @@ func (j *jsonReader) Next() (Row, Loc, error) {
 	loc := Loc("object " + strconv.Itoa(j.n))
 	var raw json.RawMessage
 	if err := j.dec.Decode(&raw); err != nil {
-		return Row{}, loc, fault.Field("body", "%s: malformed JSON: %v", loc, err)
+		return Row{}, loc, fault.Field("body", "%s: malformed JSON: %v", loc, err).Because(err)
 	}
 	// A repeated column, invalid UTF-8 or NUL would be read silently (the
 	// last value kept, replacement characters): refuse the row instead.

@@ -54,10 +54,10 @@ func (tx *Tx) insertProblemsSet(ctx context.Context, ps []problem.Problem) error
 	for i := range ps {
 		p := &ps[i]
 		if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
-			return fault.Field("problems", "entry %d: %v", i, err)
+			return fault.In("problems", i, err)
 		}
 		if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
-			return fault.Field("problems", "entry %d: %v", i, err)
+			return fault.In("problems", i, err)
 		}
 	}
 	ids, err := tx.newIDs(ctx, "problems", len(ps))

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -50,5 +51,31 @@ func TestClassifyByDriverCodes(t *testing.T) {
 	}
 	if got := fault.CodeOf(classify(ref)); got != fault.Invalid {
 		t.Errorf("SQLite foreign key violation %v: %s", ref, got)
+	}
+}
+
+// TestBatchEntryKeepsItsCode: a bulk load names the failing entry without
+// turning its error into "invalid": a coded error keeps its code, a driver
+// error stays classifiable by its code.
+func TestBatchEntryKeepsItsCode(t *testing.T) {
+	cases := []struct {
+		err  error
+		want fault.Code
+	}{
+		{fault.NotFoundf("release REL-9 not found"), fault.NotFound},
+		{fault.Conflictf("component version a@1 already exists"), fault.Conflict},
+		{fault.Field("cis", "%q does not exist", "nope"), fault.Invalid},
+		{&pgconn.PgError{Code: "23505"}, fault.Conflict},
+	}
+	for _, c := range cases {
+		err := classify(fault.In("problems", 3, c.err))
+		fe := fault.As(err)
+		if fe == nil || fe.Code != c.want || fe.Field != "problems" && c.want != fault.Conflict {
+			t.Errorf("%v: %#v, want %s naming problems", c.err, err, c.want)
+			continue
+		}
+		if fe.Field == "problems" && !strings.HasPrefix(fe.Message, "entry 3: ") {
+			t.Errorf("%v: message %q does not name the entry", c.err, fe.Message)
+		}
 	}
 }

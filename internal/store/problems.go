@@ -48,7 +48,7 @@ func (s *Store) CreateProblem(ctx context.Context, a audit.Actor, p problem.Prob
 func (s *Store) CreateProblems(ctx context.Context, a audit.Actor, ps []problem.Problem) ([]problem.Problem, error) {
 	for i := range ps {
 		if err := ps[i].Validate(); err != nil {
-			return nil, fault.Field("problems", "entry %d: %v", i, err)
+			return nil, fault.In("problems", i, err)
 		}
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
@@ -57,7 +57,7 @@ func (s *Store) CreateProblems(ctx context.Context, a audit.Actor, ps []problem.
 		}
 		for i := range ps {
 			if err := tx.insertProblem(ctx, &ps[i], nil); err != nil {
-				return fault.Field("problems", "entry %d: %v", i, err)
+				return fault.In("problems", i, err)
 			}
 		}
 		return nil

@@ -40,7 +40,7 @@ func (s *Store) CreateRelease(ctx context.Context, a audit.Actor, r release.Rele
 func (s *Store) CreateReleases(ctx context.Context, a audit.Actor, rs []release.Release) ([]release.Release, error) {
 	for i := range rs {
 		if err := rs[i].Validate(); err != nil {
-			return nil, fault.Field("releases", "entry %d: %v", i, err)
+			return nil, fault.In("releases", i, err)
 		}
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
@@ -49,7 +49,7 @@ func (s *Store) CreateReleases(ctx context.Context, a audit.Actor, rs []release.
 		}
 		for i := range rs {
 			if err := tx.insertRelease(ctx, &rs[i]); err != nil {
-				return fault.Field("releases", "entry %d: %v", i, err)
+				return fault.In("releases", i, err)
 			}
 		}
 		return nil
