@@ -23,6 +23,7 @@ import (
 func TestConcurrentNotificationsEachCommittedOnce(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	const senders, perSender = 8, 5
 	shared := sigAlert{status: "firing", labels: map[string]string{"alertname": "Shared", "service": "checkout-api", "env": "prod-eu"},
@@ -96,6 +97,7 @@ func TestConcurrentNotificationsEachCommittedOnce(t *testing.T) {
 func TestIngestMixedNotificationStoresEachOnce(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: "hit", Priority: 2, CIs: []string{"checkout-api"}}, nil); err != nil {
 		t.Fatal(err)
