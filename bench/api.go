@@ -264,6 +264,7 @@ func (m *cpuMeter) commits(ctx context.Context) int64 {
 	}
 	return n
 }
+
 // startProfile writes a CPU profile of the evaluate phase to the file named
 // by FIXGATE_BENCH_CPUPROFILE, when set (first run only).
 func startProfile(first bool) func() {
