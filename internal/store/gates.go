@@ -46,7 +46,11 @@ type reader interface {
 // (id → revision), which the evaluation record keeps. Returns NotFound
 // naming the release or the environment.
 func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, map[string]int64, error) {
-	var r reader = s.db
+	var r reader = hotReader{s}
+	if s.dialect == SQLite {
+		// bounded indexed reads: not worth modernc's per-step interrupt watcher
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s.dialect == Postgres {
 		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
@@ -65,6 +69,20 @@ func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) 
 		return in, nil, errf(err, "gate input")
 	}
 	return in, g.revs, nil
+}
+
+// hotReader runs the gate's fixed queries through statements prepared once
+// per store: modernc parses every unprepared statement again, which was 70%
+// of GateInput on SQLite (bench/README.md, session 4); on PostgreSQL pgx
+// caches prepared statements itself.
+type hotReader struct{ s *Store }
+
+func (h hotReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return h.s.queryHot(ctx, q, args...)
+}
+
+func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return h.s.queryRowHot(ctx, q, args...)
 }
 
 type gatherer struct {
