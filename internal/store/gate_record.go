@@ -31,10 +31,11 @@ func (s *Store) EvaluateGate(ctx context.Context, a audit.Actor, q GateQuery, po
 }
 
 // CreateGateEvaluation stores e (its Release, Environment, Verdict, At,
-// InputRevisions and policy set by the caller) and audits it, in one
-// transaction. The release and environment must exist (NotFound otherwise).
-// A blocked verdict is announced (gate.blocked) when the previous
-// evaluation of the same release and environment was not blocked.
+// InputRevisions and policy set by the caller) and audits it; it returns
+// once both are committed. The release and environment must exist
+// (NotFound otherwise). A blocked verdict is announced (gate.blocked) when
+// the previous evaluation of the same release and environment was not
+// blocked. Concurrent calls commit together (gate_group.go).
 func (s *Store) CreateGateEvaluation(ctx context.Context, a audit.Actor, e GateEvaluation) (GateEvaluation, error) {
 	rel, err := ident.Release.Parse("release", e.Release)
 	if err != nil {
@@ -44,30 +45,34 @@ func (s *Store) CreateGateEvaluation(ctx context.Context, a audit.Actor, e GateE
 	if e.InputRevisions == nil {
 		e.InputRevisions = map[string]int64{}
 	}
-	revs, err := json.Marshal(e.InputRevisions) // encoding/json sorts map keys: canonical
-	if err != nil {
+	p := &pendingEval{actor: a, rel: rel, e: e, done: make(chan struct{})}
+	if p.revs, err = json.Marshal(e.InputRevisions); err != nil { // encoding/json sorts map keys: canonical
 		return e, fault.Wrap(err, "encode input revisions")
 	}
-	verdict, err := EncodeVerdict(e.Verdict)
-	if err != nil {
+	if p.verdict, err = EncodeVerdict(e.Verdict); err != nil {
 		return e, fault.Wrap(err, "encode verdict")
 	}
-	e.InputDigest, e.verdictDigest = sha256Hex(revs), sha256Hex(verdict)
-	err = s.write(ctx, a, func(tx *Tx) error {
-		if err := tx.gateTargetExists(ctx, rel, e.Environment); err != nil {
-			return err
-		}
-		announce, err := tx.turnsBlocked(ctx, rel, e)
-		if err != nil {
-			return err
-		}
-		e.CreatedBy, e.CreatedAt = a.User, tx.now
-		if err := tx.insertGateEvaluation(ctx, rel, &e, revs, verdict); err != nil {
-			return err
-		}
-		return tx.auditGateEvaluation(ctx, e, announce)
-	})
-	return e, err
+	p.e.InputDigest, p.e.verdictDigest = sha256Hex(p.revs), sha256Hex(p.verdict)
+	return s.evals.commit(ctx, s, p)
+}
+
+// recordGateEvaluation writes p's evaluation, its audit event in p's
+// actor's name and its notification, if any.
+func (tx *Tx) recordGateEvaluation(ctx context.Context, p *pendingEval) error {
+	e := &p.e
+	if err := tx.gateTargetExists(ctx, p.rel, e.Environment); err != nil {
+		return err
+	}
+	announce, err := tx.turnsBlocked(ctx, p.rel, *e)
+	if err != nil {
+		return err
+	}
+	tx.actor = p.actor
+	e.CreatedBy, e.CreatedAt = p.actor.User, tx.now
+	if err := tx.insertGateEvaluation(ctx, p.rel, e, p.revs, p.verdict); err != nil {
+		return err
+	}
+	return tx.auditGateEvaluation(ctx, *e, announce)
 }
 
 func sha256Hex(b []byte) string {

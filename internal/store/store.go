@@ -49,6 +49,7 @@ type Store struct {
 	// In-memory state that serves this store's database only (caches and
 	// queues); each is usable at its zero value except sigs (set by Open).
 	cat    catalogueCache // gate: CI graph and component versions
+	evals  evalGroup      // gate: evaluations waiting for group commit
 	ingest ingestQueue    // Alertmanager notifications waiting for group commit
 	sigs   *sigIndex      // signatures of open and resolved problems
 }
