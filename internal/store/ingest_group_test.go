@@ -89,8 +89,7 @@ func TestConcurrentNotificationsEachCommittedOnce(t *testing.T) {
 	}
 }
 
-// One notification mixing what the set-based path (PostgreSQL) decides in
-// memory: a matched alert, two alerts of one fingerprint (one incident), an
+// One notification mixing a matched alert, two alerts of one fingerprint (one incident), an
 // unknown environment (signal only) and a repeat; then a resolution and a
 // new firing of the same fingerprint in one notification (the per-row
 // path, in order). Both databases must store the same.
