@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -262,4 +263,22 @@ func (m *cpuMeter) commits(ctx context.Context) int64 {
 		m.st.DB().QueryRowContext(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`).Scan(&n)
 	}
 	return n
+}
+
+// startProfile writes a CPU profile of the evaluate phase to the file named
+// by FIXGATE_BENCH_CPUPROFILE, when set (first run only).
+func startProfile(first bool) func() {
+	path := os.Getenv("FIXGATE_BENCH_CPUPROFILE")
+	if path == "" || !first {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }

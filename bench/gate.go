@@ -1,19 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"time"
 
-	"fixgate/internal/api"
 	"fixgate/internal/approval"
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
@@ -21,165 +13,11 @@ import (
 	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
-	"fixgate/internal/gate"
 	"fixgate/internal/incident"
-	"fixgate/internal/policy"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
 )
-
-// benchGate measures POST /api/v1/gates/evaluate (input gathered from the
-// database, evaluated, stored and audited) against /healthz on the same
-// server under c.clients clients, on a dataset with 200 CIs in a dependency
-// graph; then the same gate on a large history (10k releases, 1M incidents,
-// times -scale) against a small one (100 releases, 10k incidents): the p50
-// must stay within 1.5×. Last, in-process gate.Evaluate per second.
-func benchGate(ctx context.Context, c config) error {
-	fmt.Printf("\n[gate] 200 CIs in a dependency graph, %d clients, %s per phase, %s\n", c.clients, c.duration, dbLabel(c.db))
-	small, smallCold, err := gateRun(ctx, c, 100, 10_000, true)
-	if err != nil {
-		return err
-	}
-	large, largeCold, err := gateRun(ctx, c, int(10_000*c.scale), int(1_000_000*c.scale), false)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  p50 large / small history: %.2f polling, %.2f gathering every time (goal <= 1.5)\n",
-		float64(large.p50)/float64(small.p50), float64(largeCold.p50)/float64(smallCold.p50))
-	return nil
-}
-
-// gateRun fills a fresh database and measures the gate over HTTP: polling
-// (no time given: the server may reuse the unchanged input), then with an
-// explicit time in every request (the input is gathered every time: the
-// cost of the first call after any change).
-func gateRun(ctx context.Context, c config, releases, incidents int, withHealth bool) (poll, cold loadResult, err error) {
-	st, done, err := openFresh(ctx, c.db)
-	if err != nil {
-		return poll, cold, err
-	}
-	defer done()
-	t0 := time.Now()
-	tok, err := gateDataset(ctx, st, releases, incidents)
-	if err != nil {
-		return poll, cold, err
-	}
-	fmt.Printf("  history %d releases, %d incidents (filled in %s)\n", releases, incidents, time.Since(t0).Round(time.Second))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return poll, cold, err
-	}
-	srv := api.NewHTTPServer("", withUnstoredGate(api.New(api.Config{Store: st, Logger: accessLogger()}).Handler(), st))
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.clients * 2}}
-	body := []byte(`{"release":"REL-1","environment":"prod-eu"}`)
-	if err := checkAllowed(client, base, tok, body); err != nil {
-		return poll, cold, err
-	}
-	var health, unstored loadResult
-	if withHealth {
-		health = post(client, c, base+"/healthz", "", nil)
-		unstored = post(client, c, base+unstoredGatePath, "", body)
-	}
-	stop := startProfile(withHealth)
-	ev := post(client, c, base+"/api/v1/gates/evaluate", tok, body)
-	stop()
-	if withHealth {
-		fmt.Printf("  /healthz              %8.0f req/s  p50 %-9s p99 %-9s errors %d\n", health.rate, health.p50, health.p99, health.errors)
-		fmt.Printf("  gate, nothing stored  %8.0f req/s  p50 %-9s p99 %-9s errors %d  (ceiling: no auth, no record, no audit event)\n",
-			unstored.rate, unstored.p50, unstored.p99, unstored.errors)
-	}
-	fmt.Printf("  POST gates/evaluate   %8.0f req/s  p50 %-9s p99 %-9s errors %d  (polling)\n", ev.rate, ev.p50, ev.p99, ev.errors)
-	if withHealth {
-		fmt.Printf("  ratio evaluate / healthz: %.3f (goal >= 0.25); p99 goal <= 5ms\n", ev.rate/health.rate)
-	}
-	at := []byte(`{"release":"REL-1","environment":"prod-eu","at":"` + time.Now().UTC().Format(time.RFC3339) + `"}`)
-	cold = post(client, c, base+"/api/v1/gates/evaluate", tok, at)
-	fmt.Printf("  POST gates/evaluate   %8.0f req/s  p50 %-9s p99 %-9s errors %d  (with \"at\": gathered every time)\n",
-		cold.rate, cold.p50, cold.p99, cold.errors)
-	return ev, cold, inProcess(ctx, st)
-}
-
-// startProfile writes a CPU profile of the evaluate phase to the file named
-// by FIXGATE_BENCH_CPUPROFILE, when set (first run only).
-func startProfile(first bool) func() {
-	path := os.Getenv("FIXGATE_BENCH_CPUPROFILE")
-	if path == "" || !first {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return func() {}
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return func() {}
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
-}
-
-// checkAllowed makes sure the benchmark measures a complete, allowed evaluation.
-func checkAllowed(client *http.Client, base, tok string, body []byte) error {
-	req, _ := http.NewRequest("POST", base+"/api/v1/gates/evaluate", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 || !bytes.Contains(b, []byte(`"decision":"allowed"`)) {
-		return fmt.Errorf("the benchmark release is not allowed: %d %s", res.StatusCode, b)
-	}
-	fmt.Printf("  (an answer is %d bytes)\n", len(b))
-	return nil
-}
-
-// inProcess reports gate.Evaluate per second on the benchmark input, and
-// GateInput (the queries) per second.
-func inProcess(ctx context.Context, st *store.Store) error {
-	pol := policy.Default()
-	q := store.GateQuery{Release: 1, Env: "prod-eu", At: time.Now()}
-	in, _, err := st.GateInput(ctx, q, pol)
-	if err != nil {
-		return err
-	}
-	n, t0 := 0, time.Now()
-	for time.Since(t0) < time.Second {
-		gate.Evaluate(pol, in, time.Now())
-		n++
-	}
-	evalRate := float64(n) / time.Since(t0).Seconds()
-	n, t0 = 0, time.Now()
-	for time.Since(t0) < time.Second {
-		if _, _, err := st.GateInput(ctx, q, pol); err != nil {
-			return err
-		}
-		n++
-	}
-	fmt.Printf("  in-process: gate.Evaluate %.0f/s (%d CIs, %d catalogue CIs); GateInput %.0f/s (one goroutine)\n",
-		evalRate, len(in.CIs), len(in.Catalogue), float64(n)/time.Since(t0).Seconds())
-	return nil
-}
-
-// post runs c.clients goroutines POSTing body to url (GET without a body) for c.duration.
-func post(client *http.Client, c config, url, token string, body []byte) loadResult {
-	return load(client, c, func(*rand.Rand) *http.Request {
-		req, _ := http.NewRequest("GET", url, nil)
-		if body != nil {
-			req, _ = http.NewRequest("POST", url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		return req
-	})
-}
 
 // gateCIs is the size of the CI graph.
 const gateCIs = 200

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -71,9 +70,10 @@ func (in *gateIn) query() (store.GateQuery, error) {
 	return q, nil
 }
 
-// evaluateGate gathers the input (or reuses an unchanged snapshot of it),
-// evaluates it against the policy in force, stores the verdict and answers
-// it. A blocked or undecided verdict is still 200: the answer is in the body.
+// evaluateGate decodes the question, has the store evaluate it against the
+// policy in force (load the input, judge, record with its audit event) and
+// answers the stored evaluation. A blocked or undecided verdict is still
+// 200: the answer is in the body.
 func (s *Server) evaluateGate(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in gateIn
 	if err := decode(r, &in); err != nil {
@@ -83,8 +83,7 @@ func (s *Server) evaluateGate(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	now := s.store.Now()
-	q.At, q.Reuse = now, in.At == nil
+	q.At = s.store.Now()
 	if in.At != nil {
 		q.At = in.At.UTC()
 	}
@@ -92,74 +91,16 @@ func (s *Server) evaluateGate(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	snap, err := s.store.GateSnapshot(r.Context(), q, ap.pol)
+	ev, err := s.store.EvaluateGate(r.Context(), c.actor, q, ap.pol, ap.stored.Version)
 	if err != nil {
 		return err
 	}
-	prep := snap.Prepared.Load()
-	if prep == nil {
-		prep = gate.Prepare(ap.pol, snap.Input)
-		snap.Prepared.Store(prep)
-	}
-	v := prep.Verdict(q.At, now)
-	vj, err := store.EncodeVerdict(v)
-	if err != nil {
-		return err
-	}
-	ev, err := s.store.CreateGateEvaluation(r.Context(), c.actor, store.GateEvaluation{Release: snap.Input.Release.ID,
-		Environment: q.Env, At: q.At, Verdict: v, InputRevisions: snap.Revisions, PolicyVersion: ap.stored.Version,
-		PolicyHash: v.PolicyHash, InputDigest: snap.Digest, VerdictJSON: vj, RevisionsJSON: snap.RevisionsJSON})
-	if err != nil {
-		return err
-	}
-	s.metrics.GateVerdict(v.Decision)
+	s.metrics.GateVerdict(ev.Decision)
 	w.Header().Set("Location", "/api/v1/gates/evaluations/"+ev.ID)
-	return writeGateAnswer(w, ev, vj, snap.RevisionsJSON)
-}
-
-// gateAnswerHead is gateEvaluationOut (the route's declared schema) but
-// the verdict and the input revisions, which writeGateAnswer appends as the
-// bytes already encoded for the record.
-type gateAnswerHead struct {
-	ID            string    `json:"id"`
-	Release       string    `json:"release"`
-	Environment   string    `json:"environment"`
-	At            time.Time `json:"at"`
-	Decision      string    `json:"decision"`
-	RiskClass     string    `json:"risk_class"`
-	PolicyVersion int64     `json:"policy_version"`
-	PolicyHash    string    `json:"policy_hash"`
-	InputDigest   string    `json:"input_digest"`
-	CreatedBy     string    `json:"created_by"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
-// writeGateAnswer answers ev with its verdict and input revisions spliced
-// in as encoded for the record (json.RawMessage would scan and compact them
-// again: a tenth of an evaluation's CPU for the same bytes). verdict is the
-// stored form (store.EncodeVerdict): the answer adds the verdict's times.
-func writeGateAnswer(w http.ResponseWriter, ev store.GateEvaluation, verdict, revisions []byte) error {
-	head, err := json.Marshal(gateAnswerHead{ID: ev.ID, Release: ev.Release, Environment: ev.Environment, At: ev.At,
-		Decision: ev.Decision, RiskClass: ev.RiskClass, PolicyVersion: ev.PolicyVersion, PolicyHash: ev.PolicyHash,
-		InputDigest: ev.InputDigest, CreatedBy: ev.CreatedBy, CreatedAt: ev.CreatedAt})
-	if err != nil {
-		return err
-	}
-	at, _ := ev.Verdict.At.MarshalJSON()
-	evaluated, _ := ev.Verdict.EvaluatedAt.MarshalJSON()
-	b := make([]byte, 0, len(head)+len(verdict)+len(revisions)+120)
-	b = append(b, head[:len(head)-1]...)
-	b = append(append(append(b, `,"verdict":{"at":`...), at...), `,"evaluated_at":`...)
-	b = append(append(b, evaluated...), ',')
-	b = append(b, verdict[1:]...) // the stored form is a non-empty object
-	b = append(append(b, `,"input_revisions":`...), revisions...)
-	b = append(b, "}\n"...)
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return writeJSON(w, http.StatusOK, ev)
 }
+
 func (s *Server) getGateEvaluation(w http.ResponseWriter, r *http.Request, c *call) error {
 	id, err := ident.Gate.Parse("id", r.PathValue("id"))
 	if err != nil {

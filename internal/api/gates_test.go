@@ -154,10 +154,25 @@ func TestAPIGateAllowed(t *testing.T) {
 	if ev["decision"] != "blocked" || rules(t, ev)["canary"] != "fail" {
 		t.Fatalf("no canary: %v", ev)
 	}
-	// each blocked verdict (and only those) is announced to subscribers
-	var blocked int
-	if err := ta.store.DB().QueryRow(`SELECT COUNT(*) FROM outbox WHERE event = 'gate.blocked'`).Scan(&blocked); err != nil || blocked != 2 {
-		t.Fatalf("gate.blocked notifications: %d, %v", blocked, err)
+	// nobody subscribed: nothing enqueued; then a verdict turning blocked
+	// (and only that, not each blocked poll) is announced to subscribers
+	blocked := func() int {
+		var n int
+		if err := ta.store.DB().QueryRow(`SELECT COUNT(*) FROM outbox WHERE event = 'gate.blocked'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := blocked(); n != 0 {
+		t.Fatalf("gate.blocked without a subscription: %d", n)
+	}
+	ta.must("admin", "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com/gate","events":["gate.blocked"]}`, 201)
+	ta.evaluate("rm", `{"release":"REL-2","environment":"prod-eu","at":"`+deployAt+`"}`) // allowed
+	for range 2 {
+		ta.evaluate("rm", `{"release":"REL-2","environment":"prod-eu","at":"2026-12-05T10:00:00+01:00"}`)
+	}
+	if n := blocked(); n != 1 {
+		t.Fatalf("gate.blocked notifications: %d, want 1", n)
 	}
 }
 
@@ -361,6 +376,26 @@ func TestAPIStartPolicy(t *testing.T) {
 	cur := ta.must("aud", "GET", "/api/v1/policy", "", 200)
 	if cur["version"] != 1.0 || cur["yaml"] != string(text) || cur["created_by"] != "system" || cur["hash"] != pol.Hash() {
 		t.Fatalf("start policy %v", cur)
+	}
+}
+
+// TestPolicyReadWritesNothing: the policy in force is only read during a
+// request; the starting policy is stored by InitPolicy at boot, not by the
+// first request that needs a policy (a gate evaluation, say).
+func TestPolicyReadWritesNothing(t *testing.T) {
+	ta := newTestAPI(t)
+	pol, err := policy.Parse([]byte("version: 9\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ta.auditCount()
+	srv := New(Config{Store: ta.store, DataDir: t.TempDir(), Policy: pol, PolicyYAML: []byte("version: 9\n")})
+	ap, err := srv.currentPolicy(t.Context())
+	if err != nil || ap.stored.Version != 0 || ta.auditCount() != before {
+		t.Fatalf("a policy read wrote: version %d, %d audit events, %v", ap.stored.Version, ta.auditCount()-before, err)
+	}
+	if v, err := ta.store.PolicyVersion(t.Context()); err != nil || v != 0 {
+		t.Fatalf("stored policy version %d %v", v, err)
 	}
 }
 

@@ -31,7 +31,7 @@ type activePolicy struct {
 // stored version at most once per checkEvery (one indexed MAX query) and
 // loads a newer version another replica stored.
 type policyHolder struct {
-	start     *policy.Policy // from serve --policy, stored at first use
+	start     *policy.Policy // from serve --policy, stored by InitPolicy at boot
 	startYAML []byte
 	cur       atomic.Pointer[activePolicy]
 	checked   atomic.Int64 // wall-clock unix nanos of the last version check
@@ -44,15 +44,21 @@ type policyHolder struct {
 const policyCheckEvery = time.Second
 
 // InitPolicy makes the policy of Config.Policy (if any) the stored current
-// version, or loads the stored one. serve calls it at start so a store
-// error stops the server; handlers call currentPolicy, which does it lazily.
+// version, then loads the stored one. serve calls it at start, so a store
+// error stops the server and no request ever writes the starting policy.
 func (s *Server) InitPolicy(ctx context.Context) error {
+	if s.policy.start != nil {
+		if err := s.storeStartPolicy(ctx); err != nil {
+			return err
+		}
+	}
 	_, err := s.currentPolicy(ctx)
 	return err
 }
 
 // currentPolicy returns the policy in force, refreshed from the store when
-// the last check is older than policyCheckEvery.
+// the last check is older than policyCheckEvery. It only reads: the policy
+// of serve --policy was stored by InitPolicy at boot.
 func (s *Server) currentPolicy(ctx context.Context) (*activePolicy, error) {
 	h := &s.policy
 	every := h.every
@@ -67,11 +73,6 @@ func (s *Server) currentPolicy(ctx context.Context) (*activePolicy, error) {
 	defer h.mu.Unlock()
 	if cur := h.cur.Load(); cur != nil && time.Since(time.Unix(0, h.checked.Load())) < every {
 		return cur, nil // another request refreshed it while this one waited
-	}
-	if cur := h.cur.Load(); cur == nil && h.start != nil {
-		if err := s.storeStartPolicy(ctx); err != nil {
-			return nil, err
-		}
 	}
 	v, err := s.store.PolicyVersion(ctx)
 	if err != nil {

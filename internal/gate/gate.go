@@ -81,29 +81,19 @@ type builtin struct {
 	name string
 	fn   ruleFunc
 	sw   func(r *policy.Rules) policy.Switch
-	// timed reports whether the rule's results on in may depend on the
-	// deployment time or the evaluation time (Prepare keeps the results
-	// of the others). A rule that reads in.At or now must say so here.
-	timed func(in *Input) bool
 }
 
-func always(*Input) bool { return true }
-func never(*Input) bool  { return false }
-
-// withDeviations: the rule consults the change's deviations, which cover a time range.
-func withDeviations(in *Input) bool { return in.Change != nil && len(in.Change.Deviations) > 0 }
-
 var builtins = []builtin{
-	{RuleRCAValidated, ruleRCAValidated, func(r *policy.Rules) policy.Switch { return r.RCAValidated.Switch }, never},
-	{RuleProblemState, ruleProblemState, func(r *policy.Rules) policy.Switch { return r.ProblemState.Switch }, never},
-	{RuleOpenProblems, ruleOpenProblems, func(r *policy.Rules) policy.Switch { return r.OpenProblems.Switch }, never},
-	{RuleComponentApproval, ruleComponentApproval, func(r *policy.Rules) policy.Switch { return r.ComponentApproval.Switch }, never},
-	{RuleSegregation, ruleSegregation, func(r *policy.Rules) policy.Switch { return r.Segregation }, never},
-	{RuleSemver, ruleSemver, func(r *policy.Rules) policy.Switch { return r.Semver.Switch }, never},
-	{RuleSeparationOfDuties, ruleSeparationOfDuties, func(r *policy.Rules) policy.Switch { return r.SeparationOfDuties }, withDeviations},
-	{RuleApprovals, ruleApprovals, func(r *policy.Rules) policy.Switch { return r.Approvals }, withDeviations},
-	{RuleMaintenanceWindow, ruleMaintenanceWindow, func(r *policy.Rules) policy.Switch { return r.MaintenanceWindow.Switch }, always},
-	{RuleCanary, ruleCanary, func(r *policy.Rules) policy.Switch { return r.Canary.Switch }, never},
+	{RuleRCAValidated, ruleRCAValidated, func(r *policy.Rules) policy.Switch { return r.RCAValidated.Switch }},
+	{RuleProblemState, ruleProblemState, func(r *policy.Rules) policy.Switch { return r.ProblemState.Switch }},
+	{RuleOpenProblems, ruleOpenProblems, func(r *policy.Rules) policy.Switch { return r.OpenProblems.Switch }},
+	{RuleComponentApproval, ruleComponentApproval, func(r *policy.Rules) policy.Switch { return r.ComponentApproval.Switch }},
+	{RuleSegregation, ruleSegregation, func(r *policy.Rules) policy.Switch { return r.Segregation }},
+	{RuleSemver, ruleSemver, func(r *policy.Rules) policy.Switch { return r.Semver.Switch }},
+	{RuleSeparationOfDuties, ruleSeparationOfDuties, func(r *policy.Rules) policy.Switch { return r.SeparationOfDuties }},
+	{RuleApprovals, ruleApprovals, func(r *policy.Rules) policy.Switch { return r.Approvals }},
+	{RuleMaintenanceWindow, ruleMaintenanceWindow, func(r *policy.Rules) policy.Switch { return r.MaintenanceWindow.Switch }},
+	{RuleCanary, ruleCanary, func(r *policy.Rules) policy.Switch { return r.Canary.Switch }},
 }
 
 // Evaluate checks in against pol at now and explains the answer. It is pure
@@ -111,13 +101,32 @@ var builtins = []builtin{
 // decision is undecided when the input is inconsistent or a rule could not
 // be evaluated (never allowed in that case), blocked when a rule fails, and
 // allowed otherwise (warnings do not block). Disabled rules are listed as skip.
-// It equals Prepare(pol, in).Verdict(at, now) with at = in.At, or now.
 func Evaluate(pol *policy.Policy, in Input, now time.Time) Verdict {
-	at := now
-	if in.At != nil {
-		at = *in.At
+	in = normalise(in, now)
+	var risk riskMemo
+	risk.class, risk.by, risk.err = riskClass(pol, &in)
+	in.risk = &risk
+	v := Verdict{PolicyVersion: pol.Version, PolicyHash: pol.Hash(), At: *in.At, EvaluatedAt: now, RiskClass: risk.class}
+	v.Rules = append(v.Rules, checkInput(&in)...)
+	for _, b := range builtins {
+		sw := b.sw(&pol.Gate.Rules)
+		if !sw.Enabled {
+			v.Rules = append(v.Rules, Result{Rule: b.name, Result: Skip, Reason: "disabled by the policy", Records: []string{}})
+			continue
+		}
+		for _, r := range b.fn(pol, &in, now) {
+			r.Rule = b.name
+			v.Rules = append(v.Rules, withSeverity(r, sw.Severity))
+		}
 	}
-	return prepare(pol, in, false).Verdict(at, now)
+	if len(pol.Gate.Custom) > 0 {
+		vars := Activation(&in, pol, now)
+		for i := range pol.Gate.Custom {
+			v.Rules = append(v.Rules, customResult(&pol.Gate.Custom[i], vars, &in))
+		}
+	}
+	v.Decision = decide(v.Rules)
+	return v
 }
 
 func withSeverity(r Result, severity string) Result {

@@ -59,8 +59,7 @@ func conflicts(in *Input) map[string][]string {
 }
 
 // covering returns the change's first approved deviation for rule at the
-// deployment time. It reads in.At only when the change has deviations
-// (rules using it are timed only then: see withDeviations).
+// deployment time.
 func covering(in *Input, rule string) *Deviation {
 	if !withDeviations(in) {
 		return nil
@@ -168,7 +167,6 @@ func ruleApprovals(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	emergency := in.Change != nil && in.Change.Type == "emergency" && len(in.Release.Resolves) > 0
 	if emergency {
 		reqs = append(reqs, policy.Requirement{Role: pol.Approvals.EmergencySignoff, Count: 1})
-		// in.At is set whenever the change has deviations (the rule is timed then: withDeviations)
 		if !withDeviations(in) || !slices.ContainsFunc(in.Change.Deviations, func(d Deviation) bool { return d.Covers(d.Rule, *in.At) }) {
 			out = append(out, fail([]string{in.Change.ID}, "emergency change %s fixes a known problem but carries no approved deviation record covering the deployment time (which step was skipped, why, who approved, when)", in.Change.ID))
 		}
@@ -310,3 +308,6 @@ func ApprovalsMissing(pol *policy.Policy, in Input, now time.Time) []string {
 	}
 	return out
 }
+
+// withDeviations: the change carries deviations (each covers a time range).
+func withDeviations(in *Input) bool { return in.Change != nil && len(in.Change.Deviations) > 0 }

@@ -22,6 +22,7 @@ import (
 func TestImportedIncidentIsMatchedLikeAPIOne(t *testing.T) {
 	s, clock := storetest.Open(t)
 	sigResolved(t, s, clock)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	clock.Advance(time.Hour)
 	rows := []incident.Incident{
@@ -209,6 +210,7 @@ func TestCompletedPIRRefinesChangeModelChecklist(t *testing.T) {
 func TestRollbackIsEnqueued(t *testing.T) {
 	s, _ := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.Feature}); err != nil {
 		t.Fatal(err)

@@ -28,15 +28,10 @@ type GateEvaluation struct {
 	PolicyHash    string `json:"policy_hash"`
 	// InputDigest is the SHA-256 of the canonical input revisions, which
 	// are stored once per distinct set ("" on evaluations before it).
-	InputDigest string    `json:"input_digest"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	// VerdictJSON, when set, is EncodeVerdict(Verdict), and RevisionsJSON
-	// the encoding of InputRevisions (InputDigest its hash), as the caller
-	// already made them: stored as they are, not encoded again.
-	VerdictJSON   []byte `json:"-"`
-	RevisionsJSON []byte `json:"-"`
-	verdictDigest string // SHA-256 of VerdictJSON, set when stored
+	InputDigest   string    `json:"input_digest"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	verdictDigest string    // SHA-256 of EncodeVerdict(Verdict), set when stored
 }
 
 // storedVerdict is a verdict as stored: without its two times, which the

@@ -26,16 +26,6 @@ type GateQuery struct {
 	// Path is the planned deployment path; empty means the change model's
 	// rollout path from the policy, else one stage at 100%.
 	Path []gate.Stage
-	// Reuse says At is the time of the request (no time was asked for):
-	// GateSnapshot may then answer from an earlier unchanged snapshot.
-	Reuse bool
-}
-
-// gateInfo is what a gathering learnt besides the input: the data version
-// it read with, and when a deployment already recorded finishes (zero: none).
-type gateInfo struct {
-	version int64
-	until   time.Time
 }
 
 // reader is what the gate input queries need: *sql.DB or a read-only *sql.Tx.
@@ -56,15 +46,6 @@ type reader interface {
 // (id → revision), which the evaluation record keeps. Returns NotFound
 // naming the release or the environment.
 func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, map[string]int64, error) {
-	in, revs, _, err := s.gateInput(ctx, q, pol)
-	return in, revs, err
-}
-
-// gateInput is GateInput, which also reads the data version first (on
-// PostgreSQL in the same snapshot; on SQLite before the queries, so a write
-// landing meanwhile makes the version older, never newer, than the input).
-func (s *Store) gateInput(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, map[string]int64, gateInfo, error) {
-	var info gateInfo
 	var r reader = hotReader{s}
 	if s.dialect == SQLite {
 		// bounded indexed reads: not worth modernc's per-step interrupt watcher
@@ -73,37 +54,31 @@ func (s *Store) gateInput(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	if s.dialect == Postgres {
 		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
-			return gate.Input{}, nil, info, unavailable(err, "begin read")
+			return gate.Input{}, nil, unavailable(err, "begin read")
 		}
 		defer tx.Rollback()
 		r = tx
 	}
-	if err := r.QueryRowContext(ctx, `SELECT data_version FROM audit_head WHERE id = 1`).Scan(&info.version); err != nil {
-		return gate.Input{}, nil, info, errf(err, "gate data version")
-	}
 	cat, err := s.catalogue(ctx, r)
 	if err != nil {
-		return gate.Input{}, nil, info, errf(err, "gate catalogue")
+		return gate.Input{}, nil, errf(err, "gate catalogue")
 	}
 	g := &gatherer{r: r, cat: cat, revs: map[string]int64{}}
 	in, err := g.gather(ctx, q, pol)
 	if err != nil {
-		return in, nil, info, errf(err, "gate input")
+		return in, nil, errf(err, "gate input")
 	}
-	info.until = g.until
-	return in, g.revs, info, nil
+	return in, g.revs, nil
 }
 
 // hotReader runs the gate's fixed queries through statements prepared once
-// per store (modernc re-parses every unprepared statement; on PostgreSQL
-// pgx caches them itself).
+// per store: modernc parses every unprepared statement again, which was 70%
+// of GateInput on SQLite (bench/README.md, session 4); on PostgreSQL pgx
+// caches prepared statements itself.
 type hotReader struct{ s *Store }
 
 func (h hotReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := h.s.cachedStmt(ctx, q); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return h.s.db.QueryContext(ctx, q, args...)
+	return h.s.queryHot(ctx, q, args...)
 }
 
 func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
@@ -111,10 +86,9 @@ func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *
 }
 
 type gatherer struct {
-	until time.Time // the next finish of a succeeded deployment after q.At, if any
-	r     reader
-	cat   *catalogue // read-only snapshot of the CI graph and component versions
-	revs  map[string]int64
+	r    reader
+	cat  *catalogue // read-only snapshot of the CI graph and component versions
+	revs map[string]int64
 }
 
 func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, error) {
@@ -333,19 +307,7 @@ func (g *gatherer) live(ctx context.Context, in *gate.Input) error {
 		}
 		in.Live[name] = v
 	}
-	return g.nextFinish(ctx, in)
-}
-
-// nextFinish records when the first succeeded deployment to the
-// environment recorded as finishing after At finishes: what is live changes
-// then without a write, so a snapshot must not be reused beyond it.
-func (g *gatherer) nextFinish(ctx context.Context, in *gate.Input) error {
-	err := g.r.QueryRowContext(ctx, `SELECT finished_at FROM deployments WHERE env = $1 AND status = $2 AND finished_at > $3
-		ORDER BY finished_at LIMIT 1`, in.Environment.Name, deploy.Succeeded, ts(*in.At)).Scan(timeCol{&g.until})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	return err
+	return nil
 }
 
 // change reads the newest change of the release for env that is not in a

@@ -23,9 +23,8 @@ const ingestGroupAlerts = 2000
 // IMMEDIATE (the busy handler sleeps and retries) and each pay for a commit;
 // on PostgreSQL each would pay for a commit (a WAL flush) while holding the
 // audit chain's head row, which serialises them anyway. Here a goroutine
-// stores whatever notifications are waiting in one transaction (on
-// PostgreSQL with one statement per table for the whole group, see
-// ingestSet), each with its own actor, audit event and result, and answers
+// stores whatever notifications are waiting in one transaction, each with
+// its own actor, audit event and result, and answers
 // each caller after the commit. If the group's transaction fails, each
 // notification is retried in its own transaction, so one cannot fail another.
 type ingestQueue struct {

@@ -23,6 +23,7 @@ import (
 func TestConcurrentNotificationsEachCommittedOnce(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	const senders, perSender = 8, 5
 	shared := sigAlert{status: "firing", labels: map[string]string{"alertname": "Shared", "service": "checkout-api", "env": "prod-eu"},
@@ -88,14 +89,14 @@ func TestConcurrentNotificationsEachCommittedOnce(t *testing.T) {
 	}
 }
 
-// One notification mixing what the set-based path (PostgreSQL) decides in
-// memory: a matched alert, two alerts of one fingerprint (one incident), an
+// One notification mixing a matched alert, two alerts of one fingerprint (one incident), an
 // unknown environment (signal only) and a repeat; then a resolution and a
 // new firing of the same fingerprint in one notification (the per-row
 // path, in order). Both databases must store the same.
 func TestIngestMixedNotificationStoresEachOnce(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	if _, err := s.CreateProblem(ctx, alice, problem.Problem{Title: "hit", Priority: 2, CIs: []string{"checkout-api"}}, nil); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/fault"
+	"fixgate/internal/webhook"
 )
 
 // Events this package writes to the outbox. The webhook worker delivers
@@ -33,15 +34,24 @@ type OutboxEvent struct {
 
 // enqueue writes a notification row in the transaction of the event it
 // reports, so a committed event always has its notification and a rolled
-// back one has none. payload is encoded as JSON.
+// back one has none, but only when an active subscription would deliver
+// it: with nobody subscribed, nothing is written. payload is encoded as JSON.
 func (tx *Tx) enqueue(ctx context.Context, event string, payload any) error {
 	_, err := tx.enqueueOnce(ctx, event, "", payload)
 	return err
 }
 
 // enqueueOnce is enqueue with a de-duplication key: a second row with the
-// same non-empty key is not written and false is returned.
+// same non-empty key is not written. It returns whether a row was written.
 func (tx *Tx) enqueueOnce(ctx context.Context, event, key string, payload any) (bool, error) {
+	if ok, err := tx.subscribed(ctx, event); err != nil || !ok {
+		return false, err
+	}
+	return tx.insertNotice(ctx, event, key, payload)
+}
+
+// insertNotice writes one outbox row (enqueueOnce without the subscription check).
+func (tx *Tx) insertNotice(ctx context.Context, event, key string, payload any) (bool, error) {
 	res, err := tx.exec(ctx, `INSERT INTO outbox (event, payload, dedup_key, created_at, next_attempt_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING`,
 		event, jsonText(payload), nullText(key), ts(tx.now), ts(tx.now))
@@ -52,41 +62,54 @@ func (tx *Tx) enqueueOnce(ctx context.Context, event, key string, payload any) (
 	return n == 1, nil
 }
 
+// subscribed reports whether an active webhook subscription wants event
+// (the delivery worker's rule: webhook.Subscription.Matches), read in the
+// transaction that would enqueue it.
+func (tx *Tx) subscribed(ctx context.Context, event string) (bool, error) {
+	rows, err := tx.query(ctx, `SELECT events FROM webhooks WHERE active = TRUE AND deleted_at IS NULL`)
+	if err != nil {
+		return false, errf(err, "webhook subscriptions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w webhook.Subscription
+		if err := rows.Scan(jsonCol{&w.Events}); err != nil {
+			return false, errf(err, "webhook subscriptions")
+		}
+		if w.Matches(event) {
+			return true, nil
+		}
+	}
+	return false, errf(rows.Err(), "webhook subscriptions")
+}
+
 // notice is one outbox row for enqueueAll.
 type notice struct {
 	event   string
 	payload any
 }
 
-// enqueueAll writes notices as enqueue does, in order. On PostgreSQL they
-// go in one statement, the rows travelling as one JSON array parameter (a
-// batch of alerts announces dozens of incidents); SQLite writes each with
-// its prepared single-row statement (modernc binds many $N slowly).
+// enqueueAll writes notices as enqueue does, in order, reading the
+// subscriptions once per event name.
 func (tx *Tx) enqueueAll(ctx context.Context, ns []notice) error {
-	if tx.dialect == SQLite {
-		for _, n := range ns {
-			if err := tx.enqueue(ctx, n.event, n.payload); err != nil {
+	wanted := map[string]bool{}
+	for _, n := range ns {
+		ok, seen := wanted[n.event]
+		if !seen {
+			var err error
+			if ok, err = tx.subscribed(ctx, n.event); err != nil {
 				return err
 			}
+			wanted[n.event] = ok
 		}
-		return nil
+		if !ok {
+			continue
+		}
+		if _, err := tx.insertNotice(ctx, n.event, "", n.payload); err != nil {
+			return err
+		}
 	}
-	type rec struct {
-		I       int    `json:"i"`
-		Event   string `json:"event"`
-		Payload string `json:"payload"`
-	}
-	recs := make([]rec, len(ns))
-	for i, n := range ns {
-		recs[i] = rec{i, n.event, jsonText(n.payload)}
-	}
-	if len(recs) == 0 {
-		return nil
-	}
-	_, err := tx.exec(ctx, `INSERT INTO outbox (event, payload, created_at, next_attempt_at)
-		SELECT r.event, r.payload, $2::timestamptz, $2::timestamptz
-		FROM json_to_recordset($1::json) AS r(i int, event text, payload text) ORDER BY r.i`, jsonText(recs), ts(tx.now))
-	return errf(err, "enqueue %d notices", len(ns))
+	return nil
 }
 
 // ListOutbox returns outbox rows of event ("" for all) after id after, in

@@ -52,9 +52,6 @@ func (s *Store) CreateProblems(ctx context.Context, a audit.Actor, ps []problem.
 		}
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
-		if tx.dialect == Postgres {
-			return tx.insertProblemsSet(ctx, ps) // bulk_insert.go: one statement per table, not 3 round trips per problem
-		}
 		for i := range ps {
 			if err := tx.insertProblem(ctx, &ps[i], nil); err != nil {
 				return fault.In("problems", i, err)

@@ -44,9 +44,6 @@ func (s *Store) CreateReleases(ctx context.Context, a audit.Actor, rs []release.
 		}
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
-		if tx.dialect == Postgres {
-			return tx.insertReleasesSet(ctx, rs) // bulk_insert.go: one statement per table, not 5 round trips per release
-		}
 		for i := range rs {
 			if err := tx.insertRelease(ctx, &rs[i]); err != nil {
 				return fault.In("releases", i, err)

@@ -76,16 +76,9 @@ func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Pa
 	return r.res, nil
 }
 
-// ingestReqs stores notifications in tx, each with its own actor, audit
-// event, signal.received notice and result (r.res). PostgreSQL stores them
-// with set-based statements when it can (ingest_batch.go); SQLite, or a
-// notification that needs the alerts' order, stores alert by alert.
+// ingestReqs stores notifications in tx alert by alert, each with its own
+// actor, audit event, signal.received notice and result (r.res).
 func (tx *Tx) ingestReqs(ctx context.Context, ix *sigIndex, reqs []*ingestReq) error {
-	if tx.dialect == Postgres {
-		if done, err := tx.ingestSet(ctx, ix, reqs); done || err != nil {
-			return err
-		}
-	}
 	for _, r := range reqs {
 		tx.actor = r.a // audit events name the notification's own sender and request
 		res, err := tx.ingestPayload(ctx, ix, r.p, r.keys)

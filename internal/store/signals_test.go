@@ -175,6 +175,7 @@ func sigActions(t *testing.T, s *store.Store, typ, id string) []string {
 func TestIngestDedupOpensAndResolvesIncident(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
+	subscribeAll(t, s)
 	lbl := map[string]string{"alertname": "DiskFull", "service": "checkout-api", "env": "prod-eu"}
 	start := clock.T.Add(-time.Minute)
 	firing := sigPayload(t, sigAlert{status: "firing", labels: lbl, starts: start})
@@ -229,6 +230,7 @@ func TestIngestDedupOpensAndResolvesIncident(t *testing.T) {
 func TestRecurrenceDuringObservationReopensProblem(t *testing.T) {
 	s, clock := storetest.Open(t)
 	sigResolved(t, s, clock)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	clock.Advance(2 * time.Hour)
 	res := sigIngest(t, s, sigPayload(t, sigAlert{status: "firing", labels: sigLabels, starts: clock.T.Add(-time.Minute)}))
@@ -377,6 +379,7 @@ func sigCompletePIR(t *testing.T, s *store.Store) {
 func TestClosureRefusalsThenClose(t *testing.T) {
 	s, clock := storetest.Open(t)
 	sigResolved(t, s, clock)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	n := auditCount(t, s)
 	_, err := s.CloseProblem(ctx, alice, 1, 0, "")
@@ -451,6 +454,7 @@ func TestClosureRefusedAfterRecurrence(t *testing.T) {
 func TestReadyToCloseJobRunsOncePerLease(t *testing.T) {
 	s, clock := storetest.Open(t)
 	sigResolved(t, s, clock)
+	subscribeAll(t, s)
 	ctx := context.Background()
 	sigCompletePIR(t, s)
 	if _, err := s.ConfirmFix(ctx, sigVal, 1, ""); err != nil {

@@ -48,13 +48,10 @@ type Store struct {
 	authc   authCache
 	// In-memory state that serves this store's database only (caches and
 	// queues); each is usable at its zero value except sigs (set by Open).
-	cat      catalogueCache // gate: CI graph and component versions
-	snaps    snapCache      // gate: reusable inputs
-	digests  digestSet      // gate: input and verdict digests committed
-	versions versionReader  // gate: shared reads of the data version
-	evals    evalGroup      // gate: evaluations waiting for group commit
-	ingest   ingestQueue    // Alertmanager notifications waiting for group commit
-	sigs     *sigIndex      // signatures of open and resolved problems
+	cat    catalogueCache // gate: CI graph and component versions
+	evals  evalGroup      // gate: evaluations waiting for group commit
+	ingest ingestQueue    // Alertmanager notifications waiting for group commit
+	sigs   *sigIndex      // signatures of open and resolved problems
 }
 
 // Option configures Open.

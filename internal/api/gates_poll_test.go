@@ -10,13 +10,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestAPIGateReuseStaysCurrent: pipelines poll the gate without a time;
-// the server reuses the unchanged input between polls, and every answer is
-// still current: a rejection recorded between two polls blocks the next one,
+// TestAPIGatePollStaysCurrent: pipelines poll the gate without a time, and
+// every answer is current: a rejection recorded between two polls blocks the next one,
 // the maintenance window is judged at each poll's own time, the answer is
 // the stored record, and the audit event pins the stored verdict and input
 // revisions by digest.
-func TestAPIGateReuseStaysCurrent(t *testing.T) {
+func TestAPIGatePollStaysCurrent(t *testing.T) {
 	ta := newTestAPI(t)
 	gateScenario(ta, gateOpts{})
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`, 201)
