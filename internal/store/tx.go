@@ -133,8 +133,7 @@ func (tx *Tx) auditEvent(ctx context.Context, action, recordType, recordID strin
 const auditChunk = 500
 
 // flushAudit appends the pending events to the chain and their hashes to
-// the Merkle tree (audit_tree.go), and bumps the data
-// version when they change something the gate reads. The UPDATE of the
+// the Merkle tree (audit_tree.go). The UPDATE of the
 // head row takes its lock (row lock on PostgreSQL at READ COMMITTED, the
 // write lock on SQLite) until commit, so concurrent appenders serialise,
 // the chain never forks, and seq is gap-free and in commit order.
@@ -145,8 +144,8 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	}
 	var last int64
 	var prev string
-	if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + $1, data_version = data_version + $2 WHERE id = 1 RETURNING seq, hash`,
-		n, gateDataChanged(tx.pending)).Scan(&last, &prev); err != nil {
+	if err := tx.queryRow(ctx, `UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash`,
+		n).Scan(&last, &prev); err != nil {
 		return errf(err, "audit head")
 	}
 	for i := range tx.pending {
