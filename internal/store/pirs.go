@@ -62,7 +62,7 @@ func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PI
 		}
 		p.Status, p.Revision, p.CreatedBy, p.CreatedAt, p.UpdatedAt = pir.Draft, 1, a.User, tx.now, tx.now
 		p.CompletedBy, p.CompletedAt = "", nil
-		if _, err := tx.pirKPIs(ctx, &p); err != nil { // feedback.go: incidents before/after the fix
+		if _, err := tx.pirKPIs(ctx, &p); err != nil { // pir_feedback.go: incidents before/after the fix
 			return err
 		}
 		var id int64
@@ -190,7 +190,7 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 			return err
 		}
 		if before.Status != pir.Completed && p.Status == pir.Completed {
-			_, err := tx.refineChecklists(ctx, id, &p) // feedback.go: the next similar fix gets these items
+			_, err := tx.refineChecklists(ctx, id, &p) // pir_feedback.go: the next similar fix gets these items
 			return err
 		}
 		return nil

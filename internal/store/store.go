@@ -1,8 +1,3 @@
-// Package store persists fixgate's records in SQLite (modernc.org/sqlite,
-// pure Go) or PostgreSQL (pgx). One SQL string serves both: placeholders are
-// $N, times are bound as fixed-width UTC text. Public methods own their
-// transaction; helpers take a *Tx. Every mutation appends its audit event in
-// the same transaction.
 package store
 
 import (

@@ -96,7 +96,7 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 
 // classify turns driver errors about constraints into Conflict or Invalid
 // errors and transient faults into Unavailable (by the drivers' error
-// codes: dberr.go), leaving fault errors alone.
+// codes: tx_errors.go), leaving fault errors alone.
 func classify(err error) error {
 	if fault.As(err) != nil {
 		return err
