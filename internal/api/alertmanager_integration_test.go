@@ -135,9 +135,17 @@ receivers:
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
+	return startDaemon(t, "alertmanager", bin, addr, "--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=info")
+}
+
+// startDaemon runs bin with args (a Prometheus-family server listening on
+// addr), stops it when the test ends (printing its output if the test
+// failed) and waits until its /-/ready answers 200; it returns the base URL.
+func startDaemon(t *testing.T, name, bin, addr string, args ...string) string {
+	t.Helper()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -148,14 +156,14 @@ receivers:
 		cmd.Process.Kill()
 		<-done
 		if t.Failed() {
-			t.Logf("alertmanager output:\n%s", logs.String())
+			t.Logf("%s output:\n%s", name, logs.String())
 		}
 	})
 	base := "http://" + addr
-	waitFor(t, 30*time.Second, "Alertmanager is ready", func() bool {
+	waitFor(t, 30*time.Second, name+" is ready", func() bool {
 		select {
 		case <-done:
-			t.Fatalf("alertmanager exited:\n%s", logs.String())
+			t.Fatalf("%s exited:\n%s", name, logs.String())
 		default:
 		}
 		res, err := http.Get(base + "/-/ready")
