@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"sort"
 	"time"
 
@@ -59,14 +57,8 @@ func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
 func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int64) (pir.PIR, error) {
 	var p pir.PIR
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`+tx.forUpdate(), id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
-		}
+		before, err := tx.lockPIR(ctx, id, ifRev)
 		if err != nil {
-			return err
-		}
-		if err := checkRev("post-implementation review "+before.ID, before.Revision, ifRev); err != nil {
 			return err
 		}
 		if err := before.Editable(); err != nil {

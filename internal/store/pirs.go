@@ -140,14 +140,8 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 	fn func(p *pir.PIR, c PIRContext) error) (pir.PIR, error) {
 	var p pir.PIR
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`+tx.forUpdate(), id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
-		}
+		before, err := tx.lockPIR(ctx, id, ifRev)
 		if err != nil {
-			return err
-		}
-		if err := checkRev("post-implementation review "+before.ID, before.Revision, ifRev); err != nil {
 			return err
 		}
 		p = before
@@ -196,4 +190,17 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 		return nil
 	})
 	return p, err
+}
+
+// lockPIR reads review id for an update (row lock on PostgreSQL) and checks
+// ifRev (0 skips it). Returns NotFound or a stale-revision PreconditionFailed.
+func (tx *Tx) lockPIR(ctx context.Context, id, ifRev int64) (pir.PIR, error) {
+	p, _, err := scanPIR(tx.queryRow(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`+tx.forUpdate(), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
+	}
+	if err != nil {
+		return p, err
+	}
+	return p, checkRev("post-implementation review "+p.ID, p.Revision, ifRev)
 }
