@@ -51,6 +51,15 @@ type Policy struct {
 	ObservationPeriods  map[int]Duration       `yaml:"observation_periods" json:"observation_periods"`
 	Gate                Gate                   `yaml:"gate" json:"gate"`
 	RetentionClasses    map[string]Retention   `yaml:"retention_classes" json:"retention_classes"`
+	// Rollouts (rollout.go): named paths, drivers, analysis templates,
+	// per-environment settings, the progression of environments and the
+	// longest watch after 100 %.
+	Paths             map[string][]Stage           `yaml:"paths" json:"paths,omitempty"`
+	Drivers           map[string]Driver            `yaml:"drivers" json:"drivers,omitempty"`
+	AnalysisTemplates map[string]AnalysisTemplate  `yaml:"analysis_templates" json:"analysis_templates,omitempty"`
+	Environments      map[string]EnvironmentPolicy `yaml:"environments" json:"environments,omitempty"`
+	Progression       []string                     `yaml:"progression" json:"progression,omitempty"`
+	WatchMax          Duration                     `yaml:"watch_max" json:"watch_max,omitempty"`
 }
 
 // Risk classifies a change: the first rule whose When holds gives the class,
@@ -108,12 +117,19 @@ type ChangeModel struct {
 	Checklist         []string `yaml:"checklist" json:"checklist"`
 	RolloutPath       []Stage  `yaml:"rollout_path" json:"rollout_path"`
 	HealthChecks      []string `yaml:"health_checks" json:"health_checks"`
+	// Watch is how long a deployment is watched after 100 % (0: the
+	// observation period of the highest-priority resolved problem).
+	Watch Duration `yaml:"watch" json:"watch,omitempty"`
 }
 
-// Stage is one step of a rollout path: Weight percent of traffic.
+// Stage is one step of a rollout path: Weight percent of traffic, analysed
+// for Duration (0: until `deploy promote`) with the analysis templates named
+// in Analysis (on top of the change model's health_checks).
 type Stage struct {
-	Name   string `yaml:"name" json:"name"`
-	Weight int    `yaml:"weight" json:"weight"`
+	Name     string   `yaml:"name" json:"name"`
+	Weight   int      `yaml:"weight" json:"weight"`
+	Duration Duration `yaml:"duration" json:"duration,omitempty"`
+	Analysis []string `yaml:"analysis" json:"analysis,omitempty"`
 }
 
 // Retention is how long artifacts of a retention class are kept.
@@ -149,6 +165,16 @@ type Rules struct {
 	Approvals          Switch            `yaml:"approvals" json:"approvals"`
 	MaintenanceWindow  MaintenanceWindow `yaml:"maintenance_window" json:"maintenance_window"`
 	Canary             Canary            `yaml:"canary" json:"canary"`
+	Progression        Switch            `yaml:"progression" json:"progression"`
+	TargetHealth       TargetHealth      `yaml:"target_health" json:"target_health"`
+}
+
+// TargetHealth (rule 12): no firing alert and no open incident of severity
+// MinSeverity or higher (1 is highest) on the target environment for the
+// release's CIs and the CIs they depend on.
+type TargetHealth struct {
+	Switch      `yaml:",inline"`
+	MinSeverity int `yaml:"min_severity" json:"min_severity"`
 }
 
 // RCAValidated (rule 1): the role that must have validated each root cause.
@@ -263,6 +289,8 @@ func Default() *Policy {
 			Approvals:          on(),
 			MaintenanceWindow:  MaintenanceWindow{Switch: on(), Tiers: []string{"production"}},
 			Canary:             Canary{Switch: on(), MinRiskClass: High, StageTag: "canary", Tiers: []string{"production"}},
+			Progression:        on(),
+			TargetHealth:       TargetHealth{Switch: on(), MinSeverity: 2},
 		}},
 		RetentionClasses: map[string]Retention{
 			"ephemeral": {Keep: Duration(30 * day), Description: "build logs and scratch artifacts"},
