@@ -64,7 +64,9 @@ func Check(data []byte, v any, opt Options) error {
 	if err := c.object(opt.Prefix, target(t), 0); err != nil {
 		return err
 	}
-	if rest := bytes.TrimSpace(data[c.dec.InputOffset():]); len(rest) > 0 {
+	// JSON's white space is space, tab, LF and CR only (RFC 8259 §2);
+	// bytes.TrimSpace would also pass \v, \f, U+0085 and U+00A0.
+	if rest := bytes.Trim(data[c.dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return fault.Field(c.where(opt.Prefix), "unexpected data after the JSON object at byte %d", c.dec.InputOffset())
 	}
 	return nil

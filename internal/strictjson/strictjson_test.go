@@ -89,7 +89,7 @@ func FuzzCheck(f *testing.F) {
 		`{"title":"x","priority":1}`, `{"title":"lower","Title":"UPPER"}`, `{"priority":1,"Priority":4}`,
 		`{"title":"x"}]`, `{"title":"x"}}`, `{"labels":{"a":"1","A":"2"}}`, `{"items":[{"name":"a","NAME":"b"}]}`,
 		`{"any":{"k":1,"K":2}}`, "{\"title\":\"\xff\"}", `{"title":"\u0000"}`, `{"nope":1}`, `{"title":"x"} `,
-		`{"at":""}`,
+		`{"at":""}`, "{}\v", "{}\u00a0",
 	} {
 		f.Add([]byte(s), false)
 	}
