@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -53,13 +55,9 @@ type body struct {
 }
 
 func newWebhook(name string, p policy.WebhookDriver, opt Options) (*Webhook, error) {
-	sub := webhook.Subscription{URL: p.URL, Events: []string{webhook.AllEvents}, AllowPrivate: opt.AllowPrivate}
-	if err := sub.Validate(); err != nil {
-		msg := err.Error()
-		if fe := fault.As(err); fe != nil {
-			msg = fe.Message
-		}
-		return nil, fault.Field("driver", "%q: webhook.url %s", name, msg)
+	u, err := checkURL(p.URL, opt.AllowPrivate)
+	if err != nil {
+		return nil, fault.Field("driver", "%q: webhook.url %s", name, err)
 	}
 	if p.SecretEnv == "" {
 		return nil, fault.Field("driver", "%q: webhook.secret_env is required: the environment variable holding the signing secret", name)
@@ -68,12 +66,32 @@ func newWebhook(name string, p policy.WebhookDriver, opt Options) (*Webhook, err
 	if secret == "" {
 		return nil, fault.Field("driver", "%q: webhook.secret_env: the environment variable %s is unset or empty", name, p.SecretEnv)
 	}
-	w := &Webhook{name: name, url: sub.URL, secret: secret, maxLog: opt.MaxLog,
+	w := &Webhook{name: name, url: u, secret: secret, maxLog: opt.MaxLog,
 		timeout: orDefault(p.Timeout, DefaultWebhookTimeout), client: opt.HTTPClient}
 	if w.client == nil {
 		w.client = delivery.NewClient(opt.AllowPrivate, w.timeout)
 	}
 	return w, nil
+}
+
+// checkURL applies the URL rules of outgoing webhooks (absolute http(s),
+// no credentials, no fragment) and refuses a private address literal
+// unless allowPrivate. It returns the URL trimmed.
+func checkURL(raw string, allowPrivate bool) (string, error) {
+	sub := webhook.Subscription{URL: raw, Events: []string{webhook.AllEvents}, AllowPrivate: true}
+	if err := sub.Validate(); err != nil {
+		if fe := fault.As(err); fe != nil {
+			return "", errors.New(fe.Message)
+		}
+		return "", err
+	}
+	u, _ := url.Parse(sub.URL)
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !allowPrivate {
+		if why := webhook.Forbidden(ip); why != "" {
+			return "", fmt.Errorf("%s is a %s address and the server does not allow private driver targets", ip, why)
+		}
+	}
+	return sub.URL, nil
 }
 
 // Timeout is the time a Run may take, retries included.
@@ -89,8 +107,13 @@ func (w *Webhook) Run(ctx context.Context, a Action) (string, error) {
 	defer cancel()
 	log := &capped{max: w.maxLog}
 	var err error
-	for n := 1; n <= Attempts; n++ {
+	n := 1
+	for ; n <= Attempts; n++ {
 		if n > 1 && !pause(runCtx, RetryBase<<(n-2)) {
+			if runCtx.Err() == nil {
+				err = fmt.Errorf("%w (the %s timeout leaves no time for attempt %d)", err, w.timeout, n)
+			}
+			n--
 			break
 		}
 		var retry bool
@@ -103,14 +126,15 @@ func (w *Webhook) Run(ctx context.Context, a Action) (string, error) {
 			break
 		}
 	}
+	n = min(n, Attempts)
 	prefix := fmt.Sprintf("webhook driver %q", w.name)
 	switch {
 	case ctx.Err() != nil:
-		return log.String(), fmt.Errorf("%s: cancelled (%w): %v", prefix, ctx.Err(), err)
+		return log.String(), fmt.Errorf("%s: cancelled at attempt %d/%d (%w)", prefix, n, Attempts, ctx.Err())
 	case runCtx.Err() != nil:
-		return log.String(), fmt.Errorf("%s: timed out after %s (%w): %v", prefix, w.timeout, context.DeadlineExceeded, err)
+		return log.String(), fmt.Errorf("%s: timed out after %s at attempt %d/%d (%w)", prefix, w.timeout, n, Attempts, context.DeadlineExceeded)
 	}
-	return log.String(), fmt.Errorf("%s: %w", prefix, err)
+	return log.String(), fmt.Errorf("%s: attempt %d/%d: %w", prefix, n, Attempts, err)
 }
 
 // pause waits d, unless ctx ends first or its deadline comes before d is
