@@ -195,3 +195,19 @@ func TestWebhookNoRetryPastDeadline(t *testing.T) {
 		t.Fatalf("err %v, %d requests in %s", err, rc.count(), took)
 	}
 }
+
+// TestWebhookOwnClient: Options.HTTPClient replaces the guarded client,
+// so a name resolving to loopback is reached without AllowPrivate.
+func TestWebhookOwnClient(t *testing.T) {
+	rc := &receiver{statuses: []int{http.StatusNoContent}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	p := policy.WebhookDriver{URL: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), SecretEnv: "HOOK_SECRET"}
+	d, err := New("hook", policy.Driver{Webhook: &p}, Options{Getenv: fakeEnv, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log, err := d.Run(context.Background(), action); err != nil || rc.count() != 1 || !strings.Contains(log, "HTTP 204") {
+		t.Fatalf("err %v, %d requests, log %q", err, rc.count(), log)
+	}
+}
