@@ -69,7 +69,10 @@ func newWebhook(name string, p policy.WebhookDriver, opt Options) (*Webhook, err
 	w := &Webhook{name: name, url: u, secret: secret, maxLog: opt.MaxLog,
 		timeout: orDefault(p.Timeout, DefaultWebhookTimeout), client: opt.HTTPClient}
 	if w.client == nil {
-		w.client = delivery.NewClient(opt.AllowPrivate, w.timeout)
+		// The client's own timeouts are a margin past the Run's deadline,
+		// so that the deadline, not a transport timer racing it, ends a
+		// slow attempt and the error says "timed out".
+		w.client = delivery.NewClient(opt.AllowPrivate, w.timeout+time.Second)
 	}
 	return w, nil
 }
