@@ -1,7 +1,8 @@
 // Package policy holds fixgate's policy file: the root cause taxonomy, risk
 // classification, the approvals each risk class requires, change models,
-// observation periods, the parameters of the gate rules, custom CEL rules and
-// retention classes. Parse refuses an invalid file with the line and the
+// observation periods, the parameters of the gate rules, custom CEL rules,
+// retention classes, and the rollout settings: paths, drivers, analysis
+// templates (with compiled CEL conditions), environments and progression. Parse refuses an invalid file with the line and the
 // reason; Default is the built-in policy. A *Policy is immutable after Parse
 // and safe for concurrent use. The package does no I/O.
 package policy
