@@ -37,6 +37,8 @@ type Series struct {
 type Result struct {
 	Scalar *float64 `json:"scalar,omitempty"`
 	Series []Series `json:"series,omitempty"`
+	// Warnings are what Prometheus warned about the query (kept for the log).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Measurement is one stored measurement of a check.

@@ -123,7 +123,7 @@ func (p *Policy) compile(idx index) error {
 			return err
 		}
 	}
-	return nil
+	return p.compileTemplates(idx)
 }
 
 // Classify returns the risk class for in: the class of the first rule that

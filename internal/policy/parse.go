@@ -20,8 +20,10 @@ const MaxSize = 1 << 20
 
 // Parse reads a policy file (YAML). Keys the file leaves out keep the
 // built-in values of Default; lists and the named sets change_models,
-// retention_classes and gate.custom replace the built-in ones when present;
-// observation_periods and approvals override per key. An invalid file —
+// retention_classes, gate.custom, paths, drivers and environments replace the
+// built-in ones when present; observation_periods and approvals override per
+// key; analysis_templates adds to the built-in templates recurrence and
+// incidents, which a file keeps unless it redefines them. An invalid file —
 // unknown key, wrong type, bad value, CEL expression that does not compile —
 // is refused with an Invalid error on field "policy" whose message starts
 // with the line: "line 12: gate.rules.open_problems.min_priority: must be 1..4".

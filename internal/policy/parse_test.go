@@ -36,10 +36,17 @@ func TestParseExample(t *testing.T) {
 	if got := time.Duration(p.RetentionClasses["regulated"].Keep); got != 7*365*24*time.Hour {
 		t.Errorf("regulated keep = %v", got)
 	}
-	// The example spells out the built-in policy (plus version and custom
-	// rules), so apart from those the two must hash the same.
+	// The example spells out the built-in policy (plus version, custom
+	// rules and the rollout keys that have no built-in value), so apart from
+	// those the two must hash the same.
 	d := policy.Default()
 	d.Version, d.Gate.Custom = p.Version, p.Gate.Custom
+	d.Paths, d.Drivers, d.Environments, d.Progression = p.Paths, p.Drivers, p.Environments, p.Progression
+	for name, t := range p.AnalysisTemplates {
+		if name != "recurrence" && name != "incidents" {
+			d.AnalysisTemplates[name] = t
+		}
+	}
 	if d.Hash() != p.Hash() {
 		t.Errorf("example differs from the built-in policy beyond version and custom rules")
 	}

@@ -1,7 +1,8 @@
 // Package policy holds fixgate's policy file: the root cause taxonomy, risk
 // classification, the approvals each risk class requires, change models,
-// observation periods, the parameters of the gate rules, custom CEL rules and
-// retention classes. Parse refuses an invalid file with the line and the
+// observation periods, the parameters of the gate rules, custom CEL rules,
+// retention classes, and the rollout settings: paths, drivers, analysis
+// templates (with compiled CEL conditions), environments and progression. Parse refuses an invalid file with the line and the
 // reason; Default is the built-in policy. A *Policy is immutable after Parse
 // and safe for concurrent use. The package does no I/O.
 package policy
@@ -277,6 +278,8 @@ func Default() *Policy {
 			EmergencySignoff: "problem_manager",
 		},
 		ChangeModels:       defaultChangeModels(),
+		AnalysisTemplates:  defaultTemplates(),
+		WatchMax:           Duration(DefaultWatchMax),
 		ObservationPeriods: map[int]Duration{},
 		Gate: Gate{CostLimit: DefaultCostLimit, Custom: []CustomRule{}, Rules: Rules{
 			RCAValidated:       RCAValidated{Switch: on(), ValidatorRole: "problem_manager"},
@@ -315,18 +318,18 @@ func defaultChangeModels() map[string]ChangeModel {
 		"memory-leak-patch": {DefaultChangeType: "normal", Description: "fix for a leak found by problem analysis",
 			Checklist:    []string{"heap profile before/after attached", "soak test of at least 24h passed"},
 			RolloutPath:  canary,
-			HealthChecks: []string{"memory_growth", "error_rate", "latency_p99"}},
+			HealthChecks: []string{"recurrence", "incidents"}},
 		"config-correction": {DefaultChangeType: "standard", Description: "correction of a wrong configuration value",
 			Checklist:    []string{"diff of the configuration attached", "rollback value recorded"},
 			RolloutPath:  []Stage{{Name: "canary", Weight: 10}, {Name: "full", Weight: 100}},
-			HealthChecks: []string{"error_rate"}},
+			HealthChecks: []string{"recurrence", "incidents"}},
 		"dependency-upgrade": {DefaultChangeType: "normal", Description: "upgrade of a library or service dependency",
 			Checklist:    []string{"changelog of the dependency reviewed", "SBOM regenerated"},
 			RolloutPath:  canary,
-			HealthChecks: []string{"error_rate", "latency_p99"}},
+			HealthChecks: []string{"recurrence", "incidents"}},
 		"security-patch": {DefaultChangeType: "emergency", Description: "fix for a vulnerability",
 			Checklist:    []string{"CVE referenced", "security team informed"},
 			RolloutPath:  canary,
-			HealthChecks: []string{"error_rate", "latency_p99"}},
+			HealthChecks: []string{"recurrence", "incidents"}},
 	}
 }

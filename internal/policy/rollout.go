@@ -1,5 +1,10 @@
 package policy
 
+import (
+	"slices"
+	"time"
+)
+
 // Driver says how a deployment's actions (deploy, promote, rollback, abort)
 // reach the target: exactly one of Exec, Webhook or Reported is set.
 type Driver struct {
@@ -85,4 +90,65 @@ type EnvironmentPolicy struct {
 	Watch Duration `yaml:"watch" json:"watch,omitempty"`
 	// Path names an entry of paths: the default path into this environment.
 	Path string `yaml:"path" json:"path,omitempty"`
+}
+
+// Template returns the analysis template called name.
+func (p *Policy) Template(name string) (AnalysisTemplate, bool) {
+	t, ok := p.AnalysisTemplates[name]
+	return t, ok
+}
+
+// PathFor returns a copy of the stages of the path called name (paths.NAME).
+func (p *Policy) PathFor(name string) ([]Stage, bool) {
+	s, ok := p.Paths[name]
+	if !ok {
+		return nil, false
+	}
+	return slices.Clone(s), true
+}
+
+// DriverFor returns the driver the policy names for environment env
+// (environments.ENV.driver); false when it names none. The driver itself is
+// p.Drivers[name].
+func (p *Policy) DriverFor(env string) (string, bool) {
+	d := p.Environments[env].Driver
+	return d, d != ""
+}
+
+// Requires returns the environments a release must have succeeded in before
+// it may deploy to env: environments.ENV.requires when the policy sets it
+// (an empty list: none), else the environments that precede env in
+// progression; nil when env is in neither.
+func (p *Policy) Requires(env string) []string {
+	if e, ok := p.Environments[env]; ok && e.Requires != nil {
+		return slices.Clone(e.Requires)
+	}
+	i := slices.Index(p.Progression, env)
+	if i <= 0 {
+		return nil
+	}
+	return slices.Clone(p.Progression[:i])
+}
+
+// WatchFor returns how long a deployment of a change of model into env is
+// watched after 100 %: the change model's watch, else the environment's
+// watch, else the observation period of priority (the highest priority of
+// the problems the release resolves; outside 1..4 — no problem — the period
+// of priority 4). The result is capped by watch_max. An unknown model or
+// environment contributes nothing.
+func (p *Policy) WatchFor(model, env string, priority int) time.Duration {
+	d := time.Duration(p.ChangeModels[model].Watch)
+	if d == 0 {
+		d = time.Duration(p.Environments[env].Watch)
+	}
+	if d == 0 {
+		if priority < 1 || priority > 4 {
+			priority = 4
+		}
+		d = p.Observation(priority)
+	}
+	if p.WatchMax > 0 && d > time.Duration(p.WatchMax) {
+		d = time.Duration(p.WatchMax)
+	}
+	return d
 }

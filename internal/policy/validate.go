@@ -38,7 +38,7 @@ func (p *Policy) validate() error {
 		return bad("version", "must be 0 or more")
 	}
 	checks := []func() error{p.validateCategories, p.validateRisk, p.validateApprovals, p.validateModels,
-		p.validateObservation, p.validateRules, p.validateCustom, p.validateRetention}
+		p.validateObservation, p.validateRules, p.validateCustom, p.validateRetention, p.validateRollout}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err
@@ -145,12 +145,7 @@ func (p *Policy) validateModels() error {
 				return bad(fmt.Sprintf("%s.checklist[%d]", path, i), "is empty")
 			}
 		}
-		for i, h := range m.HealthChecks {
-			if strings.TrimSpace(h) == "" {
-				return bad(fmt.Sprintf("%s.health_checks[%d]", path, i), "is empty")
-			}
-		}
-		if err := validatePath(path+".rollout_path", m.RolloutPath); err != nil {
+		if err := p.validateModelRollout(path, m); err != nil {
 			return err
 		}
 	}
@@ -213,7 +208,8 @@ func (p *Policy) validateRules() error {
 	}{{"rca_validated", r.RCAValidated.Switch}, {"problem_state", r.ProblemState.Switch},
 		{"open_problems", r.OpenProblems.Switch}, {"component_approval", r.ComponentApproval.Switch},
 		{"segregation", r.Segregation}, {"semver", r.Semver.Switch}, {"separation_of_duties", r.SeparationOfDuties},
-		{"approvals", r.Approvals}, {"maintenance_window", r.MaintenanceWindow.Switch}, {"canary", r.Canary.Switch}}
+		{"approvals", r.Approvals}, {"maintenance_window", r.MaintenanceWindow.Switch}, {"canary", r.Canary.Switch},
+		{"progression", r.Progression}, {"target_health", r.TargetHealth.Switch}}
 	for _, s := range switches {
 		if err := validSwitch("gate.rules."+s.name, s.s); err != nil {
 			return err
@@ -227,6 +223,9 @@ func (p *Policy) validateRules() error {
 	}
 	if mp := r.OpenProblems.MinPriority; mp < 1 || mp > 4 {
 		return bad("gate.rules.open_problems.min_priority", "must be 1..4 (1 is the highest priority), got %d", mp)
+	}
+	if ms := r.TargetHealth.MinSeverity; ms < 1 || ms > 4 {
+		return bad("gate.rules.target_health.min_severity", "must be 1..4 (1 is the highest severity), got %d", ms)
 	}
 	if err := subset("gate.rules.component_approval.allowed_statuses", r.ComponentApproval.AllowedStatuses, ci.VersionMachine.States()); err != nil {
 		return err
