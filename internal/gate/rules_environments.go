@@ -118,7 +118,7 @@ func ruleTargetHealth(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	minSev := pol.Gate.Rules.TargetHealth.MinSeverity
 	env := in.Environment.Name
 	own := releaseCIs(in)
-	via := dependencies(in.CIs, own)
+	via := Dependencies(in.CIs, own)
 	counts := func(e, ci string, sev int) bool {
 		_, reached := via[ci]
 		return e == env && (reached || slices.Contains(own, ci)) && sev >= 1 && sev <= minSev
@@ -189,10 +189,11 @@ func alertRecords(a Alert) []string {
 	return out
 }
 
-// dependencies returns every CI that one of roots depends on, directly or
-// not, mapped to the root that reaches it first (breadth first, roots in
-// order). Roots themselves are left out. Cycles in the graph are harmless.
-func dependencies(cis []CI, roots []string) map[string]string {
+// Dependencies returns every CI that one of roots depends on, directly or
+// not, through cis, mapped to the root that reaches it first (breadth
+// first, roots in order): the CIs rule target_health looks at besides the
+// release's own. Roots themselves are left out. Cycles are harmless.
+func Dependencies(cis []CI, roots []string) map[string]string {
 	next := make(map[string][]string, len(cis))
 	for _, c := range cis {
 		next[c.Name] = c.DependsOn

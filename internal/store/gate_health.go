@@ -52,13 +52,25 @@ func (g *gatherer) deployments(ctx context.Context, in *gate.Input) error {
 	return rows.Err()
 }
 
-// healthCIsCTE names the CIs of release $1 and those they depend on, transitively.
-const healthCIsCTE = `WITH RECURSIVE dep(ci) AS (` + releaseCIsCTE + `
-	UNION SELECT d.depends_on FROM ci_dependencies d JOIN dep ON d.ci = dep.ci) `
+// healthScope returns the CIs target_health looks at: the release's and
+// those they depend on, transitively, through the CI graph already read.
+func healthScope(in *gate.Input) map[string]bool {
+	own := releaseCINames(in)
+	out := make(map[string]bool, len(own))
+	for _, c := range own {
+		out[c] = true
+	}
+	for c := range gate.Dependencies(in.CIs, own) {
+		out[c] = true
+	}
+	return out
+}
 
 // health reads what rule target_health judges on the target environment
 // (the literals 'open' and 'firing' match the partial indexes' predicates),
-// for the release's CIs and the CIs they depend on: the open incidents
+// for the release's CIs and the CIs they depend on (healthScope; the
+// queries read the environment's rows and the scope is applied here, which
+// costs less than a recursive query over a large graph): the open incidents
 // (partial index incidents_open_env_ci: open ones only), the alert still
 // firing behind each (the newest signal of the incident's fingerprint,
 // through signals_fingerprint), and the firing alerts that opened no
@@ -69,13 +81,13 @@ func (g *gatherer) health(ctx context.Context, in *gate.Input) error {
 	if in.Environment.Name == "" {
 		return nil
 	}
-	rows, err := g.r.QueryContext(ctx, healthCIsCTE+`SELECT id, title, env, ci, severity, source, opened_at, problem_id, fingerprint, rev
-		FROM incidents WHERE status = 'open' AND env = $2 AND ci IN (SELECT ci FROM dep) ORDER BY id`,
-		releaseNum(in), in.Environment.Name)
+	scope := healthScope(in)
+	rows, err := g.r.QueryContext(ctx, `SELECT id, title, env, ci, severity, source, opened_at, problem_id, fingerprint, rev
+		FROM incidents WHERE status = 'open' AND env = $1 ORDER BY id`, in.Environment.Name)
 	if err != nil {
 		return err
 	}
-	fps, err := g.scanIncidents(rows, in)
+	fps, err := g.scanIncidents(rows, in, scope)
 	if err != nil {
 		return err
 	}
@@ -93,12 +105,13 @@ func (g *gatherer) health(ctx context.Context, in *gate.Input) error {
 			in.FiringAlerts = append(in.FiringAlerts, a.Alert)
 		}
 	}
-	return g.aloneAlerts(ctx, in)
+	return g.aloneAlerts(ctx, in, scope)
 }
 
-// scanIncidents appends the open incidents of rows to in.OpenIncidents and
-// returns the alert fingerprint of each that has one, in incident order.
-func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input) (fps [][2]string, err error) {
+// scanIncidents appends the open incidents of rows on a CI of scope to
+// in.OpenIncidents and returns the id and alert fingerprint of each that
+// has one, in incident order.
+func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input, scope map[string]bool) (fps [][2]string, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var i gate.Incident
@@ -107,6 +120,9 @@ func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input) (fps [][2]strin
 		var fp string
 		if err := rows.Scan(&id, &i.Title, &i.Environment, &i.CI, &i.Severity, &i.Source, timeCol{&i.OpenedAt}, &prb, &fp, &rev); err != nil {
 			return nil, err
+		}
+		if !scope[i.CI] {
+			continue
 		}
 		i.ID, i.Problem = ident.Incident.Format(id), fmtRef(ident.Problem, prb)
 		g.revs[i.ID] = rev
@@ -118,12 +134,12 @@ func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input) (fps [][2]strin
 	return fps, rows.Err()
 }
 
-// aloneAlerts appends the firing alerts in scope that have no incident.
-func (g *gatherer) aloneAlerts(ctx context.Context, in *gate.Input) error {
-	rows, err := g.r.QueryContext(ctx, healthCIsCTE+`SELECT `+alertCols+` FROM signals s
-		WHERE s.status = 'firing' AND s.incident_id IS NULL AND s.env = $2 AND s.ci IN (SELECT ci FROM dep)
+// aloneAlerts appends the firing alerts on a CI of scope that have no incident.
+func (g *gatherer) aloneAlerts(ctx context.Context, in *gate.Input, scope map[string]bool) error {
+	rows, err := g.r.QueryContext(ctx, `SELECT `+alertCols+` FROM signals s
+		WHERE s.status = 'firing' AND s.incident_id IS NULL AND s.env = $1
 		AND NOT EXISTS (SELECT 1 FROM signals r WHERE r.fingerprint = s.fingerprint AND r.id > s.id) ORDER BY s.id`,
-		releaseNum(in), in.Environment.Name)
+		in.Environment.Name)
 	if err != nil {
 		return err
 	}
@@ -133,7 +149,9 @@ func (g *gatherer) aloneAlerts(ctx context.Context, in *gate.Input) error {
 		if err != nil {
 			return err
 		}
-		in.FiringAlerts = append(in.FiringAlerts, a.Alert)
+		if scope[a.CI] {
+			in.FiringAlerts = append(in.FiringAlerts, a.Alert)
+		}
 	}
 	return rows.Err()
 }
