@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"os"
@@ -27,9 +26,12 @@ func newGateCmd(a *app) *cobra.Command {
 func gateCheckCmd(a *app) *cobra.Command {
 	var env, at, junitFile string
 	var path []string
+	var w waitFlags
 	cmd := &cobra.Command{Use: "check REL-n --env NAME", Short: "Evaluate the gate (exit 0 allowed, 1 blocked, 2 undecided, bad input or server unreachable)",
 		Long: "Asks the server to evaluate the release gate and prints one line per rule.\n" +
-			"--output text|json|junit; junit writes one test case per rule for CI report viewers.",
+			"--output text|json|junit; junit writes one test case per rule for CI report viewers.\n" +
+			"--wait evaluates again every --interval until the gate allows (exit 0) or --timeout passes (exit 1,\n" +
+			"the last verdict printed); a line on stderr says which rule blocks whenever that changes.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"release": args[0], "environment": env}
@@ -43,17 +45,23 @@ func gateCheckCmd(a *app) *cobra.Command {
 				}
 				body["path"] = stages
 			}
-			resp, err := a.call("POST", "/api/v1/gates/evaluate", nil, body, nil)
-			if err != nil {
+			if err := w.check(cmd); err != nil {
 				return err
 			}
 			var ev store.GateEvaluation
-			if err := json.Unmarshal(resp.Body, &ev); err != nil {
-				return fault.Wrap(err, "decode verdict")
+			var raw []byte
+			var err error
+			if w.wait {
+				ev, raw, err = waitGate(a, body, w, cmd.ErrOrStderr())
+			} else {
+				ev, raw, err = evaluateGate(a, body)
+			}
+			if err != nil {
+				return err
 			}
 			switch a.output {
 			case "json":
-				err = a.printJSON(resp.Body)
+				err = a.printJSON(raw)
 			case "junit":
 				err = writeJUnit(a, ev)
 			default:
@@ -74,6 +82,7 @@ func gateCheckCmd(a *app) *cobra.Command {
 	f.StringVar(&at, "at", "", "planned deployment time, RFC 3339 with a zone (default: now)")
 	f.StringArrayVar(&path, "stage", nil, "deployment path stage NAME:WEIGHT, in order (repeatable; default: the change model's rollout path)")
 	f.StringVar(&junitFile, "junit-file", "", "also write the JUnit report to this file (for CI report publishers)")
+	w.flags(f)
 	cmd.MarkFlagRequired("env")
 	return cmd
 }

@@ -19,8 +19,8 @@ func TestCasesFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cases refused: %v", err)
 	}
-	if len(cases) != 3 {
-		t.Fatalf("%d cases, want 3", len(cases))
+	if len(cases) != 4 {
+		t.Fatalf("%d cases, want 4", len(cases))
 	}
 	for _, r := range gate.RunCases(policy.Default(), cases) {
 		if !r.Pass {

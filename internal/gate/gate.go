@@ -36,6 +36,8 @@ const (
 	RuleApprovals          = "approvals"
 	RuleMaintenanceWindow  = "maintenance_window"
 	RuleCanary             = "canary"
+	RuleProgression        = "progression"
+	RuleTargetHealth       = "target_health"
 )
 
 // Verdict is the answer of one evaluation.
@@ -94,6 +96,8 @@ var builtins = []builtin{
 	{RuleApprovals, ruleApprovals, func(r *policy.Rules) policy.Switch { return r.Approvals }},
 	{RuleMaintenanceWindow, ruleMaintenanceWindow, func(r *policy.Rules) policy.Switch { return r.MaintenanceWindow.Switch }},
 	{RuleCanary, ruleCanary, func(r *policy.Rules) policy.Switch { return r.Canary.Switch }},
+	{RuleProgression, ruleProgression, func(r *policy.Rules) policy.Switch { return r.Progression }},
+	{RuleTargetHealth, ruleTargetHealth, func(r *policy.Rules) policy.Switch { return r.TargetHealth.Switch }},
 }
 
 // Evaluate checks in against pol at now and explains the answer. It is pure
@@ -192,6 +196,7 @@ func normalise(in Input, now time.Time) Input {
 	in.Environment.Windows = orEmpty(in.Environment.Windows)
 	in.Environment.Freezes = orEmpty(in.Environment.Freezes)
 	in.Environment.Tags = orEmpty(in.Environment.Tags)
+	in.Deployments, in.FiringAlerts, in.OpenIncidents = orEmpty(in.Deployments), orEmpty(in.FiringAlerts), orEmpty(in.OpenIncidents)
 	return in
 }
 

@@ -47,6 +47,16 @@ type Input struct {
 	// Authors are people who may not approve (release team members, …);
 	// the gate adds the release creator, change requester, RCA authors and resolvers.
 	Authors []Author `json:"authors"`
+	// Deployments are the release's deployments, at most one per
+	// environment: the newest that counts for progression (succeeded or
+	// verified), else the newest (rule progression).
+	Deployments []Deployment `json:"deployments"`
+	// FiringAlerts are the alerts still firing on the target environment for
+	// the release's CIs and the CIs they depend on (rule target_health).
+	FiringAlerts []Alert `json:"firing_alerts"`
+	// OpenIncidents are the open incidents on the target environment for
+	// the release's CIs and the CIs they depend on (rule target_health).
+	OpenIncidents []Incident `json:"open_incidents"`
 }
 
 // Release is the release under evaluation.
@@ -169,6 +179,40 @@ type Stage struct {
 	Environment string   `json:"environment,omitempty"`
 	Weight      int      `json:"weight"`
 	Tags        []string `json:"tags,omitempty"`
+}
+
+// Deployment is one deployment of the release, as rule progression sees it.
+type Deployment struct {
+	ID          string     `json:"id"` // DEP-n
+	Environment string     `json:"environment"`
+	Status      string     `json:"status"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+}
+
+// Alert is an alert still firing: the newest signal of its fingerprint is
+// firing and the incident it opened or joined, if any, is still open.
+type Alert struct {
+	Signal      int64     `json:"signal"` // the signal's id (fixgate signal list)
+	Name        string    `json:"name"`   // the alertname label
+	Fingerprint string    `json:"fingerprint"`
+	Environment string    `json:"environment"`
+	CI          string    `json:"ci"`
+	Severity    int       `json:"severity"` // 1 (highest) to 4, from the severity label
+	StartsAt    time.Time `json:"starts_at"`
+	Incident    string    `json:"incident,omitempty"` // INC-n it opened or joined
+	Problem     string    `json:"problem,omitempty"`  // PRB-n whose signature it matched
+}
+
+// Incident is an open incident.
+type Incident struct {
+	ID          string    `json:"id"` // INC-n
+	Title       string    `json:"title"`
+	Environment string    `json:"environment"`
+	CI          string    `json:"ci"`
+	Severity    int       `json:"severity"` // 1 (highest) to 4
+	Source      string    `json:"source"`
+	OpenedAt    time.Time `json:"opened_at"`
+	Problem     string    `json:"problem,omitempty"` // PRB-n it is linked to
 }
 
 // Author is a person with a part in the fix, and that part.

@@ -40,7 +40,8 @@ func Activation(in *Input, pol *policy.Policy, now time.Time) map[string]any {
 	vars := map[string]any{"at": *n.At, "now": now, "change": map[string]any{}}
 	for name, v := range map[string]any{"release": n.Release, "problems": n.Problems, "components": n.Components,
 		"catalogue": n.Catalogue, "open_problems": n.OpenProblems, "cis": n.CIs, "environment": n.Environment,
-		"live": n.Live, "approvals": n.Approvals, "revisions": n.Revisions, "path": n.Path, "authors": n.Authors} {
+		"live": n.Live, "approvals": n.Approvals, "revisions": n.Revisions, "path": n.Path, "authors": n.Authors,
+		"deployments": n.Deployments, "firing_alerts": n.FiringAlerts, "open_incidents": n.OpenIncidents} {
 		vars[name] = lazy(func() any { return jsonValue(v) })
 	}
 	if n.Change != nil {

@@ -28,7 +28,8 @@ type RiskInputs struct {
 // of the gate input document (see docs/policy.md), plus risk_class and now.
 // at and now are CEL timestamps; every other value is plain JSON data.
 var InputVariables = []string{"release", "problems", "components", "catalogue", "open_problems", "cis",
-	"environment", "live", "approvals", "revisions", "change", "path", "at", "authors", "risk_class", "now"}
+	"environment", "live", "approvals", "revisions", "change", "path", "at", "authors", "risk_class", "now",
+	"deployments", "firing_alerts", "open_incidents"}
 
 var (
 	envOnce           sync.Once

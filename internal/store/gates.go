@@ -41,7 +41,10 @@ type reader interface {
 // depend on (transitively), the open problems on the environment or on the
 // release's CIs and their dependents, the CI graph, the environment, the
 // versions live at q.At, the newest open change of the release for the
-// environment, and the approvals of both. On PostgreSQL the queries share
+// environment, and the approvals of both; for rules progression and
+// target_health, the release's deployments (one per environment) and the
+// open incidents and firing alerts on the environment for the release's
+// CIs and their dependencies (gate_health.go). On PostgreSQL the queries share
 // one read-only snapshot. It also returns the revision of every record read
 // (id → revision), which the evaluation record keeps. Returns NotFound
 // naming the release or the environment.
@@ -115,7 +118,8 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 		}
 		in.Environment, g.revs["env:"+env.Name] = env, env.Revision
 	}
-	steps := []func(context.Context, *gate.Input) error{g.problems, g.graph, g.components, g.openProblems, g.live}
+	steps := []func(context.Context, *gate.Input) error{g.problems, g.graph, g.components, g.openProblems, g.live,
+		g.deployments, g.health}
 	for _, step := range steps {
 		if err := step(ctx, &in); err != nil {
 			return in, err
