@@ -21,15 +21,15 @@ func TestValidatePath(t *testing.T) {
 	}
 	bad := [][]Stage{
 		nil,
-		{{Name: "canary", Weight: 10}},                   // last is not 100
+		{{Name: "canary", Weight: 10}}, // last is not 100
 		{{Name: "a", Weight: 50}, {Name: "b", Weight: 50}, {Name: "c", Weight: 100}}, // not strictly increasing
 		{{Name: "a", Weight: 60}, {Name: "b", Weight: 40}, {Name: "c", Weight: 100}}, // decreasing
-		{{Name: "a", Weight: 0}, {Name: "b", Weight: 100}},             // weight 0
-		{{Name: "a", Weight: 10}, {Name: "b", Weight: 101}},            // over 100
-		{{Name: "a", Weight: 10}, {Name: "a", Weight: 100}},            // duplicate name
-		{{Name: "Canary", Weight: 10}, {Name: "full", Weight: 100}},    // not a name
-		{{Name: "", Weight: 100}},                        // empty name
-		make([]Stage, MaxStages+1),         // too long
+		{{Name: "a", Weight: 0}, {Name: "b", Weight: 100}},                           // weight 0
+		{{Name: "a", Weight: 10}, {Name: "b", Weight: 101}},                          // over 100
+		{{Name: "a", Weight: 10}, {Name: "a", Weight: 100}},                          // duplicate name
+		{{Name: "Canary", Weight: 10}, {Name: "full", Weight: 100}},                  // not a name
+		{{Name: "", Weight: 100}},                                                    // empty name
+		make([]Stage, MaxStages+1),                                                   // too long
 	}
 	for _, p := range bad {
 		if fe := fault.As(ValidatePath(p)); fe == nil || fe.Field != "path" {
@@ -58,8 +58,8 @@ func TestParseStage(t *testing.T) {
 func TestMachineMoves(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	legal := map[string][]string{
-		Pending: {Running, Blocked, Aborted},
-		Blocked: {Pending, Aborted},
+		Pending:     {Running, Blocked, Aborted},
+		Blocked:     {Pending, Aborted},
 		Running:     {Paused, RollingBack, Succeeded, Failed, Aborted},
 		Paused:      {Running, RollingBack, Aborted},
 		RollingBack: {RolledBack},
