@@ -22,13 +22,14 @@ func newDeployCmd(a *app) *cobra.Command {
 		listCmd(a, "List deployments", "/api/v1/deployments", []string{"release", "env", "status"},
 			[]string{"id", "release", "env", "status", "current_stage", "finished_at"}),
 		deployUpdateCmd(a), deployMoveCmd(a), deployAdvanceCmd(a), deployEventCmd(a), deployEventsCmd(a), deployLiveCmd(a))
+	cmd.AddCommand(deployRunCmds(a)...)
 	return cmd
 }
 
 func deployCreateCmd(a *app) *cobra.Command {
 	var rel, env, change string
 	var stages []string
-	cmd := &cobra.Command{Use: "create", Short: "Start a deployment of a release into an environment", Args: cobra.NoArgs,
+	cmd := &cobra.Command{Use: "create", Short: "Record a planned deployment (pending; deploy start runs one through the gate)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"release": rel, "env": env}
 			if change != "" {
@@ -104,7 +105,7 @@ func deployUpdateCmd(a *app) *cobra.Command {
 
 func deployMoveCmd(a *app) *cobra.Command {
 	var comment string
-	cmd := &cobra.Command{Use: "move DEP-n STATE", Short: "Move a deployment (running, blocked, pending, succeeded, rolled_back, failed, aborted)",
+	cmd := &cobra.Command{Use: "move DEP-n STATE", Short: "Move a deployment by hand (pending, blocked, failed, aborted; the engine owns the rest)",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := "/api/v1/deployments/" + args[0]

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"fixgate/internal/api"
+	"fixgate/internal/engine"
 	"fixgate/internal/fault"
 	"fixgate/internal/jobs"
 	"fixgate/internal/metrics"
@@ -40,6 +41,8 @@ type serverFlags struct {
 	auditKey string
 	cpEvery  time.Duration
 	cpEvents int64
+	// promURL is the Prometheus the rollout engine's prometheus checks query
+	promURL string
 }
 
 // logger returns the server's logger on w in the --log-format asked for.
@@ -91,6 +94,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().BoolVar(&f.autoClose, "auto-close", os.Getenv("FIXGATE_AUTO_CLOSE") == "true", "close problems automatically once every closure condition holds (env FIXGATE_AUTO_CLOSE=true)")
 	cmd.Flags().StringVar(&f.auditKey, "audit-key", os.Getenv("FIXGATE_AUDIT_KEY"), "private key file (from `fixgate audit keygen`) to sign audit checkpoints with; never stored in the database (env FIXGATE_AUDIT_KEY)")
 	cmd.Flags().DurationVar(&f.cpEvery, "checkpoint-every", 5*time.Minute, "with --audit-key: sign a checkpoint at least this often while events are audited")
+	cmd.Flags().StringVar(&f.promURL, "prometheus-url", os.Getenv("FIXGATE_PROMETHEUS_URL"), "Prometheus that analysis templates' prometheus checks query (env FIXGATE_PROMETHEUS_URL); without it those checks measure as errors")
 	cmd.Flags().Int64Var(&f.cpEvents, "checkpoint-events", 1000, "with --audit-key: sign a checkpoint as soon as this many events are not covered")
 }
 
@@ -159,8 +163,13 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		return err
 	}
 	m := metrics.New(st.DB())
+	prom, err := prometheusMeasurer(f.promURL)
+	if err != nil {
+		return err
+	}
+	runner := &engine.Runner{Store: st, Drivers: policyDriver, Prometheus: prom, Holder: holderName(), Log: log}
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
-		Metrics: m, MetricsToken: f.metricsToken}
+		Metrics: m, MetricsToken: f.metricsToken, Wake: runner.Wake}
 	var auditKey string
 	if f.auditKey != "" {
 		if auditKey, err = readPrivateKey(f.auditKey, cmd.ErrOrStderr()); err != nil {
@@ -174,6 +183,9 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err
 	}
+	runner.Policy = apiSrv.Policy
+	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
+	go runner.Run(ctx)
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
 	if ready != nil {
@@ -204,4 +216,10 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		return err
 	}
 	return nil
+}
+
+// holderName names this process in deployment leases: host and pid.
+func holderName() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", h, os.Getpid())
 }

@@ -56,6 +56,16 @@ func (s *Server) InitPolicy(ctx context.Context) error {
 	return err
 }
 
+// Policy returns the policy in force and its stored version (0: the
+// built-in default), as the gate uses it; the rollout engine asks it too.
+func (s *Server) Policy(ctx context.Context) (*policy.Policy, int64, error) {
+	ap, err := s.currentPolicy(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return ap.pol, ap.stored.Version, nil
+}
+
 // currentPolicy returns the policy in force, refreshed from the store when
 // the last check is older than policyCheckEvery. It only reads: the policy
 // of serve --policy was stored by InitPolicy at boot.

@@ -31,6 +31,7 @@ type Server struct {
 	policy       policyHolder     // the gate policy in force (internal/api/policy.go)
 	metrics      *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
 	metricsToken string
+	wake         func(id int64) // tells the rollout engine a deployment changed (nil: it polls)
 }
 
 // Config configures a Server.
@@ -47,11 +48,14 @@ type Config struct {
 	// the bearer token a scraper must send.
 	Metrics      *metrics.Metrics
 	MetricsToken string
+	// Wake, when set, is told the id of a deployment a request started or
+	// changed, so the rollout engine steps it at once (engine.Runner.Wake).
+	Wake func(id int64)
 }
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir, metrics: cfg.Metrics, metricsToken: cfg.MetricsToken}
+	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir, metrics: cfg.Metrics, metricsToken: cfg.MetricsToken, wake: cfg.Wake}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

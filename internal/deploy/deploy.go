@@ -14,43 +14,72 @@ import (
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/lifecycle"
+	"fixgate/internal/policy"
 )
 
 // Status values of a deployment.
 const (
-	Pending    = "pending"
-	Blocked    = "blocked"
-	Running    = "running"
-	Succeeded  = "succeeded"
-	RolledBack = "rolled_back"
-	Failed     = "failed"
-	Aborted    = "aborted"
+	Pending     = "pending"
+	Blocked     = "blocked"
+	Running     = "running"
+	Paused      = "paused"
+	RollingBack = "rolling_back"
+	Succeeded   = "succeeded"
+	RolledBack  = "rolled_back"
+	Failed      = "failed"
+	Aborted     = "aborted"
 )
 
 // Machine is the deployment lifecycle. A deployment that has not started
-// may be blocked (gate refused, window closed) and released again, or
-// aborted. Once running it changes the environment, so it can only end by
-// succeeding (at the last stage), rolling back (the previous version runs
-// again) or failing (the environment is in an unknown state); aborting a
-// running deployment would hide which of those it is. Every end is final:
-// to undo a succeeded deployment, deploy the previous release again.
+// may be blocked (the gate refused it: the record of the attempt) and
+// released again, or aborted. A running deployment is driven by the rollout
+// engine (internal/rollout): it pauses for a person (a gate that now blocks,
+// inconclusive analysis), rolls back (a failed check, a recurrence, a
+// driver failure), succeeds at the last stage, fails or is aborted. A
+// succeeded deployment is still watched: while its watch window is open a
+// recurrence rolls it back (Move checks the window). rolling_back ends only
+// in rolled_back, once the driver restored the previous version; a driver
+// that keeps failing leaves it rolling_back, never rolled_back. rolled_back,
+// failed and aborted are final.
 var Machine = lifecycle.Machine{Record: "deployment", Moves: map[string][]string{
-	Pending:    {Running, Blocked, Aborted},
-	Blocked:    {Pending, Aborted},
-	Running:    {Succeeded, RolledBack, Failed},
-	Succeeded:  nil,
-	RolledBack: nil,
-	Failed:     nil,
-	Aborted:    nil,
+	Pending:     {Running, Blocked, Aborted},
+	Blocked:     {Pending, Aborted},
+	Running:     {Paused, RollingBack, Succeeded, Failed, Aborted},
+	Paused:      {Running, RollingBack, Aborted},
+	RollingBack: {RolledBack},
+	Succeeded:   {RollingBack},
+	RolledBack:  nil,
+	Failed:      nil,
+	Aborted:     nil,
 }}
 
 // Final reports whether status is an end state.
 func Final(status string) bool { return Machine.Known(status) && len(Machine.Allowed(status)) == 0 }
 
-// Stage is one step of a rollout: traffic (or instance) weight in percent.
+// Active reports whether a deployment in status is being driven or watched
+// by the rollout engine (or waits for a person in the middle of it).
+func Active(status string) bool {
+	return status == Running || status == Paused || status == RollingBack
+}
+
+// Stage is one step of a rollout: traffic (or instance) weight in percent,
+// analysed for Duration (JSON: a duration string as the policy writes it,
+// "30s", "5m", "1h"; 0 or absent: the stage waits for `deploy promote`)
+// with the analysis templates named in Analysis.
 type Stage struct {
-	Name   string `json:"name"`
-	Weight int    `json:"weight"`
+	Name     string          `json:"name"`
+	Weight   int             `json:"weight"`
+	Duration policy.Duration `json:"duration,omitempty"`
+	Analysis []string        `json:"analysis,omitempty"`
+}
+
+// FromPolicy converts a policy path.
+func FromPolicy(ps []policy.Stage) []Stage {
+	out := make([]Stage, len(ps))
+	for i, s := range ps {
+		out[i] = Stage{Name: s.Name, Weight: s.Weight, Duration: s.Duration, Analysis: append([]string(nil), s.Analysis...)}
+	}
+	return out
 }
 
 // MaxStages bounds a path.
@@ -101,14 +130,24 @@ func PathString(path []Stage) string {
 	return strings.Join(parts, " → ")
 }
 
-// ParseStage reads "NAME:WEIGHT" (the CLI's --stage). Returns Invalid naming field.
+// ParseStage reads "NAME:WEIGHT[:DURATION]" (the CLI's --stage; DURATION
+// as policy.ParseDuration reads it, e.g. 30s, 5m). Returns Invalid naming field.
 func ParseStage(field, s string) (Stage, error) {
-	name, w, ok := strings.Cut(s, ":")
+	name, rest, ok := strings.Cut(s, ":")
+	w, dur, hasDur := strings.Cut(rest, ":")
 	n, err := strconv.Atoi(w)
 	if !ok || err != nil || strconv.Itoa(n) != w {
-		return Stage{}, fault.Field(field, "%q is not NAME:WEIGHT (e.g. canary:10)", s)
+		return Stage{}, fault.Field(field, "%q is not NAME:WEIGHT[:DURATION] (e.g. canary:10:5m)", s)
 	}
-	return Stage{Name: name, Weight: n}, nil
+	st := Stage{Name: name, Weight: n}
+	if hasDur {
+		d, err := policy.ParseDuration(dur)
+		if err != nil {
+			return Stage{}, fault.Field(field, "%q: duration %q is not a duration (e.g. 30s, 5m, 1h)", s, dur)
+		}
+		st.Duration = policy.Duration(d)
+	}
+	return st, nil
 }
 
 // Deployment is one release rolled out into one environment.
@@ -122,10 +161,34 @@ type Deployment struct {
 	CurrentStage int        `json:"current_stage"` // index into Path
 	StartedAt    *time.Time `json:"started_at,omitempty"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
-	Revision     int64      `json:"revision"`
-	CreatedBy    string     `json:"created_by"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// Driver names the policy's driver that carries the actions ("" for a
+	// planning record that never started).
+	Driver string `json:"driver,omitempty"`
+	// Gate is the evaluation (GATE-n) that allowed or blocked the start.
+	Gate string `json:"gate,omitempty"`
+	// PreviousVersion is what a rollback restores: the release version of
+	// the last verified (else succeeded) deployment into Env for the same CIs.
+	PreviousVersion  string     `json:"previous_version,omitempty"`
+	StageStartedAt   *time.Time `json:"stage_started_at,omitempty"` // the current stage's action succeeded
+	PromoteRequested bool       `json:"promote_requested,omitempty"`
+	PauseReason      string     `json:"pause_reason,omitempty"`
+	RollbackCause    string     `json:"rollback_cause,omitempty"`
+	WatchUntil       *time.Time `json:"watch_until,omitempty"` // the watch window after 100 %
+	// Times reports need.
+	FirstFailureAt    *time.Time `json:"first_failure_at,omitempty"`
+	RollbackDecidedAt *time.Time `json:"rollback_decided_at,omitempty"`
+	RollbackDoneAt    *time.Time `json:"rollback_done_at,omitempty"`
+	VerifiedAt        *time.Time `json:"verified_at,omitempty"`
+	NextStepAt        *time.Time `json:"next_step_at,omitempty"` // when the engine looks at it again
+	Revision          int64      `json:"revision"`
+	CreatedBy         string     `json:"created_by"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
+}
+
+// Watching reports whether d succeeded and its watch window is open at now.
+func (d *Deployment) Watching(now time.Time) bool {
+	return d.Status == Succeeded && d.VerifiedAt == nil && d.WatchUntil != nil && now.Before(*d.WatchUntil)
 }
 
 // Validate checks the fields a person sets: the release and change ids,
@@ -175,6 +238,9 @@ func (d *Deployment) Move(to string, now time.Time) error {
 	if err := Machine.Check(d.Status, to); err != nil {
 		return err
 	}
+	if d.Status == Succeeded && to == RollingBack && !d.Watching(now) {
+		return fault.Conflictf("%s succeeded and its watch window is over; deploy the previous release again to undo it", d.ID)
+	}
 	if to == Succeeded && d.CurrentStage < len(d.Path)-1 {
 		return fault.New(fault.PreconditionFailed, "%s is at stage %s (%d%%); advance through the remaining stages before it can succeed",
 			d.ID, d.Stage().Name, d.Stage().Weight)
@@ -182,7 +248,7 @@ func (d *Deployment) Move(to string, now time.Time) error {
 	if to == Running && d.StartedAt == nil {
 		d.StartedAt = &now
 	}
-	if Final(to) {
+	if Final(to) || to == Succeeded {
 		d.FinishedAt = &now
 	}
 	d.Status = to

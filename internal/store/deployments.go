@@ -15,19 +15,45 @@ import (
 )
 
 const deploymentCols = `id, release_id, env, change_id, status, path, current_stage, started_at, finished_at,
-	rev, created_by, created_at, updated_at`
+	rev, created_by, created_at, updated_at, driver, gate_id, previous_version, stage_started_at, promote_requested,
+	pause_reason, rollback_cause, watch_until, first_failure_at, rollback_decided_at, rollback_done_at, verified_at, next_step_at`
 
 func scanDeployment(sc interface{ Scan(...any) error }) (deploy.Deployment, error) {
 	var d deploy.Deployment
 	var id, rel int64
-	var chg sql.NullInt64
+	var chg, gate sql.NullInt64
 	err := sc.Scan(&id, &rel, &d.Env, &chg, &d.Status, jsonCol{&d.Path}, &d.CurrentStage, nullTimeCol{&d.StartedAt},
-		nullTimeCol{&d.FinishedAt}, &d.Revision, &d.CreatedBy, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
+		nullTimeCol{&d.FinishedAt}, &d.Revision, &d.CreatedBy, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt},
+		&d.Driver, &gate, &d.PreviousVersion, nullTimeCol{&d.StageStartedAt}, &d.PromoteRequested, &d.PauseReason,
+		&d.RollbackCause, nullTimeCol{&d.WatchUntil}, nullTimeCol{&d.FirstFailureAt}, nullTimeCol{&d.RollbackDecidedAt},
+		nullTimeCol{&d.RollbackDoneAt}, nullTimeCol{&d.VerifiedAt}, nullTimeCol{&d.NextStepAt})
 	d.ID, d.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
 	if chg.Valid {
 		d.Change = ident.Change.Format(chg.Int64)
 	}
+	if gate.Valid {
+		d.Gate = ident.Gate.Format(gate.Int64)
+	}
 	return d, err
+}
+
+// saveDeployment writes every field of d that changes after creation,
+// compare-and-set on before's revision; d.Revision and d.UpdatedAt are set.
+func (tx *Tx) saveDeployment(ctx context.Context, before, d *deploy.Deployment) error {
+	d.Revision, d.UpdatedAt = before.Revision+1, tx.now
+	id, _ := ident.Deployment.Parse("id", d.ID)
+	var gate any
+	if d.Gate != "" {
+		gate, _ = ident.Gate.Parse("gate", d.Gate)
+	}
+	return tx.updateRev(ctx, "deployment "+d.ID, before.Revision, `UPDATE deployments SET status = $1, current_stage = $2,
+		started_at = $3, finished_at = $4, rev = $5, updated_at = $6, driver = $7, gate_id = $8, previous_version = $9,
+		stage_started_at = $10, promote_requested = $11, pause_reason = $12, rollback_cause = $13, watch_until = $14,
+		first_failure_at = $15, rollback_decided_at = $16, rollback_done_at = $17, verified_at = $18, next_step_at = $19
+		WHERE id = $20 AND rev = $21`,
+		d.Status, d.CurrentStage, tsp(d.StartedAt), tsp(d.FinishedAt), d.Revision, ts(tx.now), d.Driver, gate, d.PreviousVersion,
+		tsp(d.StageStartedAt), d.PromoteRequested, d.PauseReason, d.RollbackCause, tsp(d.WatchUntil), tsp(d.FirstFailureAt),
+		tsp(d.RollbackDecidedAt), tsp(d.RollbackDoneAt), tsp(d.VerifiedAt), tsp(d.NextStepAt), id, before.Revision)
 }
 
 // CreateDeployment stores a new pending deployment after d.Validate, and
@@ -98,8 +124,9 @@ func (tx *Tx) checkDeploymentRefs(ctx context.Context, d *deploy.Deployment) (re
 		chgID = n
 	}
 	var open int64
-	err = tx.queryRow(ctx, `SELECT id FROM deployments WHERE release_id = $1 AND env = $2 AND status IN ($3, $4, $5) ORDER BY id LIMIT 1`,
-		relID, d.Env, deploy.Pending, deploy.Blocked, deploy.Running).Scan(&open)
+	err = tx.queryRow(ctx, `SELECT id FROM deployments WHERE release_id = $1 AND env = $2 AND status IN ($3, $4, $5, $6, $7)
+		AND NOT (status = $4 AND driver <> '') ORDER BY id LIMIT 1`,
+		relID, d.Env, deploy.Pending, deploy.Blocked, deploy.Running, deploy.Paused, deploy.RollingBack).Scan(&open)
 	if err == nil {
 		return 0, nil, fault.Conflictf("%s is already being deployed into %s by %s; finish or abort it first",
 			d.Release, d.Env, ident.Deployment.Format(open))
@@ -187,31 +214,46 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]depl
 	return out, errf(rows.Err(), "list deployments")
 }
 
-// MoveDeployment moves deployment id to status to (deploy.Deployment.Move)
-// and logs a "status" event carrying comment. ifRev 0 skips the revision
-// check. Nothing is written on error.
+// engineCommands names, for each state the rollout engine owns, the
+// command that gets a deployment there instead of a hand move.
+var engineCommands = map[string]string{
+	deploy.Running:     "`fixgate deploy start` (POST /api/v1/deployments/start): the gate decides; a paused one resumes with `deploy promote`",
+	deploy.Succeeded:   "the rollout engine, after the last stage's analysis (`deploy promote` skips the wait)",
+	deploy.RolledBack:  "`fixgate deploy rollback` (POST /api/v1/deployments/{id}/rollback): the driver restores the previous version",
+	deploy.RollingBack: "`fixgate deploy rollback` (POST /api/v1/deployments/{id}/rollback)",
+	deploy.Paused:      "the rollout engine (a gate that blocks, inconclusive analysis)",
+}
+
+// MoveDeployment is a hand move of deployment id to status to
+// (deploy.Deployment.Move), logged with comment: only the moves the rollout
+// engine does not own (pending ↔ blocked, failed, and aborted, which is
+// AbortDeployment). Running, succeeded, paused, rolling_back and
+// rolled_back are refused with Conflict naming the command to use. ifRev 0
+// skips the revision check. Nothing is written on error.
 func (s *Store) MoveDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, to, comment string) (deploy.Deployment, error) {
+	if cmd, ok := engineCommands[to]; ok {
+		return deploy.Deployment{}, &fault.Error{Code: fault.Conflict, Field: "to",
+			Message: "a deployment is not moved to " + to + " by hand; use " + cmd}
+	}
+	if to == deploy.Aborted {
+		return s.abortDeployment(ctx, a, id, ifRev, comment)
+	}
 	return s.changeDeployment(ctx, a, id, ifRev, "deployment.move", func(d *deploy.Deployment, now time.Time) (deploy.Event, error) {
 		from := d.Status
 		if err := d.Move(to, now); err != nil {
 			return deploy.Event{}, err
 		}
+		d.NextStepAt = nil
 		return deploy.Event{Kind: deploy.EventStatus, Message: joinComment(from+" → "+to, comment)}, nil
 	})
 }
 
-// AdvanceDeployment moves a running deployment to its next stage
-// (deploy.Deployment.Advance) and logs an "advanced" event carrying comment.
+// AdvanceDeployment is refused: the rollout engine advances stages after
+// their analysis and a fresh gate evaluation. Returns Conflict naming
+// `deploy promote`.
 func (s *Store) AdvanceDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, comment string) (deploy.Deployment, error) {
-	return s.changeDeployment(ctx, a, id, ifRev, "deployment.advance", func(d *deploy.Deployment, now time.Time) (deploy.Event, error) {
-		from := d.Stage()
-		if err := d.Advance(); err != nil {
-			return deploy.Event{}, err
-		}
-		to := d.Stage()
-		return deploy.Event{Kind: deploy.EventAdvanced,
-			Message: joinComment(fmt.Sprintf("%s %d%% → %s %d%%", from.Name, from.Weight, to.Name, to.Weight), comment)}, nil
-	})
+	return deploy.Deployment{}, fault.Conflictf("stages advance by the rollout engine after their analysis and the gate; " +
+		"use `fixgate deploy promote` (POST /api/v1/deployments/{id}/promote) to move on without waiting")
 }
 
 func joinComment(what, comment string) string {
@@ -223,10 +265,7 @@ func joinComment(what, comment string) string {
 
 // changeDeployment loads the deployment in a write transaction, checks
 // ifRev, applies fn (the domain rule, which describes the event to log) and
-// saves the result, its audit event and its log event; a move to
-// succeeded resolves the problems its release fixes (resolveByDeployment),
-// and a move to rolled_back enqueues deployment.rolled_back for webhook
-// subscribers.
+// saves the result, its audit event and its log event.
 func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
 	fn func(d *deploy.Deployment, now time.Time) (deploy.Event, error)) (deploy.Deployment, error) {
 	var d deploy.Deployment
@@ -247,10 +286,7 @@ func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 		if err := d.Validate(); err != nil {
 			return err
 		}
-		d.Revision, d.UpdatedAt = before.Revision+1, tx.now
-		if err := tx.updateRev(ctx, "deployment "+before.ID, before.Revision, `UPDATE deployments SET status = $1, current_stage = $2,
-			started_at = $3, finished_at = $4, rev = $5, updated_at = $6 WHERE id = $7 AND rev = $8`,
-			d.Status, d.CurrentStage, tsp(d.StartedAt), tsp(d.FinishedAt), d.Revision, ts(tx.now), id, before.Revision); err != nil {
+		if err := tx.saveDeployment(ctx, &before, &d); err != nil {
 			return err
 		}
 		if err := tx.auditEvent(ctx, action, "deployment", d.ID, d.Revision, before, d); err != nil {
@@ -258,14 +294,6 @@ func (s *Store) changeDeployment(ctx context.Context, a audit.Actor, id, ifRev i
 		}
 		if _, err = tx.logDeploymentEvent(ctx, &d, ev); err != nil {
 			return err
-		}
-		if d.Status == deploy.Succeeded && before.Status != deploy.Succeeded {
-			if err := tx.resolveByDeployment(ctx, &d); err != nil {
-				return err
-			}
-		}
-		if d.Status == deploy.RolledBack && before.Status != deploy.RolledBack {
-			return tx.enqueue(ctx, EventDeploymentRolledBack, map[string]any{"deployment": d, "reason": ev.Message})
 		}
 		return nil
 	})

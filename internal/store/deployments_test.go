@@ -172,7 +172,7 @@ func TestCreateDeploymentRefusalsWriteNothing(t *testing.T) {
 		t.Fatalf("refused creates wrote %d deployments", len(list)-1)
 	}
 	d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-2", Env: "prod-eu", Change: "chg-1"})
-	if err != nil || d.Change != "CHG-1" || len(d.Path) != 1 || d.Path[0] != (deploy.Stage{Name: "full", Weight: 100}) {
+	if err != nil || d.Change != "CHG-1" || len(d.Path) != 1 || d.Path[0].Name != "full" || d.Path[0].Weight != 100 {
 		t.Fatalf("with change and default path: %+v %v", d, err)
 	}
 	for _, c := range []struct {

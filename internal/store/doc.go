@@ -21,6 +21,13 @@
 //	approval_guard.go      the approved state only by approvals (rule: gate.ApprovalsMissing)
 //	component_update.go    component version edits
 //	deployment_update.go   deployment edits; deployment_events.go its event log
+//	deployment_start.go    the start use case: plan (rule: rollout.Plan), gate, blocked or running
+//	deployment_engine.go   what the rollout engine (internal/engine) needs: leases, due deployments,
+//	                       facts (rule: rollout.Next), promote, pause, succeed, verify
+//	deployment_actions.go  driver actions (queued, begun, finished; reported stages)
+//	deployment_measurements.go  measurements of the analysis; recurrences and incidents since a stage began
+//	deployment_rollback.go rollback decided and done, with its consequences on release, problems, known errors
+//	deployment_commands.go what a person asks: promote, rollback, abort
 //	gates.go               the gate's input (gatherer); gate_record.go the use case EvaluateGate
 //	                       (load, judge, record); gate_group.go the group commit of evaluations;
 //	                       gate_catalogue.go the CI graph for transitive dependencies

@@ -22,6 +22,8 @@ const (
 	EventSignalReceived       = "signal.received"
 	EventDeploymentRolledBack = "deployment.rolled_back"
 	EventGateBlocked          = "gate.blocked"
+	// EventDeploymentRollbackFailed: a rollback driver failed; the engine retries it (once per deployment).
+	EventDeploymentRollbackFailed = "deployment.rollback_failed"
 )
 
 // OutboxEvent is one notification waiting for (or past) delivery.

@@ -193,6 +193,12 @@ func (tx *Tx) fixingDeployment(ctx context.Context, problemID int64) (rel, dep s
 // the problem (none when no release is known: an outcome names its fix
 // attempt) and returns their ids.
 func (tx *Tx) recordRecurred(ctx context.Context, problemID int64, rel, dep, note string, at time.Time) ([]string, error) {
+	return tx.recordOutcome(ctx, problemID, rel, dep, knownerror.Recurred, note, at)
+}
+
+// recordOutcome appends outcome to every known error of the problem for
+// the release and deployment (none when neither is known) and returns their ids.
+func (tx *Tx) recordOutcome(ctx context.Context, problemID int64, rel, dep, outcome, note string, at time.Time) ([]string, error) {
 	kes := []string{}
 	if rel == "" && dep == "" {
 		return kes, nil
@@ -226,7 +232,7 @@ func (tx *Tx) recordRecurred(ctx context.Context, problemID int64, rel, dep, not
 		if len(note) > knownerror.MaxNote {
 			note = strings.ToValidUTF8(note[:knownerror.MaxNote], "")
 		}
-		if _, err := k.AddOutcome(knownerror.Outcome{Release: rel, Deployment: dep, Outcome: knownerror.Recurred, Note: note, At: at}, tx.now); err != nil {
+		if _, err := k.AddOutcome(knownerror.Outcome{Release: rel, Deployment: dep, Outcome: outcome, Note: note, At: at}, tx.now); err != nil {
 			return nil, err
 		}
 		added, err := tx.addOutcomes(ctx, id, old, k.Outcomes)

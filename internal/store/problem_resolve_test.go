@@ -14,6 +14,7 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/fault"
+	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
@@ -64,17 +65,12 @@ func resMove(s *store.Store, to string) error {
 	return err
 }
 
-// resDeploy deploys rel to env and ends it in end.
+// resDeploy deploys rel to env through the rollout engine's store steps
+// (started under the open policy, its action run) and ends it in end.
 func resDeploy(t *testing.T, s *store.Store, id int64, rel, env, end string) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel, Env: env}); err != nil {
-		t.Fatal(err)
-	}
-	for _, to := range []string{deploy.Running, end} {
-		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, to, ""); err != nil {
-			t.Fatalf("%s → %s: %v", rel, to, err)
-		}
+	if d := engDeploy(t, s, rel, env, end); d.ID != ident.Deployment.Format(id) {
+		t.Fatalf("deployed as %s, want DEP-%d", d.ID, id)
 	}
 }
 

@@ -1,0 +1,213 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fixgate/internal/deploy"
+	"fixgate/internal/gate"
+	"fixgate/internal/ident"
+	"fixgate/internal/policy"
+	"fixgate/internal/rollout"
+	"fixgate/internal/store"
+)
+
+// maxDecisions bounds one step's decisions (a loop guard: a rollout has
+// few stages and each decision changes something).
+const maxDecisions = 64
+
+// step is the state of one deployment's step.
+type step struct {
+	id       int64
+	pol      *policy.Policy
+	version  int64
+	ro       store.Rollout
+	gate     *rollout.GateVerdict
+	evidence time.Time // wall time the last failing evidence returned
+}
+
+// drive decides and acts until the deployment waits; it returns the
+// revision last read and the next step time.
+func (r *Runner) drive(ctx context.Context, id int64) (int64, *time.Time, error) {
+	st := &step{id: id}
+	var rev int64
+	for range maxDecisions {
+		var err error
+		if st.pol, st.version, err = r.Policy(ctx); err != nil {
+			return rev, nil, err
+		}
+		if st.ro, err = r.Store.LoadRollout(ctx, id); err != nil {
+			return rev, nil, err
+		}
+		rev = st.ro.Deployment.Revision
+		now := r.Store.Now()
+		dec := rollout.Next(r.facts(st, now), now)
+		if dec.Waits() {
+			if dec.Until.IsZero() {
+				return rev, nil, nil
+			}
+			return rev, &dec.Until, nil
+		}
+		if err := r.act(ctx, st, dec); err != nil && !retryable(err) {
+			return rev, nil, fmt.Errorf("%s: %w", dec.Kind, err)
+		}
+	}
+	return rev, nil, fmt.Errorf("deployment %d: no wait after %d decisions", id, maxDecisions)
+}
+
+// facts builds rollout.Facts from what the store loaded.
+func (r *Runner) facts(st *step, now time.Time) rollout.Facts {
+	d := st.ro.Deployment
+	f := rollout.Facts{Deployment: d, Reported: rollout.IsReported(st.pol, d.Driver), Gate: st.gate,
+		Watch: rollout.Watch(st.pol, st.ro.Model, d.Env, st.ro.Priorities)}
+	if st.ro.Latest != nil {
+		a := st.ro.Latest.Action
+		f.Action = &a
+	}
+	f.Checks = r.checkStates(st, now)
+	f.RestoredChecked = len(r.checks(st, false)) == 0
+	for _, m := range st.ro.Measurements {
+		if m.Stage == restoredStage {
+			f.RestoredChecked = true
+		}
+	}
+	return f
+}
+
+// restoredStage and watchStage name the measurements taken after a
+// rollback and in the watch window.
+const (
+	restoredStage = "after-rollback"
+	watchStage    = "watch"
+)
+
+// check is one check of a template.
+type check struct {
+	template string
+	c        policy.Check
+}
+
+func (c check) key() string { return c.template + "/" + c.c.Name }
+
+func kindOf(c policy.Check) string {
+	switch {
+	case c.Prometheus != nil:
+		return "prometheus"
+	case c.Recurrence != nil:
+		return "recurrence"
+	case c.Incidents != nil:
+		return "incidents"
+	}
+	return ""
+}
+
+// checks lists the current stage's checks; watch: only those that keep
+// running after 100 % (rollout.InWatch).
+func (r *Runner) checks(st *step, watch bool) []check {
+	d := st.ro.Deployment
+	var out []check
+	for _, t := range rollout.Templates(st.pol, st.ro.Model, d.Stage()) {
+		for _, c := range st.pol.AnalysisTemplates[t].Checks {
+			if !watch || rollout.InWatch(kindOf(c)) {
+				out = append(out, check{template: t, c: c})
+			}
+		}
+	}
+	return out
+}
+
+// stageLabel is the measurements' stage for d now, and since when.
+func stageLabel(d deploy.Deployment, now time.Time) (string, time.Time) {
+	switch {
+	case d.Status == deploy.Succeeded:
+		if d.FinishedAt != nil {
+			return watchStage, *d.FinishedAt
+		}
+	case d.Status == deploy.RollingBack:
+		return restoredStage, now
+	case d.StageStartedAt != nil:
+		return d.Stage().Name, *d.StageStartedAt
+	}
+	return d.Stage().Name, now
+}
+
+func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
+	d := st.ro.Deployment
+	if d.Status != deploy.Running && d.Status != deploy.Succeeded || d.Status == deploy.Running && d.StageStartedAt == nil {
+		return nil
+	}
+	label, since := stageLabel(d, now)
+	var out []rollout.Check
+	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
+		ms := measurementsOf(st.ro.Measurements, label, c)
+		rc := r.Judge(c.c, ms, since, now)
+		rc.Template, rc.Name, rc.Kind = c.template, c.c.Name, kindOf(c.c)
+		out = append(out, rc)
+	}
+	return out
+}
+
+// act carries dec out.
+func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error {
+	d := st.ro.Deployment
+	rev := d.Revision
+	var err error
+	switch dec.Kind {
+	case rollout.RunAction:
+		return r.runAction(ctx, st, dec.Action)
+	case rollout.Measure:
+		return r.measureCheck(ctx, st, dec.Check)
+	case rollout.CheckRestored:
+		return r.checkRestored(ctx, st)
+	case rollout.EvaluateGate:
+		return r.evaluateGate(ctx, st)
+	case rollout.Promote:
+		_, err = r.Store.AdvanceRollout(ctx, engineActor, st.id, rev, dec.Reason)
+		st.gate = nil
+	case rollout.Pause:
+		_, err = r.Store.PauseDeployment(ctx, engineActor, st.id, rev, dec.Reason)
+		r.outcome("deployment", "paused")
+	case rollout.Rollback:
+		_, err = r.Store.DecideRollback(ctx, engineActor, st.id, rev, dec.Reason, dec.At)
+	case rollout.Succeed:
+		_, err = r.Store.SucceedDeployment(ctx, engineActor, st.id, rev, dec.At)
+		r.outcome("deployment", "succeeded")
+	case rollout.Verify:
+		_, err = r.Store.VerifyDeployment(ctx, engineActor, st.id, rev)
+		r.outcome("deployment", "verified")
+	case rollout.FinishRollback:
+		_, err = r.Store.FinishRollback(ctx, engineActor, st.id, rev)
+		r.outcome("deployment", "rolled_back")
+	default:
+		return fmt.Errorf("unknown decision %q", dec.Kind)
+	}
+	return err
+}
+
+func (r *Runner) outcome(kind, outcome string) {
+	if r.OnOutcome != nil {
+		r.OnOutcome(kind, outcome)
+	}
+}
+
+// evaluateGate asks the gate again before a promotion, for the same path.
+func (r *Runner) evaluateGate(ctx context.Context, st *step) error {
+	d := st.ro.Deployment
+	rel, _ := ident.Release.Parse("release", d.Release)
+	q := store.GateQuery{Release: rel, Env: d.Env, At: r.Store.Now()}
+	for _, s := range d.Path {
+		q.Path = append(q.Path, gate.Stage{Name: s.Name, Weight: s.Weight})
+	}
+	ev, err := r.Store.EvaluateGate(ctx, engineActor, q, st.pol, st.version)
+	if err != nil {
+		return err
+	}
+	st.gate = &rollout.GateVerdict{ID: ev.ID, Decision: ev.Decision}
+	for _, l := range ev.Verdict.Rules {
+		if l.Result == gate.Fail || l.Undecided {
+			st.gate.Failing = append(st.gate.Failing, l.Rule+": "+l.Reason)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package engine runs deployments: it finds the due ones, claims each
+// (a lease in the database, so of several replicas one steps it), asks
+// rollout.Next what to do and does it through the store and the driver,
+// until the decision is to wait. Steps of different deployments run
+// concurrently (a bounded pool); one deployment's steps are sequential.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fixgate/internal/analysis"
+	"fixgate/internal/audit"
+	"fixgate/internal/driver"
+	"fixgate/internal/fault"
+	"fixgate/internal/policy"
+	"fixgate/internal/store"
+)
+
+// Measurer measures one Prometheus check (internal/prom at the merge).
+type Measurer interface {
+	Measure(ctx context.Context, q Query) analysis.Measurement
+}
+
+// Query is one measurement to take: the check and the variables its query
+// template may use (version, previous_version, env, ci, stage).
+type Query struct {
+	Deployment, Stage, Template string
+	Check                       policy.Check
+	Vars                        map[string]string
+	At                          time.Time
+}
+
+// Drivers returns the driver named name under pol.
+type Drivers func(pol *policy.Policy, name string) (driver.Driver, error)
+
+// Runner is the rollout engine of one server.
+type Runner struct {
+	Store   *store.Store
+	Policy  func(ctx context.Context) (*policy.Policy, int64, error)
+	Drivers Drivers
+	// Prometheus measures prometheus checks; nil: they measure error
+	// "no --prometheus-url configured".
+	Prometheus Measurer
+	// Judge turns a check's measurements into its state (nil: DefaultJudge).
+	Judge  Judge
+	Holder string
+	Log    *slog.Logger
+	Lease  time.Duration // default 30 s
+	Poll   time.Duration // default 200 ms
+	Pool   int           // concurrent deployments, default 32
+	// OnRollbackStart, when set, is told how long after the evidence
+	// (measurement returned, action failed) the rollback driver started.
+	OnRollbackStart func(cause string, latency time.Duration)
+	// OnOutcome, when set, is told each deployment outcome and measurement outcome.
+	OnOutcome func(kind, outcome string)
+
+	wake     chan int64
+	once     sync.Once
+	mu       sync.Mutex
+	inflight map[int64]bool
+	sem      chan struct{}
+}
+
+var engineActor = audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "engine"}
+
+func (r *Runner) init() {
+	r.once.Do(func() {
+		if r.Lease == 0 {
+			r.Lease = 30 * time.Second
+		}
+		if r.Poll == 0 {
+			r.Poll = 200 * time.Millisecond
+		}
+		if r.Pool == 0 {
+			r.Pool = 32
+		}
+		if r.Log == nil {
+			r.Log = slog.Default()
+		}
+		if r.Judge == nil {
+			r.Judge = DefaultJudge
+		}
+		if r.Holder == "" {
+			r.Holder = "engine"
+		}
+		r.wake = make(chan int64, 1024)
+		r.inflight = map[int64]bool{}
+		r.sem = make(chan struct{}, r.Pool)
+	})
+}
+
+// Wake asks for deployment id to be stepped now (after a person's command
+// or a report), without waiting for the next poll.
+func (r *Runner) Wake(id int64) {
+	r.init()
+	select {
+	case r.wake <- id:
+	default: // the poll finds it
+	}
+}
+
+// Run steps due deployments until ctx ends.
+func (r *Runner) Run(ctx context.Context) {
+	r.init()
+	t := time.NewTicker(r.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-r.wake:
+			r.dispatch(ctx, id)
+		case <-t.C:
+			ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+			if err != nil {
+				r.Log.Warn("due deployments", "err", err)
+				continue
+			}
+			for _, id := range ids {
+				r.dispatch(ctx, id)
+			}
+		}
+	}
+}
+
+// dispatch steps id on the pool unless it is being stepped already.
+func (r *Runner) dispatch(ctx context.Context, id int64) {
+	r.mu.Lock()
+	if r.inflight[id] {
+		r.mu.Unlock()
+		return
+	}
+	r.inflight[id] = true
+	r.mu.Unlock()
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	go func() {
+		defer func() { <-r.sem; r.mu.Lock(); delete(r.inflight, id); r.mu.Unlock() }()
+		if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
+			r.Log.Warn("deployment step", "deployment", id, "err", err)
+		}
+	}()
+}
+
+// Step claims deployment id and drives it until it waits, then gives the
+// lease back with its next step time. A deployment leased by another
+// holder is left alone.
+func (r *Runner) Step(ctx context.Context, id int64) error {
+	r.init()
+	ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
+	if err != nil || !ok {
+		return err
+	}
+	rev, next, err := r.drive(ctx, id)
+	if err != nil {
+		retry := r.Store.Now().Add(time.Second)
+		next = &retry
+	}
+	if rerr := r.Store.ReleaseDeployment(context.WithoutCancel(ctx), id, r.Holder, rev, next); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// retryable reports whether err means "read again and decide again".
+func retryable(err error) bool {
+	return fault.CodeOf(err) == fault.PreconditionFailed || errors.Is(err, errAgain)
+}
+
+var errAgain = errors.New("decide again")
