@@ -43,6 +43,8 @@ type serverFlags struct {
 	cpEvents int64
 	// promURL is the Prometheus the rollout engine's prometheus checks query
 	promURL string
+	// driverPrivate lets webhook drivers reach private and loopback addresses
+	driverPrivate bool
 }
 
 // logger returns the server's logger on w in the --log-format asked for.
@@ -95,6 +97,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.auditKey, "audit-key", os.Getenv("FIXGATE_AUDIT_KEY"), "private key file (from `fixgate audit keygen`) to sign audit checkpoints with; never stored in the database (env FIXGATE_AUDIT_KEY)")
 	cmd.Flags().DurationVar(&f.cpEvery, "checkpoint-every", 5*time.Minute, "with --audit-key: sign a checkpoint at least this often while events are audited")
 	cmd.Flags().StringVar(&f.promURL, "prometheus-url", os.Getenv("FIXGATE_PROMETHEUS_URL"), "Prometheus that analysis templates' prometheus checks query (env FIXGATE_PROMETHEUS_URL); without it those checks measure as errors")
+	cmd.Flags().BoolVar(&f.driverPrivate, "driver-allow-private", os.Getenv("FIXGATE_DRIVER_ALLOW_PRIVATE") == "true", "let the policy's webhook drivers reach private, loopback and link-local addresses (env FIXGATE_DRIVER_ALLOW_PRIVATE=true)")
 	cmd.Flags().Int64Var(&f.cpEvents, "checkpoint-events", 1000, "with --audit-key: sign a checkpoint as soon as this many events are not covered")
 }
 
@@ -167,7 +170,7 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err != nil {
 		return err
 	}
-	runner := &engine.Runner{Store: st, Drivers: policyDriver, Prometheus: prom, Holder: holderName(), Log: log}
+	runner := &engine.Runner{Store: st, Drivers: policyDrivers(f.driverPrivate), Prometheus: prom, Holder: holderName(), Log: log}
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
 		Metrics: m, MetricsToken: f.metricsToken, Wake: runner.Wake}
 	var auditKey string

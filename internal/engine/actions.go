@@ -26,14 +26,14 @@ func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) err
 		}
 	}
 	act := driver.Action{Kind: a.Kind, Deployment: d.ID, Release: d.Release, Version: st.ro.Version,
-		PreviousVersion: d.PreviousVersion, Env: d.Env, Stage: begun.StageName, Weight: begun.Weight}
+		PreviousVersion: d.PreviousVersion, Env: d.Env, Stage: begun.StageName, Weight: begun.Weight, Key: begun.Key}
 	if a.Kind == driver.Rollback {
 		act.Stage, act.Weight = d.Stage().Name, 0
 	}
 	failure, log := "", ""
 	drv, err := r.Drivers(st.pol, d.Driver)
 	if err == nil {
-		log, err = drv.Run(withKey(ctx, begun.Key), act)
+		log, err = drv.Run(ctx, act)
 	}
 	if err != nil {
 		failure = err.Error()
@@ -46,18 +46,4 @@ func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) err
 		st.evidence = time.Now()
 	}
 	return err
-}
-
-type keyCtx struct{}
-
-func withKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, keyCtx{}, key)
-}
-
-// ActionKey returns the idempotency key of the action a driver runs
-// ("DEP-n/SEQ/KIND"): an action interrupted by a crash is run again with
-// the same key (at least once).
-func ActionKey(ctx context.Context) string {
-	k, _ := ctx.Value(keyCtx{}).(string)
-	return k
 }

@@ -132,16 +132,30 @@ func stageLabel(d deploy.Deployment, now time.Time) (string, time.Time) {
 	return d.Stage().Name, now
 }
 
+// stageEnded reports whether no more measurements come for d's current
+// stage: its duration (or the watch window) is over. A stage that waits
+// for `deploy promote` never ends by itself.
+func stageEnded(d deploy.Deployment, now time.Time) bool {
+	switch {
+	case d.Status == deploy.Succeeded:
+		return d.WatchUntil != nil && !now.Before(*d.WatchUntil)
+	case d.StageStartedAt == nil || d.Stage().Duration == 0:
+		return false
+	}
+	return !now.Before(d.StageStartedAt.Add(time.Duration(d.Stage().Duration)))
+}
+
 func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 	d := st.ro.Deployment
 	if d.Status != deploy.Running && d.Status != deploy.Succeeded || d.Status == deploy.Running && d.StageStartedAt == nil {
 		return nil
 	}
 	label, since := stageLabel(d, now)
+	ended := stageEnded(d, now)
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
 		ms := measurementsOf(st.ro.Measurements, label, c)
-		rc := r.Judge(c.c, ms, since, now)
+		rc := r.Judge(c.c, ms, since, now, ended)
 		rc.Template, rc.Name, rc.Kind = c.template, c.c.Name, kindOf(c.c)
 		out = append(out, rc)
 	}

@@ -45,7 +45,7 @@ type Runner struct {
 	// Prometheus measures prometheus checks; nil: they measure error
 	// "no --prometheus-url configured".
 	Prometheus Measurer
-	// Judge turns a check's measurements into its state (nil: DefaultJudge).
+	// Judge turns a check's measurements into its state (nil: AnalysisJudge).
 	Judge  Judge
 	Holder string
 	Log    *slog.Logger
@@ -82,7 +82,7 @@ func (r *Runner) init() {
 			r.Log = slog.Default()
 		}
 		if r.Judge == nil {
-			r.Judge = DefaultJudge
+			r.Judge = AnalysisJudge
 		}
 		if r.Holder == "" {
 			r.Holder = "engine"

@@ -43,7 +43,7 @@ func (d *recorder) Run(ctx context.Context, a driver.Action) (string, error) {
 		d.fail[a.Kind]--
 		return "boom", errors.New("exit status 1")
 	}
-	return fmt.Sprintf("%s %s %s %d%% key %s", a.Kind, a.Deployment, a.Stage, a.Weight, engine.ActionKey(ctx)), nil
+	return fmt.Sprintf("%s %s %s %d%% key %s", a.Kind, a.Deployment, a.Stage, a.Weight, a.Key), nil
 }
 
 func (d *recorder) kinds(dep string) []string {

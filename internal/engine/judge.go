@@ -9,67 +9,46 @@ import (
 )
 
 // Judge turns one check's measurements (of the current stage, oldest
-// first) into its state at now; since is when the stage began.
-// analysis.Judge/Due replace DefaultJudge at the merge.
-type Judge func(c policy.Check, ms []analysis.Measurement, since, now time.Time) rollout.Check
+// first) into its state at now; since is when the stage (or the watch)
+// began, ended that no more measurements come (its duration is over).
+type Judge func(c policy.Check, ms []analysis.Measurement, since, now time.Time, ended bool) rollout.Check
 
-// Defaults of a check without its own settings.
-const (
-	DefaultInterval         = 10 * time.Second // prometheus
-	DefaultStoreInterval    = time.Second      // recurrence and incidents: read from the store
-	DefaultConsecutiveError = 4
-)
+// StoreInterval is how often recurrence and incidents checks are counted
+// from the store while a stage or the watch runs. A matching alert or
+// incident arriving through the signals path wakes the deployment at once
+// (Runner.Wake), so this poll only bounds how late a recurrence recorded
+// some other way is seen.
+const StoreInterval = time.Second
 
-// DefaultJudge: failed measurements beyond failure_limit (recurrence and
-// incidents: any) fail the check, consecutive errors beyond
-// consecutive_error_limit fail it, inconclusive ones beyond
-// inconclusive_limit pause it; count measurements pass it; otherwise it
-// runs and wants its next measurement one interval after the last (the
-// first after initial_delay).
-func DefaultJudge(c policy.Check, ms []analysis.Measurement, since, now time.Time) rollout.Check {
-	interval, count, failLimit, errLimit, incLimit, delay := DefaultStoreInterval, 0, 0, DefaultConsecutiveError, 0, time.Duration(0)
-	if p := c.Prometheus; p != nil {
-		interval, count, failLimit, incLimit, delay = time.Duration(p.Interval), p.Count, p.FailureLimit, p.InconclusiveLimit, time.Duration(p.InitialDelay)
-		if interval <= 0 {
-			interval = DefaultInterval
-		}
-		if p.ConsecutiveErrorLimit > 0 {
-			errLimit = p.ConsecutiveErrorLimit
-		}
-	}
-	var out rollout.Check
-	failed, inconclusive, consecutive := 0, 0, 0
-	for _, m := range ms {
-		switch m.Outcome {
-		case analysis.Failed:
-			failed++
-			if failed > failLimit {
-				at := m.At
-				return rollout.Check{State: analysis.Failing, Reason: m.Message, EvidenceAt: &at}
+// AnalysisJudge is the Judge of the product: the state from analysis.Judge,
+// the next measurement from analysis.Due (prometheus checks) or every
+// StoreInterval (recurrence, incidents), and for a failed check the time of
+// the measurement that failed it: the evidence rollback latency counts from.
+func AnalysisJudge(c policy.Check, ms []analysis.Measurement, since, now time.Time, ended bool) rollout.Check {
+	state, reason := analysis.Judge(c, ms, ended)
+	out := rollout.Check{State: state, Reason: reason}
+	switch state {
+	case analysis.Failing:
+		for i := len(ms) - 1; i >= 0; i-- {
+			if ms[i].Outcome == analysis.Failed || ms[i].Outcome == analysis.Error {
+				at := ms[i].At
+				out.EvidenceAt = &at
+				break
 			}
-		case analysis.Inconclusive:
-			inconclusive++
-		case analysis.Error:
-			consecutive++
-			if consecutive > errLimit {
-				at := m.At
-				return rollout.Check{State: analysis.Failing, Reason: "consecutive errors: " + m.Message, EvidenceAt: &at}
-			}
-			continue
 		}
-		consecutive = 0
+	case analysis.Running:
+		due := since
+		if p := c.Prometheus; p != nil {
+			next, done := analysis.Due(p, since, ms, now)
+			if done {
+				return out
+			}
+			due = next
+		} else if len(ms) > 0 {
+			due = ms[len(ms)-1].At.Add(StoreInterval)
+		}
+		out.Due = &due
 	}
-	if inconclusive > incLimit {
-		return rollout.Check{State: analysis.Paused, Reason: ms[len(ms)-1].Message}
-	}
-	if count > 0 && len(ms) >= count {
-		return rollout.Check{State: analysis.Passed}
-	}
-	due := since.Add(delay)
-	if len(ms) > 0 {
-		due = ms[len(ms)-1].At.Add(interval)
-	}
-	out.State, out.Due = analysis.Running, &due
 	return out
 }
 
