@@ -23,13 +23,13 @@ func deployRunCmds(a *app) []*cobra.Command {
 }
 
 func deployStartCmd(a *app) *cobra.Command {
-	var env, pathName, change, drv, timeout, until string
+	var env, pathName, change, drv, timeout, until, deviation string
 	var stages []string
 	var wait bool
 	cmd := &cobra.Command{Use: "start REL-n --env NAME", Short: "Start a deployment through the gate (exit 0 started, 1 blocked; --wait as deploy wait)",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := map[string]any{"release": args[0], "env": env, "path": pathName, "change": change, "driver": drv}
+			body := map[string]any{"release": args[0], "env": env, "path": pathName, "change": change, "driver": drv, "deviation": deviation}
 			if len(stages) > 0 {
 				path, err := parseStages(stages)
 				if err != nil {
@@ -70,6 +70,7 @@ func deployStartCmd(a *app) *cobra.Command {
 	f.StringVar(&pathName, "path", "", "a named path of the policy (default: the environment's, else the change model's, else full:100)")
 	f.StringArrayVar(&stages, "stage", nil, "stage NAME:WEIGHT[:DURATION] in order, the last at 100 (repeatable); DURATION 0 or absent: wait for deploy promote")
 	f.StringVar(&change, "change", "", "change CHG-n authorising it")
+	f.StringVar(&deviation, "deviation", "", "an approved deviation of the change (CHG-n#i: the i-th deviation that `fixgate change show CHG-n` lists) the start relies on; implies --change")
 	f.StringVar(&drv, "driver", "", "driver name (default: the policy's environments.NAME.driver; \"reported\" needs no configuration)")
 	f.BoolVar(&wait, "wait", false, "wait for the outcome as deploy wait does")
 	f.StringVar(&timeout, "timeout", "30m", "with --wait: give up after this long (exit 2)")

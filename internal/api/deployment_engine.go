@@ -19,6 +19,9 @@ type startIn struct {
 	Stages  []deploy.Stage `json:"stages"`
 	Change  string         `json:"change"`
 	Driver  string         `json:"driver"`
+	// Deviation names an approved deviation of the change (CHG-n#i) that
+	// the start relies on; the change is taken from it when not given.
+	Deviation string `json:"deviation"`
 }
 
 // startOut is the deployment (running or blocked) and the gate evaluation that decided.
@@ -62,7 +65,7 @@ func (s *Server) startDeployment(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	d, ev, err := s.store.StartDeployment(r.Context(), c.actor, store.StartRequest{Release: in.Release, Env: in.Env,
-		Stages: in.Stages, Path: in.Path, Change: in.Change, Driver: in.Driver}, pol, version)
+		Stages: in.Stages, Path: in.Path, Change: in.Change, Driver: in.Driver, Deviation: in.Deviation}, pol, version)
 	if err != nil {
 		return err
 	}

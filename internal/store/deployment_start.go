@@ -30,6 +30,9 @@ type StartRequest struct {
 	Path    string
 	Change  string
 	Driver  string
+	// Deviation is an approved deviation of the change, CHG-n#i: the
+	// change is taken from it when Change is empty.
+	Deviation string
 }
 
 // StartDeployment is the start use case: it plans the path and driver
@@ -44,7 +47,15 @@ type StartRequest struct {
 // evaluation is returned either way.
 func (s *Store) StartDeployment(ctx context.Context, a audit.Actor, r StartRequest, pol *policy.Policy, polVersion int64) (deploy.Deployment, GateEvaluation, error) {
 	d := deploy.Deployment{Release: r.Release, Env: r.Env, Change: r.Change, Path: []deploy.Stage{{Name: "x", Weight: 100}}}
+	dev, err := deviationChange(&r)
+	if err != nil {
+		return d, GateEvaluation{}, err
+	}
+	d.Change = r.Change
 	if err := d.Validate(); err != nil { // ids and the environment's name
+		return d, GateEvaluation{}, err
+	}
+	if err := s.checkStartDeviation(ctx, r.Deviation, d.Change, dev); err != nil {
 		return d, GateEvaluation{}, err
 	}
 	model, err := s.changeModel(ctx, d.Change)
@@ -72,7 +83,12 @@ func (s *Store) StartDeployment(ctx context.Context, a audit.Actor, r StartReque
 	if err != nil {
 		return d, ev, err
 	}
-	err = s.write(ctx, a, func(tx *Tx) error { return tx.insertStarted(ctx, &d, ev) })
+	err = s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.insertStarted(ctx, &d, ev); err != nil || r.Deviation == "" {
+			return err
+		}
+		return tx.engineEvent(ctx, &d, "deviation", "started naming deviation "+r.Deviation)
+	})
 	return d, ev, err
 }
 
