@@ -77,3 +77,36 @@ func TestStartUnderDeviation(t *testing.T) {
 		t.Fatalf("the deviation is not in the log: %+v", evs)
 	}
 }
+
+// TestStartRefusesChangedInputs: a release edited between the start's gate
+// evaluation and its insert (here a new problem resolved by it, which voids
+// its approvals) makes the start fail with 412 naming it; no deployment is
+// stored. Without the check the deployment would run on a verdict about
+// another content.
+func TestStartRefusesChangedInputs(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	depNewRelease(t, s, release.Release{Version: "1.0.0", Type: release.Feature})
+	approveRel(t, s, 1, "REL-1")
+	store.SetAfterStartGate(func() {
+		if _, err := s.UpdateRelease(ctx, alice, 1, 0, "release.update", func(r *release.Release) error {
+			r.Notes = "edited while the gate was evaluating"
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	})
+	defer store.SetAfterStartGate(nil)
+	_, _, err := s.StartDeployment(ctx, depPipe, store.StartRequest{Release: "REL-1", Env: "prod-eu"}, storetest.OpenPolicy(), 0)
+	if fault.CodeOf(err) != fault.PreconditionFailed || !strings.Contains(err.Error(), "REL-1") {
+		t.Fatalf("start after an edit: %v, want 412 naming REL-1", err)
+	}
+	if ds, _ := s.ListDeployments(ctx, store.DeploymentFilter{}); len(ds) != 0 {
+		t.Fatalf("a deployment was stored: %+v", ds)
+	}
+	store.SetAfterStartGate(nil)
+	if _, _, err := s.StartDeployment(ctx, depPipe, store.StartRequest{Release: "REL-1", Env: "prod-eu"}, storetest.OpenPolicy(), 0); err != nil {
+		t.Fatalf("start again: %v", err)
+	}
+}

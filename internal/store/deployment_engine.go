@@ -190,6 +190,9 @@ func (s *Store) AdvanceRollout(ctx context.Context, a audit.Actor, id, ifRev int
 		if err := d.Advance(); err != nil {
 			return err
 		}
+		if err := tx.checkEvaluationCurrent(ctx, gateID); err != nil {
+			return err
+		}
 		d.PromoteRequested, d.StageStartedAt, d.NextStepAt = false, nil, &tx.now
 		if _, err := tx.queueAction(ctx, d, driver.Promote); err != nil {
 			return err

@@ -83,6 +83,9 @@ func (s *Store) StartDeployment(ctx context.Context, a audit.Actor, r StartReque
 	if err != nil {
 		return d, ev, err
 	}
+	if afterStartGate != nil {
+		afterStartGate()
+	}
 	err = s.write(ctx, a, func(tx *Tx) error {
 		if err := tx.insertStarted(ctx, &d, ev); err != nil || r.Deviation == "" {
 			return err
@@ -93,6 +96,10 @@ func (s *Store) StartDeployment(ctx context.Context, a audit.Actor, r StartReque
 }
 
 var errPrecheckOnly = errors.New("precheck only")
+
+// afterStartGate, set by tests only, runs between the start's gate
+// evaluation and its insert: the window checkInputsCurrent closes.
+var afterStartGate func()
 
 // changeModel returns the change model of change chg ("" without a change).
 func (s *Store) changeModel(ctx context.Context, chg string) (string, error) {
@@ -113,6 +120,9 @@ func (s *Store) changeModel(ctx context.Context, chg string) (string, error) {
 func (tx *Tx) insertStarted(ctx context.Context, d *deploy.Deployment, ev GateEvaluation) error {
 	relID, chgID, err := tx.checkDeploymentRefs(ctx, d)
 	if err != nil {
+		return err
+	}
+	if err := tx.checkInputsCurrent(ctx, ev.InputRevisions); err != nil {
 		return err
 	}
 	if d.PreviousVersion, err = tx.previousVersion(ctx, relID, d.Env); err != nil {
