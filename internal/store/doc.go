@@ -21,7 +21,9 @@
 //	approval_guard.go      the approved state only by approvals (rule: gate.ApprovalsMissing)
 //	component_update.go    component version edits
 //	deployment_update.go   deployment edits; deployment_events.go its event log
-//	deployment_start.go    the start use case: plan (rule: rollout.Plan), gate, blocked or running
+//	deployment_start.go    the start use case: plan (rule: rollout.Plan), gate, blocked or running;
+//	                       deployment_deviation.go a deviation it names; deployment_fresh.go runs
+//	                       a start or promotion only on the revisions the gate read
 //	deployment_engine.go   what the rollout engine (internal/engine) needs: leases, due deployments,
 //	                       facts (rule: rollout.Next), promote, pause, succeed, verify
 //	deployment_actions.go  driver actions (queued, begun, finished; reported stages)
