@@ -202,9 +202,13 @@ func TestProductionDeploymentResolvesProblem(t *testing.T) {
 		!strings.Contains(evs[0].After, `"deployment":"DEP-4"`) || !strings.Contains(evs[0].After, `"release":"REL-2"`) {
 		t.Fatalf("resolution event %+v %v", evs, err)
 	}
-	dep, err := s.AuditEventsFor(ctx, "deployment", "DEP-4", 10)
-	if err != nil || dep[len(dep)-1].Seq >= evs[0].Seq || evs[0].Seq-dep[len(dep)-1].Seq > 3 || !evs[0].At.Equal(dep[len(dep)-1].At) {
-		t.Fatalf("the resolution is not part of the deployment's move: %+v / %+v", dep, evs)
+	// written in SucceedDeployment's transaction: next to its deployment.succeed event, at its time
+	dep, err := s.AuditEventsFor(ctx, "deployment", "DEP-4", 20)
+	if err != nil || len(dep) == 0 {
+		t.Fatalf("deployment audit: %v", err)
+	}
+	if succ := dep[len(dep)-1]; succ.Action != "deployment.succeed" || max(succ.Seq-evs[0].Seq, evs[0].Seq-succ.Seq) > 3 || !evs[0].At.Equal(succ.At) {
+		t.Fatalf("the resolution is not part of the deployment's move: %+v / %+v", succ, evs)
 	}
 }
 
