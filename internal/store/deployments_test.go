@@ -14,7 +14,6 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/fault"
-	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
@@ -303,20 +302,40 @@ func TestDeploymentEventsCarryProblemLinks(t *testing.T) {
 		!slices.Equal(ev.Links, []string{"DEP-1", "PRB-1", "PRB-2", "REL-1"}) {
 		t.Fatalf("appended %+v %v", ev, err)
 	}
-	s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Running, "")
-	d, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "error rate above 2%")
+	// a rollback is not a hand move; through the engine its status events carry the links too
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "error rate above 2%"); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("hand rollback: %v", err)
+	}
+	if _, err := s.AbortDeployment(ctx, depPipe, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := engRunning(t, s, "REL-1", "prod-eu") // DEP-2
+	if _, err := s.RollbackDeployment(ctx, depPipe, id, "error rate above 2%"); err != nil {
+		t.Fatal(err)
+	}
+	engRun(t, s, id, 2, "")
+	d, err := s.FinishRollback(ctx, depPipe, id, 0)
 	if err != nil || d.FinishedAt == nil {
 		t.Fatalf("roll back: %+v %v", d, err)
 	}
-	evs = depEvents(t, s, 1)
-	last := evs[len(evs)-1]
-	if len(evs) != 4 || last.Kind != deploy.EventStatus || last.Message != "running → rolled_back: error rate above 2%" ||
-		!slices.Contains(last.Links, "PRB-1") || !slices.Contains(last.Links, "PRB-2") {
-		t.Fatalf("events %+v", evs)
+	var status []string
+	for _, e := range depEvents(t, s, id) {
+		if e.Kind != deploy.EventStatus {
+			continue
+		}
+		status = append(status, e.Message)
+		if !slices.Equal(e.Links, []string{"DEP-2", "PRB-1", "PRB-2", "REL-1"}) {
+			t.Errorf("status event without the problem links: %+v", e)
+		}
 	}
+	if len(status) != 3 || status[1] != "rolling back to the previous version (none recorded): requested by alice: error rate above 2%" ||
+		!strings.HasPrefix(status[2], "rolled back to ") {
+		t.Fatalf("status events %q", status)
+	}
+	evs = depEvents(t, s, 1) // created, smoke-test, aborted
 	page, _ := s.ListDeploymentEvents(ctx, 1, store.Page{After: evs[1].ID, Limit: 1})
-	if len(page) != 1 || page[0].ID != evs[2].ID {
-		t.Fatalf("page %+v", page)
+	if len(evs) != 3 || len(page) != 1 || page[0].ID != evs[2].ID {
+		t.Fatalf("page %+v of %+v", page, evs)
 	}
 }
 
@@ -340,20 +359,14 @@ func TestLiveDeployments(t *testing.T) {
 	depNewRelease(t, s, release.Release{Version: "1.0.2", Type: release.Feature, Components: []string{"checkout-api@1.0.2"}})
 	depNewRelease(t, s, release.Release{Version: "1.0.3", Type: release.Feature, Components: []string{"checkout-api@1.0.3"}})
 	depNewRelease(t, s, release.Release{Version: "9.0.0", Type: release.Feature}) // no components
+	// run deploys rel into env through the gate and ends it in end a minute
+	// later ("": still running); returns when it ended
 	run := func(rel, env, end string) time.Time {
-		d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel, Env: env})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := depID(t, d.ID)
-		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Running, ""); err != nil {
-			t.Fatal(err)
-		}
+		t.Helper()
+		id := engRunning(t, s, rel, env)
 		if end != "" {
 			clock.Advance(time.Minute)
-			if _, err := s.MoveDeployment(ctx, depPipe, id, 0, end, ""); err != nil {
-				t.Fatal(err)
-			}
+			engEnd(t, s, id, end)
 		}
 		at := clock.T
 		clock.Advance(time.Hour)
@@ -397,15 +410,6 @@ func TestLiveDeployments(t *testing.T) {
 	if st, _ := s.LiveDeployments(ctx, "staging", clock.T); len(st) != 1 || st[0].Deployment != "DEP-2" {
 		t.Errorf("staging: %+v", st)
 	}
-}
-
-func depID(t *testing.T, id string) int64 {
-	t.Helper()
-	n, err := ident.Deployment.Parse("id", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestCreateDeploymentConcurrentOneUnfinished: pipelines that start the same

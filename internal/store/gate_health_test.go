@@ -10,7 +10,6 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/gate"
-	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/policy"
 	"fixgate/internal/release"
@@ -170,13 +169,4 @@ func TestGateInputDeployments(t *testing.T) {
 	if v.RuleResult(gate.RuleProgression) != gate.Pass {
 		t.Fatalf("progression: %+v", v.Rules)
 	}
-}
-
-func mustNum(t *testing.T, id string) int64 {
-	t.Helper()
-	n, err := ident.Deployment.Parse("id", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
