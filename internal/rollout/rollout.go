@@ -12,8 +12,18 @@ import (
 
 	"fixgate/internal/analysis"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
 	"fixgate/internal/gate"
+)
+
+// Kinds of action: what the driver is asked to do (the same names as
+// ActionDeploy, Promote, Rollback and Abort, which the store and this
+// package do not import: the driver package is an adapter that makes
+// outgoing requests).
+const (
+	ActionDeploy   = "deploy"
+	ActionPromote  = "promote"
+	ActionRollback = "rollback"
+	ActionAbort    = "abort"
 )
 
 // Statuses of an action.
@@ -27,7 +37,7 @@ const (
 // Action is the state of one driver action of a deployment.
 type Action struct {
 	Seq           int64      `json:"seq"`
-	Kind          string     `json:"kind"` // driver.Deploy, Promote, Rollback, Abort
+	Kind          string     `json:"kind"` // ActionDeploy, ActionPromote, ActionRollback, ActionAbort
 	Stage         int        `json:"stage"`
 	Status        string     `json:"status"`
 	Attempts      int        `json:"attempts"`
@@ -123,7 +133,7 @@ func Next(f Facts, now time.Time) Decision {
 	case deploy.Succeeded:
 		return watching(f, now)
 	case deploy.Aborted:
-		if a := f.Action; a != nil && a.Kind == driver.Abort && a.Status != ActionSucceeded && a.Status != ActionFailed {
+		if a := f.Action; a != nil && a.Kind == ActionAbort && a.Status != ActionSucceeded && a.Status != ActionFailed {
 			return runOrWait(f, a, now)
 		}
 	}
@@ -144,8 +154,8 @@ func runOrWait(f Facts, a *Action, now time.Time) Decision {
 func running(f Facts, now time.Time) Decision {
 	d := f.Deployment
 	a := f.Action
-	if a == nil || a.Stage != d.CurrentStage || (a.Kind != driver.Deploy && a.Kind != driver.Promote) {
-		return Decision{Kind: Pause, Reason: fmt.Sprintf("no %s action is queued for stage %s", driver.Deploy, d.Stage().Name)}
+	if a == nil || a.Stage != d.CurrentStage || (a.Kind != ActionDeploy && a.Kind != ActionPromote) {
+		return Decision{Kind: Pause, Reason: fmt.Sprintf("no %s action is queued for stage %s", ActionDeploy, d.Stage().Name)}
 	}
 	switch a.Status {
 	case ActionPending, ActionRunning:
@@ -256,7 +266,7 @@ func succeed(f Facts, now time.Time) Decision {
 
 func rollingBack(f Facts, now time.Time) Decision {
 	a := f.Action
-	if a == nil || a.Kind != driver.Rollback {
+	if a == nil || a.Kind != ActionRollback {
 		return Decision{Kind: Pause, Reason: "no rollback action is queued"}
 	}
 	if a.Status != ActionSucceeded {

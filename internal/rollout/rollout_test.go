@@ -157,3 +157,15 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestActionKindsAreTheDrivers: the kinds the store queues and Next decides
+// on are the names the driver package is called with (rollout does not
+// import it: it makes outgoing requests).
+func TestActionKindsAreTheDrivers(t *testing.T) {
+	for kind, drv := range map[string]string{ActionDeploy: driver.Deploy, ActionPromote: driver.Promote,
+		ActionRollback: driver.Rollback, ActionAbort: driver.Abort} {
+		if kind != drv {
+			t.Errorf("rollout %q, driver %q", kind, drv)
+		}
+	}
+}

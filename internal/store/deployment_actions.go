@@ -10,7 +10,6 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/rollout"
@@ -45,8 +44,8 @@ func scanAction(sc interface{ Scan(...any) error }, path []deploy.Stage) (Deploy
 	if a.Stage >= 0 && a.Stage < len(path) {
 		a.StageName = path[a.Stage].Name
 	}
-	if a.Kind == driver.Rollback {
-		a.StageName = driver.Rollback
+	if a.Kind == rollout.ActionRollback {
+		a.StageName = rollout.ActionRollback
 	}
 	return a, err
 }
@@ -100,7 +99,7 @@ func (s *Store) BeginAction(ctx context.Context, a audit.Actor, id, seq int64) (
 		if act, err = tx.getAction(ctx, &d, seq); err != nil {
 			return err
 		}
-		if act.Status == rollout.ActionSucceeded || act.Status == rollout.ActionFailed && act.Kind != driver.Rollback {
+		if act.Status == rollout.ActionSucceeded || act.Status == rollout.ActionFailed && act.Kind != rollout.ActionRollback {
 			return fault.Conflictf("%s action %d (%s) is %s; it is not run again", d.ID, seq, act.Kind, act.Status)
 		}
 		act.Status, act.Attempts, act.StartedAt, act.NextAttemptAt = rollout.ActionRunning, act.Attempts+1, &tx.now, nil
@@ -143,7 +142,7 @@ func (tx *Tx) finishAction(ctx context.Context, d *deploy.Deployment, act *Deplo
 	act.Status, act.FinishedAt, act.Log = rollout.ActionSucceeded, &tx.now, log
 	if failure != "" {
 		act.Status = rollout.ActionFailed
-		if act.Kind == driver.Rollback {
+		if act.Kind == rollout.ActionRollback {
 			next := tx.now.Add(rollout.Backoff(act.Attempts))
 			act.NextAttemptAt = &next
 		}
@@ -161,13 +160,13 @@ func (tx *Tx) finishAction(ctx context.Context, d *deploy.Deployment, act *Deplo
 	if err := tx.engineEvent(ctx, d, "action", msg); err != nil {
 		return err
 	}
-	if failure != "" && act.Kind == driver.Rollback {
+	if failure != "" && act.Kind == rollout.ActionRollback {
 		_, err := tx.enqueueOnce(ctx, EventDeploymentRollbackFailed, "deployment.rollback_failed:"+d.ID,
 			map[string]any{"deployment": d.ID, "release": d.Release, "env": d.Env, "error": failure, "attempts": act.Attempts,
 				"next_attempt_at": act.NextAttemptAt})
 		return err
 	}
-	if failure == "" && (act.Kind == driver.Deploy || act.Kind == driver.Promote) && d.Status == deploy.Running {
+	if failure == "" && (act.Kind == rollout.ActionDeploy || act.Kind == rollout.ActionPromote) && d.Status == deploy.Running {
 		before := *d
 		d.StageStartedAt, d.NextStepAt = &tx.now, &tx.now
 		return tx.saveDeployment(ctx, &before, d)
@@ -213,14 +212,14 @@ func (s *Store) ReportStage(ctx context.Context, a audit.Actor, id int64, stage,
 		if err != nil {
 			return err
 		}
-		if stage != driver.Rollback && !slicesHasStage(d.Path, stage) {
+		if stage != rollout.ActionRollback && !slicesHasStage(d.Path, stage) {
 			return fault.Field("stage", "%s has no stage %q (its stages: %s)", d.ID, stage, deploy.PathString(d.Path))
 		}
 		if act, err = tx.latestAction(ctx, &d); err != nil {
 			return err
 		}
-		if deploy.Final(d.Status) && act.Kind != driver.Abort || act.Seq == 0 ||
-			act.Status != rollout.ActionPending && act.Status != rollout.ActionRunning && !(act.Kind == driver.Rollback && act.Status == rollout.ActionFailed) {
+		if deploy.Final(d.Status) && act.Kind != rollout.ActionAbort || act.Seq == 0 ||
+			act.Status != rollout.ActionPending && act.Status != rollout.ActionRunning && !(act.Kind == rollout.ActionRollback && act.Status == rollout.ActionFailed) {
 			return fault.Conflictf("%s is %s; nothing waits for a report", d.ID, d.Status)
 		}
 		if act.StageName != stage {

@@ -5,7 +5,7 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
+	"fixgate/internal/rollout"
 )
 
 // What a person asks of a running deployment; the engine carries it out at
@@ -56,7 +56,7 @@ func (s *Store) abortDeployment(ctx context.Context, a audit.Actor, id, ifRev in
 		}
 		d.NextStepAt, d.PromoteRequested = nil, false
 		if from == deploy.Running || from == deploy.Paused {
-			if _, err := tx.queueAction(ctx, d, driver.Abort); err != nil {
+			if _, err := tx.queueAction(ctx, d, rollout.ActionAbort); err != nil {
 				return err
 			}
 			d.NextStepAt = &tx.now

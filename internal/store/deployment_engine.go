@@ -9,11 +9,11 @@ import (
 	"fixgate/internal/analysis"
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
 	"fixgate/internal/environment"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/release"
+	"fixgate/internal/rollout"
 )
 
 // The rollout engine (internal/engine) steps deployments: it takes the due
@@ -194,7 +194,7 @@ func (s *Store) AdvanceRollout(ctx context.Context, a audit.Actor, id, ifRev int
 			return err
 		}
 		d.PromoteRequested, d.StageStartedAt, d.NextStepAt = false, nil, &tx.now
-		if _, err := tx.queueAction(ctx, d, driver.Promote); err != nil {
+		if _, err := tx.queueAction(ctx, d, rollout.ActionPromote); err != nil {
 			return err
 		}
 		return tx.engineEvent(ctx, d, deploy.EventAdvanced, fmt.Sprintf("%s %d%% → %s %d%%: gate %s allowed it",

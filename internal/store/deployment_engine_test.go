@@ -47,17 +47,34 @@ func engRun(t *testing.T, s *store.Store, id, seq int64, failure string) store.D
 	return a
 }
 
-// engDeploy takes deployment id (just started, one stage) through the
-// engine's store steps to end: succeeded, rolled_back (from running) or aborted.
+// engDeploy starts rel into env under the open policy (one stage, driver
+// shell), runs its deploy action and takes it to end (engEnd).
 func engDeploy(t *testing.T, s *store.Store, rel, env, end string) deploy.Deployment {
 	t.Helper()
-	ctx := context.Background()
+	return engEnd(t, s, engRunning(t, s, rel, env), end)
+}
+
+// engRunning starts rel into env under the open policy (one stage, driver
+// shell) and runs its deploy action: running at its last stage, ready to end.
+func engRunning(t *testing.T, s *store.Store, rel, env string) int64 {
+	t.Helper()
 	d, ev := engStart(t, s, storetest.OpenPolicy(), store.StartRequest{Release: rel, Env: env, Driver: "shell"})
 	if ev.Decision != gate.Allowed {
 		t.Fatalf("open policy blocked: %+v", ev.Verdict)
 	}
 	id := depNum(t, d.ID)
 	engRun(t, s, id, 1, "")
+	return id
+}
+
+// engEnd takes running deployment id (at its last stage, action 1 done)
+// through the engine's store steps to end at the store's clock: succeeded
+// (watched for an hour), rolled_back (cause "test"), aborted, or failed
+// (a pipeline's hand move, which the engine does not own).
+func engEnd(t *testing.T, s *store.Store, id int64, end string) deploy.Deployment {
+	t.Helper()
+	ctx := context.Background()
+	var d deploy.Deployment
 	var err error
 	switch end {
 	case deploy.Succeeded:
@@ -69,9 +86,13 @@ func engDeploy(t *testing.T, s *store.Store, rel, env, end string) deploy.Deploy
 		}
 	case deploy.Aborted:
 		d, err = s.AbortDeployment(ctx, depPipe, id, "test")
+	case deploy.Failed:
+		d, err = s.MoveDeployment(ctx, depPipe, id, 0, deploy.Failed, "test")
+	default:
+		t.Fatalf("engEnd: no way to end in %q", end)
 	}
 	if err != nil || d.Status != end {
-		t.Fatalf("%s to %s: %+v %v", rel, end, d, err)
+		t.Fatalf("DEP-%d to %s: %+v %v", id, end, d, err)
 	}
 	return d
 }

@@ -8,12 +8,12 @@ import (
 	"fixgate/internal/analysis"
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/knownerror"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
+	"fixgate/internal/rollout"
 )
 
 // DecideRollback decides that deployment id (running, paused, or
@@ -35,7 +35,7 @@ func (s *Store) DecideRollback(ctx context.Context, a audit.Actor, id, ifRev int
 		}
 		d.RollbackDecidedAt, d.RollbackCause, d.NextStepAt = &tx.now, cause, &tx.now
 		d.PromoteRequested, d.PauseReason = false, ""
-		if _, err := tx.queueAction(ctx, d, driver.Rollback); err != nil {
+		if _, err := tx.queueAction(ctx, d, rollout.ActionRollback); err != nil {
 			return err
 		}
 		return tx.engineEvent(ctx, d, deploy.EventStatus, "rolling back to "+orNone(d.PreviousVersion)+": "+cause)

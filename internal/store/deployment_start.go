@@ -10,7 +10,6 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
-	"fixgate/internal/driver"
 	"fixgate/internal/fault"
 	"fixgate/internal/gate"
 	"fixgate/internal/ident"
@@ -172,7 +171,7 @@ func (tx *Tx) logStart(ctx context.Context, d *deploy.Deployment, ev GateEvaluat
 	if d.Status == deploy.Blocked {
 		return tx.engineEvent(ctx, d, deploy.EventStatus, "blocked by "+ev.ID+": "+strings.Join(failingLines(ev.Verdict, 5), "; "))
 	}
-	if _, err := tx.queueAction(ctx, d, driver.Deploy); err != nil {
+	if _, err := tx.queueAction(ctx, d, rollout.ActionDeploy); err != nil {
 		return err
 	}
 	if err := tx.engineEvent(ctx, d, deploy.EventStatus, "running: gate "+ev.ID+" allowed it"); err != nil {

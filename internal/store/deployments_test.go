@@ -14,7 +14,6 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/fault"
-	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
@@ -53,6 +52,11 @@ func depNewRelease(t *testing.T, s *store.Store, r release.Release) release.Rele
 
 var depCanaryPath = []deploy.Stage{{Name: "canary", Weight: 10}, {Name: "half", Weight: 50}, {Name: "full", Weight: 100}}
 
+// TestDeploymentLifecycleAndStages: a created deployment is pending and
+// moves by hand only where the rollout engine has no say (blocked, pending,
+// aborted, failed); the engine's states are refused naming the command to
+// use, writing nothing. A started one runs through its stages by the
+// engine's store steps (deploy, promote ×2, succeed), each logged and audited.
 func TestDeploymentLifecycleAndStages(t *testing.T) {
 	s, clock := storetest.Open(t)
 	seed(t, s)
@@ -65,74 +69,136 @@ func TestDeploymentLifecycleAndStages(t *testing.T) {
 	if d.ID != "DEP-1" || d.Release != "REL-1" || d.Status != deploy.Pending || d.Revision != 1 || d.CurrentStage != 0 || d.StartedAt != nil {
 		t.Fatalf("created %+v", d)
 	}
-	// refused: an illegal move, succeeding before the last stage, advancing while pending, a stale revision
+	// refused: the engine's states by hand (naming the command), advancing, a stale revision, an unknown state
 	n0, ev0 := depAuditCount(t, s), len(depEvents(t, s, 1))
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); fault.CodeOf(err) != fault.Conflict {
-		t.Fatalf("pending → succeeded: %v", err)
+	for to, cmd := range map[string]string{deploy.Running: "deploy start", deploy.Succeeded: "rollout engine",
+		deploy.Paused: "rollout engine", deploy.RollingBack: "deploy rollback", deploy.RolledBack: "deploy rollback"} {
+		_, err := s.MoveDeployment(ctx, depPipe, 1, 0, to, "")
+		if fe := fault.As(err); fe == nil || fe.Code != fault.Conflict || fe.Field != "to" || !strings.Contains(fe.Message, cmd) {
+			t.Errorf("hand move pending → %s: %v, want Conflict naming %q", to, err, cmd)
+		}
 	}
-	if _, err := s.AdvanceDeployment(ctx, depPipe, 1, 0, ""); fault.CodeOf(err) != fault.Conflict {
-		t.Fatalf("advance while pending: %v", err)
+	if _, err := s.AdvanceDeployment(ctx, depPipe, 1, 0, ""); fault.CodeOf(err) != fault.Conflict || !strings.Contains(err.Error(), "deploy promote") {
+		t.Fatalf("hand advance: %v", err)
 	}
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 7, deploy.Running, ""); fault.CodeOf(err) != fault.PreconditionFailed {
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 7, deploy.Blocked, ""); fault.CodeOf(err) != fault.PreconditionFailed {
 		t.Fatalf("stale revision: %v", err)
 	}
 	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, "bogus", ""); fault.As(err) == nil || fault.As(err).Field != "status" {
 		t.Fatalf("unknown state: %v", err)
 	}
-	clock.Advance(time.Minute)
-	d, err = s.MoveDeployment(ctx, depPipe, 1, 1, deploy.Running, "window opened")
-	if err != nil || d.Status != deploy.Running || d.StartedAt == nil || !d.StartedAt.Equal(clock.T) || d.Revision != 2 {
-		t.Fatalf("start: %+v %v", d, err)
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Failed, ""); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("pending → failed: %v", err)
 	}
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); fault.CodeOf(err) != fault.PreconditionFailed {
-		t.Fatalf("succeed at canary: %v", err)
+	if n := depAuditCount(t, s); n != n0 || len(depEvents(t, s, 1)) != ev0 {
+		t.Fatalf("refused moves wrote %d audit events", n-n0)
 	}
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Aborted, ""); fault.CodeOf(err) != fault.Conflict {
-		t.Fatalf("abort while running: %v", err)
-	}
-	for i, want := range []string{"half", "full"} {
-		d, err = s.AdvanceDeployment(ctx, depPipe, 1, 0, "analysis passed")
-		if err != nil || d.CurrentStage != i+1 || d.Stage().Name != want {
-			t.Fatalf("advance %d: %+v %v", i, d, err)
+	// the hand moves the engine does not own
+	for i, to := range []string{deploy.Blocked, deploy.Pending, deploy.Aborted} {
+		clock.Advance(time.Minute)
+		d, err = s.MoveDeployment(ctx, depPipe, 1, int64(i+1), to, "window closed")
+		if err != nil || d.Status != to || d.Revision != int64(i+2) || d.StartedAt != nil {
+			t.Fatalf("pending → %s: %+v %v", to, d, err)
 		}
 	}
-	n1, ev1 := depAuditCount(t, s), len(depEvents(t, s, 1))
-	if _, err := s.AdvanceDeployment(ctx, depPipe, 1, 0, ""); fault.CodeOf(err) != fault.Conflict {
-		t.Fatalf("advance past the last stage: %v", err)
+	if d.FinishedAt == nil || !d.FinishedAt.Equal(clock.T) {
+		t.Fatalf("aborted: %+v", d)
 	}
-	if n := depAuditCount(t, s); n != n1 || len(depEvents(t, s, 1)) != ev1 {
-		t.Fatalf("refused advance wrote %d audit events", n-n1)
-	}
-	clock.Advance(time.Hour)
-	d, err = s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, "")
-	if err != nil || d.FinishedAt == nil || !d.FinishedAt.Equal(clock.T) || d.Revision != 5 {
-		t.Fatalf("succeed: %+v %v", d, err)
+	if evs := depEvents(t, s, 1); len(evs) != ev0+3 || evs[ev0].Message != "pending → blocked: window closed" || evs[ev0].Actor != "alice" {
+		t.Fatalf("hand move events %+v", evs)
 	}
 	for _, to := range deploy.Machine.States() {
 		if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, to, ""); fault.CodeOf(err) != fault.Conflict {
-			t.Fatalf("succeeded → %s: %v", to, err)
+			t.Fatalf("aborted → %s: %v", to, err)
 		}
 	}
-	got, err := s.GetDeployment(ctx, 1)
-	if err != nil || got.Status != deploy.Succeeded || got.Revision != 5 || len(got.Path) != 3 || got.CurrentStage != 2 {
+
+	// DEP-2 through the gate: running at canary from the start
+	clock.Advance(time.Minute)
+	n1 := depAuditCount(t, s)
+	d, _ = engStart(t, s, storetest.OpenPolicy(), store.StartRequest{Release: "REL-1", Env: "prod-eu", Stages: depCanaryPath})
+	if d.ID != "DEP-2" || d.Status != deploy.Running || d.StartedAt == nil || !d.StartedAt.Equal(clock.T) || d.Revision != 1 || d.Stage().Name != "canary" {
+		t.Fatalf("start: %+v", d)
+	}
+	if _, err := s.SucceedDeployment(ctx, depPipe, 2, 0, clock.T); fault.CodeOf(err) != fault.PreconditionFailed {
+		t.Fatalf("succeed at canary: %v", err)
+	}
+	engRun(t, s, 2, 1, "") // deploy canary
+	for i, want := range []string{"half", "full"} {
+		d, err = s.AdvanceRollout(ctx, depPipe, 2, 0, d.Gate)
+		if err != nil || d.CurrentStage != i+1 || d.Stage().Name != want {
+			t.Fatalf("advance %d: %+v %v", i, d, err)
+		}
+		engRun(t, s, 2, int64(i+2), "") // promote
+	}
+	n2, ev2 := depAuditCount(t, s), len(depEvents(t, s, 2))
+	if _, err := s.AdvanceRollout(ctx, depPipe, 2, 0, d.Gate); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("advance past the last stage: %v", err)
+	}
+	if n := depAuditCount(t, s); n != n2 || len(depEvents(t, s, 2)) != ev2 {
+		t.Fatalf("refused advance wrote %d audit events", n-n2)
+	}
+	clock.Advance(time.Hour)
+	d, err = s.SucceedDeployment(ctx, depPipe, 2, 0, clock.T.Add(time.Hour))
+	if err != nil || d.Status != deploy.Succeeded || d.FinishedAt == nil || !d.FinishedAt.Equal(clock.T) {
+		t.Fatalf("succeed: %+v %v", d, err)
+	}
+	for _, to := range deploy.Machine.States() {
+		if _, err := s.MoveDeployment(ctx, depPipe, 2, 0, to, ""); fault.CodeOf(err) != fault.Conflict {
+			t.Fatalf("succeeded → %s by hand: %v", to, err)
+		}
+	}
+	got, err := s.GetDeployment(ctx, 2)
+	if err != nil || got.Status != deploy.Succeeded || got.Revision != d.Revision || len(got.Path) != 3 || got.CurrentStage != 2 {
 		t.Fatalf("stored: %+v %v", got, err)
 	}
-	evs := depEvents(t, s, 1)
+	evs := depEvents(t, s, 2)
 	var kinds []string
 	for _, e := range evs {
 		kinds = append(kinds, e.Kind+"@"+e.Stage)
 	}
-	want := []string{"created@canary", "status@canary", "advanced@half", "advanced@full", "status@full"}
-	if !slices.Equal(kinds, want) || evs[1].Message != "pending → running: window opened" || evs[1].Actor != "alice" {
+	want := []string{"created@canary", "status@canary", "action@canary", "advanced@half", "action@half", "advanced@full", "action@full", "status@full"}
+	if !slices.Equal(kinds, want) || evs[1].Message != "running: gate "+d.Gate+" allowed it" || evs[1].Actor != "alice" {
 		t.Fatalf("events %v, want %v (%+v)", kinds, want, evs[1])
 	}
-	// 1 create + 4 changes, each with its log event audited
-	if n := depAuditCount(t, s) - n0; n != 8 || len(evs)-ev0 != 4 {
-		t.Fatalf("audit events for the lifecycle: %d", n)
+	var actions []string
+	audits, _ := s.AuditEventsFor(ctx, "deployment", "DEP-2", 50)
+	for _, a := range audits {
+		if a.Role != "pipeline" {
+			t.Fatalf("audit event by %s: %+v", a.Role, a)
+		}
+		if a.Action != "deployment.event" && !strings.HasPrefix(a.Action, "deployment.action_") {
+			actions = append(actions, a.Action)
+		}
 	}
-	audits, _ := s.AuditEventsFor(ctx, "deployment", "DEP-1", 50)
-	if len(audits) != 10 || audits[2].Action != "deployment.move" || audits[2].Role != "pipeline" {
-		t.Fatalf("audit trail: %d %+v", len(audits), audits[2])
+	if !slices.Equal(actions, []string{"deployment.start", "deployment.promote", "deployment.promote", "deployment.succeed"}) {
+		t.Fatalf("audit trail: %v", actions)
+	}
+	if n := depAuditCount(t, s) - n1; n != int64(len(audits))+1 { // + the gate evaluation
+		t.Fatalf("audit events for the lifecycle: %d, DEP-2's %d", n, len(audits))
+	}
+}
+
+// TestHandAbortOfARunningDeployment: aborting a running deployment by hand
+// (MoveDeployment to aborted, as AbortDeployment) is allowed: it ends
+// aborted and its driver is told by an abort action.
+func TestHandAbortOfARunningDeployment(t *testing.T) {
+	s, clock := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	depNewRelease(t, s, release.Release{Version: "1.2.0", Type: release.Feature})
+	id := engRunning(t, s, "REL-1", "prod-eu")
+	clock.Advance(time.Minute)
+	d, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Aborted, "wrong window")
+	if err != nil || d.Status != deploy.Aborted || d.FinishedAt == nil || !d.FinishedAt.Equal(clock.T) {
+		t.Fatalf("abort while running: %+v %v", d, err)
+	}
+	acts, _ := s.ListDeploymentActions(ctx, id)
+	if len(acts) != 2 || acts[1].Kind != "abort" || acts[1].Status != "pending" {
+		t.Fatalf("actions %+v", acts)
+	}
+	if evs := depEvents(t, s, id); !strings.HasSuffix(evs[len(evs)-1].Message, "aborted by alice: wrong window") {
+		t.Fatalf("events %+v", evs)
 	}
 }
 
@@ -236,20 +302,40 @@ func TestDeploymentEventsCarryProblemLinks(t *testing.T) {
 		!slices.Equal(ev.Links, []string{"DEP-1", "PRB-1", "PRB-2", "REL-1"}) {
 		t.Fatalf("appended %+v %v", ev, err)
 	}
-	s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Running, "")
-	d, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "error rate above 2%")
+	// a rollback is not a hand move; through the engine its status events carry the links too
+	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "error rate above 2%"); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("hand rollback: %v", err)
+	}
+	if _, err := s.AbortDeployment(ctx, depPipe, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := engRunning(t, s, "REL-1", "prod-eu") // DEP-2
+	if _, err := s.RollbackDeployment(ctx, depPipe, id, "error rate above 2%"); err != nil {
+		t.Fatal(err)
+	}
+	engRun(t, s, id, 2, "")
+	d, err := s.FinishRollback(ctx, depPipe, id, 0)
 	if err != nil || d.FinishedAt == nil {
 		t.Fatalf("roll back: %+v %v", d, err)
 	}
-	evs = depEvents(t, s, 1)
-	last := evs[len(evs)-1]
-	if len(evs) != 4 || last.Kind != deploy.EventStatus || last.Message != "running → rolled_back: error rate above 2%" ||
-		!slices.Contains(last.Links, "PRB-1") || !slices.Contains(last.Links, "PRB-2") {
-		t.Fatalf("events %+v", evs)
+	var status []string
+	for _, e := range depEvents(t, s, id) {
+		if e.Kind != deploy.EventStatus {
+			continue
+		}
+		status = append(status, e.Message)
+		if !slices.Equal(e.Links, []string{"DEP-2", "PRB-1", "PRB-2", "REL-1"}) {
+			t.Errorf("status event without the problem links: %+v", e)
+		}
 	}
+	if len(status) != 3 || status[1] != "rolling back to the previous version (none recorded): requested by alice: error rate above 2%" ||
+		!strings.HasPrefix(status[2], "rolled back to ") {
+		t.Fatalf("status events %q", status)
+	}
+	evs = depEvents(t, s, 1) // created, smoke-test, aborted
 	page, _ := s.ListDeploymentEvents(ctx, 1, store.Page{After: evs[1].ID, Limit: 1})
-	if len(page) != 1 || page[0].ID != evs[2].ID {
-		t.Fatalf("page %+v", page)
+	if len(evs) != 3 || len(page) != 1 || page[0].ID != evs[2].ID {
+		t.Fatalf("page %+v of %+v", page, evs)
 	}
 }
 
@@ -273,20 +359,14 @@ func TestLiveDeployments(t *testing.T) {
 	depNewRelease(t, s, release.Release{Version: "1.0.2", Type: release.Feature, Components: []string{"checkout-api@1.0.2"}})
 	depNewRelease(t, s, release.Release{Version: "1.0.3", Type: release.Feature, Components: []string{"checkout-api@1.0.3"}})
 	depNewRelease(t, s, release.Release{Version: "9.0.0", Type: release.Feature}) // no components
+	// run deploys rel into env through the gate and ends it in end a minute
+	// later ("": still running); returns when it ended
 	run := func(rel, env, end string) time.Time {
-		d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel, Env: env})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := depID(t, d.ID)
-		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Running, ""); err != nil {
-			t.Fatal(err)
-		}
+		t.Helper()
+		id := engRunning(t, s, rel, env)
 		if end != "" {
 			clock.Advance(time.Minute)
-			if _, err := s.MoveDeployment(ctx, depPipe, id, 0, end, ""); err != nil {
-				t.Fatal(err)
-			}
+			engEnd(t, s, id, end)
 		}
 		at := clock.T
 		clock.Advance(time.Hour)
@@ -330,15 +410,6 @@ func TestLiveDeployments(t *testing.T) {
 	if st, _ := s.LiveDeployments(ctx, "staging", clock.T); len(st) != 1 || st[0].Deployment != "DEP-2" {
 		t.Errorf("staging: %+v", st)
 	}
-}
-
-func depID(t *testing.T, id string) int64 {
-	t.Helper()
-	n, err := ident.Deployment.Parse("id", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestCreateDeploymentConcurrentOneUnfinished: pipelines that start the same

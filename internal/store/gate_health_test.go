@@ -10,7 +10,6 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/gate"
-	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/policy"
 	"fixgate/internal/release"
@@ -136,15 +135,13 @@ func TestGateInputTargetHealth(t *testing.T) {
 func TestGateInputDeployments(t *testing.T) {
 	s, clock := healthWorld(t)
 	ctx := context.Background()
-	run := func(env string, to ...string) {
+	// run deploys REL-1 into env through the gate to end, a minute later
+	run := func(env, end string) {
 		t.Helper()
-		d, err := s.CreateDeployment(ctx, alice, deploy.Deployment{Release: "REL-1", Env: env})
-		mustDo(t, func() error { return err })
-		for _, st := range to {
-			clock.Advance(time.Minute)
-			_, err = s.MoveDeployment(ctx, alice, mustNum(t, d.ID), 0, st, "")
-			mustDo(t, func() error { return err })
-		}
+		id := engRunning(t, s, "REL-1", env)
+		clock.Advance(time.Minute)
+		engEnd(t, s, id, end)
+		clock.Advance(time.Minute)
 	}
 	pol, err := policy.Parse([]byte("progression: [staging, prod-eu]\n"))
 	mustDo(t, func() error { return err })
@@ -157,9 +154,10 @@ func TestGateInputDeployments(t *testing.T) {
 	if in, v := judge(); len(in.Deployments) != 0 || v.RuleResult(gate.RuleProgression) != gate.Fail {
 		t.Fatalf("never deployed: %+v %+v", in.Deployments, v.Rules)
 	}
-	run("staging", deploy.Running, deploy.Succeeded)  // DEP-1
-	run("staging", deploy.Running, deploy.RolledBack) // DEP-2: newer, does not count
-	run("prod-eu")                                    // DEP-3: pending
+	run("staging", deploy.Succeeded)  // DEP-1
+	run("staging", deploy.RolledBack) // DEP-2: newer, does not count
+	_, err = s.CreateDeployment(ctx, alice, deploy.Deployment{Release: "REL-1", Env: "prod-eu"})
+	mustDo(t, func() error { return err }) // DEP-3: pending
 	in, v := judge()
 	got := []string{}
 	for _, d := range in.Deployments {
@@ -171,13 +169,4 @@ func TestGateInputDeployments(t *testing.T) {
 	if v.RuleResult(gate.RuleProgression) != gate.Pass {
 		t.Fatalf("progression: %+v", v.Rules)
 	}
-}
-
-func mustNum(t *testing.T, id string) int64 {
-	t.Helper()
-	n, err := ident.Deployment.Parse("id", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

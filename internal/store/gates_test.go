@@ -85,12 +85,7 @@ func TestGateInput(t *testing.T) {
 	mustDo(t, func() error { return err })
 	old, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.0", Type: release.Feature, Components: []string{"checkout-api@1.0.0"}})
 	mustDo(t, func() error { return err })
-	d, err := s.CreateDeployment(ctx, alice, deploy.Deployment{Release: old.ID, Env: "prod-eu"})
-	mustDo(t, func() error { return err })
-	for _, to := range []string{deploy.Running, deploy.Succeeded} {
-		_, err = s.MoveDeployment(ctx, alice, 1, 0, to, "")
-		mustDo(t, func() error { return err })
-	}
+	d := engDeploy(t, s, old.ID, "prod-eu", deploy.Succeeded) // DEP-1: 1.0.0 live in prod-eu
 	fix, err := s.CreateRelease(ctx, bob, release.Release{Version: "1.0.1", Type: release.Feature, Components: []string{"checkout-api@1.0.1"}})
 	mustDo(t, func() error { return err })
 
@@ -129,16 +124,16 @@ func TestGateInput(t *testing.T) {
 		t.Fatalf("unknown env: %v", err)
 	}
 
-	before := auditCount(t, s)
+	before := auditCount(t, s) // GATE-1 is DEP-1's start
 	ev, err := s.CreateGateEvaluation(ctx, bob, store.GateEvaluation{Release: fix.ID, Environment: "prod-eu", At: *in.At, Verdict: v,
 		InputRevisions: revs, PolicyHash: v.PolicyHash})
-	if err != nil || ev.ID != "GATE-1" || ev.Decision != gate.Blocked || auditCount(t, s) != before+1 {
+	if err != nil || ev.ID != "GATE-2" || ev.Decision != gate.Blocked || auditCount(t, s) != before+1 {
 		t.Fatalf("evaluation %+v %v", ev, err)
 	}
 	if _, err := s.CreateGateEvaluation(ctx, bob, store.GateEvaluation{Release: "REL-9", Environment: "prod-eu", Verdict: v}); fault.CodeOf(err) != fault.NotFound || auditCount(t, s) != before+1 {
 		t.Fatalf("unknown release evaluation: %v", err)
 	}
-	got, err := s.GetGateEvaluation(ctx, 1)
+	got, err := s.GetGateEvaluation(ctx, 2)
 	if err != nil || got.Verdict.Decision != gate.Blocked || got.InputRevisions[fix.ID] != 1 || !got.At.Equal(*in.At) {
 		t.Fatalf("get %+v %v", got, err)
 	}

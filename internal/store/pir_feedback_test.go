@@ -215,33 +215,40 @@ func TestRollbackIsEnqueued(t *testing.T) {
 	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.Feature}); err != nil {
 		t.Fatal(err)
 	}
-	deployment := func() {
-		t.Helper()
-		if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-1", Env: "prod-eu"}); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-1", Env: "prod-eu"}); err != nil {
+		t.Fatal(err) // DEP-1: pending
 	}
-	move := func(id int64, to string) {
-		t.Helper()
-		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, to, "error rate 9%"); err != nil {
-			t.Fatal(err)
-		}
+	// Refused rollbacks enqueue nothing: a hand move to rolled_back is refused
+	// naming the command, and that command refuses a deployment never started.
+	_, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, "")
+	if fe := fault.As(err); fe == nil || fe.Code != fault.Conflict || !strings.Contains(fe.Message, "deploy rollback") {
+		t.Fatalf("hand move pending → rolled_back: %v", err)
 	}
-	deployment()
-	// A refused move enqueues nothing.
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.RolledBack, ""); err == nil {
-		t.Fatal("pending → rolled_back allowed")
+	if _, err := s.RollbackDeployment(ctx, depPipe, 1, "error rate 9%"); fault.CodeOf(err) != fault.Conflict {
+		t.Fatalf("rollback of a pending deployment: %v", err)
 	}
 	if n := len(sigOutbox(t, s, store.EventDeploymentRolledBack)); n != 0 {
 		t.Fatalf("refused move enqueued %d", n)
 	}
-	move(1, deploy.Running)
-	move(1, deploy.RolledBack)
-	deployment()
-	move(2, deploy.Running)
-	move(2, deploy.Succeeded)
+	if _, err := s.AbortDeployment(ctx, depPipe, 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	// DEP-2 rolled back by a person: announced once the driver restored the previous version
+	id := engRunning(t, s, "REL-1", "prod-eu")
+	if _, err := s.RollbackDeployment(ctx, depPipe, id, "error rate 9%"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sigOutbox(t, s, store.EventDeploymentRolledBack)); n != 0 {
+		t.Fatalf("rolling back enqueued %d", n)
+	}
+	engRun(t, s, id, 2, "")
+	if _, err := s.FinishRollback(ctx, depPipe, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	// DEP-3 succeeds: nothing more
+	engDeploy(t, s, "REL-1", "prod-eu", deploy.Succeeded)
 	evs := sigOutbox(t, s, store.EventDeploymentRolledBack)
-	if len(evs) != 1 || !strings.Contains(evs[0].Payload, `"id":"DEP-1"`) || !strings.Contains(evs[0].Payload, "error rate 9%") {
+	if len(evs) != 1 || !strings.Contains(evs[0].Payload, `"id":"DEP-2"`) || !strings.Contains(evs[0].Payload, "error rate 9%") {
 		t.Fatalf("outbox: %+v", evs)
 	}
 }

@@ -202,9 +202,13 @@ func TestProductionDeploymentResolvesProblem(t *testing.T) {
 		!strings.Contains(evs[0].After, `"deployment":"DEP-4"`) || !strings.Contains(evs[0].After, `"release":"REL-2"`) {
 		t.Fatalf("resolution event %+v %v", evs, err)
 	}
-	dep, err := s.AuditEventsFor(ctx, "deployment", "DEP-4", 10)
-	if err != nil || dep[len(dep)-1].Seq >= evs[0].Seq || evs[0].Seq-dep[len(dep)-1].Seq > 3 || !evs[0].At.Equal(dep[len(dep)-1].At) {
-		t.Fatalf("the resolution is not part of the deployment's move: %+v / %+v", dep, evs)
+	// written in SucceedDeployment's transaction: next to its deployment.succeed event, at its time
+	dep, err := s.AuditEventsFor(ctx, "deployment", "DEP-4", 20)
+	if err != nil || len(dep) == 0 {
+		t.Fatalf("deployment audit: %v", err)
+	}
+	if succ := dep[len(dep)-1]; succ.Action != "deployment.succeed" || max(succ.Seq-evs[0].Seq, evs[0].Seq-succ.Seq) > 3 || !evs[0].At.Equal(succ.At) {
+		t.Fatalf("the resolution is not part of the deployment's move: %+v / %+v", succ, evs)
 	}
 }
 
@@ -285,14 +289,7 @@ func TestConcurrentProductionDeploymentsResolveOnce(t *testing.T) {
 		}
 		var ids [2]int64
 		for j, env := range []string{"prod-eu", "prod-us"} {
-			d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel.ID, Env: env})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ids[j], _ = strconv.ParseInt(strings.TrimPrefix(d.ID, "DEP-"), 10, 64)
-			if _, err := s.MoveDeployment(ctx, depPipe, ids[j], 0, deploy.Running, ""); err != nil {
-				t.Fatal(err)
-			}
+			ids[j] = engRunning(t, s, rel.ID, env)
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
@@ -300,7 +297,7 @@ func TestConcurrentProductionDeploymentsResolveOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[j] = s.MoveDeployment(ctx, depPipe, ids[j], 0, deploy.Succeeded, "")
+				_, errs[j] = s.SucceedDeployment(ctx, depPipe, ids[j], 0, s.Now().Add(time.Hour))
 			}()
 		}
 		wg.Wait()
@@ -337,14 +334,7 @@ func TestHandResolveRacingDeployment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: rel.ID, Env: "prod-eu"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := strconv.ParseInt(strings.TrimPrefix(d.ID, "DEP-"), 10, 64)
-		if _, err := s.MoveDeployment(ctx, depPipe, id, 0, deploy.Running, ""); err != nil {
-			t.Fatal(err)
-		}
+		id := engRunning(t, s, rel.ID, "prod-eu")
 		if _, _, err := s.ValidateRCA(ctx, resQuinn, 1, 0, ""); err != nil { // withdrawn by the last round's reopening
 			t.Fatal(err)
 		}
@@ -353,7 +343,7 @@ func TestHandResolveRacingDeployment(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, depErr = s.MoveDeployment(ctx, depPipe, id, 0, deploy.Succeeded, "")
+			_, depErr = s.SucceedDeployment(ctx, depPipe, id, 0, s.Now().Add(time.Hour))
 		}()
 		go func() {
 			defer wg.Done()

@@ -113,16 +113,9 @@ func sigResolved(t *testing.T, s *store.Store, clock *storetest.Clock) {
 	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateDeployment(ctx, depPipe, deploy.Deployment{Release: "REL-1", Env: "prod-eu"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Running, ""); err != nil {
-		t.Fatal(err)
-	}
+	id := engRunning(t, s, "REL-1", "prod-eu") // DEP-1, through the gate
 	clock.Advance(time.Minute)
-	if _, err := s.MoveDeployment(ctx, depPipe, 1, 0, deploy.Succeeded, ""); err != nil {
-		t.Fatal(err) // resolves PRB-1: REL-1 succeeded in production
-	}
+	engEnd(t, s, id, deploy.Succeeded) // resolves PRB-1: REL-1 succeeded in production
 	if _, err := s.CreateKnownError(ctx, alice, knownerror.KnownError{Title: "Checkout 500s", Problem: "PRB-1"}); err != nil {
 		t.Fatal(err)
 	}
