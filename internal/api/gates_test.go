@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/policy"
 )
@@ -53,9 +54,8 @@ func gateScenario(ta *testAPI, o gateOpts) {
 	}
 	// what runs today: REL-1 with checkout-api 1.4.2
 	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.4.2","type":"feature","components":["checkout-api@1.4.2"]}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments", `{"release":"REL-1","env":"prod-eu"}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running"}`, 200)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`, 200)
+	// (through the gate under the open policy, GATE-1, and the engine's steps)
+	ta.engineDeploy("REL-1", "prod-eu", deploy.Succeeded)
 
 	ta.must("pm", "POST", "/api/v1/problems", `{"title":"checkout leaks memory","priority":3,"cis":["checkout-api"]}`, 201)
 	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"assess"}`, 200)
