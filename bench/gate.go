@@ -13,9 +13,12 @@ import (
 	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
+	"fixgate/internal/gate"
 	"fixgate/internal/incident"
+	"fixgate/internal/policy"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
+	"fixgate/internal/rollout"
 	"fixgate/internal/store"
 )
 
@@ -130,13 +133,8 @@ func gateFix(ctx context.Context, st *store.Store) error {
 	if _, err := st.CreateRelease(ctx, rm, release.Release{Version: "1.0.0", Type: release.Feature, Components: []string{ciName(0) + "@1.0.0"}}); err != nil {
 		return err
 	}
-	if _, err := st.CreateDeployment(ctx, rm, deploy.Deployment{Release: "REL-2", Env: "prod-eu"}); err != nil {
+	if err := gateLive(ctx, st, rm); err != nil {
 		return err
-	}
-	for _, to := range []string{deploy.Running, deploy.Succeeded} {
-		if _, err := st.MoveDeployment(ctx, rm, 1, 0, to, ""); err != nil {
-			return err
-		}
 	}
 	if _, err := st.CreateChange(ctx, rm, change.Change{Title: "fix the leak", Type: change.Normal, Release: "REL-1", Env: "prod-eu",
 		ChangeModel: "memory-leak-patch"}); err != nil {
@@ -148,6 +146,43 @@ func gateFix(ctx context.Context, st *store.Store) error {
 		}
 	}
 	return nil
+}
+
+// gateLive puts REL-2 live in prod-eu as DEP-1 the way every deployment
+// goes: started through the gate (under livePolicy, GATE-1), its one
+// stage reported by the pipeline (driver "reported"), then succeeded by the
+// rollout engine's store step.
+func gateLive(ctx context.Context, st *store.Store, rm audit.Actor) error {
+	d, ev, err := st.StartDeployment(ctx, rm, store.StartRequest{Release: "REL-2", Env: "prod-eu", Driver: rollout.ReportedDriver,
+		Stages: []deploy.Stage{{Name: "full", Weight: 100}}}, livePolicy(), 0)
+	if err != nil {
+		return err
+	}
+	if ev.Decision != gate.Allowed {
+		return fmt.Errorf("start of what is live: the gate said %s (%s)", ev.Decision, ev.ID)
+	}
+	if _, err := st.ReportStage(ctx, rm, 1, "full", rollout.ActionSucceeded, "deployed"); err != nil {
+		return err
+	}
+	engine := audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "bench"}
+	if d, err = st.SucceedDeployment(ctx, engine, 1, 0, st.Now().Add(time.Hour)); err == nil && d.Status != deploy.Succeeded {
+		err = fmt.Errorf("DEP-1 is %s after succeeding", d.Status)
+	}
+	return err
+}
+
+// livePolicy is the built-in policy with every gate rule off: what is live
+// predates the fix the bench evaluates.
+func livePolicy() *policy.Policy {
+	p := policy.Default()
+	r := &p.Gate.Rules
+	for _, sw := range []*policy.Switch{&r.RCAValidated.Switch, &r.ProblemState.Switch, &r.OpenProblems.Switch, &r.ComponentApproval.Switch,
+		&r.Segregation, &r.Semver.Switch, &r.SeparationOfDuties, &r.Approvals, &r.MaintenanceWindow.Switch, &r.Canary.Switch,
+		&r.Progression, &r.TargetHealth.Switch} {
+		sw.Enabled = false
+	}
+	p.Gate.Custom = nil
+	return p
 }
 
 // gateHistory adds closed problems attached to ci-000 and prod-eu, releases

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"net"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"fixgate/internal/api"
 	"fixgate/internal/demo"
+	"fixgate/internal/store"
 )
 
 // demoFiles writes a stand-in for the database of a running demo in a
@@ -60,4 +65,106 @@ func TestDemoRefusesLockedDatabase(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 2, another demo running", code, stderr)
 	}
 	untouched()
+}
+
+// TestDemoQuickStart runs the README's quick start word for word against
+// a freshly loaded demo: every `./fixgate …` line of its shell blocks after
+// `demo` started (with FIXGATE_TOKEN=$USER as the line says), each ending
+// in the exit code its comment names (0 without one). It ends with REL-14
+// allowed into staging and blocked from prod-eu.
+func TestDemoQuickStart(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick, _, _ := strings.Cut(string(readme[strings.Index(string(readme), "## Quick start"):]), "\n## ")
+	var lines []string
+	inBlock := false
+	for _, line := range strings.Split(quick, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inBlock = !inBlock
+			continue
+		}
+		if cmd, _, _ := strings.Cut(line, "#"); inBlock && strings.Contains(cmd, "./fixgate ") {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) < 15 || !strings.Contains(lines[len(lines)-2], "gate check REL-14 --env staging") {
+		t.Fatalf("the quick start changed shape; %d command lines: %q", len(lines), lines)
+	}
+
+	dsn := "sqlite:" + t.TempDir() + "/demo.db"
+	res, err := demo.Load(context.Background(), dsn, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := api.New(api.Config{Store: st, DataDir: t.TempDir()})
+	if err := srv.InitPolicy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	tokens := map[string]string{}
+	for _, u := range res.Users {
+		tokens[strings.ToUpper(strings.ReplaceAll(u.Name, "-", "_"))] = u.Token
+	}
+	t.Setenv("FIXGATE_URL", hs.URL)
+	for _, line := range lines {
+		cmd, comment, _ := strings.Cut(line, "#")
+		want := 0
+		if _, after, ok := strings.Cut(comment, "exit "); ok {
+			want = int(after[0] - '0')
+		}
+		token := res.AdminToken
+		if v, ok := strings.CutPrefix(strings.TrimSpace(cmd), "FIXGATE_TOKEN=$"); ok {
+			name, _, _ := strings.Cut(v, " ")
+			token = tokens[name]
+		}
+		_, rest, _ := strings.Cut(cmd, "./fixgate ")
+		t.Setenv("FIXGATE_TOKEN", token)
+		code, stdout, stderr := runCLI(t, shellWords(t, rest)...)
+		if code != want {
+			t.Fatalf("%s\nexit %d, want %d\n%s%s", line, code, want, stdout, stderr)
+		}
+		if strings.Contains(line, "--env staging") && !strings.Contains(stdout, "ALLOWED") ||
+			strings.Contains(line, "--env prod-eu") && !strings.Contains(stdout, "BLOCKED") {
+			t.Fatalf("%s\n%s", line, stdout)
+		}
+	}
+}
+
+// shellWords splits a command line of the README as sh would (blanks,
+// double quotes; nothing else is used there).
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var out []string
+	var cur strings.Builder
+	quoted, inWord := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, inWord = !quoted, true
+		case (r == ' ' || r == '\t') && !quoted:
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+			inWord = false
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quoted {
+		t.Fatalf("unbalanced quotes in %q", s)
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
 }

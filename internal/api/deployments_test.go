@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/deploy"
 	"fixgate/internal/release"
+	"fixgate/internal/store"
+	"fixgate/internal/store/storetest"
 )
 
 // depFixRelease records PRB-1 (RCA by dual) and REL-1 created by rm resolving it.
@@ -65,59 +68,88 @@ func TestAPIDeployments(t *testing.T) {
 	ta.problem(ta.do("aud", "GET", "/api/v1/deployments/DEP-9", ""), 404, "")
 	ta.problem(ta.do("aud", "GET", "/api/v1/deployments/REL-1", ""), 400, "id")
 
-	// an illegal move answers 409 with the allowed moves and writes nothing
+	// an illegal move answers 409 with the allowed moves; a move into a
+	// state the rollout engine owns is refused naming the command to use;
+	// neither writes anything
 	before = ta.auditCount()
-	p := ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`), 409, "")
+	p := ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"failed"}`), 409, "")
 	if extra := p["extra"].(map[string]any); extra["current_status"] != "pending" || len(extra["allowed_moves"].([]any)) != 3 {
 		t.Fatalf("409 extra %v", p)
 	}
-	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/advance", `{}`), 409, "")
-	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running"}`, `If-Match: "3"`), 412, "")
+	for to, cmd := range map[string]string{"running": "deploy start", "succeeded": "rollout engine", "paused": "rollout engine",
+		"rolling_back": "deploy rollback", "rolled_back": "deploy rollback"} {
+		p := ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"`+to+`"}`, `If-Match: "1"`), 409, "to")
+		if d := p["detail"].(string); !strings.Contains(d, "not moved to "+to+" by hand") || !strings.Contains(d, cmd) {
+			t.Errorf("hand move to %s: %s", to, d)
+		}
+	}
+	p = ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/advance", `{}`), 409, "")
+	if !strings.Contains(p["detail"].(string), "deploy promote") {
+		t.Fatalf("advance: %v", p)
+	}
+	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"blocked"}`, `If-Match: "3"`), 412, "")
 	if ta.auditCount() != before || ta.must("aud", "GET", "/api/v1/deployments/DEP-1", "", 200)["revision"] != 1.0 {
 		t.Fatal("refused moves wrote something")
 	}
-	r = ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running","comment":"window open"}`, `If-Match: "1"`)
-	if r.status != 200 || r.header.Get("ETag") != `"2"` || r.json(t)["started_at"] == nil {
-		t.Fatalf("start: %d %s", r.status, r.body)
+	r = ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"aborted","comment":"started through the gate instead"}`, `If-Match: "1"`)
+	if r.status != 200 || r.header.Get("ETag") != `"2"` || r.json(t)["finished_at"] == nil {
+		t.Fatalf("abort: %d %s", r.status, r.body)
 	}
-	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`), 412, "")
-	if got := ta.must("rm", "POST", "/api/v1/deployments/DEP-1/advance", `{"comment":"canary healthy","revision":2}`, 200); got["current_stage"] != 1.0 {
-		t.Fatalf("advance %v", got)
+
+	// DEP-2 runs through the gate (open policy) and the engine's steps:
+	// canary deployed, promoted on request, full deployed, succeeded
+	ctx := context.Background()
+	_, id := ta.startOpen(store.StartRequest{Release: "REL-1", Env: "prod-eu",
+		Stages: []deploy.Stage{{Name: "canary", Weight: 10}, {Name: "full", Weight: 100}}})
+	ta.engineRun(id, 1, "")
+	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-2/transitions", `{"to":"succeeded"}`), 409, "to")
+	if got := ta.must("rm", "POST", "/api/v1/deployments/DEP-2/promote", `{"comment":"canary healthy"}`, 200); got["current_stage"] != 0.0 || got["promote_requested"] != true {
+		t.Fatalf("promote %v", got)
 	}
-	ta.problem(ta.do("rm", "POST", "/api/v1/deployments/DEP-1/advance", `{}`), 409, "")
+	ev, err := ta.store.EvaluateGate(ctx, testEngine, store.GateQuery{Release: 1, Env: "prod-eu", At: ta.store.Now()}, storetest.OpenPolicy(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := ta.store.AdvanceRollout(ctx, testEngine, id, 0, ev.ID); err != nil || d.CurrentStage != 1 {
+		t.Fatalf("advance %+v %v", d, err)
+	}
+	ta.engineRun(id, 2, "")
 
 	// pipelines append their own events; every entry links the resolved problem
-	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/events", `{"kind":"status","message":"x"}`), 400, "kind")
-	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-1/events", `{"kind":"smoke","links":["PRB-7"]}`), 400, "links")
-	ta.problem(ta.do("aud", "POST", "/api/v1/deployments/DEP-1/events", `{"kind":"smoke"}`), 403, "")
-	ev := ta.must("bot", "POST", "/api/v1/deployments/DEP-1/events", `{"kind":"smoke-test","message":"200 OK","links":["prb-1"]}`, 201)
-	if ev["actor"] != "bot" || ev["stage"] != "full" || ev["deployment"] != "DEP-1" {
-		t.Fatalf("event %v", ev)
+	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-2/events", `{"kind":"status","message":"x"}`), 400, "kind")
+	ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-2/events", `{"kind":"smoke","links":["PRB-7"]}`), 400, "links")
+	ta.problem(ta.do("aud", "POST", "/api/v1/deployments/DEP-2/events", `{"kind":"smoke"}`), 403, "")
+	pe := ta.must("bot", "POST", "/api/v1/deployments/DEP-2/events", `{"kind":"smoke-test","message":"200 OK","links":["prb-1"]}`, 201)
+	if pe["actor"] != "bot" || pe["stage"] != "full" || pe["deployment"] != "DEP-2" {
+		t.Fatalf("event %v", pe)
 	}
-	done := ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`, 200)
+	if d, err := ta.store.SucceedDeployment(ctx, testEngine, id, 0, ta.store.Now().Add(time.Hour)); err != nil || d.Status != "succeeded" {
+		t.Fatalf("succeed %+v %v", d, err)
+	}
+	done := ta.must("aud", "GET", "/api/v1/deployments/DEP-2", "", 200)
 	if done["finished_at"] == nil || done["status"] != "succeeded" {
 		t.Fatalf("succeed %v", done)
 	}
-	evs := depItems(ta.must("aud", "GET", "/api/v1/deployments/DEP-1/events", "", 200))
+	evs := depItems(ta.must("aud", "GET", "/api/v1/deployments/DEP-2/events", "", 200))
 	var kinds []string
 	for _, e := range evs {
 		kinds = append(kinds, e["kind"].(string))
 		links := e["links"].([]any)
-		if !slices.Contains(links, any("PRB-1")) || !slices.Contains(links, any("REL-1")) || !slices.Contains(links, any("DEP-1")) {
+		if !slices.Contains(links, any("PRB-1")) || !slices.Contains(links, any("REL-1")) || !slices.Contains(links, any("DEP-2")) {
 			t.Errorf("event %v lacks links", e)
 		}
 	}
-	if !slices.Equal(kinds, []string{"created", "status", "advanced", "smoke-test", "status"}) {
+	if !slices.Equal(kinds, []string{"created", "status", "action", "promote", "advanced", "action", "smoke-test", "status"}) {
 		t.Fatalf("kinds %v", kinds)
 	}
-	pg := ta.must("aud", "GET", "/api/v1/deployments/DEP-1/events?limit=2", "", 200)
-	next := ta.must("aud", "GET", "/api/v1/deployments/DEP-1/events?limit=2&cursor="+pg["next_cursor"].(string), "", 200)
-	if n := depItems(next); len(n) != 2 || n[0]["kind"] != "advanced" {
+	pg := ta.must("aud", "GET", "/api/v1/deployments/DEP-2/events?limit=2", "", 200)
+	next := ta.must("aud", "GET", "/api/v1/deployments/DEP-2/events?limit=2&cursor="+pg["next_cursor"].(string), "", 200)
+	if n := depItems(next); len(n) != 2 || n[0]["kind"] != "action" || n[1]["kind"] != "promote" {
 		t.Fatalf("second page %v", next)
 	}
 
 	// lists and what runs where
-	if l := depItems(ta.must("aud", "GET", "/api/v1/deployments?release=REL-1&env=prod-eu&status=succeeded", "", 200)); len(l) != 1 {
+	if l := depItems(ta.must("aud", "GET", "/api/v1/deployments?release=REL-1&env=prod-eu&status=succeeded", "", 200)); len(l) != 1 || l[0]["id"] != "DEP-2" {
 		t.Fatalf("list %v", l)
 	}
 	if l := depItems(ta.must("aud", "GET", "/api/v1/deployments?status=running", "", 200)); len(l) != 0 {
@@ -126,7 +158,7 @@ func TestAPIDeployments(t *testing.T) {
 	ta.problem(ta.do("aud", "GET", "/api/v1/deployments?status=done", ""), 400, "status")
 	ta.problem(ta.do("aud", "GET", "/api/v1/deployments?release=PRB-1", ""), 400, "release")
 	live := ta.must("aud", "GET", "/api/v1/environments/prod-eu/live", "", 200)
-	if l := depItems(live); len(l) != 1 || l[0]["deployment"] != "DEP-1" || l[0]["release"] != "REL-1" || l[0]["version"] != "1.4.3" {
+	if l := depItems(live); len(l) != 1 || l[0]["deployment"] != "DEP-2" || l[0]["release"] != "REL-1" || l[0]["version"] != "1.4.3" {
 		t.Fatalf("live %v", live)
 	}
 	earlier := ta.clock.T.Add(-time.Hour).Format(time.RFC3339)

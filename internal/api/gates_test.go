@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/policy"
 )
@@ -53,9 +54,8 @@ func gateScenario(ta *testAPI, o gateOpts) {
 	}
 	// what runs today: REL-1 with checkout-api 1.4.2
 	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.4.2","type":"feature","components":["checkout-api@1.4.2"]}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments", `{"release":"REL-1","env":"prod-eu"}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running"}`, 200)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`, 200)
+	// (through the gate under the open policy, GATE-1, and the engine's steps)
+	ta.engineDeploy("REL-1", "prod-eu", deploy.Succeeded)
 
 	ta.must("pm", "POST", "/api/v1/problems", `{"title":"checkout leaks memory","priority":3,"cis":["checkout-api"]}`, 201)
 	ta.must("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"assess"}`, 200)
@@ -109,8 +109,8 @@ func TestAPIGateAllowed(t *testing.T) {
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB 12/01"}`, 201)
 	before := ta.auditCount()
 	ev := ta.evaluate("bot", gateBody)
-	if ev["decision"] != "allowed" || ev["id"] != "GATE-1" || ev["risk_class"] != "high" {
-		t.Fatalf("want allowed GATE-1 at risk high: %v", ev)
+	if ev["decision"] != "allowed" || ev["id"] != "GATE-2" || ev["risk_class"] != "high" {
+		t.Fatalf("want allowed GATE-2 (GATE-1: REL-1's start) at risk high: %v", ev)
 	}
 	got := rules(t, ev)
 	for _, r := range []string{"rca_validated", "problem_state", "open_problems", "component_approval", "segregation",
@@ -128,11 +128,11 @@ func TestAPIGateAllowed(t *testing.T) {
 	if ta.auditCount() != before+1 {
 		t.Fatalf("an evaluation writes one audit event")
 	}
-	aud := ta.must("aud", "GET", "/api/v1/audit/events?record_type=gate_evaluation&record_id=GATE-1", "", 200)
+	aud := ta.must("aud", "GET", "/api/v1/audit/events?record_type=gate_evaluation&record_id=GATE-2", "", 200)
 	if items := aud["items"].([]any); len(items) != 1 || items[0].(map[string]any)["action"] != "gate.evaluate" {
-		t.Fatalf("audit of GATE-1: %v", aud)
+		t.Fatalf("audit of GATE-2: %v", aud)
 	}
-	stored := ta.must("aud", "GET", "/api/v1/gates/evaluations/GATE-1", "", 200)
+	stored := ta.must("aud", "GET", "/api/v1/gates/evaluations/GATE-2", "", 200)
 	if stored["decision"] != "allowed" || stored["created_by"] != "bot" || stored["policy_version"] != 0.0 || stored["policy_hash"] == "" {
 		t.Fatalf("stored evaluation %v", stored)
 	}
@@ -140,8 +140,8 @@ func TestAPIGateAllowed(t *testing.T) {
 	if len(l["items"].([]any)) != 1 {
 		t.Fatalf("list %v", l)
 	}
-	if l := ta.must("aud", "GET", "/api/v1/gates/evaluations?release=REL-1", "", 200); len(l["items"].([]any)) != 0 {
-		t.Fatalf("list of REL-1 %v", l)
+	if l := depItems(ta.must("aud", "GET", "/api/v1/gates/evaluations?release=REL-1", "", 200)); len(l) != 1 || l[0]["id"] != "GATE-1" {
+		t.Fatalf("list of REL-1 (only its start) %v", l)
 	}
 
 	// outside the window (Saturday) the same release is blocked, and says why

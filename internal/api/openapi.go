@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"fixgate/internal/policy"
 )
 
 // The OpenAPI 3 document is generated from the route table and the Go types
@@ -157,6 +159,10 @@ type schemaGen struct {
 }
 
 var timeType = reflect.TypeOf(time.Time{})
+
+// durationType is written as the policy writes it ("30s", "5m", "1h"), not
+// as its underlying integer.
+var durationType = reflect.TypeOf(policy.Duration(0))
 var nameClean = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 
 func (g *schemaGen) ref(t reflect.Type) map[string]any {
@@ -178,6 +184,8 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t == durationType:
+		return map[string]any{"type": "string", "description": "a duration: 30s, 5m, 1h30m"}
 	case t.Kind() == reflect.Pointer:
 		s := g.ref(t.Elem())
 		if _, isRef := s["$ref"]; isRef {

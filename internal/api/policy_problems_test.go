@@ -3,6 +3,8 @@ package api
 import (
 	"testing"
 	"time"
+
+	"fixgate/internal/deploy"
 )
 
 // The problem handlers take the root cause taxonomy and the observation
@@ -21,9 +23,7 @@ func TestProblemRulesFollowThePolicy(t *testing.T) {
 	ta.must("eng", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"fix_in_progress"}`, 200)
 	// the observation period starts when a resolving release succeeds in production
 	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.0.1","type":"problem-fix","resolves":["PRB-1"]}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments", `{"release":"REL-1","env":"prod-eu"}`, 201)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"running"}`, 200)
-	ta.must("bot", "POST", "/api/v1/deployments/DEP-1/transitions", `{"to":"succeeded"}`, 200)
+	ta.engineDeploy("REL-1", "prod-eu", deploy.Succeeded)
 	p := ta.must("pm", "GET", "/api/v1/problems/PRB-1", "", 200)
 	until, err := time.Parse(time.RFC3339Nano, p["observation_until"].(string))
 	if err != nil || !until.Equal(ta.clock.T.Add(72*time.Hour)) {

@@ -14,6 +14,7 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/fault"
+	"fixgate/internal/policy"
 	"fixgate/internal/store"
 )
 
@@ -44,6 +45,9 @@ type loader struct {
 	err   error
 	users map[string]audit.Actor
 	res   Result
+	// pol (stored as polVersion) is the policy deployments start under
+	pol        *policy.Policy
+	polVersion int64
 }
 
 // Load fills the empty database at dsn with the scenario ending at now.
@@ -64,8 +68,11 @@ func Load(ctx context.Context, dsn string, now time.Time) (Result, error) {
 	}
 	l := &loader{ctx: ctx, st: st, clk: clk, start: clk.t, users: map[string]audit.Actor{}}
 	l.people()
+	l.at(0, 7)
+	l.savePolicy(historyPolicy())
 	l.catalogue()
 	l.story()
+	l.savePolicy(demoPolicy()) // today's: every rule of the built-in gate
 	if l.err != nil {
 		return Result{}, l.err
 	}

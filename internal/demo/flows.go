@@ -144,7 +144,7 @@ func (l *loader) ship(rel string, day int, changeType string, envs []string, out
 	// a release is approved only by its approvals: peer reviews by people who did not work on it
 	l.approve(rel, "cora", approval.Approve, "peer review: contents and rollback plan checked")
 	l.approve(rel, "carl", approval.Approve, "peer review: release notes and components checked")
-	l.moveRelease(rel, release.Approved, release.Deploying)
+	l.moveRelease(rel, release.Approved) // the first start moves it to deploying
 	prod := envs[len(envs)-1]
 	chg := l.change(rel, changeType, prod, map[string]string{"standard": "low", "normal": "medium", "emergency": "high"}[changeType], "", true)
 	var last string
@@ -160,53 +160,17 @@ func (l *loader) ship(rel string, day int, changeType string, envs []string, out
 		}
 		last = l.deployment(rel, env, c, end)
 	}
-	switch outcome {
+	switch outcome { // success in production made the release deployed, the rollback rolled_back
 	case deploy.Succeeded:
-		l.moveRelease(rel, release.Deployed)
 		l.updateChange(chg, "change.move", func(c *change.Change) error { return c.Move(change.Review) })
 		l.updateChange(chg, "change.move", func(c *change.Change) error { return c.Move(change.Closed) })
 	case deploy.RolledBack:
-		l.moveRelease(rel, release.RolledBack)
 		l.updateChange(chg, "change.move", func(c *change.Change) error { return c.Move(change.Failed) })
 	default:
 		l.moveRelease(rel, release.Failed)
 		l.updateChange(chg, "change.move", func(c *change.Change) error { return c.Move(change.Failed) })
 	}
 	return last
-}
-
-// deployment runs rel into env along canary→full (production) or full, ending in end.
-func (l *loader) deployment(rel, env, chg, end string) string {
-	if l.err != nil {
-		return ""
-	}
-	path := []deploy.Stage{{Name: "full", Weight: 100}}
-	if env != "staging" {
-		path = []deploy.Stage{{Name: "canary", Weight: 10}, {Name: "full", Weight: 100}}
-	}
-	d, err := l.st.CreateDeployment(l.ctx, l.as("ci-bot"), deploy.Deployment{Release: rel, Env: env, Change: chg, Path: path})
-	if !l.check("deployment of "+rel+" to "+env, err) {
-		return ""
-	}
-	id := mustID(d.ID)
-	bot := l.as("ci-bot")
-	_, err = l.st.MoveDeployment(l.ctx, bot, id, 0, deploy.Running, "pipeline started")
-	l.check("start "+d.ID, err)
-	l.clk.t = l.clk.t.Add(20 * time.Minute)
-	if end == deploy.Succeeded {
-		for i := 1; i < len(path) && l.err == nil; i++ {
-			_, err = l.st.AdvanceDeployment(l.ctx, bot, id, 0, "analysis passed")
-			l.check("advance "+d.ID, err)
-			l.clk.t = l.clk.t.Add(30 * time.Minute)
-		}
-	}
-	if l.err == nil {
-		reason := map[string]string{deploy.Succeeded: "all stages healthy", deploy.RolledBack: "error rate above threshold during canary analysis",
-			deploy.Failed: "health check failed: readiness probe timed out"}[end]
-		_, err = l.st.MoveDeployment(l.ctx, bot, id, 0, end, reason)
-		l.check("finish "+d.ID, err)
-	}
-	return d.ID
 }
 
 func (l *loader) knownError(prb, title, symptoms, workaround string) string {

@@ -87,12 +87,11 @@ func (l *loader) story() {
 	l.at(38, 20)
 	l.component("search-api@3.1.1", nil, ci.Approved)
 	r2a := l.release("3.1.1", release.ProblemFix, "Evict cache entries of deleted indexes", []string{p2}, []string{"search-api@3.1.1"})
-	d := l.ship(r2a, 39, "emergency", []string{"prod-eu"}, "rolled_back")
-	l.outcome(ke2, r2a, d, knownerror.RolledBack)
+	l.ship(r2a, 39, "emergency", []string{"prod-eu"}, "rolled_back") // the rollback records its outcome on the known error
 	l.at(77, 10)
 	l.component("search-api@3.1.2", nil, ci.Approved)
 	r2b := l.release("3.1.2", release.ProblemFix, "Evict cache entries of deleted indexes (with index-id fix)", []string{p2}, []string{"search-api@3.1.2"})
-	d = l.ship(r2b, 78, "normal", []string{"staging", "prod-eu"}, "succeeded") // resolves PRB-2
+	d := l.ship(r2b, 78, "normal", []string{"staging", "prod-eu"}, "succeeded") // resolves PRB-2
 	l.at(80, 9)
 	l.outcome(ke2, r2b, d, knownerror.Fixed)
 	l.pir(p2, r2b, false, "", nil)

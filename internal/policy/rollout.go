@@ -8,9 +8,9 @@ import (
 // Driver says how a deployment's actions (deploy, promote, rollback, abort)
 // reach the target: exactly one of Exec, Webhook or Reported is set.
 type Driver struct {
-	Exec     *ExecDriver     `yaml:"exec" json:"exec,omitempty"`
-	Webhook  *WebhookDriver  `yaml:"webhook" json:"webhook,omitempty"`
-	Reported *ReportedDriver `yaml:"reported" json:"reported,omitempty"`
+	Exec     *ExecDriver     `yaml:"exec,omitempty" json:"exec,omitempty"`
+	Webhook  *WebhookDriver  `yaml:"webhook,omitempty" json:"webhook,omitempty"`
+	Reported *ReportedDriver `yaml:"reported,omitempty" json:"reported,omitempty"`
 }
 
 // ExecDriver runs Command (argv, no shell) for each action, killed after Timeout.
@@ -40,9 +40,9 @@ type AnalysisTemplate struct {
 // or Incidents is set. Name is unique within the template.
 type Check struct {
 	Name       string           `yaml:"name" json:"name"`
-	Prometheus *PrometheusCheck `yaml:"prometheus" json:"prometheus,omitempty"`
-	Recurrence *RecurrenceCheck `yaml:"recurrence" json:"recurrence,omitempty"`
-	Incidents  *IncidentsCheck  `yaml:"incidents" json:"incidents,omitempty"`
+	Prometheus *PrometheusCheck `yaml:"prometheus,omitempty" json:"prometheus,omitempty"`
+	Recurrence *RecurrenceCheck `yaml:"recurrence,omitempty" json:"recurrence,omitempty"`
+	Incidents  *IncidentsCheck  `yaml:"incidents,omitempty" json:"incidents,omitempty"`
 }
 
 // PrometheusCheck measures Query every Interval, Count times (0: for as
