@@ -188,6 +188,7 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	}
 	runner.Policy = apiSrv.Policy
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
+	runner.Lease = engineLease
 	go runner.Run(ctx)
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
@@ -220,6 +221,11 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	}
 	return nil
 }
+
+// engineLease is the rollout engine's lease on the deployment it steps (0:
+// engine.Runner's default, 30 s): how long a killed replica's deployments
+// wait before another takes them over. Tests of a killed server shorten it.
+var engineLease time.Duration
 
 // holderName names this process in deployment leases: host and pid.
 func holderName() string {
