@@ -189,7 +189,8 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	runner.Policy = apiSrv.Policy
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
 	runner.Lease = engineLease
-	go runner.Run(ctx)
+	engineDone := make(chan struct{})
+	go func() { runner.Run(ctx); close(engineDone) }()
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
 	if ready != nil {
@@ -219,6 +220,7 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-engineDone // the steps in flight give their leases back before the store closes
 	return nil
 }
 
