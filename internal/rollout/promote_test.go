@@ -39,3 +39,17 @@ func TestPromoteAnswersAnInconclusivePause(t *testing.T) {
 		t.Fatalf("promoted at the last stage: %+v", dec)
 	}
 }
+
+// TestStageEndMeasuresACheckNotYetMeasured: an engine that comes back late
+// (after the stage's end) to a check it never measured measures it before
+// it promotes or succeeds (the engine judges such a check running, due
+// now), instead of pausing the deployment for want of evidence.
+func TestStageEndMeasuresACheckNotYetMeasured(t *testing.T) {
+	due := Check{Template: "health", Name: "recurrence", Kind: "recurrence", State: analysis.Running, Due: at(0)}
+	for stage, action := range []string{driver.Deploy, driver.Promote} {
+		f := Facts{Deployment: dep(deploy.Running, stage, nil), Action: act(action, ActionSucceeded, stage), Checks: []Check{due}}
+		if dec := Next(f, t0.Add(2*time.Minute)); dec.Kind != Measure || dec.Check != "health/recurrence" {
+			t.Fatalf("stage %d over, check never measured: %+v", stage, dec)
+		}
+	}
+}

@@ -179,6 +179,9 @@ func running(f Facts, now time.Time) Decision {
 	}
 	end := start.Add(time.Duration(st.Duration))
 	if !now.Before(end) {
+		if dec := measureOr(f.Checks, now, Decision{}); dec.Kind == Measure {
+			return dec // a check still due (none taken yet) is measured before the stage ends
+		}
 		if last {
 			return succeed(f, now)
 		}
