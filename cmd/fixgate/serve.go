@@ -188,7 +188,9 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	}
 	runner.Policy = apiSrv.Policy
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
-	go runner.Run(ctx)
+	runner.Lease = engineLease
+	engineDone := make(chan struct{})
+	go func() { runner.Run(ctx); close(engineDone) }()
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
 	if ready != nil {
@@ -218,8 +220,14 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-engineDone // the steps in flight give their leases back before the store closes
 	return nil
 }
+
+// engineLease is the rollout engine's lease on the deployment it steps (0:
+// engine.Runner's default, 30 s): how long a killed replica's deployments
+// wait before another takes them over. Tests of a killed server shorten it.
+var engineLease time.Duration
 
 // holderName names this process in deployment leases: host and pid.
 func holderName() string {

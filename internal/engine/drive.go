@@ -155,7 +155,9 @@ func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
 		ms := measurementsOf(st.ro.Measurements, label, c)
-		rc := r.Judge(c.c, ms, since, now, ended)
+		// A check not measured yet is not judged on the stage's end: it is
+		// measured first (a late engine must not pause for want of evidence).
+		rc := r.Judge(c.c, ms, since, now, ended && len(ms) > 0)
 		rc.Template, rc.Name, rc.Kind = c.template, c.c.Name, kindOf(c.c)
 		out = append(out, rc)
 	}

@@ -63,6 +63,7 @@ type Runner struct {
 	mu       sync.Mutex
 	inflight map[int64]bool
 	sem      chan struct{}
+	steps    sync.WaitGroup // steps running: Run waits for them before it returns
 }
 
 var engineActor = audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "engine"}
@@ -103,7 +104,9 @@ func (r *Runner) Wake(id int64) {
 	}
 }
 
-// Run steps due deployments until ctx ends.
+// Run steps due deployments until ctx ends, then waits for the steps
+// still running (a driver action is cancelled, its lease given back) and
+// returns.
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
 	t := time.NewTicker(r.Poll)
@@ -111,6 +114,7 @@ func (r *Runner) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			r.steps.Wait()
 			return
 		case id := <-r.wake:
 			r.dispatch(ctx, id)
@@ -141,7 +145,9 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 	case <-ctx.Done():
 		return
 	}
+	r.steps.Add(1)
 	go func() {
+		defer r.steps.Done()
 		defer func() { <-r.sem; r.mu.Lock(); delete(r.inflight, id); r.mu.Unlock() }()
 		if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
 			r.Log.Warn("deployment step", "deployment", id, "err", err)
@@ -158,7 +164,9 @@ func (r *Runner) Step(ctx context.Context, id int64) error {
 	if err != nil || !ok {
 		return err
 	}
+	renewing := r.keepLease(ctx, id)
 	rev, next, err := r.drive(ctx, id)
+	renewing()
 	if err != nil {
 		retry := r.Store.Now().Add(time.Second)
 		next = &retry

@@ -167,7 +167,9 @@ func running(f Facts, now time.Time) Decision {
 		}
 		return Decision{Kind: Rollback, At: at, Reason: fmt.Sprintf("driver: %s of stage %s failed", a.Kind, d.Stage().Name)}
 	}
-	if dec, stop := judge(f.Checks, now, true); stop {
+	// A person's promote answers an inconclusive pause (the checks that
+	// paused it are still inconclusive); a failed check still rolls back.
+	if dec, stop := judge(f.Checks, now, !d.PromoteRequested); stop {
 		return dec
 	}
 	if d.PromoteRequested {
@@ -187,6 +189,9 @@ func running(f Facts, now time.Time) Decision {
 	}
 	end := start.Add(time.Duration(st.Duration))
 	if !now.Before(end) {
+		if dec := measureOr(f.Checks, now, Decision{}); dec.Kind == Measure {
+			return dec // a check still due (none taken yet) is measured before the stage ends
+		}
 		if last {
 			return succeed(f, now)
 		}
