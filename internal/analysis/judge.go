@@ -87,12 +87,12 @@ func Judge(c policy.Check, ms []Measurement, stageEnded bool) (state, reason str
 	case t.maxStreak > l.errors:
 		return Failing, fmt.Sprintf("%d errors in a row exceed consecutive_error_limit %d; last: %s", t.maxStreak, l.errors, t.lastError)
 	case t.inconclusive > l.inconclusive:
-		return Paused, fmt.Sprintf("%d inconclusive measurements exceed inconclusive_limit %d: promote or roll back", t.inconclusive, l.inconclusive)
+		return Paused, fmt.Sprintf("%d inconclusive measurements exceed inconclusive_limit %d", t.inconclusive, l.inconclusive)
 	}
 	taken := t.successful + t.failed + t.inconclusive
 	if (l.count > 0 && taken >= l.count) || stageEnded {
 		if t.successful == 0 {
-			return Paused, fmt.Sprintf("no successful measurement (%d taken, %d errors): no evidence the check holds; promote or roll back", taken, len(ms)-taken)
+			return Paused, fmt.Sprintf("no successful measurement (%d taken, %d errors): no evidence the check holds", taken, len(ms)-taken)
 		}
 		return Passed, fmt.Sprintf("%d of %d measurements successful", t.successful, taken)
 	}

@@ -59,6 +59,9 @@ func (tx *Tx) queueAction(ctx context.Context, d *deploy.Deployment, kind string
 	}
 	a := DeploymentAction{Action: rollout.Action{Seq: seq, Kind: kind, Stage: d.CurrentStage, Status: rollout.ActionPending},
 		Deployment: d.ID, StageName: d.Stage().Name, Weight: d.Stage().Weight, Key: fmt.Sprintf("%s/%d/%s", d.ID, seq, kind)}
+	if kind == rollout.ActionRollback {
+		a.Weight = 0 // the new version's share once the previous one is restored, as the driver is told
+	}
 	_, err := tx.exec(ctx, `INSERT INTO deployment_actions (deployment_id, seq, kind, stage, weight, status, key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, seq, kind, a.Stage, a.Weight, a.Status, a.Key)
 	if err != nil {
