@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+
+	"fixgate/internal/testbin"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,16 +22,12 @@ import (
 // full and succeeds (the loop's `deploy wait` exits 0); one whose deploy.sh
 // fails on promote is reported failed, the loop is asked for the rollback,
 // reports it, and `deploy wait` exits 1. Skipped without sh and jq (the
-// loop needs them); -short skips it too.
+// loop needs them) unless CI=true, which fails instead; -short skips it too.
 func TestRolloutReportedDriverIntegration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs rollouts of seconds")
 	}
-	for _, b := range []string{"sh", "jq"} {
-		if _, err := exec.LookPath(b); err != nil {
-			t.Skipf("%s is not installed: the documented loop needs it", b)
-		}
-	}
+	testbin.Need(t, "sh", "jq") // the documented loop needs them; CI installs jq
 	t.Parallel()
 	loop := docLoop(t)
 	r := newRig(t, rigOpts{envPath: "slow", watch: "1s"})

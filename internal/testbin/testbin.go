@@ -40,7 +40,7 @@ func Need(t testing.TB, bins ...string) []string {
 		p, err := exec.LookPath(b)
 		if err != nil {
 			if os.Getenv("CI") == "true" || os.Getenv("FIXGATE_INTEGRATION") == "1" {
-				t.Fatalf("%s is not installed (CI=true or FIXGATE_INTEGRATION=1): apt-get install prometheus prometheus-alertmanager (.ci/run does)", b)
+				t.Fatalf("%s is not installed (CI=true or FIXGATE_INTEGRATION=1): apt-get install prometheus prometheus-alertmanager jq (.ci/run does)", b)
 			}
 			t.Skipf("%s is not installed (apt-get install prometheus prometheus-alertmanager); FIXGATE_INTEGRATION=1 makes this a failure", b)
 		}
