@@ -85,7 +85,7 @@ echo "$RELEASE $1 $2" >> deploy.log
 	}
 	b, err := os.ReadFile(filepath.Join(work, "deploy.log"))
 	r.must(err)
-	want := []string{good + " deploy 10", good + " promote 100", bad + " deploy 10", bad + " promote 100", bad + " rollback 100"}
+	want := []string{good + " deploy 10", good + " promote 100", bad + " deploy 10", bad + " promote 100", bad + " rollback 0"}
 	if got := strings.Split(strings.TrimSpace(string(b)), "\n"); !slices.Equal(got, want) {
 		t.Fatalf("deploy.sh was asked %q, want %q", got, want)
 	}
