@@ -187,6 +187,9 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		return err
 	}
 	runner.Policy = apiSrv.Policy
+	// Event-driven rollback: an alert or incident that a watching deployment's check counts decides its
+	// rollback in the request that stores it, under the engine's policy; the runner starts the driver at once.
+	st.SetRollouts(store.Rollouts{Policy: apiSrv.Policy, Decided: runner.RollbackDecided})
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
 	go runner.Run(ctx)
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
