@@ -170,7 +170,8 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err != nil {
 		return err
 	}
-	runner := &engine.Runner{Store: st, Drivers: policyDrivers(f.driverPrivate), Prometheus: prom, Holder: holderName(), Log: log}
+	runner := &engine.Runner{Store: st, Drivers: policyDrivers(f.driverPrivate), Prometheus: prom, Holder: holderName(), Log: log,
+		OnRollbackStart: m.RollbackStarted, OnOutcome: m.Outcome}
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
 		Metrics: m, MetricsToken: f.metricsToken, Wake: runner.Wake}
 	var auditKey string

@@ -20,7 +20,7 @@ func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) err
 	if err != nil {
 		return err
 	}
-	if a.Kind == driver.Rollback {
+	if a.Kind == driver.Rollback && begun.Attempts == 1 { // retries are not new rollbacks
 		r.rollbackStarts(st)
 	}
 	act := driver.Action{Kind: a.Kind, Deployment: d.ID, Release: d.Release, Version: st.ro.Version,
