@@ -142,11 +142,13 @@ func (r *Runner) takeEvidence(id int64) (time.Time, bool) {
 	return t, ok
 }
 
-// Run steps due deployments until ctx ends.
+// Run steps due deployments until ctx ends, starting with those due now
+// (after a restart: the deployments in flight resume at once).
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
+	r.dispatchDue(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -154,15 +156,20 @@ func (r *Runner) Run(ctx context.Context) {
 		case id := <-r.wake:
 			r.dispatch(ctx, id)
 		case <-t.C:
-			ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
-			if err != nil {
-				r.Log.Warn("due deployments", "err", err)
-				continue
-			}
-			for _, id := range ids {
-				r.dispatch(ctx, id)
-			}
+			r.dispatchDue(ctx)
 		}
+	}
+}
+
+// dispatchDue dispatches the deployments due now.
+func (r *Runner) dispatchDue(ctx context.Context) {
+	ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	if err != nil {
+		r.Log.Warn("due deployments", "err", err)
+		return
+	}
+	for _, id := range ids {
+		r.dispatch(ctx, id)
 	}
 }
 
