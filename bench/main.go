@@ -4,6 +4,7 @@
 //	go run ./bench -case api     # GET /api/v1/problems/{id} vs /healthz, 32 clients
 //	go run ./bench -case verify  # audit verify over N events
 //	go run ./bench -case fill    # bulk fill vs raw batched INSERT
+//	go run ./bench -case rollback # evidence (alert, failing measurement) → rollback driver start; restart
 //
 // -db postgres://… runs against PostgreSQL (a fresh database is created and dropped).
 package main
@@ -30,7 +31,7 @@ type config struct {
 
 func main() {
 	var c config
-	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest or all")
+	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback or all")
 	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
 	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
@@ -39,8 +40,8 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 1, "api: when > 1, also alternate /healthz and GET this many times (-duration each) and report the median ratio")
 	flag.Parse()
 	ctx := context.Background()
-	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate, "ingest": benchIngest}
-	order := []string{"api", "verify", "fill", "gate-rate", "ingest"}
+	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate, "ingest": benchIngest, "rollback": benchRollback}
+	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

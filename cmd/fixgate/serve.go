@@ -170,7 +170,8 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	if err != nil {
 		return err
 	}
-	runner := &engine.Runner{Store: st, Drivers: policyDrivers(f.driverPrivate), Prometheus: prom, Holder: holderName(), Log: log}
+	runner := &engine.Runner{Store: st, Drivers: policyDrivers(f.driverPrivate), Prometheus: prom, Holder: holderName(), Log: log,
+		OnRollbackStart: m.RollbackStarted, OnOutcome: m.Outcome}
 	cfg := api.Config{Store: st, DataDir: f.dataDir, Policy: f.pol, PolicyYAML: f.polYAML, Logger: log,
 		Metrics: m, MetricsToken: f.metricsToken, Wake: runner.Wake}
 	var auditKey string
@@ -187,6 +188,9 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		return err
 	}
 	runner.Policy = apiSrv.Policy
+	// Event-driven rollback: an alert or incident that a watching deployment's check counts decides its
+	// rollback in the request that stores it, under the engine's policy; the runner starts the driver at once.
+	st.SetRollouts(store.Rollouts{Policy: apiSrv.Policy, Decided: runner.RollbackDecided})
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
 	runner.Lease = engineLease
 	engineDone := make(chan struct{})

@@ -70,6 +70,9 @@ func (s *Server) startDeployment(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	s.metrics.GateVerdict(ev.Decision)
+	if d.Status == deploy.Blocked {
+		s.metrics.Deployment(deploy.Blocked)
+	}
 	s.wakeDeployment(d.ID)
 	w.Header().Set("Location", "/api/v1/deployments/"+d.ID)
 	return writeJSON(w, http.StatusCreated, startOut{Deployment: d, Gate: ev})
@@ -122,7 +125,11 @@ func (s *Server) rollbackDeployment() handlerFunc {
 func (s *Server) abortDeployment() handlerFunc {
 	return s.deploymentCommand(func(st *store.Store) func(*http.Request, *call, int64, string) (deploy.Deployment, error) {
 		return func(r *http.Request, c *call, id int64, comment string) (deploy.Deployment, error) {
-			return st.AbortDeployment(r.Context(), c.actor, id, comment)
+			d, err := st.AbortDeployment(r.Context(), c.actor, id, comment)
+			if err == nil {
+				s.metrics.Deployment(deploy.Aborted)
+			}
+			return d, err
 		}
 	})
 }

@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+
+	"fixgate/internal/analysis"
 
 	"fixgate/internal/driver"
 	"fixgate/internal/rollout"
@@ -17,13 +20,8 @@ func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) err
 	if err != nil {
 		return err
 	}
-	if a.Kind == driver.Rollback && r.OnRollbackStart != nil {
-		ev := d.RollbackDecidedAt
-		if !st.evidence.IsZero() {
-			r.OnRollbackStart(d.RollbackCause, time.Since(st.evidence))
-		} else if ev != nil {
-			r.OnRollbackStart(d.RollbackCause, r.Store.Now().Sub(*ev))
-		}
+	if a.Kind == driver.Rollback && begun.Attempts == 1 { // retries are not new rollbacks
+		r.rollbackStarts(st)
 	}
 	act := driver.Action{Kind: a.Kind, Deployment: d.ID, Release: d.Release, Version: st.ro.Version,
 		PreviousVersion: d.PreviousVersion, Env: d.Env, Stage: begun.StageName, Weight: begun.Weight, Key: begun.Key}
@@ -46,4 +44,56 @@ func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) err
 		st.evidence = time.Now()
 	}
 	return err
+}
+
+// rollbackStarts tells OnRollbackStart that st's rollback driver starts
+// now, with the latency from its evidence (see Runner.OnRollbackStart).
+func (r *Runner) rollbackStarts(st *step) {
+	d := st.ro.Deployment
+	arrived, told := r.takeEvidence(st.id)
+	if r.OnRollbackStart == nil {
+		return
+	}
+	cause := CauseClass(d.RollbackCause, st.ro.Measurements)
+	switch {
+	case !st.evidence.IsZero():
+		r.OnRollbackStart(cause, time.Since(st.evidence))
+	case told:
+		r.OnRollbackStart(cause, time.Since(arrived))
+	case d.RollbackDecidedAt != nil:
+		r.OnRollbackStart(cause, r.Store.Now().Sub(*d.RollbackDecidedAt))
+	}
+}
+
+// CauseClass is the class of a rollback cause, as metrics count them:
+// "check T/N failed…" is measurement, recurrence or incident by the kind
+// of that check's failed measurement in ms; "driver: …" is driver; "gate …"
+// is gate; anything else (`deploy rollback`: "requested by …") is person.
+func CauseClass(cause string, ms []analysis.Measurement) string {
+	switch {
+	case strings.HasPrefix(cause, "driver:"):
+		return "driver"
+	case strings.HasPrefix(cause, "gate "):
+		return "gate"
+	case !strings.HasPrefix(cause, "check "):
+		return "person"
+	}
+	key, _, _ := strings.Cut(strings.TrimPrefix(cause, "check "), " ")
+	for i := len(ms) - 1; i >= 0; i-- {
+		if m := ms[i]; m.Outcome != analysis.Successful && m.Template+"/"+m.Check == key {
+			return kindClass(m.Kind)
+		}
+	}
+	return "measurement"
+}
+
+// kindClass is the cause class of a failed check of kind.
+func kindClass(kind string) string {
+	switch kind {
+	case rollout.KindRecurrence:
+		return "recurrence"
+	case rollout.KindIncidents:
+		return "incident"
+	}
+	return "measurement"
 }

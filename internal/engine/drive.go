@@ -78,58 +78,17 @@ func (r *Runner) facts(st *step, now time.Time) rollout.Facts {
 // restoredStage and watchStage name the measurements taken after a
 // rollback and in the watch window.
 const (
-	restoredStage = "after-rollback"
-	watchStage    = "watch"
+	restoredStage = rollout.RestoredStage
+	watchStage    = rollout.WatchStage
 )
 
 // check is one check of a template.
-type check struct {
-	template string
-	c        policy.Check
-}
-
-func (c check) key() string { return c.template + "/" + c.c.Name }
-
-func kindOf(c policy.Check) string {
-	switch {
-	case c.Prometheus != nil:
-		return "prometheus"
-	case c.Recurrence != nil:
-		return "recurrence"
-	case c.Incidents != nil:
-		return "incidents"
-	}
-	return ""
-}
+type check = rollout.CheckRef
 
 // checks lists the current stage's checks; watch: only those that keep
 // running after 100 % (rollout.InWatch).
 func (r *Runner) checks(st *step, watch bool) []check {
-	d := st.ro.Deployment
-	var out []check
-	for _, t := range rollout.Templates(st.pol, st.ro.Model, d.Stage()) {
-		for _, c := range st.pol.AnalysisTemplates[t].Checks {
-			if !watch || rollout.InWatch(kindOf(c)) {
-				out = append(out, check{template: t, c: c})
-			}
-		}
-	}
-	return out
-}
-
-// stageLabel is the measurements' stage for d now, and since when.
-func stageLabel(d deploy.Deployment, now time.Time) (string, time.Time) {
-	switch {
-	case d.Status == deploy.Succeeded:
-		if d.FinishedAt != nil {
-			return watchStage, *d.FinishedAt
-		}
-	case d.Status == deploy.RollingBack:
-		return restoredStage, now
-	case d.StageStartedAt != nil:
-		return d.Stage().Name, *d.StageStartedAt
-	}
-	return d.Stage().Name, now
+	return rollout.Checks(st.pol, st.ro.Model, st.ro.Deployment, watch)
 }
 
 // stageEnded reports whether no more measurements come for d's current
@@ -150,15 +109,15 @@ func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 	if d.Status != deploy.Running && d.Status != deploy.Succeeded || d.Status == deploy.Running && d.StageStartedAt == nil {
 		return nil
 	}
-	label, since := stageLabel(d, now)
+	label, since := rollout.Window(d, now)
 	ended := stageEnded(d, now)
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
 		ms := measurementsOf(st.ro.Measurements, label, c)
 		// A check not measured yet is not judged on the stage's end: it is
 		// measured first (a late engine must not pause for want of evidence).
-		rc := r.Judge(c.c, ms, since, now, ended && len(ms) > 0)
-		rc.Template, rc.Name, rc.Kind = c.template, c.c.Name, kindOf(c.c)
+		rc := r.Judge(c.Check, ms, since, now, ended && len(ms) > 0)
+		rc.Template, rc.Name, rc.Kind = c.Template, c.Check.Name, c.Kind()
 		out = append(out, rc)
 	}
 	return out
@@ -169,6 +128,7 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 	d := st.ro.Deployment
 	rev := d.Revision
 	var err error
+	out := "" // the deployment's outcome, when dec is one
 	switch dec.Kind {
 	case rollout.RunAction:
 		return r.runAction(ctx, st, dec.Action)
@@ -183,20 +143,23 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 		st.gate = nil
 	case rollout.Pause:
 		_, err = r.Store.PauseDeployment(ctx, engineActor, st.id, rev, dec.Reason)
-		r.outcome("deployment", "paused")
+		out = "paused"
 	case rollout.Rollback:
 		_, err = r.Store.DecideRollback(ctx, engineActor, st.id, rev, dec.Reason, dec.At)
 	case rollout.Succeed:
 		_, err = r.Store.SucceedDeployment(ctx, engineActor, st.id, rev, dec.At)
-		r.outcome("deployment", "succeeded")
+		out = "succeeded"
 	case rollout.Verify:
 		_, err = r.Store.VerifyDeployment(ctx, engineActor, st.id, rev)
-		r.outcome("deployment", "verified")
+		out = "verified"
 	case rollout.FinishRollback:
 		_, err = r.Store.FinishRollback(ctx, engineActor, st.id, rev)
-		r.outcome("deployment", "rolled_back")
+		out = "rolled_back"
 	default:
 		return fmt.Errorf("unknown decision %q", dec.Kind)
+	}
+	if err == nil && out != "" {
+		r.outcome("deployment", out)
 	}
 	return err
 }

@@ -52,16 +52,27 @@ type Runner struct {
 	Lease  time.Duration // default 30 s
 	Poll   time.Duration // default 200 ms
 	Pool   int           // concurrent deployments, default 32
-	// OnRollbackStart, when set, is told how long after the evidence
-	// (measurement returned, action failed) the rollback driver started.
+	// OnRollbackStart, when set, is told, as the rollback driver starts,
+	// the cause's class (CauseClass: measurement, recurrence, incident,
+	// driver, gate, person) and how long after the evidence it started: the
+	// measurement returned or the action failed in this runner, else the
+	// arrival of the request that decided it (RollbackDecided: an alert or
+	// incident for an event-driven rollback), else the stored decision time.
 	OnRollbackStart func(cause string, latency time.Duration)
-	// OnOutcome, when set, is told each deployment outcome and measurement outcome.
+	// OnOutcome, when set, is told each deployment outcome (kind
+	// "deployment": paused, succeeded, verified, rolled_back) and each
+	// measurement's outcome (kind: the check's kind, prometheus,
+	// recurrence or incidents; outcome successful, failed, inconclusive
+	// or error), including the failed one an event-driven rollback
+	// recorded (RollbackDecided).
 	OnOutcome func(kind, outcome string)
 
 	wake     chan int64
 	once     sync.Once
 	mu       sync.Mutex
 	inflight map[int64]bool
+	again    map[int64]bool      // woken while being stepped: step again at once
+	evidence map[int64]time.Time // RollbackDecided's evidence, until the driver starts
 	sem      chan struct{}
 	steps    sync.WaitGroup // steps running: Run waits for them before it returns
 }
@@ -90,6 +101,8 @@ func (r *Runner) init() {
 		}
 		r.wake = make(chan int64, 1024)
 		r.inflight = map[int64]bool{}
+		r.again = map[int64]bool{}
+		r.evidence = map[int64]time.Time{}
 		r.sem = make(chan struct{}, r.Pool)
 	})
 }
@@ -104,13 +117,41 @@ func (r *Runner) Wake(id int64) {
 	}
 }
 
-// Run steps due deployments until ctx ends, then waits for the steps
-// still running (a driver action is cancelled, its lease given back) and
-// returns.
+// RollbackDecided is told (store.Rollouts.Decided) that a committed
+// transaction decided deployment d.Deployment's rollback on evidence that
+// arrived at d.Evidence: the deployment is stepped at once and the rollback
+// latency counts from then. It never blocks.
+func (r *Runner) RollbackDecided(d store.RollbackDecision) {
+	r.init()
+	r.mu.Lock()
+	if _, ok := r.evidence[d.Deployment]; !ok && len(r.evidence) < 4096 {
+		r.evidence[d.Deployment] = d.Evidence
+	}
+	r.mu.Unlock()
+	if d.Measured != "" {
+		r.outcome(d.Measured, analysis.Failed)
+	}
+	r.Wake(d.Deployment)
+}
+
+// takeEvidence returns and forgets RollbackDecided's evidence for id.
+func (r *Runner) takeEvidence(id int64) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.evidence[id]
+	delete(r.evidence, id)
+	return t, ok
+}
+
+// Run steps due deployments until ctx ends, starting with those due now
+// (after a restart: the deployments in flight resume at once), then waits
+// for the steps still running (a driver action is cancelled, its lease
+// given back) and returns.
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
+	r.dispatchDue(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,15 +160,20 @@ func (r *Runner) Run(ctx context.Context) {
 		case id := <-r.wake:
 			r.dispatch(ctx, id)
 		case <-t.C:
-			ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
-			if err != nil {
-				r.Log.Warn("due deployments", "err", err)
-				continue
-			}
-			for _, id := range ids {
-				r.dispatch(ctx, id)
-			}
+			r.dispatchDue(ctx)
 		}
+	}
+}
+
+// dispatchDue dispatches the deployments due now.
+func (r *Runner) dispatchDue(ctx context.Context) {
+	ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	if err != nil {
+		r.Log.Warn("due deployments", "err", err)
+		return
+	}
+	for _, id := range ids {
+		r.dispatch(ctx, id)
 	}
 }
 
@@ -135,6 +181,7 @@ func (r *Runner) Run(ctx context.Context) {
 func (r *Runner) dispatch(ctx context.Context, id int64) {
 	r.mu.Lock()
 	if r.inflight[id] {
+		r.again[id] = true // the step under way may have read the deployment before the change that woke it
 		r.mu.Unlock()
 		return
 	}
@@ -143,14 +190,26 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
+		r.mu.Lock()
+		delete(r.inflight, id)
+		r.mu.Unlock()
 		return
 	}
 	r.steps.Add(1)
 	go func() {
 		defer r.steps.Done()
-		defer func() { <-r.sem; r.mu.Lock(); delete(r.inflight, id); r.mu.Unlock() }()
-		if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
-			r.Log.Warn("deployment step", "deployment", id, "err", err)
+		defer func() { <-r.sem }()
+		for again := true; again && ctx.Err() == nil; {
+			if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
+				r.Log.Warn("deployment step", "deployment", id, "err", err)
+			}
+			r.mu.Lock()
+			again = r.again[id]
+			delete(r.again, id)
+			if !again {
+				delete(r.inflight, id)
+			}
+			r.mu.Unlock()
 		}
 	}()
 }

@@ -56,7 +56,7 @@ func AnalysisJudge(c policy.Check, ms []analysis.Measurement, since, now time.Ti
 func measurementsOf(ms []analysis.Measurement, label string, c check) []analysis.Measurement {
 	var out []analysis.Measurement
 	for _, m := range ms {
-		if m.Stage == label && m.Template == c.template && m.Check == c.c.Name {
+		if m.Stage == label && m.Template == c.Template && m.Check == c.Check.Name {
 			out = append(out, m)
 		}
 	}

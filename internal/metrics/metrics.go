@@ -24,6 +24,7 @@ type Metrics struct {
 	alerts        *prometheus.CounterVec
 	jobRuns       *prometheus.CounterVec
 	jobFailures   *prometheus.CounterVec
+	rollouts      rollouts // rollouts.go
 }
 
 // New registers every instrument, the Go and process collectors and the
@@ -45,6 +46,7 @@ func New(db *sql.DB) *Metrics {
 		Help: "Background job steps that failed, by job."}, []string{"job"})
 	m.reg.MustRegister(m.requests, m.gateVerdicts, m.notifications, m.alerts, m.jobRuns, m.jobFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.rollouts = newRollouts(m.reg)
 	if db != nil {
 		m.reg.MustRegister(collectors.NewDBStatsCollector(db, "fixgate"))
 	}

@@ -156,29 +156,38 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 
 // stepDeployment loads deployment id with its row lock, checks ifRev (0:
 // unguarded), applies fn and saves the result with its audit event under
-// action. Nothing is written on error.
+// action, in a transaction of its own. Nothing is written on error.
 func (s *Store) stepDeployment(ctx context.Context, a audit.Actor, id, ifRev int64, action string,
 	fn func(tx *Tx, d *deploy.Deployment) error) (deploy.Deployment, error) {
 	var d deploy.Deployment
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := tx.getDeployment(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkRev("deployment "+before.ID, before.Revision, ifRev); err != nil {
-			return err
-		}
-		d = before
-		d.Path = slices.Clone(before.Path)
-		if err := fn(tx, &d); err != nil {
-			return err
-		}
-		if err := tx.saveDeployment(ctx, &before, &d); err != nil {
-			return err
-		}
-		return tx.auditEvent(ctx, action, "deployment", d.ID, d.Revision, before, d)
+		var err error
+		d, err = tx.stepDeployment(ctx, id, ifRev, action, fn)
+		return err
 	})
 	return d, err
+}
+
+// stepDeployment is Store.stepDeployment in tx: when fn fails, nothing of
+// the step is written (fn must fail before its own writes).
+func (tx *Tx) stepDeployment(ctx context.Context, id, ifRev int64, action string,
+	fn func(tx *Tx, d *deploy.Deployment) error) (deploy.Deployment, error) {
+	before, err := tx.getDeployment(ctx, id)
+	if err != nil {
+		return before, err
+	}
+	if err := checkRev("deployment "+before.ID, before.Revision, ifRev); err != nil {
+		return before, err
+	}
+	d := before
+	d.Path = slices.Clone(before.Path)
+	if err := fn(tx, &d); err != nil {
+		return before, err
+	}
+	if err := tx.saveDeployment(ctx, &before, &d); err != nil {
+		return before, err
+	}
+	return d, tx.auditEvent(ctx, action, "deployment", d.ID, d.Revision, before, d)
 }
 
 // AdvanceRollout promotes running deployment id to its next stage after

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"fixgate/internal/analysis"
@@ -17,23 +18,26 @@ func (s *Store) RecordMeasurement(ctx context.Context, a audit.Actor, m analysis
 	if err != nil {
 		return err
 	}
+	return s.write(ctx, a, func(tx *Tx) error { return tx.insertMeasurement(ctx, id, m) })
+}
+
+// insertMeasurement is RecordMeasurement in tx, for deployment id.
+func (tx *Tx) insertMeasurement(ctx context.Context, id int64, m analysis.Measurement) error {
 	if len(m.Value) == 0 {
 		m.Value = json.RawMessage("null")
 	}
 	if m.Records == nil {
 		m.Records = []string{}
 	}
-	return s.write(ctx, a, func(tx *Tx) error {
-		if m.At.IsZero() || m.At.After(tx.now) {
-			m.At = tx.now
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO deployment_measurements (deployment_id, stage, template, check_name, kind, at,
-			query, value, outcome, message, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			id, m.Stage, m.Template, m.Check, m.Kind, ts(m.At), m.Query, string(m.Value), m.Outcome, m.Message, jsonText(m.Records)); err != nil {
-			return err
-		}
-		return tx.auditEvent(ctx, "deployment.measure", "deployment", m.Deployment, 0, nil, m)
-	})
+	if m.At.IsZero() || m.At.After(tx.now) {
+		m.At = tx.now
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO deployment_measurements (deployment_id, stage, template, check_name, kind, at,
+		query, value, outcome, message, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		id, m.Stage, m.Template, m.Check, m.Kind, ts(m.At), m.Query, string(m.Value), m.Outcome, m.Message, jsonText(m.Records)); err != nil {
+		return err
+	}
+	return tx.auditEvent(ctx, "deployment.measure", "deployment", m.Deployment, 0, nil, m)
 }
 
 // ListMeasurements returns deployment id's measurements, oldest first.
@@ -58,30 +62,61 @@ func (s *Store) ListMeasurements(ctx context.Context, id int64) ([]analysis.Meas
 	return out, errf(rows.Err(), "list measurements")
 }
 
-// Recurrences returns the signals (SIG-n… as their ids) matched to the
-// problems deployment id's release resolves, in its environment, received
-// since since: the evidence of a recurrence check.
+// recurrencesSQL lists the signals matched to the problems deployment $1's
+// release resolves, in its environment, received since $2.
+const recurrencesSQL = `SELECT sg.id FROM signals sg JOIN deployments d ON d.env = sg.env
+	JOIN release_problems rp ON rp.release_id = d.release_id AND rp.problem_id = sg.problem_id
+	WHERE d.id = $1 AND sg.signature_id IS NOT NULL AND sg.received_at >= $2 ORDER BY sg.id LIMIT 100`
+
+// newIncidentsSQL lists the incidents opened since $2 in deployment $1's
+// environment on its release's CIs at severity $3 or higher.
+const newIncidentsSQL = `SELECT i.id FROM incidents i JOIN deployments d ON d.env = i.env
+	WHERE d.id = $1 AND i.opened_at >= $2 AND i.severity <= $3 AND i.ci IN (SELECT cv.ci FROM release_components rc
+		JOIN component_versions cv ON cv.id = rc.component_version_id WHERE rc.release_id = d.release_id)
+	ORDER BY i.id LIMIT 100`
+
+// Recurrences returns the signals ("signal N") matched to the problems
+// deployment id's release resolves, in its environment, received since
+// since: the evidence of a recurrence check.
 func (s *Store) Recurrences(ctx context.Context, id int64, since time.Time) ([]string, error) {
-	ids, err := s.strings(ctx, `SELECT CAST(sg.id AS TEXT) FROM signals sg JOIN deployments d ON d.env = sg.env
-		JOIN release_problems rp ON rp.release_id = d.release_id AND rp.problem_id = sg.problem_id
-		WHERE d.id = $1 AND sg.signature_id IS NOT NULL AND sg.received_at >= $2 ORDER BY sg.id LIMIT 100`, id, ts(since))
-	for i := range ids {
-		ids[i] = "signal " + ids[i]
+	ns, err := s.ints(ctx, recurrencesSQL, id, ts(since))
+	return signalRecords(ns), err
+}
+
+func (tx *Tx) recurrences(ctx context.Context, id int64, since time.Time) ([]string, error) {
+	ns, err := tx.int64s(ctx, recurrencesSQL, id, ts(since))
+	out := make([]int, len(ns))
+	for i, n := range ns {
+		out[i] = int(n)
 	}
-	return ids, err
+	return signalRecords(out), err
+}
+
+func signalRecords(ns []int) []string {
+	out := []string{}
+	for _, n := range ns {
+		out = append(out, "signal "+strconv.Itoa(n))
+	}
+	return out
 }
 
 // NewIncidents returns the incidents (INC-n) opened since since in
 // deployment id's environment on its release's CIs at severity
 // minSeverity or higher (1 is highest).
 func (s *Store) NewIncidents(ctx context.Context, id int64, since time.Time, minSeverity int) ([]string, error) {
-	ns, err := s.ints(ctx, `SELECT i.id FROM incidents i JOIN deployments d ON d.env = i.env
-		WHERE d.id = $1 AND i.opened_at >= $2 AND i.severity <= $3 AND i.ci IN (SELECT cv.ci FROM release_components rc
-			JOIN component_versions cv ON cv.id = rc.component_version_id WHERE rc.release_id = d.release_id)
-		ORDER BY i.id LIMIT 100`, id, ts(since), minSeverity)
+	ns, err := s.ints(ctx, newIncidentsSQL, id, ts(since), minSeverity)
 	out := []string{}
 	for _, n := range ns {
 		out = append(out, ident.Incident.Format(int64(n)))
+	}
+	return out, err
+}
+
+func (tx *Tx) newIncidents(ctx context.Context, id int64, since time.Time, minSeverity int) ([]string, error) {
+	ns, err := tx.int64s(ctx, newIncidentsSQL, id, ts(since), minSeverity)
+	out := []string{}
+	for _, n := range ns {
+		out = append(out, ident.Incident.Format(n))
 	}
 	return out, err
 }

@@ -21,25 +21,35 @@ import (
 // evidence taken at evidenceAt: in one transaction it goes rolling_back,
 // records rollback_decided_at, first_failure_at (the evidence, when none
 // was recorded) and the cause, and queues the rollback action, due now.
-// Returns Conflict for any other state.
+// After commit the store's Decided hook is told (SetRollouts). Returns
+// Conflict for any other state.
 func (s *Store) DecideRollback(ctx context.Context, a audit.Actor, id, ifRev int64, cause string, evidenceAt time.Time) (deploy.Deployment, error) {
 	return s.stepDeployment(ctx, a, id, ifRev, "deployment.rollback", func(tx *Tx, d *deploy.Deployment) error {
-		if err := d.Move(deploy.RollingBack, tx.now); err != nil {
-			return err
-		}
-		if evidenceAt.IsZero() || evidenceAt.After(tx.now) {
-			evidenceAt = tx.now
-		}
-		if d.FirstFailureAt == nil {
-			d.FirstFailureAt = &evidenceAt
-		}
-		d.RollbackDecidedAt, d.RollbackCause, d.NextStepAt = &tx.now, cause, &tx.now
-		d.PromoteRequested, d.PauseReason = false, ""
-		if _, err := tx.queueAction(ctx, d, rollout.ActionRollback); err != nil {
-			return err
-		}
-		return tx.engineEvent(ctx, d, deploy.EventStatus, "rolling back to "+orNone(d.PreviousVersion)+": "+cause)
+		return tx.decideRollback(ctx, d, cause, evidenceAt)
 	})
+}
+
+// decideRollback is DecideRollback's change of d in tx (audited by the
+// caller's stepDeployment); the decision is told to the Decided hook after
+// commit, with the time the transaction's request arrived as its evidence.
+func (tx *Tx) decideRollback(ctx context.Context, d *deploy.Deployment, cause string, evidenceAt time.Time) error {
+	if err := d.Move(deploy.RollingBack, tx.now); err != nil {
+		return err
+	}
+	if evidenceAt.IsZero() || evidenceAt.After(tx.now) {
+		evidenceAt = tx.now
+	}
+	if d.FirstFailureAt == nil {
+		d.FirstFailureAt = &evidenceAt
+	}
+	d.RollbackDecidedAt, d.RollbackCause, d.NextStepAt = &tx.now, cause, &tx.now
+	d.PromoteRequested, d.PauseReason = false, ""
+	if _, err := tx.queueAction(ctx, d, rollout.ActionRollback); err != nil {
+		return err
+	}
+	id, _ := ident.Deployment.Parse("id", d.ID)
+	tx.decided = append(tx.decided, RollbackDecision{Deployment: id, Cause: cause, Evidence: tx.arrived})
+	return tx.engineEvent(ctx, d, deploy.EventStatus, "rolling back to "+orNone(d.PreviousVersion)+": "+cause)
 }
 
 func orNone(v string) string {
@@ -56,7 +66,10 @@ func orNone(v string) string {
 // outcome for the release and deployment on the known errors of every
 // problem the release resolves, and deployment.rolled_back (with
 // problem.recurred for each recurrence) to subscribers, all in one
-// transaction.
+// transaction. A recurrence counts once: a problem that the alert already
+// reopened when it arrived (recur, during the watch) is no longer resolved
+// and is not reopened again, and a known error that holds the outcome for
+// this attempt already gets no second one (recordedFor).
 func (s *Store) FinishRollback(ctx context.Context, a audit.Actor, id, ifRev int64) (deploy.Deployment, error) {
 	return s.stepDeployment(ctx, a, id, ifRev, "deployment.rolled_back", func(tx *Tx, d *deploy.Deployment) error {
 		if err := d.Move(deploy.RolledBack, tx.now); err != nil {
@@ -124,12 +137,30 @@ func (tx *Tx) reopenByRollback(ctx context.Context, d *deploy.Deployment, recurr
 	if recurrence {
 		outcome = knownerror.Recurred
 	}
+	o := knownerror.Outcome{Release: d.Release, Deployment: d.ID, Outcome: outcome, Note: "rolled back: " + d.RollbackCause, At: tx.now}
 	for _, pid := range all {
-		if _, err := tx.recordOutcome(ctx, pid, d.Release, d.ID, outcome, "rolled back: "+d.RollbackCause, tx.now); err != nil {
+		if _, err := tx.recordOutcomeUnless(ctx, pid, o, recordedFor(d, outcome)); err != nil {
 			return nil, err
 		}
 	}
 	return reopened, nil
+}
+
+// recordedFor reports whether a known error's outcomes already hold
+// outcome for d's attempt: for d itself, or for its release since d
+// started. A recurrence that reached fixgate during the watch reopened the
+// problem and recorded "recurred" then (recur); the rollback it causes
+// must not count it twice.
+func recordedFor(d *deploy.Deployment, outcome string) func([]knownerror.Outcome) bool {
+	return func(os []knownerror.Outcome) bool {
+		for _, o := range os {
+			if o.Outcome == outcome && (o.Deployment == d.ID ||
+				o.Release == d.Release && d.StartedAt != nil && !o.At.Before(*d.StartedAt)) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 func (tx *Tx) reopenProblem(ctx context.Context, d *deploy.Deployment, pid int64, recurrence bool) error {

@@ -29,6 +29,8 @@
 //	deployment_actions.go  driver actions (queued, begun, finished; reported stages)
 //	deployment_measurements.go  measurements of the analysis; recurrences and incidents since a stage began
 //	deployment_rollback.go rollback decided and done, with its consequences on release, problems, known errors
+//	deployment_signals.go  event-driven rollback: an alert or incident that a watching deployment's recurrence or
+//	                       incidents check counts decides its rollback in the transaction storing it (Rollouts hooks)
 //	deployment_commands.go what a person asks: promote, rollback, abort
 //	gates.go               the gate's input (gatherer); gate_record.go the use case EvaluateGate
 //	                       (load, judge, record); gate_group.go the group commit of evaluations;

@@ -165,9 +165,13 @@ func (tx *Tx) stamp(i *incident.Incident) {
 // CreateIncident validates and stores a new incident: open, or resolved
 // when ResolvedAt is set (a historical incident). Returns Invalid naming
 // the field (also "ci", "env", "problem" for unknown records) and Conflict
-// naming "external_id" when another incident carries it.
+// naming "external_id" when another incident carries it. An incident that
+// a watching deployment's incidents check counts decides its rollback in
+// the same transaction (deployment_signals.go).
 func (s *Store) CreateIncident(ctx context.Context, a audit.Actor, in incident.Incident) (incident.Incident, error) {
+	pol := s.requestPolicy(ctx)
 	err := s.write(ctx, a, func(tx *Tx) error {
+		tx.pol = pol
 		if err := in.Validate(tx.now); err != nil {
 			return err
 		}
@@ -189,7 +193,11 @@ func (s *Store) CreateIncident(ctx context.Context, a audit.Actor, in incident.I
 		if err := s.matchIncident(ctx, tx, &in, id, true); err != nil { // signals.go: signatures, recurrence, attribution, incident.opened
 			return err
 		}
-		return tx.auditEvent(ctx, "incident.create", "incident", in.ID, in.Revision, nil, in)
+		if err := tx.auditEvent(ctx, "incident.create", "incident", in.ID, in.Revision, nil, in); err != nil {
+			return err
+		}
+		_, err = tx.incidentRollbacks(ctx, in.Env, in.CI, in.ID)
+		return err
 	})
 	return in, err
 }

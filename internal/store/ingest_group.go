@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 
 	"fixgate/internal/alertmanager"
 	"fixgate/internal/audit"
+	"fixgate/internal/policy"
 )
 
 // ingestRunners is how many groups are stored at once: one on SQLite (one
@@ -35,12 +37,14 @@ type ingestQueue struct {
 }
 
 type ingestReq struct {
-	a    audit.Actor
-	p    *alertmanager.Payload
-	keys []string // de-duplication keys of p's alerts
-	res  IngestResult
-	err  error
-	done chan struct{}
+	a       audit.Actor
+	p       *alertmanager.Payload
+	keys    []string       // de-duplication keys of p's alerts
+	pol     *policy.Policy // the policy rollbacks are decided under (Rollouts.Policy; nil: the stored one)
+	arrived time.Time      // when the notification reached the store (wall clock)
+	res     IngestResult
+	err     error
+	done    chan struct{}
 }
 
 func (s *Store) ingestQueue() *ingestQueue { return &s.ingest }
@@ -49,7 +53,7 @@ func (s *Store) ingestQueue() *ingestQueue { return &s.ingest }
 // first gets its error; the notification may still be stored, and
 // Alertmanager's resend is then a duplicate.
 func (q *ingestQueue) submit(ctx context.Context, s *Store, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
-	r := &ingestReq{a: a, p: p, keys: alertKeys(p), done: make(chan struct{})}
+	r := &ingestReq{a: a, p: p, keys: alertKeys(p), pol: s.requestPolicy(ctx), arrived: time.Now(), done: make(chan struct{})}
 	q.mu.Lock()
 	q.pending = append(q.pending, r)
 	if q.runners < ingestRunners[s.dialect] {
@@ -138,6 +142,6 @@ func (s *Store) ingestGroup(ctx context.Context, group []*ingestReq) {
 		return
 	}
 	for _, r := range group {
-		r.res, r.err = s.ingestOne(ctx, r.a, r.p)
+		r.res, r.err = s.ingestOne(ctx, r)
 	}
 }

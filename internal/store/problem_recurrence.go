@@ -199,55 +199,57 @@ func (tx *Tx) recordRecurred(ctx context.Context, problemID int64, rel, dep, not
 // recordOutcome appends outcome to every known error of the problem for
 // the release and deployment (none when neither is known) and returns their ids.
 func (tx *Tx) recordOutcome(ctx context.Context, problemID int64, rel, dep, outcome, note string, at time.Time) ([]string, error) {
+	return tx.recordOutcomeUnless(ctx, problemID, knownerror.Outcome{Release: rel, Deployment: dep, Outcome: outcome, Note: note, At: at}, nil)
+}
+
+// recordOutcomeUnless is recordOutcome of o, skipping each known error
+// whose outcomes so far satisfy had (nil: none is skipped).
+func (tx *Tx) recordOutcomeUnless(ctx context.Context, problemID int64, o knownerror.Outcome,
+	had func([]knownerror.Outcome) bool) ([]string, error) {
 	kes := []string{}
-	if rel == "" && dep == "" {
+	if o.Release == "" && o.Deployment == "" {
 		return kes, nil
 	}
-	rows, err := tx.query(ctx, `SELECT id FROM known_errors WHERE problem_id = $1 ORDER BY id`, problemID)
+	ids, err := tx.int64s(ctx, `SELECT id FROM known_errors WHERE problem_id = $1 ORDER BY id`, problemID)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
+	if o.At.After(tx.now) {
+		o.At = tx.now
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if at.After(tx.now) {
-		at = tx.now
+	if len(o.Note) > knownerror.MaxNote {
+		o.Note = strings.ToValidUTF8(o.Note[:knownerror.MaxNote], "")
 	}
 	for _, id := range ids {
 		k, err := getKnownError(ctx, tx.tx, id, tx.forUpdate())
 		if err != nil {
 			return nil, err
 		}
-		old := slices.Clone(k.Outcomes)
-		if len(note) > knownerror.MaxNote {
-			note = strings.ToValidUTF8(note[:knownerror.MaxNote], "")
+		if had != nil && had(k.Outcomes) {
+			continue
 		}
-		if _, err := k.AddOutcome(knownerror.Outcome{Release: rel, Deployment: dep, Outcome: outcome, Note: note, At: at}, tx.now); err != nil {
-			return nil, err
-		}
-		added, err := tx.addOutcomes(ctx, id, old, k.Outcomes)
-		if err != nil {
-			return nil, err
-		}
-		k.Revision = k.Revision + 1
-		if err := tx.updateRev(ctx, "known error "+k.ID, k.Revision-1, `UPDATE known_errors SET rev = $1, updated_at = $2 WHERE id = $3 AND rev = $4`,
-			k.Revision, ts(tx.now), id, k.Revision-1); err != nil {
-			return nil, err
-		}
-		if err := tx.auditEvent(ctx, "known_error.outcome", "known_error", k.ID, k.Revision, nil, map[string]any{"outcome": added[0]}); err != nil {
+		if err := tx.appendOutcome(ctx, id, k, o); err != nil {
 			return nil, err
 		}
 		kes = append(kes, k.ID)
 	}
 	return kes, nil
+}
+
+// appendOutcome adds o to known error k (row id) with its audit event.
+func (tx *Tx) appendOutcome(ctx context.Context, id int64, k knownerror.KnownError, o knownerror.Outcome) error {
+	old := slices.Clone(k.Outcomes)
+	if _, err := k.AddOutcome(o, tx.now); err != nil {
+		return err
+	}
+	added, err := tx.addOutcomes(ctx, id, old, k.Outcomes)
+	if err != nil {
+		return err
+	}
+	k.Revision = k.Revision + 1
+	if err := tx.updateRev(ctx, "known error "+k.ID, k.Revision-1, `UPDATE known_errors SET rev = $1, updated_at = $2 WHERE id = $3 AND rev = $4`,
+		k.Revision, ts(tx.now), id, k.Revision-1); err != nil {
+		return err
+	}
+	return tx.auditEvent(ctx, "known_error.outcome", "known_error", k.ID, k.Revision, nil, map[string]any{"outcome": added[0]})
 }

@@ -23,6 +23,9 @@ type IngestResult struct {
 	IncidentsOpened   int `json:"incidents_opened"`
 	IncidentsResolved int `json:"incidents_resolved"`
 	Recurrences       int `json:"recurrences"`
+	// Rollbacks counts the deployments whose rollback these alerts decided
+	// (deployment_signals.go).
+	Rollbacks int `json:"rollbacks,omitempty"`
 }
 
 // SignalEnv and SignalCI name the labels an alert's environment and CI come
@@ -51,6 +54,13 @@ func SignalCI(l map[string]string) string {
 // another is being stored are stored together in the next transaction
 // (group commit, see ingestQueue); each keeps its own audit event and
 // result, and if that transaction fails each is retried alone.
+//
+// A new firing alert that a watching deployment's recurrence check (its
+// problem) or incidents check (the incident it opened) counts decides that
+// deployment's rollback in the same transaction (deployment_signals.go):
+// when IngestAlerts returns, the deployment is rolling_back, its failing
+// measurement and rollback action stored, IngestResult.Rollbacks names it,
+// and after commit Rollouts.Decided was told.
 func (s *Store) IngestAlerts(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
 	if err := s.sigIndex().fresh(ctx, s.db); err != nil {
 		return IngestResult{Received: len(p.Alerts)}, err
@@ -61,17 +71,16 @@ func (s *Store) IngestAlerts(ctx context.Context, a audit.Actor, p *alertmanager
 // ingestOne stores one notification in its own transaction. When a
 // concurrent transaction stored one of its alerts first (PostgreSQL), it
 // is stored again from the start, where that alert is now a duplicate.
-func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Payload) (IngestResult, error) {
-	r := &ingestReq{a: a, p: p, keys: alertKeys(p)}
+func (s *Store) ingestOne(ctx context.Context, r *ingestReq) (IngestResult, error) {
 	var err error
 	for try := 0; try < 3; try++ {
-		err = s.write(ctx, a, func(tx *Tx) error { return tx.ingestReqs(ctx, s.sigIndex(), []*ingestReq{r}) })
+		err = s.write(ctx, r.a, func(tx *Tx) error { return tx.ingestReqs(ctx, s.sigIndex(), []*ingestReq{r}) })
 		if !errors.Is(err, errConcurrentAlert) {
 			break
 		}
 	}
 	if err != nil {
-		return IngestResult{Received: len(p.Alerts)}, err
+		return IngestResult{Received: len(r.p.Alerts)}, err
 	}
 	return r.res, nil
 }
@@ -81,6 +90,7 @@ func (s *Store) ingestOne(ctx context.Context, a audit.Actor, p *alertmanager.Pa
 func (tx *Tx) ingestReqs(ctx context.Context, ix *sigIndex, reqs []*ingestReq) error {
 	for _, r := range reqs {
 		tx.actor = r.a // audit events name the notification's own sender and request
+		tx.pol, tx.arrived = r.pol, r.arrived
 		res, err := tx.ingestPayload(ctx, ix, r.p, r.keys)
 		if err != nil {
 			return err
@@ -258,6 +268,7 @@ func (tx *Tx) ingestAlert(ctx context.Context, ix *sigIndex, in *ingest, al aler
 		return signalRow{}, err
 	}
 	var incID int64
+	opened := res.IncidentsOpened
 	if al.Firing() {
 		if incID, err = tx.signalIncident(ctx, ix, in, al, &row, known, res); err != nil {
 			return signalRow{}, err
@@ -280,6 +291,11 @@ func (tx *Tx) ingestAlert(ctx context.Context, ix *sigIndex, in *ingest, al aler
 	if errors.Is(err, sql.ErrNoRows) {
 		return signalRow{}, errConcurrentAlert
 	}
+	if err != nil || !al.Firing() {
+		return row, err
+	}
+	decided, err := tx.signalRollbacks(ctx, row, res.IncidentsOpened > opened)
+	res.Rollbacks += len(decided)
 	return row, err
 }
 

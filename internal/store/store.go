@@ -47,6 +47,8 @@ type Store struct {
 	evals  evalGroup      // gate: evaluations waiting for group commit
 	ingest ingestQueue    // Alertmanager notifications waiting for group commit
 	sigs   *sigIndex      // signatures of open and resolved problems
+	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
+	rollouts Rollouts
 }
 
 // Option configures Open.

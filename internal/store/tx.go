@@ -9,6 +9,7 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/fault"
+	"fixgate/internal/policy"
 )
 
 // Tx is one write transaction with its fixed "now" and acting user.
@@ -23,6 +24,13 @@ type Tx struct {
 	seen    map[string]bool // named records found by requireNames
 	// unprepared lists statements to add to the store's cache after commit.
 	unprepared []string
+	// Event-driven rollback (deployment_signals.go): the policy the request
+	// saw (nil: read the stored one when needed), when the request arrived
+	// (wall clock: the evidence rollback latency counts from), and the
+	// rollbacks decided, told to the store's hook after commit.
+	pol     *policy.Policy
+	arrived time.Time
+	decided []RollbackDecision
 }
 
 // Now is the transaction's fixed time.
@@ -76,7 +84,7 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	if err != nil {
 		return unavailable(err, "begin transaction")
 	}
-	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now(), actor: actor}
+	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now(), actor: actor, arrived: time.Now()}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
@@ -91,6 +99,7 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	for _, q := range tx.unprepared {
 		s.cachedStmt(ctx, q)
 	}
+	s.tellDecided(tx.decided)
 	return nil
 }
 

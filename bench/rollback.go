@@ -1,0 +1,381 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fixgate/internal/alertmanager"
+	"fixgate/internal/api"
+	"fixgate/internal/deploy"
+	"fixgate/internal/driver"
+	"fixgate/internal/engine"
+	"fixgate/internal/ident"
+	"fixgate/internal/labels"
+	"fixgate/internal/policy"
+	"fixgate/internal/prom"
+	"fixgate/internal/release"
+	"fixgate/internal/store"
+)
+
+// Rollback case (issue 11): how soon after the evidence the rollback
+// driver starts, with rollbackOthers deployments under analysis and
+// noiseRate unrelated alerts per second arriving (open loop).
+const (
+	rollbackRuns   = 100
+	rollbackOthers = 100
+	noiseRate      = 1000 // alerts/s: noiseBatch alerts per notification
+	noiseBatch     = 20
+	rollbackGoal   = 250 * time.Millisecond
+)
+
+// rbServer is the server under test, in process as `fixgate serve` wires
+// it: store, API (Alertmanager hook), rollout engine with the webhook
+// driver (private addresses allowed) and Prometheus client, and the
+// store's event-driven rollback hooks.
+type rbServer struct {
+	dsn    string
+	st     *store.Store
+	pol    *policy.Policy
+	recv   *receiver
+	fprom  *fakeProm
+	hook   string // URL of the driver's receiver
+	promU  string
+	base   string // API URL
+	tok    string
+	client *http.Client
+	stop   []func()
+	runner *engine.Runner
+	halt   context.CancelFunc
+	mu     sync.Mutex
+	starts map[string][]time.Duration // cause class → OnRollbackStart latencies
+}
+
+// benchRollback measures (a) alert arrival → rollback driver start, (b)
+// failing Prometheus answer → rollback driver start, (c) a restart with
+// rollbackOthers deployments in flight.
+func benchRollback(ctx context.Context, c config) error {
+	fmt.Printf("\n[rollback] %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
+		dbLabel(c.db), rollbackRuns, rollbackOthers, noiseRate, loadAvg())
+	s, err := newRBServer(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.startOthers(ctx, "1.0.", rollbackOthers, analysed); err != nil {
+		return err
+	}
+	noise := startNoise(s.client, s.base, s.tok)
+	evA, errA := s.eventRuns(ctx)
+	evB, errB := s.measurementRuns(ctx)
+	ns := noise.stop()
+	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
+		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, loadAvg())
+	if errA != nil || errB != nil {
+		return fmt.Errorf("event runs: %v; measurement runs: %v", errA, errB)
+	}
+	report("(a) alert POST sent → rollback driver start", evA.latency)
+	report("    alert POST answered (client)", evA.answer)
+	fmt.Printf("    deployment rolling_back when the POST was answered: %d of %d\n", evA.sameRequest, rollbackRuns)
+	report("    server: alert reached the store → driver start (fixgate_rollback_start_seconds{cause=recurrence})", s.latencies("recurrence"))
+	report("(b) failing Prometheus answer → rollback driver start", evB)
+	report("    server: measurement returned → driver start (fixgate_rollback_start_seconds{cause=measurement})", s.latencies("measurement"))
+	return s.restartRun(ctx)
+}
+
+func report(what string, d []time.Duration) {
+	p50, p99 := percentile(d, 0.5), percentile(d, 0.99)
+	fmt.Printf("  %s: n=%d p50 %s p99 %s max %s (goal p99 <= %s: %s)\n", what, len(d), p50.Round(time.Microsecond),
+		p99.Round(time.Microsecond), percentile(d, 1).Round(time.Microsecond), rollbackGoal, verdict(p99 <= rollbackGoal))
+}
+
+// loadAvg is the machine's load average (/proc/loadavg via uptime).
+func loadAvg() string {
+	out, err := exec.Command("uptime").Output()
+	if err != nil {
+		return "load unknown"
+	}
+	s := strings.TrimSpace(string(out))
+	if i := strings.Index(s, "load average"); i >= 0 {
+		return s[i:]
+	}
+	return s
+}
+
+func newRBServer(ctx context.Context, db string) (*rbServer, error) {
+	dsn, cleanup, err := freshDSN(db)
+	if err != nil {
+		return nil, err
+	}
+	s := &rbServer{dsn: dsn, stop: []func(){cleanup}, starts: map[string][]time.Duration{},
+		recv:   &receiver{first: map[string]time.Time{}, count: map[string]int{}, waiters: map[string]chan time.Time{}},
+		fprom:  &fakeProm{failPrefix: "2.", failedAt: map[string]time.Time{}},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	for _, h := range []struct {
+		h   http.Handler
+		url *string
+	}{{s.recv, &s.hook}, {s.fprom, &s.promU}} {
+		u, done, err := serveLocal(h.h)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		*h.url, s.stop = u, append(s.stop, done)
+	}
+	if s.pol, err = rollbackPolicy(s.hook); err == nil {
+		err = s.open(ctx, "bench-1")
+	}
+	if err == nil {
+		s.tok, err = rollbackRefs(ctx, s.st)
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// open opens the store and starts the API and a runner named holder.
+func (s *rbServer) open(ctx context.Context, holder string) error {
+	st, err := store.Open(ctx, s.dsn)
+	if err != nil {
+		return err
+	}
+	s.st = st
+	pc, err := prom.New(s.promU)
+	if err != nil {
+		return err
+	}
+	drv, err := driver.New("hook", s.pol.Drivers["hook"], driver.Options{AllowPrivate: true,
+		Getenv: func(string) string { return "bench-secret" }})
+	if err != nil {
+		return err
+	}
+	polFn := func(context.Context) (*policy.Policy, int64, error) { return s.pol, 0, nil }
+	s.runner = &engine.Runner{Store: st, Holder: holder, Log: accessLogger(), Policy: polFn, Prometheus: engine.Prometheus{Client: pc},
+		Drivers: func(*policy.Policy, string) (driver.Driver, error) { return drv, nil }, OnRollbackStart: s.started}
+	st.SetRollouts(store.Rollouts{Policy: polFn, Decided: s.runner.RollbackDecided})
+	rctx, halt := context.WithCancel(ctx)
+	s.halt = halt
+	go s.runner.Run(rctx)
+	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: accessLogger(), Wake: s.runner.Wake}).Handler())
+	u, done, err := serveLocal(srv.Handler)
+	s.base = u
+	s.stop = append(s.stop, done, halt, func() { st.Close() })
+	return err
+}
+
+func (s *rbServer) close() {
+	for i := len(s.stop) - 1; i >= 0; i-- {
+		s.stop[i]()
+	}
+}
+
+func (s *rbServer) started(cause string, d time.Duration) {
+	s.mu.Lock()
+	s.starts[cause] = append(s.starts[cause], d)
+	s.mu.Unlock()
+}
+
+func (s *rbServer) latencies(cause string) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.starts[cause]...)
+}
+
+// start starts release rel in prod-eu on path and waits until its first
+// stage runs (its deploy action done, the stage's analysis begun).
+func (s *rbServer) start(ctx context.Context, rel string, path []deploy.Stage) (deploy.Deployment, error) {
+	d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: path}, s.pol, 0)
+	if err != nil {
+		return d, err
+	}
+	if d.Status != deploy.Running {
+		return d, fmt.Errorf("%s of %s is %s", d.ID, rel, d.Status)
+	}
+	id, _ := ident.Deployment.Parse("id", d.ID)
+	s.runner.Wake(id)
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+		if d, err = s.st.GetDeployment(ctx, id); err != nil || d.StageStartedAt != nil {
+			return d, err
+		}
+	}
+	return d, fmt.Errorf("%s: its first stage did not start within 30s", d.ID)
+}
+
+// startOthers starts n feature releases of other-api (versions prefix+i) on path.
+func (s *rbServer) startOthers(ctx context.Context, prefix string, n int, path []deploy.Stage) error {
+	t0 := time.Now()
+	for i := range n {
+		rel, err := newRelease(ctx, s.st, "other-api", fmt.Sprint(prefix, i), release.Feature)
+		if err == nil {
+			_, err = s.start(ctx, rel, path)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("  %d deployments of other-api started (%s)\n", n, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// eventResult is case (a)'s figures.
+type eventResult struct {
+	latency, answer []time.Duration
+	sameRequest     int
+}
+
+// eventRuns: for each run, a problem-fix release's deployment under
+// analysis, then an Alertmanager notification matching its problem's
+// signature; the latency runs from the POST's send to the rollback
+// action's arrival at the driver's receiver.
+func (s *rbServer) eventRuns(ctx context.Context) (eventResult, error) {
+	var r eventResult
+	for i := range rollbackRuns {
+		rel, err := fixRelease(ctx, s.st, i, fmt.Sprint("3.0.", i))
+		if err != nil {
+			return r, err
+		}
+		d, err := s.start(ctx, rel, analysed)
+		if err != nil {
+			return r, err
+		}
+		body := alertBody(fmt.Sprint("Regress-", i), "checkout-api", fmt.Sprint("run-", i), 1)
+		t0 := time.Now()
+		res, err := s.client.Do(post1(s.base+"/api/v1/hooks/alertmanager", s.tok, body))
+		if err != nil {
+			return r, err
+		}
+		res.Body.Close()
+		answered := time.Since(t0)
+		if res.StatusCode != 200 {
+			return r, fmt.Errorf("alert for %s: %s", d.ID, res.Status)
+		}
+		id, _ := ident.Deployment.Parse("id", d.ID)
+		if now, err := s.st.GetDeployment(ctx, id); err == nil && now.Status != deploy.Running {
+			r.sameRequest++
+		}
+		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
+		if err != nil {
+			return r, err
+		}
+		r.latency, r.answer = append(r.latency, at.Sub(t0)), append(r.answer, answered)
+	}
+	return r, nil
+}
+
+// measurementRuns: for each run, a release whose Prometheus check fails
+// at its first measurement; the latency runs from the fake Prometheus's
+// failing answer to the rollback action's arrival.
+func (s *rbServer) measurementRuns(ctx context.Context) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := range rollbackRuns {
+		version := fmt.Sprint("2.0.", i)
+		rel, err := newRelease(ctx, s.st, "checkout-api", version, release.Feature)
+		if err != nil {
+			return nil, err
+		}
+		d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: analysed}, s.pol, 0)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := ident.Deployment.Parse("id", d.ID)
+		s.runner.Wake(id)
+		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		answered, ok := s.fprom.answered(version)
+		if !ok {
+			return nil, fmt.Errorf("%s rolled back without a failing answer", d.ID)
+		}
+		out = append(out, at.Sub(answered))
+	}
+	return out, nil
+}
+
+// alertBody is a notification of n firing alerts named name on service ci
+// in prod-eu, each with its own instance label (a new fingerprint).
+func alertBody(name, ci, instance string, n int) []byte {
+	at := time.Now().UTC().Format(time.RFC3339Nano)
+	alerts := make([]map[string]any, n)
+	for i := range alerts {
+		l := labels.Set{"alertname": name, "service": ci, "env": "prod-eu", "severity": "critical", "instance": fmt.Sprint(instance, "-", i)}
+		alerts[i] = map[string]any{"status": "firing", "labels": l, "annotations": map[string]string{}, "startsAt": at,
+			"endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph", "fingerprint": alertmanager.Fingerprint(l)}
+	}
+	body, _ := json.Marshal(map[string]any{"version": "4", "groupKey": "{}:{alertname=\"" + name + "\"}", "status": "firing",
+		"receiver": "fixgate", "groupLabels": map[string]string{}, "commonLabels": map[string]string{}, "commonAnnotations": map[string]string{},
+		"externalURL": "http://alertmanager:9093", "truncatedAlerts": 0, "alerts": alerts})
+	return body
+}
+
+// noise sends unrelated notifications (noise-api, a CI no release deploys:
+// each alert opens an incident, matches no signature) at noiseRate
+// alerts/s until stopped, each from its own goroutine.
+type noise struct {
+	quit chan struct{}
+	done chan rateResult
+}
+
+func startNoise(client *http.Client, base, tok string) *noise {
+	n := &noise{quit: make(chan struct{}), done: make(chan rateResult, 1)}
+	go func() {
+		var seq atomic.Int64
+		r := openLoop(client, noiseRate/noiseBatch, n.quit, func() *http.Request {
+			k := seq.Add(1)
+			return post1(base+"/api/v1/hooks/alertmanager", tok, alertBody("Noise", "noise-api", fmt.Sprint("n", k), noiseBatch))
+		})
+		n.done <- r
+	}()
+	return n
+}
+
+func (n *noise) stop() rateResult {
+	close(n.quit)
+	return <-n.done
+}
+
+// openLoop is atRate until quit closes.
+func openLoop(client *http.Client, rps int, quit chan struct{}, newReq func() *http.Request) rateResult {
+	interval := time.Second / time.Duration(rps)
+	var mu sync.Mutex
+	var lat, lags []time.Duration
+	var wg sync.WaitGroup
+	r := rateResult{}
+	start := time.Now()
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		select {
+		case <-quit:
+			wg.Wait()
+			r.p50, r.p99, r.lag = percentile(lat, 0.5).Round(time.Microsecond), percentile(lat, 0.99).Round(time.Microsecond), percentile(lags, 1).Round(time.Microsecond)
+			return r
+		case <-time.After(time.Until(at)):
+		}
+		r.sent++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := newReq()
+			t0 := time.Now()
+			res, err := client.Do(req)
+			ok := err == nil && res.StatusCode == 200
+			if err == nil {
+				res.Body.Close()
+			}
+			mu.Lock()
+			lat, lags = append(lat, time.Since(t0)), append(lags, t0.Sub(at))
+			if !ok {
+				r.errors++
+			}
+			mu.Unlock()
+		}()
+	}
+}

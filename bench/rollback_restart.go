@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fixgate/internal/deploy"
+	"fixgate/internal/driver"
+	"fixgate/internal/ident"
+	"fixgate/internal/policy"
+	"fixgate/internal/release"
+)
+
+// restartRun is case (c): rollbackOthers deployments on a path of a canary
+// analysed for restartStage, then 100 %, are started; once all run their
+// canary the runner stops as on SIGTERM (each step gives its lease back)
+// and the store closes; when all are due for promotion a new process's
+// store, API and runner (another holder) start. All must resume: each is
+// promoted exactly once and succeeds, and no deploy action runs again.
+func (s *rbServer) restartRun(ctx context.Context) error {
+	const restartStage = 2 * time.Second
+	path := []deploy.Stage{{Name: "canary", Weight: 10, Duration: policy.Duration(restartStage), Analysis: []string{"health"}},
+		{Name: "full", Weight: 100}}
+	var deps []string
+	for i := range rollbackOthers {
+		rel, err := newRelease(ctx, s.st, "other-api", fmt.Sprint("4.0.", i), release.Feature)
+		if err != nil {
+			return err
+		}
+		d, err := s.start(ctx, rel, path)
+		if err != nil {
+			return err
+		}
+		deps = append(deps, d.ID)
+	}
+	s.halt()
+	time.Sleep(restartStage + 100*time.Millisecond) // every canary's analysis is over: all are due
+	s.st.Close()
+	if err := s.open(ctx, "bench-2"); err != nil {
+		return err
+	}
+	begun := time.Now() // s.open started the new runner just before
+	var first, last time.Duration
+	for i, id := range deps {
+		at, err := s.recv.wait(id, driver.Promote, 30*time.Second)
+		if err != nil {
+			return fmt.Errorf("after the restart: %w", err)
+		}
+		if d := at.Sub(begun); i == 0 || d < first {
+			first = d
+		}
+		last = max(last, at.Sub(begun))
+	}
+	repeated, unfinished := 0, 0
+	for _, id := range deps {
+		s.recv.mu.Lock()
+		if s.recv.count[id+" "+driver.Deploy] != 1 || s.recv.count[id+" "+driver.Promote] != 1 {
+			repeated++
+		}
+		s.recv.mu.Unlock()
+		n, _ := ident.Deployment.Parse("id", id)
+		if !s.waitStatus(ctx, n, deploy.Succeeded, 30*time.Second) {
+			unfinished++
+		}
+	}
+	fmt.Printf("  (c) restart with %d deployments in flight: first resumed action (promote at the driver) %s after the new runner started, "+
+		"all %d promoted by %s; %d did not succeed, %d repeated or missed an action; %s\n",
+		len(deps), first.Round(time.Millisecond), len(deps), last.Round(time.Millisecond), unfinished, repeated, loadAvg())
+	return nil
+}
+
+// waitStatus polls deployment id until it is in status or timeout passes.
+func (s *rbServer) waitStatus(ctx context.Context, id int64, status string, timeout time.Duration) bool {
+	for end := time.Now().Add(timeout); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if d, err := s.st.GetDeployment(ctx, id); err == nil && d.Status == status {
+			return true
+		}
+	}
+	return false
+}
