@@ -109,7 +109,9 @@ func TestRolloutAlertmanagerIntegration(t *testing.T) {
 	}
 	t.Logf("matching alert stored by fixgate %s → rollback driver started %s: %s", arrived.Format("15:04:05.000"),
 		rb.At.Format("15:04:05.000"), rb.At.Sub(arrived).Round(time.Millisecond))
-	if lat := rb.At.Sub(arrived); lat < 0 || lat > 3*time.Second {
+	// the product promise: a rollback within a second of the evidence (the store decides it in the
+	// transaction that stores the alert and wakes the engine; this includes starting the driver process)
+	if lat := rb.At.Sub(arrived); lat < 0 || lat > time.Second {
 		t.Errorf("the rollback driver started %s after the alert arrived", lat)
 	}
 	p := r.problem(prb)
