@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,13 +128,17 @@ func benchGateRate(ctx context.Context, c config) error {
 		gateReq := func(i int) *http.Request { return post1(base+"/api/v1/gates/evaluate", tok, bodies[i%2]) }
 		healthReq := func(int) *http.Request { return post1(base+"/healthz", "", nil) }
 		atRate(client, 50, time.Second, gateReq) // warm up
+		cpu := newCPUMeter(ctx, st)
 		for _, rps := range []int{50, 500} {
 			h := atRate(client, rps, c.duration, healthReq)
+			hc := cpu.lap(ctx, h.sent)
 			g := atRate(client, rps, c.duration, gateReq)
+			gc := cpu.lap(ctx, g.sent)
 			goal := map[int]time.Duration{50: 10 * time.Millisecond, 500: 50 * time.Millisecond}[rps]
 			fmt.Printf("  %3d req/s  /healthz p50 %-9s p99 %-9s max %-9s errors %d  (send lag max %s)\n", rps, h.p50, h.p99, h.max.Round(time.Microsecond), h.errors, h.lag)
 			fmt.Printf("  %3d req/s  gate     p50 %-9s p99 %-9s max %-9s errors %d of %d  (goal p99 <= %s, 0 errors): %s  (send lag max %s)\n",
 				rps, g.p50, g.p99, g.max.Round(time.Microsecond), g.errors, g.sent, goal, verdict(g.p99 <= goal && g.errors == 0), g.lag)
+			fmt.Printf("             %s (/healthz %s); load average %s\n", gc, hc.self, loadAvg())
 			if rps == 50 {
 				if p50small == 0 {
 					p50small = g.p50
@@ -146,6 +152,15 @@ func benchGateRate(ctx context.Context, c config) error {
 		done()
 	}
 	return nil
+}
+
+// loadAvg returns the 1-minute load average (Linux), or "?".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func verdict(ok bool) string {
