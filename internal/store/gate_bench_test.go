@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -114,14 +115,30 @@ func BenchmarkEvaluateGate(b *testing.B) {
 	})
 }
 
-// reportBackendCPU returns a func reporting the CPU the PostgreSQL backends
-// of s's database used since the call, per operation (nothing on SQLite).
+// BenchmarkRoundTrip is the cost of one statement that does nothing
+// (SELECT 1), what every statement of an evaluation pays at least.
+func BenchmarkRoundTrip(b *testing.B) {
+	s, _ := storetest.Open(b)
+	defer reportBackendCPU(b, s)()
+	for b.Loop() {
+		var one int
+		if err := s.DB().QueryRow(`SELECT 1`).Scan(&one); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// reportBackendCPU returns a func reporting the CPU this process used
+// since the call, per operation (cpu-µs/op), and on PostgreSQL the CPU of
+// the backends of s's database (pg-µs/op).
 func reportBackendCPU(b *testing.B, s *store.Store) func() {
+	self := processCPU()
 	if s.Dialect() != store.Postgres {
-		return func() {}
+		return func() { b.ReportMetric(float64((processCPU()-self).Microseconds())/float64(b.N), "cpu-µs/op") }
 	}
 	start := backendCPU(b, s)
 	return func() {
+		b.ReportMetric(float64((processCPU()-self).Microseconds())/float64(b.N), "cpu-µs/op")
 		used := time.Duration(0)
 		for pid, t := range backendCPU(b, s) {
 			used += t - start[pid]
@@ -152,4 +169,10 @@ func backendCPU(b *testing.B, s *store.Store) map[int]time.Duration {
 		out[pid] = time.Duration(ut+stime) * 10 * time.Millisecond
 	}
 	return out
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
