@@ -17,6 +17,8 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,7 +28,8 @@ type config struct {
 	duration time.Duration
 	events   int
 	scale    float64
-	rounds   int // api: alternate healthz and GET this many times more, and report the median ratio
+	rates    []int // gate-rate: request rates of the phases
+	rounds   int   // api: alternate healthz and GET this many times more, and report the median ratio
 }
 
 func main() {
@@ -38,7 +41,16 @@ func main() {
 	flag.IntVar(&c.events, "events", 1_000_000, "audit events for -case verify")
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
 	flag.IntVar(&c.rounds, "rounds", 1, "api: when > 1, also alternate /healthz and GET this many times (-duration each) and report the median ratio")
+	rates := flag.String("rates", "50,500", "gate-rate: comma-separated request rates, one phase each")
 	flag.Parse()
+	for _, r := range strings.Split(*rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n < 1 {
+			fmt.Fprintln(os.Stderr, "bench: bad -rates", *rates)
+			os.Exit(2)
+		}
+		c.rates = append(c.rates, n)
+	}
 	ctx := context.Background()
 	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate, "ingest": benchIngest, "rollback": benchRollback}
 	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback"}

@@ -62,7 +62,7 @@ type rbServer struct {
 // rollbackOthers deployments in flight.
 func benchRollback(ctx context.Context, c config) error {
 	fmt.Printf("\n[rollback] %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
-		dbLabel(c.db), rollbackRuns, rollbackOthers, noiseRate, loadAvg())
+		dbLabel(c.db), rollbackRuns, rollbackOthers, noiseRate, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func benchRollback(ctx context.Context, c config) error {
 	evB, errB := s.measurementRuns(ctx)
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
-		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, loadAvg())
+		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
 	if errA != nil || errB != nil {
 		return fmt.Errorf("event runs: %v; measurement runs: %v", errA, errB)
 	}
@@ -95,8 +95,8 @@ func report(what string, d []time.Duration) {
 		p99.Round(time.Microsecond), percentile(d, 1).Round(time.Microsecond), rollbackGoal, verdict(p99 <= rollbackGoal))
 }
 
-// loadAvg is the machine's load average (/proc/loadavg via uptime).
-func loadAvg() string {
+// uptimeLoad is the machine's load average (/proc/loadavg via uptime).
+func uptimeLoad() string {
 	out, err := exec.Command("uptime").Output()
 	if err != nil {
 		return "load unknown"

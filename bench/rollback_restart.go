@@ -66,7 +66,7 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 	}
 	fmt.Printf("  (c) restart with %d deployments in flight: first resumed action (promote at the driver) %s after the new runner started, "+
 		"all %d promoted by %s; %d did not succeed, %d repeated or missed an action; %s\n",
-		len(deps), first.Round(time.Millisecond), len(deps), last.Round(time.Millisecond), unfinished, repeated, loadAvg())
+		len(deps), first.Round(time.Millisecond), len(deps), last.Round(time.Millisecond), unfinished, repeated, uptimeLoad())
 	return nil
 }
 

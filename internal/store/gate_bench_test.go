@@ -3,7 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"fixgate/internal/ci"
 	"fixgate/internal/environment"
@@ -74,4 +79,100 @@ func versionsOf(i int) int {
 		return 2
 	}
 	return 1
+}
+
+// BenchmarkEvaluateGate splits an evaluation into gathering the input
+// (input) and the whole use case, recorded and audited (evaluate), serially,
+// on a release reaching 200 CIs. On PostgreSQL it also reports the CPU of
+// the database's backends per operation (pg-µs/op, from /proc).
+func BenchmarkEvaluateGate(b *testing.B) {
+	s, clock := storetest.Open(b)
+	ctx := context.Background()
+	if _, _, err := s.Bootstrap(ctx, "fgt_test"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.CreateEnvironment(ctx, alice, environment.Environment{Name: "prod-eu", Tier: environment.Production}); err != nil {
+		b.Fatal(err)
+	}
+	gateGraph200(b, s)
+	pol := policy.Default()
+	q := store.GateQuery{Release: 1, Env: "prod-eu", At: clock.Now()}
+	b.Run("input", func(b *testing.B) {
+		defer reportBackendCPU(b, s)()
+		for b.Loop() {
+			if _, _, err := s.GateInput(ctx, q, pol); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("evaluate", func(b *testing.B) {
+		defer reportBackendCPU(b, s)()
+		for b.Loop() {
+			if _, err := s.EvaluateGate(ctx, alice, q, pol, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRoundTrip is the cost of one statement that does nothing
+// (SELECT 1), what every statement of an evaluation pays at least.
+func BenchmarkRoundTrip(b *testing.B) {
+	s, _ := storetest.Open(b)
+	defer reportBackendCPU(b, s)()
+	for b.Loop() {
+		var one int
+		if err := s.DB().QueryRow(`SELECT 1`).Scan(&one); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// reportBackendCPU returns a func reporting the CPU this process used
+// since the call, per operation (cpu-µs/op), and on PostgreSQL the CPU of
+// the backends of s's database (pg-µs/op).
+func reportBackendCPU(b *testing.B, s *store.Store) func() {
+	self := processCPU()
+	if s.Dialect() != store.Postgres {
+		return func() { b.ReportMetric(float64((processCPU()-self).Microseconds())/float64(b.N), "cpu-µs/op") }
+	}
+	start := backendCPU(b, s)
+	return func() {
+		b.ReportMetric(float64((processCPU()-self).Microseconds())/float64(b.N), "cpu-µs/op")
+		used := time.Duration(0)
+		for pid, t := range backendCPU(b, s) {
+			used += t - start[pid]
+		}
+		b.ReportMetric(float64(used.Microseconds())/float64(b.N), "pg-µs/op")
+	}
+}
+
+func backendCPU(b *testing.B, s *store.Store) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	rows, err := s.DB().Query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+2:]))
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+stime) * 10 * time.Millisecond
+	}
+	return out
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

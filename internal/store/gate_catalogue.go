@@ -37,10 +37,9 @@ func (tx *Tx) bumpCatalogue(ctx context.Context) error {
 }
 
 // catalogue returns the snapshot for the current catalogue version, read
-// through r (on PostgreSQL the evaluation's read-only snapshot, so the
-// version and the rows agree; on SQLite rows read after the version can
-// only be newer, and a newer version reloads). It loads the snapshot when
-// the version moved since the last load.
+// through r (the evaluation's read-only transaction, so the version and
+// the rows agree). It loads the snapshot when the version moved since the
+// last load.
 func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
 	var v int64
 	if err := r.QueryRowContext(ctx, `SELECT version FROM catalogue_version WHERE id = 1`).Scan(&v); err != nil {

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"time"
 
 	"fixgate/internal/alertmanager"
 	"fixgate/internal/gate"
@@ -71,55 +71,44 @@ func healthScope(in *gate.Input) map[string]bool {
 // for the release's CIs and the CIs they depend on (healthScope; the
 // queries read the environment's rows and the scope is applied here, which
 // costs less than a recursive query over a large graph): the open incidents
-// (partial index incidents_open_env_ci: open ones only), the alert still
-// firing behind each (the newest signal of the incident's fingerprint,
-// through signals_fingerprint), and the firing alerts that opened no
-// incident and were not followed by another signal of their fingerprint
-// (partial index signals_firing_alone). A firing alert whose incident a
-// person resolved is not read: the person judged it.
+// (partial index incidents_open_env_ci: open ones only), each with the alert
+// still firing behind it (the newest signal of the incident's fingerprint,
+// through signals_fingerprint, joined in the same statement), and the firing
+// alerts that opened no incident and were not followed by another signal of
+// their fingerprint (partial index signals_firing_alone). A firing alert
+// whose incident a person resolved is not read: the person judged it.
 func (g *gatherer) health(ctx context.Context, in *gate.Input) error {
 	if in.Environment.Name == "" {
 		return nil
 	}
 	scope := healthScope(in)
-	rows, err := g.r.QueryContext(ctx, `SELECT id, title, env, ci, severity, source, opened_at, problem_id, fingerprint, rev
-		FROM incidents WHERE status = 'open' AND env = $1 ORDER BY id`, in.Environment.Name)
+	rows, err := g.r.QueryContext(ctx, `SELECT i.id, i.title, i.env, i.ci, i.severity, i.source, i.opened_at, i.problem_id, i.rev,
+		s.id, s.status, s.labels, s.fingerprint, s.env, s.ci, s.starts_at, s.problem_id
+		FROM incidents i LEFT JOIN signals s ON i.fingerprint <> ''
+			AND s.id = (SELECT MAX(r.id) FROM signals r WHERE r.fingerprint = i.fingerprint)
+		WHERE i.status = 'open' AND i.env = $1 ORDER BY i.id`, in.Environment.Name)
 	if err != nil {
 		return err
 	}
-	fps, err := g.scanIncidents(rows, in, scope)
-	if err != nil {
+	if err := g.scanIncidents(rows, in, scope); err != nil {
 		return err
-	}
-	for _, f := range fps {
-		a, err := scanAlert(g.r.QueryRowContext(ctx, `SELECT `+alertCols+` FROM signals
-			WHERE fingerprint = $1 ORDER BY id DESC LIMIT 1`, f[1]))
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if a.firing {
-			a.Incident = f[0]
-			in.FiringAlerts = append(in.FiringAlerts, a.Alert)
-		}
 	}
 	return g.aloneAlerts(ctx, in, scope)
 }
 
 // scanIncidents appends the open incidents of rows on a CI of scope to
-// in.OpenIncidents and returns the id and alert fingerprint of each that
-// has one, in incident order.
-func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input, scope map[string]bool) (fps [][2]string, err error) {
+// in.OpenIncidents, and the alert behind each to in.FiringAlerts while it
+// is firing, in incident order.
+func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input, scope map[string]bool) error {
 	defer rows.Close()
 	for rows.Next() {
 		var i gate.Incident
 		var id, rev int64
-		var prb sql.NullInt64
-		var fp string
-		if err := rows.Scan(&id, &i.Title, &i.Environment, &i.CI, &i.Severity, &i.Source, timeCol{&i.OpenedAt}, &prb, &fp, &rev); err != nil {
-			return nil, err
+		var prb, sig, sprb sql.NullInt64
+		var a alertCells
+		if err := rows.Scan(&id, &i.Title, &i.Environment, &i.CI, &i.Severity, &i.Source, timeCol{&i.OpenedAt}, &prb, &rev,
+			&sig, &a.status, jsonCol{&a.labels}, &a.fingerprint, &a.env, &a.ci, nullTimeCol{&a.startsAt}, &sprb); err != nil {
+			return err
 		}
 		if !scope[i.CI] {
 			continue
@@ -127,11 +116,29 @@ func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input, scope map[strin
 		i.ID, i.Problem = ident.Incident.Format(id), fmtRef(ident.Problem, prb)
 		g.revs[i.ID] = rev
 		in.OpenIncidents = append(in.OpenIncidents, i)
-		if fp != "" {
-			fps = append(fps, [2]string{i.ID, fp})
+		if sig.Valid && a.status.String == alertmanager.Firing {
+			al := a.alert(sig.Int64, sprb)
+			al.Incident = i.ID
+			in.FiringAlerts = append(in.FiringAlerts, al)
 		}
 	}
-	return fps, rows.Err()
+	return rows.Err()
+}
+
+// alertCells are the nullable signal columns of an incident's newest alert.
+type alertCells struct {
+	status, fingerprint, env, ci sql.NullString
+	labels                       map[string]string
+	startsAt                     *time.Time
+}
+
+func (c alertCells) alert(id int64, prb sql.NullInt64) gate.Alert {
+	a := gate.Alert{Signal: id, Fingerprint: c.fingerprint.String, Environment: c.env.String, CI: c.ci.String,
+		Name: c.labels["alertname"], Severity: alertSeverity(c.labels["severity"]), Problem: fmtRef(ident.Problem, prb)}
+	if c.startsAt != nil {
+		a.StartsAt = *c.startsAt
+	}
+	return a
 }
 
 // aloneAlerts appends the firing alerts on a CI of scope that have no incident.

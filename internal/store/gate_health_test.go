@@ -170,3 +170,40 @@ func TestGateInputDeployments(t *testing.T) {
 		t.Fatalf("progression: %+v", v.Rules)
 	}
 }
+
+// TestEvaluateGateSeesCommittedChange: an evaluation right after a committed
+// change (an incident opened on the target) judges it, and one right after
+// the incident was resolved no longer does: no earlier input is reused.
+func TestEvaluateGateSeesCommittedChange(t *testing.T) {
+	s, clock := healthWorld(t)
+	ctx := context.Background()
+	q := store.GateQuery{Release: 1, Env: "prod-eu", At: clock.Now()}
+	blames := func(id string) bool {
+		t.Helper()
+		ev, err := s.EvaluateGate(ctx, alice, q, policy.Default(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(ev.Verdict.Rules, func(r gate.Result) bool {
+			return r.Rule == gate.RuleTargetHealth && r.Result == gate.Fail && slices.Contains(r.Records, id)
+		})
+	}
+	id := "INC-1"
+	if blames(id) {
+		t.Fatal("target_health names an incident before it exists")
+	}
+	if got := openIncident(t, s, "shop-api", "prod-eu", 1); got != id {
+		t.Fatalf("opened %s, want %s", got, id)
+	}
+	if !blames(id) {
+		t.Fatal("the evaluation after the incident was opened did not see it")
+	}
+	if _, err := s.UpdateIncident(ctx, alice, 1, 0, "incident.move", func(i *incident.Incident, c store.IncidentContext) error {
+		return i.Move(incident.Resolved, c.Now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if blames(id) {
+		t.Fatal("the evaluation after the incident was resolved still saw it open")
+	}
+}

@@ -44,29 +44,31 @@ type reader interface {
 // environment, and the approvals of both; for rules progression and
 // target_health, the release's deployments (one per environment) and the
 // open incidents and firing alerts on the environment for the release's
-// CIs and their dependencies (gate_health.go). On PostgreSQL the queries share
-// one read-only snapshot. It also returns the revision of every record read
-// (id → revision), which the evaluation record keeps. Returns NotFound
-// naming the release or the environment.
+// CIs and their dependencies (gate_health.go). The queries share one
+// read-only transaction, so they see one snapshot (on SQLite a deferred read
+// transaction: one WAL read lock instead of one per statement). It also
+// returns the revision of every record read (id → revision), which the
+// evaluation record keeps. Returns NotFound naming the release or the
+// environment.
 func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, map[string]int64, error) {
-	var r reader = hotReader{s}
+	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == SQLite {
 		// bounded indexed reads: not worth modernc's per-step interrupt watcher
 		ctx = context.WithoutCancel(ctx)
+	} else {
+		opts.Isolation = sql.LevelRepeatableRead
 	}
-	if s.dialect == Postgres {
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-		if err != nil {
-			return gate.Input{}, nil, unavailable(err, "begin read")
-		}
-		defer tx.Rollback()
-		r = tx
+	sqlTx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return gate.Input{}, nil, unavailable(err, "begin read")
 	}
-	cat, err := s.catalogue(ctx, r)
+	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect}
+	defer tx.endRead(ctx)
+	cat, err := s.catalogue(ctx, readTx{tx})
 	if err != nil {
 		return gate.Input{}, nil, errf(err, "gate catalogue")
 	}
-	g := &gatherer{r: r, cat: cat, revs: map[string]int64{}}
+	g := &gatherer{r: readTx{tx}, cat: cat, revs: map[string]int64{}}
 	in, err := g.gather(ctx, q, pol)
 	if err != nil {
 		return in, nil, errf(err, "gate input")
@@ -74,18 +76,18 @@ func (s *Store) GateInput(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	return in, g.revs, nil
 }
 
-// hotReader runs the gate's fixed queries through statements prepared once
-// per store: modernc parses every unprepared statement again, which was 70%
-// of GateInput on SQLite (bench/README.md, session 4); on PostgreSQL pgx
-// caches prepared statements itself.
-type hotReader struct{ s *Store }
+// readTx runs the gate's fixed queries in a read transaction through the
+// store's prepared statements (Tx.query: modernc parses every unprepared
+// statement again, which was 70% of GateInput on SQLite, bench/README.md
+// session 4; pgx caches prepared statements itself).
+type readTx struct{ tx *Tx }
 
-func (h hotReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return h.s.queryHot(ctx, q, args...)
+func (r readTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.tx.query(ctx, q, args...)
 }
 
-func (h hotReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return h.s.queryRowHot(ctx, q, args...)
+func (r readTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.tx.queryRow(ctx, q, args...)
 }
 
 type gatherer struct {

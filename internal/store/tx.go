@@ -76,6 +76,15 @@ func (tx *Tx) prepared(ctx context.Context, q string) *sql.Stmt {
 	return tx.tx.StmtContext(ctx, st.(*sql.Stmt))
 }
 
+// endRead ends a read transaction and prepares the statements it ran
+// unprepared, for the next one.
+func (tx *Tx) endRead(ctx context.Context) {
+	tx.tx.Rollback()
+	for _, q := range tx.unprepared {
+		tx.store.cachedStmt(ctx, q)
+	}
+}
+
 // write runs fn in a write transaction (BEGIN IMMEDIATE on SQLite, READ
 // COMMITTED on PostgreSQL, so the audit chain head lock sees the latest
 // head) and commits if fn succeeds. Nothing is written if fn fails.
