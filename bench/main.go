@@ -27,6 +27,7 @@ type config struct {
 	events   int
 	scale    float64
 	rounds   int // api: alternate healthz and GET this many times more, and report the median ratio
+	noise    int // rollback: unrelated alerts per second
 }
 
 func main() {
@@ -38,6 +39,7 @@ func main() {
 	flag.IntVar(&c.events, "events", 1_000_000, "audit events for -case verify")
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
 	flag.IntVar(&c.rounds, "rounds", 1, "api: when > 1, also alternate /healthz and GET this many times (-duration each) and report the median ratio")
+	flag.IntVar(&c.noise, "noise", 1000, "rollback: unrelated alerts per second arriving during the runs (open loop, 20 per notification)")
 	flag.Parse()
 	ctx := context.Background()
 	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate, "ingest": benchIngest, "rollback": benchRollback}

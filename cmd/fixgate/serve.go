@@ -192,7 +192,10 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	// rollback in the request that stores it, under the engine's policy; the runner starts the driver at once.
 	st.SetRollouts(store.Rollouts{Policy: apiSrv.Policy, Decided: runner.RollbackDecided})
 	// The rollout engine (issue 11): steps due deployments; leases in the database make each step run on one replica.
-	go runner.Run(ctx)
+	runCtx, stopRunner := context.WithCancel(ctx)
+	ranDone := make(chan struct{})
+	go func() { runner.Run(runCtx); close(ranDone) }()
+	defer func() { stopRunner(); <-ranDone }() // the steps under way give their leases back before the store closes
 	srv := api.NewHTTPServer(f.addr, apiSrv.Handler())
 	log.Info("fixgate listening", "addr", ln.Addr().String(), "db", st.Dialect())
 	if ready != nil {

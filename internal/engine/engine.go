@@ -74,6 +74,7 @@ type Runner struct {
 	again    map[int64]bool      // woken while being stepped: step again at once
 	evidence map[int64]time.Time // RollbackDecided's evidence, until the driver starts
 	sem      chan struct{}
+	steps    sync.WaitGroup // steps under way, which Run waits for before it returns
 }
 
 var engineActor = audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "engine"}
@@ -143,7 +144,10 @@ func (r *Runner) takeEvidence(id int64) (time.Time, bool) {
 }
 
 // Run steps due deployments until ctx ends, starting with those due now
-// (after a restart: the deployments in flight resume at once).
+// (after a restart: the deployments in flight resume at once). It returns
+// once the steps under way have given their leases back, so that the
+// store may be closed then (a lease left behind would hold its deployment
+// until it expires).
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
 	t := time.NewTicker(r.Poll)
@@ -152,6 +156,7 @@ func (r *Runner) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			r.steps.Wait()
 			return
 		case id := <-r.wake:
 			r.dispatch(ctx, id)
@@ -191,8 +196,9 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 		r.mu.Unlock()
 		return
 	}
+	r.steps.Add(1)
 	go func() {
-		defer func() { <-r.sem }()
+		defer func() { <-r.sem; r.steps.Done() }()
 		for again := true; again && ctx.Err() == nil; {
 			if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
 				r.Log.Warn("deployment step", "deployment", id, "err", err)
