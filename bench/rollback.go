@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -163,7 +165,8 @@ func (s *rbServer) open(ctx context.Context, holder string) error {
 		return err
 	}
 	polFn := func(context.Context) (*policy.Policy, int64, error) { return s.pol, 0, nil }
-	s.runner = &engine.Runner{Store: st, Holder: holder, Log: accessLogger(), Policy: polFn, Prometheus: engine.Prometheus{Client: pc},
+	warn := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s.runner = &engine.Runner{Store: st, Holder: holder, Log: warn, Policy: polFn, Prometheus: engine.Prometheus{Client: pc},
 		Drivers: func(*policy.Policy, string) (driver.Driver, error) { return drv, nil }, OnRollbackStart: s.started}
 	st.SetRollouts(store.Rollouts{Policy: polFn, Decided: s.runner.RollbackDecided})
 	rctx, cancel := context.WithCancel(ctx)
@@ -174,7 +177,7 @@ func (s *rbServer) open(ctx context.Context, holder string) error {
 	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: accessLogger(), Wake: s.runner.Wake}).Handler())
 	u, done, err := serveLocal(srv.Handler)
 	s.base = u
-	s.stop = append(s.stop, done, halt, func() { st.Close() })
+	s.stop = append(s.stop, func() { st.Close() }, done, halt) // close runs them last first: the runner stops before the store closes
 	return err
 }
 
