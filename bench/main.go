@@ -30,6 +30,7 @@ type config struct {
 	scale    float64
 	rates    []int // gate-rate: request rates of the phases
 	rounds   int   // api: alternate healthz and GET this many times more, and report the median ratio
+	noise    int   // rollback: unrelated alerts per second
 }
 
 func main() {
@@ -42,6 +43,7 @@ func main() {
 	flag.Float64Var(&c.scale, "scale", 1, "fill size factor (1 = 1M incidents, 50k problems, 10k releases)")
 	flag.IntVar(&c.rounds, "rounds", 1, "api: when > 1, also alternate /healthz and GET this many times (-duration each) and report the median ratio")
 	rates := flag.String("rates", "50,500", "gate-rate: comma-separated request rates, one phase each")
+	flag.IntVar(&c.noise, "noise", 1000, "rollback: unrelated alerts per second arriving during the runs (open loop, 20 per notification)")
 	flag.Parse()
 	for _, r := range strings.Split(*rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -30,8 +32,7 @@ import (
 const (
 	rollbackRuns   = 100
 	rollbackOthers = 100
-	noiseRate      = 1000 // alerts/s: noiseBatch alerts per notification
-	noiseBatch     = 20
+	noiseBatch     = 20 // alerts per unrelated notification (-noise alerts/s)
 	rollbackGoal   = 250 * time.Millisecond
 )
 
@@ -62,18 +63,24 @@ type rbServer struct {
 // rollbackOthers deployments in flight.
 func benchRollback(ctx context.Context, c config) error {
 	fmt.Printf("\n[rollback] %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
-		dbLabel(c.db), rollbackRuns, rollbackOthers, noiseRate, uptimeLoad())
+		dbLabel(c.db), rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	t0 := time.Now()
+	fixes, fails, err := s.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  %d problem-fix and %d failing releases prepared (%s)\n", len(fixes), len(fails), time.Since(t0).Round(time.Millisecond))
 	if err := s.startOthers(ctx, "1.0.", rollbackOthers, analysed); err != nil {
 		return err
 	}
-	noise := startNoise(s.client, s.base, s.tok)
-	evA, errA := s.eventRuns(ctx)
-	evB, errB := s.measurementRuns(ctx)
+	noise := startNoise(s.client, s.base, s.tok, c.noise)
+	evA, errA := s.eventRuns(ctx, fixes)
+	evB, errB := s.measurementRuns(ctx, fails)
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
@@ -158,16 +165,19 @@ func (s *rbServer) open(ctx context.Context, holder string) error {
 		return err
 	}
 	polFn := func(context.Context) (*policy.Policy, int64, error) { return s.pol, 0, nil }
-	s.runner = &engine.Runner{Store: st, Holder: holder, Log: accessLogger(), Policy: polFn, Prometheus: engine.Prometheus{Client: pc},
+	warn := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s.runner = &engine.Runner{Store: st, Holder: holder, Log: warn, Policy: polFn, Prometheus: engine.Prometheus{Client: pc},
 		Drivers: func(*policy.Policy, string) (driver.Driver, error) { return drv, nil }, OnRollbackStart: s.started}
 	st.SetRollouts(store.Rollouts{Policy: polFn, Decided: s.runner.RollbackDecided})
-	rctx, halt := context.WithCancel(ctx)
+	rctx, cancel := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	halt := func() { cancel(); <-ran }
 	s.halt = halt
-	go s.runner.Run(rctx)
+	go func() { s.runner.Run(rctx); close(ran) }()
 	srv := api.NewHTTPServer("", api.New(api.Config{Store: st, Logger: accessLogger(), Wake: s.runner.Wake}).Handler())
 	u, done, err := serveLocal(srv.Handler)
 	s.base = u
-	s.stop = append(s.stop, done, halt, func() { st.Close() })
+	s.stop = append(s.stop, func() { st.Close() }, done, halt) // close runs them last first: the runner stops before the store closes
 	return err
 }
 
@@ -201,28 +211,73 @@ func (s *rbServer) start(ctx context.Context, rel string, path []deploy.Stage) (
 	}
 	id, _ := ident.Deployment.Parse("id", d.ID)
 	s.runner.Wake(id)
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
-		if d, err = s.st.GetDeployment(ctx, id); err != nil || d.StageStartedAt != nil {
-			return d, err
+	return d, s.stageStarted(ctx, id)
+}
+
+// stageStarted waits until deployment id runs its first stage.
+func (s *rbServer) stageStarted(ctx context.Context, id int64) error {
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+		if d, err := s.st.GetDeployment(ctx, id); err != nil || d.StageStartedAt != nil {
+			return err
 		}
 	}
-	return d, fmt.Errorf("%s: its first stage did not start within 30s", d.ID)
+	return fmt.Errorf("DEP-%d: its first stage did not start within 60s", id)
+}
+
+// startAll starts n feature releases of other-api (versions prefix+i) on
+// path and waits until each runs its first stage; it returns their ids.
+func (s *rbServer) startAll(ctx context.Context, prefix string, n int, path []deploy.Stage) ([]string, error) {
+	var deps []string
+	for i := range n {
+		rel, err := newRelease(ctx, s.st, "other-api", fmt.Sprint(prefix, i), release.Feature)
+		if err != nil {
+			return nil, err
+		}
+		d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: path}, s.pol, 0)
+		if err != nil {
+			return nil, err
+		}
+		id, _ := ident.Deployment.Parse("id", d.ID)
+		s.runner.Wake(id)
+		deps = append(deps, d.ID)
+	}
+	for _, dep := range deps {
+		id, _ := ident.Deployment.Parse("id", dep)
+		if err := s.stageStarted(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return deps, nil
 }
 
 // startOthers starts n feature releases of other-api (versions prefix+i) on path.
 func (s *rbServer) startOthers(ctx context.Context, prefix string, n int, path []deploy.Stage) error {
 	t0 := time.Now()
-	for i := range n {
-		rel, err := newRelease(ctx, s.st, "other-api", fmt.Sprint(prefix, i), release.Feature)
-		if err == nil {
-			_, err = s.start(ctx, rel, path)
-		}
-		if err != nil {
-			return err
-		}
+	_, err := s.startAll(ctx, prefix, n, path)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("  %d deployments of other-api started (%s)\n", n, time.Since(t0).Round(time.Millisecond))
 	return nil
+}
+
+// prepare stores, before anything runs, the releases of the runs: for
+// (a) problem-fix releases 3.0.N, each resolving a problem with the
+// signature {alertname="Regress-N"}; for (b) feature releases 2.0.N,
+// whose Prometheus check fails.
+func (s *rbServer) prepare(ctx context.Context) (fixes, fails []string, err error) {
+	for i := range rollbackRuns {
+		rel, err := fixRelease(ctx, s.st, i, fmt.Sprint("3.0.", i))
+		if err != nil {
+			return nil, nil, err
+		}
+		fixes = append(fixes, rel)
+		if rel, err = newRelease(ctx, s.st, "checkout-api", fmt.Sprint("2.0.", i), release.Feature); err != nil {
+			return nil, nil, err
+		}
+		fails = append(fails, rel)
+	}
+	return fixes, fails, nil
 }
 
 // eventResult is case (a)'s figures.
@@ -235,13 +290,9 @@ type eventResult struct {
 // analysis, then an Alertmanager notification matching its problem's
 // signature; the latency runs from the POST's send to the rollback
 // action's arrival at the driver's receiver.
-func (s *rbServer) eventRuns(ctx context.Context) (eventResult, error) {
+func (s *rbServer) eventRuns(ctx context.Context, rels []string) (eventResult, error) {
 	var r eventResult
-	for i := range rollbackRuns {
-		rel, err := fixRelease(ctx, s.st, i, fmt.Sprint("3.0.", i))
-		if err != nil {
-			return r, err
-		}
+	for i, rel := range rels {
 		d, err := s.start(ctx, rel, analysed)
 		if err != nil {
 			return r, err
@@ -273,14 +324,10 @@ func (s *rbServer) eventRuns(ctx context.Context) (eventResult, error) {
 // measurementRuns: for each run, a release whose Prometheus check fails
 // at its first measurement; the latency runs from the fake Prometheus's
 // failing answer to the rollback action's arrival.
-func (s *rbServer) measurementRuns(ctx context.Context) ([]time.Duration, error) {
+func (s *rbServer) measurementRuns(ctx context.Context, rels []string) ([]time.Duration, error) {
 	var out []time.Duration
-	for i := range rollbackRuns {
+	for i, rel := range rels {
 		version := fmt.Sprint("2.0.", i)
-		rel, err := newRelease(ctx, s.st, "checkout-api", version, release.Feature)
-		if err != nil {
-			return nil, err
-		}
 		d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: analysed}, s.pol, 0)
 		if err != nil {
 			return nil, err
@@ -289,7 +336,7 @@ func (s *rbServer) measurementRuns(ctx context.Context) ([]time.Duration, error)
 		s.runner.Wake(id)
 		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %s", err, s.describe(ctx, id))
 		}
 		answered, ok := s.fprom.answered(version)
 		if !ok {
@@ -316,21 +363,26 @@ func alertBody(name, ci, instance string, n int) []byte {
 	return body
 }
 
-// noise sends unrelated notifications (noise-api, a CI no release deploys:
-// each alert opens an incident, matches no signature) at noiseRate
-// alerts/s until stopped, each from its own goroutine.
+// noise sends unrelated notifications at noiseRate alerts/s until
+// stopped, each from its own goroutine: new firing alerts of a service
+// that is not a CI (each is stored as a signal and matched against the
+// signatures, matching none; it opens no incident).
 type noise struct {
 	quit chan struct{}
 	done chan rateResult
 }
 
-func startNoise(client *http.Client, base, tok string) *noise {
+func startNoise(client *http.Client, base, tok string, rate int) *noise {
 	n := &noise{quit: make(chan struct{}), done: make(chan rateResult, 1)}
+	if rate < noiseBatch {
+		n.done <- rateResult{}
+		return n
+	}
 	go func() {
 		var seq atomic.Int64
-		r := openLoop(client, noiseRate/noiseBatch, n.quit, func() *http.Request {
+		r := openLoop(client, rate/noiseBatch, n.quit, func() *http.Request {
 			k := seq.Add(1)
-			return post1(base+"/api/v1/hooks/alertmanager", tok, alertBody("Noise", "noise-api", fmt.Sprint("n", k), noiseBatch))
+			return post1(base+"/api/v1/hooks/alertmanager", tok, alertBody("Noise", "noise-svc", fmt.Sprint("n", k), noiseBatch))
 		})
 		n.done <- r
 	}()
@@ -378,4 +430,19 @@ func openLoop(client *http.Client, rps int, quit chan struct{}, newReq func() *h
 			mu.Unlock()
 		}()
 	}
+}
+
+// describe is deployment id's state and last measurement, for an error.
+func (s *rbServer) describe(ctx context.Context, id int64) string {
+	d, err := s.st.GetDeployment(ctx, id)
+	if err != nil {
+		return err.Error()
+	}
+	out := fmt.Sprintf("status %s stage %d started %v next step %v pause %q cause %q", d.Status, d.CurrentStage, d.StageStartedAt,
+		d.NextStepAt, d.PauseReason, d.RollbackCause)
+	if ms, err := s.st.ListMeasurements(ctx, id); err == nil && len(ms) > 0 {
+		m := ms[len(ms)-1]
+		out += fmt.Sprintf("; %d measurements, last %s/%s %s: %s", len(ms), m.Template, m.Check, m.Outcome, m.Message)
+	}
+	return out
 }

@@ -9,33 +9,39 @@ import (
 	"fixgate/internal/driver"
 	"fixgate/internal/ident"
 	"fixgate/internal/policy"
-	"fixgate/internal/release"
 )
 
 // restartRun is case (c): rollbackOthers deployments on a path of a canary
-// analysed for restartStage, then 100 %, are started; once all run their
-// canary the runner stops as on SIGTERM (each step gives its lease back)
+// analysed for restartStage (long enough for all to start on a loaded
+// machine), then 100 %, are started; once all run their canary the runner stops as on SIGTERM (each step gives its lease back)
 // and the store closes; when all are due for promotion a new process's
 // store, API and runner (another holder) start. All must resume: each is
 // promoted exactly once and succeeds, and no deploy action runs again.
 func (s *rbServer) restartRun(ctx context.Context) error {
-	const restartStage = 2 * time.Second
+	const restartStage = 30 * time.Second
 	path := []deploy.Stage{{Name: "canary", Weight: 10, Duration: policy.Duration(restartStage), Analysis: []string{"health"}},
 		{Name: "full", Weight: 100}}
-	var deps []string
-	for i := range rollbackOthers {
-		rel, err := newRelease(ctx, s.st, "other-api", fmt.Sprint("4.0.", i), release.Feature)
-		if err != nil {
-			return err
-		}
-		d, err := s.start(ctx, rel, path)
-		if err != nil {
-			return err
-		}
-		deps = append(deps, d.ID)
+	deps, err := s.startAll(ctx, "4.0.", rollbackOthers, path)
+	if err != nil {
+		return err
 	}
 	s.halt()
-	time.Sleep(restartStage + 100*time.Millisecond) // every canary's analysis is over: all are due
+	due := time.Time{}
+	for _, dep := range deps {
+		id, _ := ident.Deployment.Parse("id", dep)
+		d, err := s.st.GetDeployment(ctx, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != deploy.Running || d.CurrentStage != 0 {
+			return fmt.Errorf("%s is %s at stage %d before the restart: starting %d deployments took longer than their %s canary",
+				dep, d.Status, d.CurrentStage, len(deps), restartStage)
+		}
+		if end := d.StageStartedAt.Add(restartStage); end.After(due) {
+			due = end
+		}
+	}
+	time.Sleep(time.Until(due) + 100*time.Millisecond) // every canary's analysis is over: all are due for promotion
 	s.st.Close()
 	if err := s.open(ctx, "bench-2"); err != nil {
 		return err
@@ -45,7 +51,8 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 	for i, id := range deps {
 		at, err := s.recv.wait(id, driver.Promote, 30*time.Second)
 		if err != nil {
-			return fmt.Errorf("after the restart: %w", err)
+			n, _ := ident.Deployment.Parse("id", id)
+			return fmt.Errorf("after the restart: %w: %s", err, s.describe(ctx, n))
 		}
 		if d := at.Sub(begun); i == 0 || d < first {
 			first = d
