@@ -26,20 +26,9 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 		return err
 	}
 	s.halt()
-	due := time.Time{}
-	for _, dep := range deps {
-		id, _ := ident.Deployment.Parse("id", dep)
-		d, err := s.st.GetDeployment(ctx, id)
-		if err != nil {
-			return err
-		}
-		if d.Status != deploy.Running || d.CurrentStage != 0 {
-			return fmt.Errorf("%s is %s at stage %d before the restart: starting %d deployments took longer than their %s canary",
-				dep, d.Status, d.CurrentStage, len(deps), restartStage)
-		}
-		if end := d.StageStartedAt.Add(restartStage); end.After(due) {
-			due = end
-		}
+	due, err := s.dueAt(ctx, deps, restartStage)
+	if err != nil {
+		return err
 	}
 	time.Sleep(time.Until(due) + 100*time.Millisecond) // every canary's analysis is over: all are due for promotion
 	s.st.Close()
@@ -85,4 +74,25 @@ func (s *rbServer) waitStatus(ctx context.Context, id int64, status string, time
 		}
 	}
 	return false
+}
+
+// dueAt is when the last of deps is due for promotion: its canary of
+// length stage is over. Every one must still run its canary.
+func (s *rbServer) dueAt(ctx context.Context, deps []string, stage time.Duration) (time.Time, error) {
+	due := time.Time{}
+	for _, dep := range deps {
+		id, _ := ident.Deployment.Parse("id", dep)
+		d, err := s.st.GetDeployment(ctx, id)
+		if err != nil {
+			return due, err
+		}
+		if d.Status != deploy.Running || d.CurrentStage != 0 {
+			return due, fmt.Errorf("%s is %s at stage %d before the restart: starting %d deployments took longer than their %s canary",
+				dep, d.Status, d.CurrentStage, len(deps), stage)
+		}
+		if end := d.StageStartedAt.Add(stage); end.After(due) {
+			due = end
+		}
+	}
+	return due, nil
 }
