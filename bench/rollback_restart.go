@@ -18,7 +18,7 @@ import (
 // store, API and runner (another holder) start. All must resume: each is
 // promoted exactly once and succeeds, and no deploy action runs again.
 func (s *rbServer) restartRun(ctx context.Context) error {
-	const restartStage = 30 * time.Second
+	const restartStage = 90 * time.Second
 	path := []deploy.Stage{{Name: "canary", Weight: 10, Duration: policy.Duration(restartStage), Analysis: []string{"health"}},
 		{Name: "full", Weight: 100}}
 	deps, err := s.startAll(ctx, "4.0.", rollbackOthers, path)
