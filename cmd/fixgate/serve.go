@@ -22,6 +22,7 @@ import (
 	"fixgate/internal/metrics"
 	"fixgate/internal/policy"
 	"fixgate/internal/store"
+	"fixgate/internal/web"
 	"fixgate/internal/webhook/delivery"
 )
 
@@ -183,7 +184,15 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 			return fault.Field("checkpoint-every", "--checkpoint-every and --checkpoint-events must be positive")
 		}
 	}
-	apiSrv := api.New(cfg)
+	var apiSrv *api.Server
+	// The pages (internal/web) share the API's policy, engine and middleware.
+	pages, err := web.New(web.Config{Store: st, Logger: log, Wake: runner.Wake,
+		Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }})
+	if err != nil {
+		return err
+	}
+	cfg.Web = pages.Handler()
+	apiSrv = api.New(cfg)
 	if err := apiSrv.InitPolicy(ctx); err != nil {
 		return err
 	}

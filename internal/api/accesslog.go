@@ -20,6 +20,13 @@ func noteActor(r *http.Request, user string) {
 	}
 }
 
+// NoteActor records the user a page request acts for, for its access-log
+// line (internal/web calls it once it has read the session).
+func NoteActor(r *http.Request, user string) { noteActor(r, user) }
+
+// RequestID returns the request's id (X-Request-Id, or the one generated).
+func RequestID(r *http.Request) string { return requestID(r) }
+
 // statusWriter remembers the status code written.
 type statusWriter struct {
 	http.ResponseWriter

@@ -65,3 +65,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(p.Status)
 	writeJSONBody(w, p)
 }
+
+// StatusOf returns the HTTP status for err's code, from the same table the
+// API answers with; the pages use it too.
+func StatusOf(err error) int {
+	return statusOf[fault.CodeOf(err)]
+}

@@ -32,6 +32,7 @@ type Server struct {
 	metrics      *metrics.Metrics // nil: /metrics answers 404 and nothing is counted
 	metricsToken string
 	wake         func(id int64) // tells the rollout engine a deployment changed (nil: it polls)
+	web          http.Handler   // the pages (internal/web); nil: only the API
 }
 
 // Config configures a Server.
@@ -51,11 +52,15 @@ type Config struct {
 	// Wake, when set, is told the id of a deployment a request started or
 	// changed, so the rollout engine steps it at once (engine.Runner.Wake).
 	Wake func(id int64)
+	// Web, when set, serves every path outside /api/ that no route has: the
+	// pages of internal/web, behind the same request id, access log,
+	// recovery and cross-origin protection.
+	Web http.Handler
 }
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
-	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir, metrics: cfg.Metrics, metricsToken: cfg.MetricsToken, wake: cfg.Wake}
+	s := &Server{store: cfg.Store, log: cfg.Logger, dataDir: cfg.DataDir, metrics: cfg.Metrics, metricsToken: cfg.MetricsToken, wake: cfg.Wake, web: cfg.Web}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -89,6 +94,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.endpoint(rt))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.web != nil && !strings.HasPrefix(r.URL.Path, "/api/") {
+			s.web.ServeHTTP(w, r)
+			return
+		}
 		if allow := allowedMethods(mux, r); allow != "" {
 			w.Header().Set("Allow", allow)
 			writeError(w, r, &fault.Error{Code: fault.MethodNotAllowed, Message: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow})

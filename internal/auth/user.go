@@ -16,6 +16,7 @@ type User struct {
 	Email       string    `json:"email"`
 	Roles       []Role    `json:"roles"`
 	Disabled    bool      `json:"disabled"`
+	HasPassword bool      `json:"has_password"` // may sign in to the web UI with a password
 	Revision    int64     `json:"revision"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`

@@ -92,7 +92,10 @@ func (s *Store) CreateToken(ctx context.Context, a audit.Actor, user, label stri
 		}
 		id, err := tx.insertToken(ctx, user, hash, label)
 		tok = auth.Token{ID: id, User: user, Label: label, CreatedAt: tx.now}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.endUserSessions(ctx, user, "tokens changed")
 	})
 	return tok, plain, err
 }
@@ -101,14 +104,18 @@ func (s *Store) CreateToken(ctx context.Context, a audit.Actor, user, label stri
 func (s *Store) RevokeToken(ctx context.Context, a audit.Actor, id int64) error {
 	defer s.authc.purge()
 	return s.write(ctx, a, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, ts(tx.now), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		var user string
+		err := tx.queryRow(ctx, `UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_name`, ts(tx.now), id).Scan(&user)
+		if errors.Is(err, sql.ErrNoRows) {
 			return fault.NotFoundf("token %d not found or already revoked", id)
 		}
-		return tx.auditEvent(ctx, "token.revoke", "token", strconv.FormatInt(id, 10), 2, nil, map[string]any{"revoked_at": tx.now})
+		if err != nil {
+			return classify(err)
+		}
+		if err := tx.auditEvent(ctx, "token.revoke", "token", strconv.FormatInt(id, 10), 2, nil, map[string]any{"revoked_at": tx.now}); err != nil {
+			return err
+		}
+		return tx.endUserSessions(ctx, user, "tokens changed")
 	})
 }
 
@@ -134,12 +141,12 @@ func (s *Store) Authenticate(ctx context.Context, token string) (auth.Principal,
 	return p, nil
 }
 
-const userCols = `name, display_name, email, roles, disabled, rev, created_at, updated_at`
+const userCols = `name, display_name, email, roles, disabled, rev, created_at, updated_at, password_hash <> ''`
 
 func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
 	var u auth.User
 	var roles string
-	err := sc.Scan(&u.Name, &u.DisplayName, &u.Email, &roles, &u.Disabled, &u.Revision, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	err := sc.Scan(&u.Name, &u.DisplayName, &u.Email, &roles, &u.Disabled, &u.Revision, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, &u.HasPassword)
 	u.Roles = parseRoles(roles)
 	return u, err
 }
@@ -205,7 +212,16 @@ func (s *Store) UpdateUser(ctx context.Context, a audit.Actor, name string, ifRe
 		if err != nil {
 			return err
 		}
-		return tx.auditEvent(ctx, "user.update", "user", u.Name, u.Revision, before, u)
+		if err := tx.auditEvent(ctx, "user.update", "user", u.Name, u.Revision, before, u); err != nil {
+			return err
+		}
+		if u.Disabled && !before.Disabled {
+			return tx.endUserSessions(ctx, name, "user disabled")
+		}
+		if joinRoles(u.Roles) != joinRoles(before.Roles) {
+			return tx.endUserSessions(ctx, name, "roles changed")
+		}
+		return nil
 	})
 	return u, err
 }
