@@ -116,9 +116,15 @@ func (tx *Tx) applyMatch(ctx context.Context, ix *sigIndex, h hit, states map[in
 		return d, nil
 	}
 	delete(states, h.problem)
-	p, err := tx.getProblem(ctx, h.problem)
+	p, err := tx.getProblem(ctx, h.problem) // locks the row on PostgreSQL
 	if err != nil {
 		return signal.Decision{}, err
+	}
+	// Decide again on the locked row: a concurrent ingest may have reopened
+	// the problem between the unlocked state read and the lock (PostgreSQL).
+	d = signal.Decide(signal.ProblemState{Status: p.Status, ObservationStart: p.ResolvedAt, ObservationEnd: p.ObservationUntil}, at)
+	if !d.Reopen {
+		return d, nil
 	}
 	return d, tx.recur(ctx, h, p, lbls, at, subject, d)
 }
