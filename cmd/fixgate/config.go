@@ -7,7 +7,7 @@ import (
 )
 
 var ciFields = []string{"name", "kind", "owner", "criticality", "depends_on", "description", "revision"}
-var envFields = []string{"name", "tier", "tags", "windows", "freezes", "revision"}
+var envFields = []string{"name", "tier", "tags", "driver", "windows", "freezes", "revision"}
 
 func newCICmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "ci", Short: "Configuration items: create, show, list, update"}
@@ -55,11 +55,12 @@ func newCICmd(a *app) *cobra.Command {
 
 func newEnvCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "env", Short: "Environments: create, show, list, update; maintenance windows and freezes"}
-	var tier string
+	var tier, driver string
 	var tags []string
 	create := &cobra.Command{Use: "create NAME", Short: "Create an environment", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			resp, err := a.call("POST", "/api/v1/environments", nil, map[string]any{"name": args[0], "tier": tier, "tags": tags}, nil)
+			body := map[string]any{"name": args[0], "tier": tier, "tags": tags, "driver": driver}
+			resp, err := a.call("POST", "/api/v1/environments", nil, body, nil)
 			if err != nil {
 				return err
 			}
@@ -67,13 +68,14 @@ func newEnvCmd(a *app) *cobra.Command {
 		}}
 	create.Flags().StringVar(&tier, "tier", "", "production, staging, test or development (required)")
 	create.Flags().StringArrayVar(&tags, "tag", nil, "tag such as canary or regulated (repeatable)")
+	create.Flags().StringVar(&driver, "driver", "", "driver that carries deployments here unless one names another (a policy drivers: entry, or reported)")
 	create.MarkFlagRequired("tier")
 
-	var uTier string
+	var uTier, uDriver string
 	var uTags []string
-	update := &cobra.Command{Use: "update NAME", Short: "Change an environment's tier or tags", Args: cobra.ExactArgs(1),
+	update := &cobra.Command{Use: "update NAME", Short: "Change an environment's tier, tags or driver", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := changed(cmd, map[string]any{"tier": uTier})
+			body := changed(cmd, map[string]any{"tier": uTier, "driver": uDriver})
 			if cmd.Flags().Changed("tag") {
 				body["tags"] = uTags
 			}
@@ -84,6 +86,7 @@ func newEnvCmd(a *app) *cobra.Command {
 		}}
 	update.Flags().StringVar(&uTier, "tier", "", "tier")
 	update.Flags().StringArrayVar(&uTags, "tag", nil, "tags (replaces the list)")
+	update.Flags().StringVar(&uDriver, "driver", "", `driver for deployments here ("" to defer to the policy's environments.NAME.driver)`)
 	cmd.AddCommand(create, update, envWindowCmd(a), envFreezeCmd(a),
 		showCmd(a, "show NAME", "Show an environment", "/api/v1/environments/", envFields),
 		listCmd(a, "List environments", "/api/v1/environments", []string{"tier"}, []string{"name", "tier", "tags"}))

@@ -198,3 +198,35 @@ func TestAPIDeploymentCommands(t *testing.T) {
 		t.Fatalf("the refused report finished the action: %v", acts)
 	}
 }
+
+// TestAPIEnvironmentDriver: an environment's own driver carries a start
+// that names none, before the policy's environments.NAME.driver; a start's
+// driver comes before both; a driver the policy does not know is refused
+// at the start naming the environment's setting.
+func TestAPIEnvironmentDriver(t *testing.T) {
+	ta := newTestAPI(t)
+	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.0.0","type":"feature"}`, 201)
+	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.0.1","type":"feature"}`, 201)
+	ta.openPolicy() // its prod-eu has driver shell
+	const start = "/api/v1/deployments/start"
+	full := `"stages":[{"name":"full","weight":100}]`
+	ta.problem(ta.do("admin", "PATCH", "/api/v1/environments/prod-eu", `{"driver":"no such driver!","revision":1}`), 400, "driver")
+	env := ta.must("admin", "PATCH", "/api/v1/environments/prod-eu", `{"driver":"ssh","revision":1}`, 200)
+	if env["driver"] != "ssh" || env["revision"] != 2.0 {
+		t.Fatalf("patched environment: %v", env)
+	}
+	p := ta.problem(ta.do("bot", "POST", start, `{"release":"REL-1","env":"prod-eu",`+full+`}`), 400, "driver")
+	if !strings.Contains(p["detail"].(string), "environment prod-eu's driver") {
+		t.Fatalf("unknown record driver: %v", p)
+	}
+	ta.must("admin", "PATCH", "/api/v1/environments/prod-eu", `{"driver":"pipe","revision":2}`, 200)
+	out := ta.must("bot", "POST", start, `{"release":"REL-1","env":"prod-eu",`+full+`}`, 201)
+	if d := out["deployment"].(map[string]any); d["driver"] != "pipe" {
+		t.Fatalf("the environment's driver must come before the policy's: %v", d)
+	}
+	ta.must("admin", "POST", "/api/v1/environments", `{"name":"prod-us","tier":"production","driver":"pipe"}`, 201)
+	out = ta.must("bot", "POST", start, `{"release":"REL-2","env":"prod-us","driver":"reported",`+full+`}`, 201)
+	if d := out["deployment"].(map[string]any); d["driver"] != "reported" {
+		t.Fatalf("the start's driver must come before the environment's: %v", d)
+	}
+}

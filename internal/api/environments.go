@@ -14,6 +14,7 @@ type envCreate struct {
 	Tags    []string             `json:"tags"`
 	Windows []environment.Window `json:"windows"`
 	Freezes []environment.Freeze `json:"freezes"`
+	Driver  string               `json:"driver"`
 }
 
 type envPatch struct {
@@ -21,6 +22,7 @@ type envPatch struct {
 	Tags     *[]string             `json:"tags"`
 	Windows  *[]environment.Window `json:"windows"`
 	Freezes  *[]environment.Freeze `json:"freezes"`
+	Driver   *string               `json:"driver"`
 	Revision int64                 `json:"revision"`
 }
 
@@ -30,7 +32,7 @@ func (s *Server) createEnv(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	out, err := s.store.CreateEnvironment(r.Context(), c.actor, environment.Environment{Name: in.Name, Tier: in.Tier,
-		Tags: in.Tags, Windows: in.Windows, Freezes: in.Freezes})
+		Tags: in.Tags, Windows: in.Windows, Freezes: in.Freezes, Driver: in.Driver})
 	if err != nil {
 		return err
 	}
@@ -75,6 +77,7 @@ func (s *Server) patchEnv(w http.ResponseWriter, r *http.Request, c *call) error
 		setIf(&e.Tags, in.Tags)
 		setIf(&e.Windows, in.Windows)
 		setIf(&e.Freezes, in.Freezes)
+		setIf(&e.Driver, in.Driver)
 		return nil
 	})
 	if err != nil {

@@ -24,11 +24,14 @@ var Tiers = []string{Development, Test, Staging, Production}
 
 // Environment is a deployment target.
 type Environment struct {
-	Name      string    `json:"name"`
-	Tier      string    `json:"tier"`
-	Tags      []string  `json:"tags"`
-	Windows   []Window  `json:"windows"`
-	Freezes   []Freeze  `json:"freezes"`
+	Name    string   `json:"name"`
+	Tier    string   `json:"tier"`
+	Tags    []string `json:"tags"`
+	Windows []Window `json:"windows"`
+	Freezes []Freeze `json:"freezes"`
+	// Driver carries deployments to this environment unless a deployment
+	// names one; "" defers to the policy's environments.NAME.driver.
+	Driver    string    `json:"driver,omitempty"`
 	Revision  int64     `json:"revision"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -61,6 +64,11 @@ func (e *Environment) Validate() error {
 	}
 	if !slices.Contains(Tiers, e.Tier) {
 		return fault.Field("tier", "must be one of %s, got %q", strings.Join(Tiers, ", "), e.Tier)
+	}
+	if e.Driver != "" {
+		if err := ident.ValidName("driver", e.Driver); err != nil {
+			return err
+		}
 	}
 	for _, t := range e.Tags {
 		if err := ident.ValidName("tags", t); err != nil {

@@ -20,17 +20,19 @@ const DefaultWatchMax = 30 * 24 * time.Hour
 
 // Request is what a person asks to start.
 type Request struct {
-	Env      string
-	Stages   []deploy.Stage // explicit stages (--stage)
-	PathName string         // a named path of the policy (--path)
-	Model    string         // the change's change model, "" without one
-	Driver   string         // --driver, "" for the environment's
+	Env       string
+	Stages    []deploy.Stage // explicit stages (--stage)
+	PathName  string         // a named path of the policy (--path)
+	Model     string         // the change's change model, "" without one
+	Driver    string         // --driver, "" for the environment's
+	EnvDriver string         // the environment record's driver, "" for the policy's
 }
 
 // Plan decides the path and driver of a deployment: the explicit stages,
 // else the named policy path, else the environment's path, else the change
 // model's rollout_path, else one stage at 100 %; the driver named, else
-// the environment's (policy environments.NAME.driver). Returns Invalid
+// the environment record's, else the policy's environments.NAME.driver.
+// Returns Invalid
 // naming "path" or "driver".
 func Plan(pol *policy.Policy, r Request) ([]deploy.Stage, string, error) {
 	path, err := planPath(pol, r)
@@ -79,17 +81,21 @@ func planPath(pol *policy.Policy, r Request) ([]deploy.Stage, error) {
 }
 
 func planDriver(pol *policy.Policy, r Request) (string, error) {
-	name := r.Driver
+	name, from := r.Driver, "--driver"
 	if name == "" {
-		name = pol.Environments[r.Env].Driver
+		name, from = r.EnvDriver, "environment "+r.Env+"'s driver"
+	}
+	if name == "" {
+		name, from = pol.Environments[r.Env].Driver, "environments."+r.Env+".driver"
 	}
 	if name == "" {
 		return "", fault.Field("driver", "no driver for environment %s: pass --driver NAME (%q needs no configuration), "+
-			"or set environments.%s.driver in the policy to one of drivers: (%s)", r.Env, ReportedDriver, r.Env, names(pol.Drivers))
+			"set the environment's driver (fixgate env update %s --driver NAME), or set environments.%s.driver in the policy "+
+			"to one of drivers: (%s)", r.Env, ReportedDriver, r.Env, r.Env, names(pol.Drivers))
 	}
 	if _, ok := pol.Drivers[name]; !ok && name != ReportedDriver {
-		return "", fault.Field("driver", "unknown driver %q (the policy's drivers: %s; %q needs no configuration)",
-			name, names(pol.Drivers), ReportedDriver)
+		return "", fault.Field("driver", "%s names unknown driver %q (the policy's drivers: %s; %q needs no configuration)",
+			from, name, names(pol.Drivers), ReportedDriver)
 	}
 	return name, nil
 }

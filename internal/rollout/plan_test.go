@@ -36,12 +36,20 @@ func TestPlan(t *testing.T) {
 	if path, _, _ = Plan(pol, Request{Env: "staging", Driver: "pipe"}); len(path) != 1 || path[0].Weight != 100 {
 		t.Fatalf("default path: %v", path)
 	}
+	// The environment record's driver comes before the policy's; --driver before both.
+	if _, drv, err = Plan(pol, Request{Env: "prod-eu", EnvDriver: "pipe"}); err != nil || drv != "pipe" {
+		t.Fatalf("record's driver: %s %v", drv, err)
+	}
+	if _, drv, err = Plan(pol, Request{Env: "staging", EnvDriver: "pipe", Driver: "reported"}); err != nil || drv != "reported" {
+		t.Fatalf("--driver over the record's: %s %v", drv, err)
+	}
 	for name, r := range map[string]Request{
-		"path":    {Env: "prod-eu", PathName: "nope"},
-		"path ":   {Env: "prod-eu", PathName: "bad"},
-		"path  ":  {Env: "prod-eu", Stages: []deploy.Stage{{Name: "a", Weight: 10}}},
-		"driver":  {Env: "staging"},
-		"driver ": {Env: "prod-eu", Driver: "ssh"},
+		"driver   ": {Env: "prod-eu", EnvDriver: "gone"},
+		"path":      {Env: "prod-eu", PathName: "nope"},
+		"path ":     {Env: "prod-eu", PathName: "bad"},
+		"path  ":    {Env: "prod-eu", Stages: []deploy.Stage{{Name: "a", Weight: 10}}},
+		"driver":    {Env: "staging"},
+		"driver ":   {Env: "prod-eu", Driver: "ssh"},
 	} {
 		if _, _, err := Plan(pol, r); fault.As(err) == nil || fault.As(err).Field != name[:len(name)-len(name)+len(trim(name))] {
 			t.Errorf("%q: %v", name, err)

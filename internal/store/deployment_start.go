@@ -21,7 +21,7 @@ import (
 // StartRequest is what `deploy start` asks for: a release into an
 // environment along explicit Stages, or the policy path named Path, else
 // the environment's or the change model's path (rollout.Plan), carried by
-// Driver (else the environment's).
+// Driver (else the environment record's, else the policy's).
 type StartRequest struct {
 	Release string
 	Env     string
@@ -61,7 +61,12 @@ func (s *Store) StartDeployment(ctx context.Context, a audit.Actor, r StartReque
 	if err != nil {
 		return d, GateEvaluation{}, err
 	}
-	if d.Path, d.Driver, err = rollout.Plan(pol, rollout.Request{Env: d.Env, Stages: r.Stages, PathName: r.Path, Model: model, Driver: r.Driver}); err != nil {
+	env, err := s.GetEnvironment(ctx, d.Env)
+	if err != nil && fault.CodeOf(err) != fault.NotFound { // an unknown environment is refused below, naming the field
+		return d, GateEvaluation{}, err
+	}
+	if d.Path, d.Driver, err = rollout.Plan(pol, rollout.Request{Env: d.Env, Stages: r.Stages, PathName: r.Path, Model: model,
+		Driver: r.Driver, EnvDriver: env.Driver}); err != nil {
 		return d, GateEvaluation{}, err
 	}
 	if err := s.write(ctx, a, func(tx *Tx) error { // the refs, before the gate records anything

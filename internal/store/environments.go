@@ -10,11 +10,11 @@ import (
 	"fixgate/internal/fault"
 )
 
-const envCols = `name, tier, tags, windows, freezes, rev, created_at, updated_at`
+const envCols = `name, tier, tags, windows, freezes, driver, rev, created_at, updated_at`
 
 func scanEnv(sc interface{ Scan(...any) error }) (environment.Environment, error) {
 	var e environment.Environment
-	err := sc.Scan(&e.Name, &e.Tier, jsonCol{&e.Tags}, jsonCol{&e.Windows}, jsonCol{&e.Freezes}, &e.Revision,
+	err := sc.Scan(&e.Name, &e.Tier, jsonCol{&e.Tags}, jsonCol{&e.Windows}, jsonCol{&e.Freezes}, &e.Driver, &e.Revision,
 		timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
 	return e, err
 }
@@ -26,9 +26,9 @@ func (s *Store) CreateEnvironment(ctx context.Context, a audit.Actor, e environm
 	}
 	err := s.write(ctx, a, func(tx *Tx) error {
 		e.Revision, e.CreatedAt, e.UpdatedAt = 1, tx.now, tx.now
-		_, err := tx.exec(ctx, `INSERT INTO environments (name, tier, tags, windows, freezes, rev, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.Name, e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes),
-			e.Revision, ts(tx.now), ts(tx.now))
+		_, err := tx.exec(ctx, `INSERT INTO environments (name, tier, tags, windows, freezes, driver, rev, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.Name, e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes),
+			e.Driver, e.Revision, ts(tx.now), ts(tx.now))
 		if err != nil {
 			return duplicateOf(err, "environment "+e.Name)
 		}
@@ -94,8 +94,8 @@ func (s *Store) UpdateEnvironment(ctx context.Context, a audit.Actor, name strin
 		}
 		e.Revision, e.UpdatedAt, e.CreatedAt = before.Revision+1, tx.now, before.CreatedAt
 		if err := tx.updateRev(ctx, "environment "+name, before.Revision, `UPDATE environments SET tier = $1, tags = $2, windows = $3,
-			freezes = $4, rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
-			e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes), e.Revision, ts(tx.now), e.Name, before.Revision); err != nil {
+			freezes = $4, driver = $9, rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
+			e.Tier, jsonText(e.Tags), jsonText(e.Windows), jsonText(e.Freezes), e.Revision, ts(tx.now), e.Name, before.Revision, e.Driver); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "environment.update", "environment", e.Name, e.Revision, before, e)
