@@ -1,21 +1,16 @@
 package api
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"fixgate/internal/metrics"
+	"fixgate/internal/testbin"
 )
 
 // metricsServer is a test API whose server serves /metrics with token tok.
@@ -94,16 +89,11 @@ func amPayload(status string) string {
 // TestPrometheusScrapesMetrics runs the real Prometheus (Debian's package)
 // against /metrics with the metrics token, checks the exposition with
 // promtool, and asks Prometheus for what it scraped. Skipped only when the
-// binaries are missing outside CI; in CI (CI=true) that fails.
+// binaries are missing, unless CI=true or FIXGATE_INTEGRATION=1: then that
+// fails (testbin.Need).
 func TestPrometheusScrapesMetrics(t *testing.T) {
-	bin, err1 := exec.LookPath("prometheus")
-	promtool, err2 := exec.LookPath("promtool")
-	if err1 != nil || err2 != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus or promtool is not installed (CI=true): .ci/run installs the Debian package prometheus")
-		}
-		t.Skip("prometheus not installed (apt-get install prometheus)")
-	}
+	bins := testbin.Need(t, testbin.Prometheus, "promtool")
+	bin, promtool := bins[0], bins[1]
 	_, h := metricsServer(t, "scrape-secret")
 	_, body := scrape(t, h.URL, "scrape-secret")
 	check := exec.Command(promtool, "check", "metrics")
@@ -111,58 +101,14 @@ func TestPrometheusScrapesMetrics(t *testing.T) {
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Fatalf("promtool check metrics: %v\n%s", err, out)
 	}
-	prom := startPrometheus(t, bin, strings.TrimPrefix(h.URL, "http://"), "scrape-secret")
-	waitFor(t, 60*time.Second, "Prometheus has scraped fixgate", func() bool {
-		v, ok := promQuery(t, prom, `up{job="fixgate"}`)
+	prom := testbin.StartPrometheusWith(t, bin, testbin.Scrape{Job: "fixgate", Token: "scrape-secret",
+		Targets: []string{strings.TrimPrefix(h.URL, "http://")}})
+	testbin.WaitFor(t, 60*time.Second, "Prometheus has scraped fixgate", func() bool {
+		v, ok := testbin.Query(prom, `up{job="fixgate"}`)
 		return ok && v == 1
 	})
-	v, ok := promQuery(t, prom, `sum(fixgate_http_request_duration_seconds_count{route="GET /metrics",code="200"})`)
+	v, ok := testbin.Query(prom, `sum(fixgate_http_request_duration_seconds_count{route="GET /metrics",code="200"})`)
 	if !ok || v < 1 {
 		t.Fatalf("Prometheus sees %v scrapes of /metrics (ok=%v), want at least 1", v, ok)
 	}
-}
-
-func startPrometheus(t *testing.T, bin, target, tok string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: fixgate
-    authorization:
-      type: Bearer
-      credentials: %q
-    static_configs:
-      - targets: [%q]
-`, tok, target)
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	return startDaemon(t, "prometheus", bin, addr, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr)
-}
-
-// promQuery runs an instant query and returns the first sample's value.
-func promQuery(t *testing.T, base, q string) (float64, bool) {
-	t.Helper()
-	res, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		return 0, false
-	}
-	defer res.Body.Close()
-	var out struct {
-		Data struct {
-			Result []struct {
-				Value [2]any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if json.NewDecoder(res.Body).Decode(&out) != nil || len(out.Data.Result) == 0 {
-		return 0, false
-	}
-	s, _ := out.Data.Result[0].Value[1].(string)
-	v, err := strconv.ParseFloat(s, 64)
-	return v, err == nil
 }

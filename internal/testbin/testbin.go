@@ -131,13 +131,35 @@ func Daemon(t testing.TB, name, bin, addr string, args ...string) string {
 // /metrics, job "app") every second and returns its base URL.
 func StartPrometheus(t testing.TB, bin string, targets ...string) string {
 	t.Helper()
+	return StartPrometheusWith(t, bin, Scrape{Targets: targets})
+}
+
+// Scrape is the one scrape job StartPrometheusWith configures.
+type Scrape struct {
+	Job     string   // job_name; "app" when empty
+	Token   string   // bearer token sent with each scrape; none when empty
+	Targets []string // host:port, path /metrics
+}
+
+// StartPrometheusWith runs Prometheus scraping s every second and returns
+// its base URL.
+func StartPrometheusWith(t testing.TB, bin string, s Scrape) string {
+	t.Helper()
 	dir := t.TempDir()
-	quoted := make([]string, len(targets))
-	for i, tg := range targets {
+	job := s.Job
+	if job == "" {
+		job = "app"
+	}
+	quoted := make([]string, len(s.Targets))
+	for i, tg := range s.Targets {
 		quoted[i] = strconv.Quote(tg)
 	}
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: [%s]\n",
-		strings.Join(quoted, ", "))
+	var auth string
+	if s.Token != "" {
+		auth = fmt.Sprintf("    authorization:\n      type: Bearer\n      credentials: %q\n", s.Token)
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: %q\n%s    static_configs:\n      - targets: [%s]\n",
+		job, auth, strings.Join(quoted, ", "))
 	path := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
