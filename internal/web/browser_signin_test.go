@@ -34,8 +34,8 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	}
 	c.checkPage("sign-in, wrong password")
 
-	c.fill("Password", testPassword)
-	if st := c.press("", "Sign in"); st != 200 || c.path() != "/" || c.text("h1") != "Dashboard" {
+	c.fillIn(`form[action="/login"]`, "password", testPassword)
+	if st := c.submitForm(`form[action="/login"]`); st != 200 || c.path() != "/" || c.text("h1") != "Dashboard" {
 		t.Fatalf("right password: %d at %s, h1 %q", st, c.path(), c.text("h1"))
 	}
 	if got := c.text("header .signout"); !strings.Contains(got, "pm") {

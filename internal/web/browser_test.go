@@ -169,34 +169,49 @@ func js(s string) string {
 	return string(b)
 }
 
-// controlFor returns the id of the form control whose <label> reads label
-// (the label's for attribute), failing the test when there is none.
-func (c *chrome) controlFor(label string) string {
+// controlFor returns the id of the form control, inside the element scope
+// (a CSS selector; "" for the whole page), whose <label for> text starts
+// with label (case aside), failing the test when there is none.
+func (c *chrome) controlFor(scope, label string) string {
 	c.t.Helper()
-	id := eval[string](c, `(() => { const l = [...document.querySelectorAll("label[for]")].find(l => l.textContent.trim() === `+js(label)+`);
+	id := eval[string](c, `(() => { const root = `+js(scope)+` ? document.querySelector(`+js(scope)+`) : document;
+		const want = `+js(strings.ToLower(label))+`;
+		const l = root && [...root.querySelectorAll("label[for]")].find(l => l.textContent.trim().toLowerCase().startsWith(want));
 		return l && document.getElementById(l.htmlFor) ? l.htmlFor : ""; })()`)
 	if id == "" {
-		c.t.Fatalf("%s: no control labelled %q", c.path(), label)
+		c.t.Fatalf("%s: no control labelled %q in %q", c.path(), label, scope)
 	}
 	return id
 }
 
 // fill types value into the control labelled label (replacing its value).
-func (c *chrome) fill(label, value string) {
+func (c *chrome) fill(label, value string) { c.t.Helper(); c.fillIn("", label, value) }
+
+// fillIn types value into the control labelled label inside scope (a CSS
+// selector), replacing its value.
+func (c *chrome) fillIn(scope, label, value string) {
 	c.t.Helper()
-	id := c.controlFor(label)
+	id := c.controlFor(scope, label)
 	eval[chromedp.Void](c, `document.getElementById(`+js(id)+`).value = ""`)
 	c.do("fill "+label, chromedp.SendKeys(chromedp.ID(id), value))
 }
 
-// press clicks the button that reads text (in the form of scope, a CSS
-// selector, when not "") and waits for the page it leads to; it returns
-// that page's HTTP status.
+// submitForm clicks the submit button of the form form (a CSS selector)
+// and returns the status of the page it leads to.
+func (c *chrome) submitForm(form string) int {
+	c.t.Helper()
+	return c.press(form, "")
+}
+
+// press clicks the button that reads text (any submit button when text is
+// ""), inside scope (a CSS selector; "" for the whole page), waits for the
+// page it leads to, and returns that page's HTTP status.
 func (c *chrome) press(scope, text string) int {
 	c.t.Helper()
 	sel := fmt.Sprintf(`(() => { const root = %s ? document.querySelector(%s) : document;
-		const b = root && [...root.querySelectorAll("button, input[type=submit]")].find(b => (b.textContent || b.value).trim() === %s);
-		if (!b) return false; b.setAttribute("data-press", "1"); return true; })()`, js(scope), js(scope), js(text))
+		const b = root && [...root.querySelectorAll("button, input[type=submit]")].find(b => %s === "" ? b.type === "submit" : (b.textContent || b.value).trim() === %s);
+		document.querySelectorAll("[data-press]").forEach(e => e.removeAttribute("data-press"));
+		if (!b) return false; b.setAttribute("data-press", "1"); return true; })()`, js(scope), js(scope), js(text), js(text))
 	if !eval[bool](c, sel) {
 		c.t.Fatalf("%s: no button %q in %q", c.path(), text, scope)
 	}
