@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// axeSource is axe-core's script (testdata/axe/VENDORED says which).
-var axeSource = sync.OnceValues(func() (string, error) {
+// browserAxeSource is axe-core's script (testdata/axe/VENDORED says which).
+var browserAxeSource = sync.OnceValues(func() (string, error) {
 	b, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
 	return string(b), err
 })
@@ -30,16 +30,16 @@ func (v axeViolation) String() string {
 	return fmt.Sprintf("%s (%s): %s; %d elements, first %s", v.ID, v.Impact, v.Help, v.Count, strings.Join(v.Targets, " | "))
 }
 
-// fragmentRules are the document-level rules that do not apply to an htmx
+// axeFragmentRules are the document-level rules that do not apply to an htmx
 // fragment (a page without <main>, meant to be swapped into one).
-const fragmentRules = `["html-has-lang", "document-title", "landmark-one-main", "page-has-heading-one", "region", "bypass"]`
+const axeFragmentRules = `["html-has-lang", "document-title", "landmark-one-main", "page-has-heading-one", "region", "bypass"]`
 
 // axeRun is the script that runs axe on the page shown and returns its
 // violations, at most three elements each.
 const axeRun = `(async () => {
 	const opts = {resultTypes: ["violations"]};
 	if (!document.querySelector("main")) {
-		opts.rules = Object.fromEntries(` + fragmentRules + `.map(r => [r, {enabled: false}]));
+		opts.rules = Object.fromEntries(` + axeFragmentRules + `.map(r => [r, {enabled: false}]));
 	}
 	const res = await axe.run(document, opts);
 	return res.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, count: v.nodes.length,
@@ -64,11 +64,11 @@ func (c *chrome) axe(name string) {
 // what it found.
 func (c *chrome) axeViolations() []axeViolation {
 	c.t.Helper()
-	src, err := axeSource()
+	src, err := browserAxeSource()
 	if err != nil {
 		c.t.Fatalf("axe-core: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`if (!window.axe) {`+src+`}`)); err != nil {
 		c.t.Fatalf("inject axe-core: %v", err)
@@ -83,14 +83,14 @@ func (c *chrome) axeViolations() []axeViolation {
 // screenshot writes the whole page as <dir>/<NN>-<name>.png.
 func (c *chrome) screenshot(name string) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		c.t.Fatalf("screenshot %s: %v", name, err)
 	}
 	c.n++
-	file := filepath.Join(c.shots, fmt.Sprintf("%02d-%s.png", c.n, fileName(name)))
+	file := filepath.Join(c.shots, fmt.Sprintf("%02d-%s.png", c.n, shotName(name)))
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		c.t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ const approveForm = `form[action$="/releases/REL-1/approve"]`
 // page with a comment; the approval is recorded with it.
 func TestBrowserFlowCABApprovesRelease(t *testing.T) {
 	tw := newTestWeb(t)
-	buildPageData(tw)
+	browserTestData(tw)
 	c := newChrome(t, tw)
 	c.signIn("cab")
 	if st := c.visit("/releases/REL-1"); st != 200 {
@@ -75,7 +75,7 @@ func TestBrowserFlowCABApprovesRelease(t *testing.T) {
 // shown, and audited.
 func TestBrowserFlowCreatorSeesSeparationOfDuties(t *testing.T) {
 	tw := newTestWeb(t)
-	buildPageData(tw)
+	browserTestData(tw)
 	c := newChrome(t, tw)
 	facts := approval.SoDFacts{Record: "REL-1", ReleaseID: "REL-1", ReleaseCreator: "rm",
 		Problems: []approval.ProblemFacts{{ID: "PRB-1", RCAAuthor: "eng"}}}
@@ -85,7 +85,7 @@ func TestBrowserFlowCreatorSeesSeparationOfDuties(t *testing.T) {
 			t.Fatalf("GET /releases/REL-1 as %s: %d", user, st)
 		}
 		reason := fault.As(approval.CheckSoD(user, facts)).Message
-		if eval[bool](c, `!!document.querySelector(`+js(approveForm)+`)`) || !strings.Contains(c.text("main"), reason) {
+		if evalJS[bool](c, `!!document.querySelector(`+jsString(approveForm)+`)`) || !strings.Contains(c.text("main"), reason) {
 			t.Fatalf("%s sees the approve form, or not the reason %q: %s", user, reason, c.text("main"))
 		}
 		c.checkPage("release, as " + user)
@@ -95,7 +95,7 @@ func TestBrowserFlowCreatorSeesSeparationOfDuties(t *testing.T) {
 	}
 	json.Unmarshal([]byte(tw.apiCall("rm", "GET", "/api/v1/releases/REL-1", "", 200)), &rel)
 	forced := `(() => { const f = document.createElement("form"); f.method = "post"; f.action = "/releases/REL-1/approve";
-		for (const [k, v] of [["comment", "my own release"], ["revision", "` + jsonInt(rel.Revision) + `"]]) {
+		for (const [k, v] of [["comment", "my own release"], ["revision", "` + jsonNumber(rel.Revision) + `"]]) {
 			const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.append(i); }
 		document.body.append(f); f.submit(); })()`
 	if st := c.submit("forced approve", chromedp.Evaluate[chromedp.Void](forced)); st != 403 || !strings.Contains(c.text("main"), "separation of duties") {
@@ -108,14 +108,14 @@ func TestBrowserFlowCreatorSeesSeparationOfDuties(t *testing.T) {
 	}
 }
 
-func jsonInt(n int64) string { b, _ := json.Marshal(n); return string(b) }
+func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestBrowserFlowBlockedGateReasons: REL-1's page shows that the gate
 // blocks it in prod-eu, with the reason of each failing rule (the rules
 // GATE-1, DEP-1's evaluation, failed).
 func TestBrowserFlowBlockedGateReasons(t *testing.T) {
 	tw := newTestWeb(t)
-	buildPageData(tw)
+	browserTestData(tw)
 	var ev struct {
 		Verdict struct {
 			Rules []struct{ Rule, Result, Reason string } `json:"rules"`
@@ -152,7 +152,7 @@ func TestBrowserFlowBlockedGateReasons(t *testing.T) {
 // from its page with a comment: it is rolling back, the comment in its log.
 func TestBrowserFlowRollBackDeployment(t *testing.T) {
 	tw := newTestWeb(t)
-	buildPageData(tw)
+	browserTestData(tw)
 	c := newChrome(t, tw)
 	c.signIn("rm")
 	if st := c.visit("/deployments/DEP-2"); st != 200 {
@@ -174,14 +174,14 @@ func TestBrowserFlowRollBackDeployment(t *testing.T) {
 // a word of its title, and by its label; another word finds nothing.
 func TestBrowserFlowSearchKnownError(t *testing.T) {
 	tw := newTestWeb(t)
-	buildPageData(tw)
+	browserTestData(tw)
 	c := newChrome(t, tw)
 	c.signIn("eng")
 	if st := c.visit("/known-errors"); st != 200 {
 		t.Fatalf("GET /known-errors: %d", st)
 	}
 	search := func(q string) string {
-		eval[chromedp.Void](c, `document.querySelector('main form input[name="q"]').value = ""`)
+		evalJS[chromedp.Void](c, `document.querySelector('main form input[name="q"]').value = ""`)
 		if st := c.submit("search "+q, chromedp.SendKeys(chromedp.CSS(`main form input[name="q"]`), q+kb.Enter)); st != 200 {
 			t.Fatalf("search %q: %d", q, st)
 		}
@@ -189,7 +189,7 @@ func TestBrowserFlowSearchKnownError(t *testing.T) {
 	}
 	found := search("pool")
 	if !strings.Contains(found, "Checkout connection pool exhaustion") || !strings.Contains(found, "restart the checkout pods") ||
-		!eval[bool](c, `!!document.querySelector('main a[href="/problems/PRB-1"]')`) {
+		!evalJS[bool](c, `!!document.querySelector('main a[href="/problems/PRB-1"]')`) {
 		t.Fatalf("search for pool: %s", found)
 	}
 	c.checkPage("known errors, found")

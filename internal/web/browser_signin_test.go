@@ -65,7 +65,7 @@ func TestBrowserSignInByKeyboard(t *testing.T) {
 	c := newChrome(t, tw)
 	c.visit("/login")
 	focused := func() string {
-		return eval[string](c, `(() => { const e = document.activeElement; return e ? (e.id || e.textContent.trim()) : ""; })()`)
+		return evalJS[string](c, `(() => { const e = document.activeElement; return e ? (e.id || e.textContent.trim()) : ""; })()`)
 	}
 	steps := []struct{ keys, want string }{
 		{"", "username"}, {"admin", "username"}, {kb.Tab, "password"}, {testPassword, "password"}, {kb.Tab, "Sign in"},
@@ -103,8 +103,8 @@ func TestBrowserCrossSiteFormPostRefused(t *testing.T) {
 	defer evil.Close()
 	c.navigate(evil.URL)
 	var at string
-	for deadline := time.Now().Add(actionTimeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if at = eval[string](c, `location.href + " " + document.readyState`); at == tw.http.URL+"/logout complete" {
+	for deadline := time.Now().Add(browserActionTimeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if at = evalJS[string](c, `location.href + " " + document.readyState`); at == tw.http.URL+"/logout complete" {
 			break
 		}
 	}

@@ -39,8 +39,8 @@ type chrome struct {
 	problems []string // CSP violations and uncaught exceptions since the last check
 }
 
-// actionTimeout bounds each step in the browser.
-const actionTimeout = 20 * time.Second
+// browserActionTimeout bounds each step in the browser.
+const browserActionTimeout = 20 * time.Second
 
 // needChromium returns the path of the chromium binary. A missing one
 // skips the test, unless CI=true or FIXGATE_INTEGRATION=1: then it fails.
@@ -108,21 +108,21 @@ func screenshotDir(t *testing.T, db string) string {
 	if base == "" {
 		return t.TempDir()
 	}
-	dir := filepath.Join(base, db, fileName(t.Name()))
+	dir := filepath.Join(base, db, shotName(t.Name()))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var unsafeShotChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func fileName(s string) string { return strings.Trim(unsafeName.ReplaceAllString(s, "_"), "_") }
+func shotName(s string) string { return strings.Trim(unsafeShotChars.ReplaceAllString(s, "_"), "_") }
 
 // do runs steps in the tab, failing the test on an error.
 func (c *chrome) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		c.t.Fatalf("%s: %v", what, err)
@@ -130,9 +130,9 @@ func (c *chrome) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // eval evaluates a JavaScript expression in the page and decodes its value.
-func eval[T any](c *chrome, expr string, opts ...chromedp.EvaluateOption) T {
+func evalJS[T any](c *chrome, expr string, opts ...chromedp.EvaluateOption) T {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
@@ -149,7 +149,7 @@ func (c *chrome) visit(path string) int {
 
 func (c *chrome) navigate(url string) int {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	res, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
 	if err != nil {
@@ -160,11 +160,11 @@ func (c *chrome) navigate(url string) int {
 
 // path is the path and query of the page shown.
 func (c *chrome) path() string {
-	return eval[string](c, `location.pathname + location.search`)
+	return evalJS[string](c, `location.pathname + location.search`)
 }
 
 // js quotes s as a JavaScript string.
-func js(s string) string {
+func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
@@ -174,8 +174,8 @@ func js(s string) string {
 // with label (case aside), failing the test when there is none.
 func (c *chrome) controlFor(scope, label string) string {
 	c.t.Helper()
-	id := eval[string](c, `(() => { const root = `+js(scope)+` ? document.querySelector(`+js(scope)+`) : document;
-		const want = `+js(strings.ToLower(label))+`;
+	id := evalJS[string](c, `(() => { const root = `+jsString(scope)+` ? document.querySelector(`+jsString(scope)+`) : document;
+		const want = `+jsString(strings.ToLower(label))+`;
 		const l = root && [...root.querySelectorAll("label[for]")].find(l => l.textContent.trim().toLowerCase().startsWith(want));
 		return l && document.getElementById(l.htmlFor) ? l.htmlFor : ""; })()`)
 	if id == "" {
@@ -192,7 +192,7 @@ func (c *chrome) fill(label, value string) { c.t.Helper(); c.fillIn("", label, v
 func (c *chrome) fillIn(scope, label, value string) {
 	c.t.Helper()
 	id := c.controlFor(scope, label)
-	eval[chromedp.Void](c, `document.getElementById(`+js(id)+`).value = ""`)
+	evalJS[chromedp.Void](c, `document.getElementById(`+jsString(id)+`).value = ""`)
 	c.do("fill "+label, chromedp.SendKeys(chromedp.ID(id), value))
 }
 
@@ -211,8 +211,8 @@ func (c *chrome) press(scope, text string) int {
 	sel := fmt.Sprintf(`(() => { const root = %s ? document.querySelector(%s) : document;
 		const b = root && [...root.querySelectorAll("button, input[type=submit]")].find(b => %s === "" ? b.type === "submit" : (b.textContent || b.value).trim() === %s);
 		document.querySelectorAll("[data-press]").forEach(e => e.removeAttribute("data-press"));
-		if (!b) return false; b.setAttribute("data-press", "1"); return true; })()`, js(scope), js(scope), js(text), js(text))
-	if !eval[bool](c, sel) {
+		if (!b) return false; b.setAttribute("data-press", "1"); return true; })()`, jsString(scope), jsString(scope), jsString(text), jsString(text))
+	if !evalJS[bool](c, sel) {
 		c.t.Fatalf("%s: no button %q in %q", c.path(), text, scope)
 	}
 	return c.submit("press "+text, chromedp.Click(chromedp.CSS(`[data-press="1"]`)))
@@ -221,7 +221,7 @@ func (c *chrome) press(scope, text string) int {
 // submit runs steps that lead to a new page, waits for it and returns its status.
 func (c *chrome) submit(what string, steps ...chromedp.Action[chromedp.Void]) int {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, browserActionTimeout)
 	defer cancel()
 	res, err := chromedp.RunResponse(ctx, steps...)
 	if err != nil {
@@ -234,7 +234,7 @@ func (c *chrome) submit(what string, steps ...chromedp.Action[chromedp.Void]) in
 // when none does.
 func (c *chrome) text(sel string) string {
 	c.t.Helper()
-	return eval[string](c, `(() => { const e = document.querySelector(`+js(sel)+`); return e ? e.innerText.trim() : ""; })()`)
+	return evalJS[string](c, `(() => { const e = document.querySelector(`+jsString(sel)+`); return e ? e.innerText.trim() : ""; })()`)
 }
 
 // signIn signs in as user through the sign-in form and fails the test
