@@ -89,6 +89,9 @@ func (c *chrome) screenshot(name string) {
 	if err != nil {
 		c.t.Fatalf("screenshot %s: %v", name, err)
 	}
+	if err := os.MkdirAll(c.shots, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
 	c.n++
 	file := filepath.Join(c.shots, fmt.Sprintf("%02d-%s.png", c.n, shotName(name)))
 	if err := os.WriteFile(file, png, 0o644); err != nil {

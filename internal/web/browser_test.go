@@ -101,23 +101,25 @@ func (c *chrome) note(ev any) {
 	}
 }
 
-// screenshotDir is $FIXGATE_SCREENSHOTS/<db>/<test> (created), or a
-// temporary directory when the variable is unset.
+// screenshotDir is $FIXGATE_SCREENSHOTS/<db>/<test> (made at the first
+// screenshot), or a temporary directory when the variable is unset.
 func screenshotDir(t *testing.T, db string) string {
 	base := os.Getenv("FIXGATE_SCREENSHOTS")
 	if base == "" {
 		return t.TempDir()
 	}
-	dir := filepath.Join(base, db, shotName(t.Name()))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return filepath.Join(base, db, shotName(t.Name()))
 }
 
 var unsafeShotChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func shotName(s string) string { return strings.Trim(unsafeShotChars.ReplaceAllString(s, "_"), "_") }
+// shotName makes s a file name ("index" for "/").
+func shotName(s string) string {
+	if n := strings.Trim(unsafeShotChars.ReplaceAllString(s, "_"), "_"); n != "" {
+		return n
+	}
+	return "index"
+}
 
 // do runs steps in the tab, failing the test on an error.
 func (c *chrome) do(what string, steps ...chromedp.Action[chromedp.Void]) {
