@@ -23,10 +23,10 @@ type templates struct {
 
 // funcs are the helpers every template may call.
 var funcs = template.FuncMap{
-	"when":   when,
-	"ago":    ago,
-	"join":   strings.Join,
-	"query":  url.QueryEscape,
+	"when":    when,
+	"ago":     ago,
+	"join":    strings.Join,
+	"query":   url.QueryEscape,
 	"hasRole": func(v *view, r string) bool { return v != nil && v.Principal.Has(auth.Role(r)) },
 }
 
