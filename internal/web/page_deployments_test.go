@@ -98,6 +98,18 @@ func TestDeploymentPageShowsStagesMeasurementsEventsAndOutput(t *testing.T) {
 		!strings.Contains(live.body, `hx-trigger="every 2s"`) || !strings.Contains(live.body, "running") {
 		t.Fatalf("live region: %d %s", live.status, live.body)
 	}
+
+	// an admin promotes from the page: the request is recorded with the comment
+	admin := tw.signIn("admin")
+	if res := admin.post("/deployments/DEP-1/promote", url.Values{"comment": {"canary healthy"}, "revision": {"3"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("promote: %d %s", res.status, res.body)
+	}
+	if d := tw.apiCall("aud", "GET", "/api/v1/deployments/DEP-1", "", 200); !strings.Contains(d, `"promote_requested":true`) {
+		t.Fatalf("after promote: %s", d)
+	}
+	if p := admin.get("/deployments/DEP-1"); !strings.Contains(p.body, "promotion requested") || !strings.Contains(p.body, "canary healthy") {
+		t.Fatalf("the page after promote: %s", p.body)
+	}
 }
 
 func TestRollbackFromThePage(t *testing.T) {
@@ -185,6 +197,22 @@ func TestDeploymentListFiltersAndPages(t *testing.T) {
 	if p := b.get("/deployments?status=bogus"); p.status != http.StatusBadRequest {
 		t.Fatalf("unknown status: %d", p.status)
 	}
+	// a release manager aborts the pending DEP-1; a finished deployment's status region stops refreshing
+	rm := tw.signIn("rm")
+	if res := rm.post("/deployments/DEP-1/abort", url.Values{"comment": {"wrong window"}, "revision": {"1"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("abort: %d %s", res.status, res.body)
+	}
+	if d := tw.apiCall("aud", "GET", "/api/v1/deployments/DEP-1", "", 200); !strings.Contains(d, `"status":"aborted"`) {
+		t.Fatalf("after abort: %s", d)
+	}
+	if p := rm.get("/deployments/DEP-1"); strings.Contains(p.body, "hx-get") || !strings.Contains(p.body, "No command applies to a deployment that is aborted") ||
+		!strings.Contains(p.body, "wrong window") {
+		t.Fatalf("an aborted deployment's page: %s", p.body)
+	}
+	if p := rm.get("/deployments/DEP-2"); !strings.Contains(p.body, `hx-trigger="every 2s"`) || !strings.Contains(p.body, "Abort DEP-2") {
+		t.Fatalf("a pending deployment's page: %s", p.body)
+	}
+	b = tw.signIn("pm")
 	old := deploymentsPerPage
 	deploymentsPerPage = 2
 	t.Cleanup(func() { deploymentsPerPage = old })
