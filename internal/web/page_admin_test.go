@@ -177,12 +177,12 @@ func TestAdminWebhooks(t *testing.T) {
 		!strings.Contains(bad.body, `value="kept"`) {
 		t.Fatalf("a bad URL: %d %s", bad.status, bad.body)
 	}
-	res := admin.post("/admin/webhooks", url.Values{"url": {"https://hooks.example.com/fixgate"}, "events": {"problem.recurred, deployment.rolled_back"}, "active": {"1"}})
+	res := admin.post("/admin/webhooks", url.Values{"url": {"https://hooks.example.com/fixgate"}, "events": {"problem.recurred, problem.ready_to_close"}, "active": {"1"}})
 	if res.status != http.StatusCreated || !strings.Contains(res.body, "The secret of webhook WH-1") || !regexp.MustCompile(`class="secret" readonly value="[^"]{16,}"`).MatchString(res.body) {
 		t.Fatalf("create: %d %s", res.status, res.body)
 	}
 	page := admin.get("/admin")
-	if !strings.Contains(page.body, "<td>deployment.rolled_back, problem.recurred</td>") {
+	if !strings.Contains(page.body, "<td>problem.ready_to_close, problem.recurred</td>") {
 		t.Fatalf("the webhook is not listed: %s", page.body)
 	}
 	if p := admin.post("/admin/webhooks/WH-1/delete", url.Values{"revision": {"7"}}); p.status != http.StatusPreconditionFailed ||

@@ -26,6 +26,7 @@ const (
 	plotW                 = chartW - chartLeft - chartRight
 	plotH                 = chartH - chartTop - chartBottom
 	chartTicks            = 4
+	xPad                  = 10 // keeps the first and last points off the axes
 )
 
 // chart is what the template draws for one check.
@@ -229,14 +230,14 @@ func layoutChart(ms []analysis.Measurement, cc checkConditions) chart {
 	if math.IsInf(hi, -1) || hi <= lo {
 		hi = lo + 1
 	}
-	hi += (hi - lo) * 0.1
+	lo, hi, step := niceScale(lo, hi+(hi-lo)*0.05, chartTicks)
 	y := func(v float64) float64 { return chartTop + plotH*(1-(v-lo)/(hi-lo)) }
 	span := c.XTo.Sub(c.XFrom)
 	counts := map[string]int{}
 	for i, m := range ms {
 		x := chartLeft + plotW/2.0
 		if span > 0 {
-			x = chartLeft + plotW*float64(m.At.Sub(c.XFrom))/float64(span)
+			x = chartLeft + xPad + (plotW-2*xPad)*float64(m.At.Sub(c.XFrom))/float64(span)
 		}
 		py := float64(chartTop + plotH)
 		if has[i] {
@@ -246,8 +247,7 @@ func layoutChart(ms []analysis.Measurement, cc checkConditions) chart {
 		c.Points = append(c.Points, chartPoint{X: coord(x), Y: coord(py), Value: texts[i], At: m.At, AtText: utcText(m.At), Stage: m.Stage,
 			Outcome: m.Outcome, Colour: outcomeColour(m.Outcome), Message: m.Message})
 	}
-	for i := 0; i <= chartTicks; i++ {
-		v := lo + (hi-lo)*float64(i)/chartTicks
+	for v := lo; v <= hi+step/2; v += step {
 		c.YTicks = append(c.YTicks, chartTick{Y: coord(y(v)), Label: fmtNum(v)})
 	}
 	if cc.Threshold != nil {
@@ -255,6 +255,25 @@ func layoutChart(ms []analysis.Measurement, cc checkConditions) chart {
 	}
 	c.Desc = describeChart(ms, counts, cc)
 	return c
+}
+
+// niceScale widens [lo, hi] to whole steps of 1, 2, 2.5 or 5 × 10^k, about
+// ticks of them, so the axis labels read well.
+func niceScale(lo, hi float64, ticks int) (float64, float64, float64) {
+	x := (hi - lo) / float64(ticks)
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	step := 10 * p
+	switch f := x / p; {
+	case f <= 1:
+		step = p
+	case f <= 2:
+		step = 2 * p
+	case f <= 2.5:
+		step = 2.5 * p
+	case f <= 5:
+		step = 5 * p
+	}
+	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step, step
 }
 
 func outcomeColour(o string) string {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestLayoutChart(t *testing.T) {
 	c := charts[0]
 	f := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
 	p := c.Points
-	if len(p) != 3 || f(p[0].X) != chartLeft || f(p[2].X) != chartLeft+plotW || f(p[1].X) <= f(p[0].X) {
+	if len(p) != 3 || f(p[0].X) != chartLeft+xPad || f(p[2].X) != chartLeft+plotW-xPad || f(p[1].X) <= f(p[0].X) {
 		t.Fatalf("x: %+v", p)
 	}
 	if f(p[1].Y) >= f(p[0].Y) || f(p[2].Y) != chartTop+plotH || p[2].Value != "no value" {
@@ -87,6 +88,13 @@ func TestLayoutChart(t *testing.T) {
 	}
 	if charts[1].Conditions != nil {
 		t.Fatalf("a check the policy lacks has conditions: %v", charts[1].Conditions)
+	}
+	var labels []string
+	for _, tk := range c.YTicks {
+		labels = append(labels, tk.Label)
+	}
+	if strings.Join(labels, " ") != "0 0.25 0.5 0.75 1" {
+		t.Fatalf("y ticks %v", labels)
 	}
 	one := layoutChart(ms[:1], checkConditions{})
 	if f(one.Points[0].X) != chartLeft+plotW/2.0 || one.Line != nil {
