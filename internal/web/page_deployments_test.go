@@ -78,10 +78,11 @@ func TestDeploymentPageShowsStagesMeasurementsEventsAndOutput(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if n := strings.Count(p.body, `<g class="point `); n != 3 {
+	if n := strings.Count(p.body, `<path class="point `); n != 3 {
 		t.Errorf("%d points drawn, want one per measurement (3)", n)
 	}
-	for _, shape := range []string{`<circle cx=`, `m-5 -5 h10 v10 h-10 z" fill="#a40e26"`, `m0 -6 l6 6`} {
+	for _, shape := range []string{`a5 5 0 1 0 10 0 a5 5 0 1 0 -10 0 z" fill="#0a6b2e"`, `m-5 -5 h10 v10 h-10 z" fill="#a40e26"`, `m0 -6 l6 6 l-6 6 l-6 -6 z" fill="#7a4d00"`,
+		"<title>failed: 0.9 at 2026-03-02 10:01:00 UTC, stage canary</title>"} {
 		if !strings.Contains(p.body, shape) {
 			t.Errorf("no point drawn as %q", shape)
 		}
@@ -224,5 +225,18 @@ func TestDeploymentListFiltersAndPages(t *testing.T) {
 	second := b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
 	if !strings.Contains(second.body, `"/deployments/DEP-1"`) || strings.Contains(second.body, `"/deployments/DEP-3"`) || strings.Contains(second.body, `rel="next"`) {
 		t.Fatalf("second page: %s", second.body)
+	}
+}
+
+func TestDeploymentPageDrawsOnlyTheLatestMeasurements(t *testing.T) {
+	tw := newTestWeb(t)
+	tw.runningDeployment()
+	old := maxMeasurements
+	maxMeasurements = 2
+	t.Cleanup(func() { maxMeasurements = old })
+	p := tw.signIn("aud").get("/deployments/DEP-1")
+	if n := strings.Count(p.body, `<path class="point `); n != 2 || !strings.Contains(p.body, "The latest 2 measurements") ||
+		strings.Contains(p.body, "<td>0.2</td>") || !strings.Contains(p.body, "<td>0.9</td>") {
+		t.Fatalf("%d points drawn: %s", n, p.body)
 	}
 }

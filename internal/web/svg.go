@@ -57,8 +57,11 @@ type chartPoint struct {
 	AtText  string // UTC, for the SVG's own <title> (app.js localises only <time>)
 	Stage   string
 	Outcome string // analysis outcome: successful, failed, inconclusive, error
-	Colour  string // fill, chosen with the shape so outcome is never colour alone
+	Colour  string // chosen with the shape so outcome is never colour alone
 	Message string
+	// What the SVG draws, computed here so the template writes few values
+	// per point: the shape's path, its fill and stroke, and its <title>.
+	Shape, Fill, Stroke, Label string
 }
 
 // chartLine is a threshold drawn across the plot.
@@ -244,8 +247,11 @@ func layoutChart(ms []analysis.Measurement, cc checkConditions) chart {
 			py = y(vals[i])
 		}
 		counts[m.Outcome]++
-		c.Points = append(c.Points, chartPoint{X: coord(x), Y: coord(py), Value: texts[i], At: m.At, AtText: utcText(m.At), Stage: m.Stage,
-			Outcome: m.Outcome, Colour: outcomeColour(m.Outcome), Message: m.Message})
+		p := chartPoint{X: coord(x), Y: coord(py), Value: texts[i], At: m.At, AtText: utcText(m.At), Stage: m.Stage,
+			Outcome: m.Outcome, Colour: outcomeColour(m.Outcome), Message: m.Message}
+		p.Shape, p.Fill, p.Stroke = pointShape(p.X, p.Y, m.Outcome, p.Colour)
+		p.Label = fmt.Sprintf("%s: %s at %s, stage %s", m.Outcome, p.Value, p.AtText, m.Stage)
+		c.Points = append(c.Points, p)
 	}
 	for v := lo; v <= hi+step/2; v += step {
 		c.YTicks = append(c.YTicks, chartTick{Y: coord(y(v)), Label: fmtNum(v)})
@@ -274,6 +280,22 @@ func niceScale(lo, hi float64, ticks int) (float64, float64, float64) {
 		step = 5 * p
 	}
 	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step, step
+}
+
+// pointShape draws a measurement at (x, y) by its outcome: a circle when
+// successful, a square when failed, a diamond when inconclusive, a cross
+// for an error. It returns the path and its fill and stroke.
+func pointShape(x, y, outcome, colour string) (d, fill, stroke string) {
+	at := "M" + x + " " + y
+	switch outcome {
+	case analysis.Successful:
+		return at + " m-5 0 a5 5 0 1 0 10 0 a5 5 0 1 0 -10 0 z", colour, "none"
+	case analysis.Failed:
+		return at + " m-5 -5 h10 v10 h-10 z", colour, "none"
+	case analysis.Inconclusive:
+		return at + " m0 -6 l6 6 l-6 6 l-6 -6 z", colour, "none"
+	}
+	return at + " m-5 -5 l10 10 m0 -10 l-10 10", "none", colour
 }
 
 func outcomeColour(o string) string {
