@@ -201,3 +201,53 @@ func TestAdminWebhooks(t *testing.T) {
 		t.Fatalf("webhook audit: %+v", evs)
 	}
 }
+
+// TestAdminListsPage: users, webhooks and live sessions each page on their
+// own cursor, every item once.
+func TestAdminListsPage(t *testing.T) {
+	tw := newTestWeb(t)
+	tw.ownBrowser("pm")
+	tw.ownBrowser("aud")
+	admin := tw.ownBrowser("admin")
+	for _, u := range []string{"https://a.example.com/h", "https://b.example.com/h"} {
+		tw.apiCall("admin", "POST", "/api/v1/webhooks", `{"url":"`+u+`","events":["*"]}`, 201)
+	}
+	old := adminPerPage
+	adminPerPage = 1
+	t.Cleanup(func() { adminPerPage = old })
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	item := map[string]*regexp.Regexp{
+		"users":    regexp.MustCompile(`<th scope="row"><a href="/admin/users/([a-z0-9]+)">`),
+		"webhooks": regexp.MustCompile(`<th scope="row">(WH-\d+)</th>`),
+		"sessions": regexp.MustCompile(`End session (\d+) of`),
+	}
+	for _, list := range []string{"users", "webhooks", "sessions"} {
+		var seen []string
+		path := "/admin"
+		for range 20 {
+			p := admin.get(path)
+			if p.status != 200 {
+				t.Fatalf("%s: %d", path, p.status)
+			}
+			got := item[list].FindAllStringSubmatch(p.body, -1)
+			if len(got) != 1 {
+				t.Fatalf("%s on %s: %d items", list, path, len(got))
+			}
+			seen = append(seen, got[0][1])
+			var n string
+			for _, m := range next.FindAllStringSubmatch(p.body, -1) {
+				if strings.HasSuffix(m[1], "#"+list) {
+					n = strings.ReplaceAll(m[1], "&amp;", "&")
+				}
+			}
+			if n == "" {
+				break
+			}
+			path = n
+		}
+		want := map[string]string{"users": "admin aud bot cab cab2 eng pm rm val", "webhooks": "WH-1 WH-2", "sessions": "3 2 1"}[list]
+		if strings.Join(seen, " ") != want {
+			t.Errorf("%s paged as %v, want %s", list, seen, want)
+		}
+	}
+}
