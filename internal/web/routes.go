@@ -43,5 +43,26 @@ func (s *Server) declarePages() []page {
 
 		// dashboard and problems (page_dashboard.go, page_problems.go)
 		{pattern: "GET /{$}", roles: readers, tmpl: "dashboard.html", h: s.dashboard},
+
+		// deployments (page_deployments.go, page_deployments_live.go): the list, one deployment with its
+		// stages, measurements, events and driver output, its self-refreshing status region, and the
+		// commands of POST /api/v1/deployments/{id}/promote|rollback|abort with the API's roles
+		{pattern: "GET /deployments", roles: readers, tmpl: "deployments.html", h: s.deployments},
+		{pattern: "GET /deployments/{id}", roles: readers, tmpl: "deployment.html", h: s.deployment},
+		{pattern: "GET /deployments/{id}/live", roles: readers, tmpl: "deployment.html", h: s.deploymentLive},
+		{pattern: "POST /deployments/{id}/promote", roles: deployCommanders, tmpl: "deployment.html", h: s.deploymentCommand("promote")},
+		{pattern: "POST /deployments/{id}/rollback", roles: deployCommanders, tmpl: "deployment.html", h: s.deploymentCommand("rollback")},
+		{pattern: "POST /deployments/{id}/abort", roles: deployCommanders, tmpl: "deployment.html", h: s.deploymentCommand("abort")},
+
+		// administration (page_admin.go, page_admin_users.go, page_admin_webhooks.go): users and roles, tokens,
+		// webhooks, live sessions; each action the store call of its API route (admins only there too)
+		{pattern: "GET /admin", roles: admins, tmpl: "admin.html", h: s.admin},
+		{pattern: "GET /admin/users/{name}", roles: admins, tmpl: "admin_user.html", h: s.adminUser},
+		{pattern: "POST /admin/users/{name}", roles: admins, tmpl: "admin_user.html", h: s.updateUser},
+		{pattern: "POST /admin/users/{name}/tokens", roles: admins, tmpl: "admin_secret.html", h: s.issueToken},
+		{pattern: "POST /admin/tokens/{id}/revoke", roles: admins, h: s.revokeToken},
+		{pattern: "POST /admin/webhooks", roles: admins, tmpl: "admin_secret.html", h: s.createWebhook},
+		{pattern: "POST /admin/webhooks/{id}/delete", roles: admins, tmpl: "admin.html", h: s.deleteWebhook},
+		{pattern: "POST /admin/sessions/{id}/end", roles: sessionRW, h: s.endSession},
 	}
 }

@@ -101,10 +101,10 @@ type browser struct {
 
 func (tw *testWeb) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := tw.http.Client()
+	c := *tw.http.Client() // a copy: httptest's Client is shared, and each browser has its own jar
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{tw: tw, c: c}
+	return &browser{tw: tw, c: &c}
 }
 
 // signIn returns a browser signed in as user with testPassword.
