@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -113,9 +114,10 @@ type ssoRefusal struct {
 
 func (e *ssoRefusal) Error() string { return e.reason }
 
-func ssoFailed(reason string, args ...any) *ssoRefusal {
-	return &ssoRefusal{status: http.StatusUnauthorized, reason: fmt.Sprintf(reason, args...),
-		msg: "Single sign-on failed; start again. (" + fmt.Sprintf(reason, args...) + ")"}
+// ssoFailed is a refusal of a flow that went wrong (401): start again.
+func ssoFailed(format string, args ...any) *ssoRefusal {
+	reason := fmt.Sprintf(format, args...)
+	return &ssoRefusal{status: http.StatusUnauthorized, reason: reason, msg: "Single sign-on failed; start again. (" + reason + ")"}
 }
 
 // oidcCallback finishes the flow: it checks the state, exchanges the code
@@ -132,8 +134,8 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, _ *visit) 
 	if err == nil {
 		return s.startSession(w, r, name, auth.MethodOIDC, next)
 	}
-	ref, ok := err.(*ssoRefusal)
-	if !ok {
+	var ref *ssoRefusal
+	if !errors.As(err, &ref) {
 		return err
 	}
 	user := ref.user
