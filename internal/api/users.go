@@ -143,6 +143,11 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *call) er
 	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
 }
 
+// passwordSetters may call the password endpoint: every role but the
+// auditor, who writes nothing (an admin sets an auditor's password); the
+// store decides whose password each may set.
+var passwordSetters = []auth.Role{auth.Admin, auth.ProblemManager, auth.ReleaseManager, auth.Engineer, auth.CABMember, auth.Validator, auth.Pipeline}
+
 // passwordIn sets a password; current_password is required when a person
 // changes their own password and has one.
 type passwordIn struct {

@@ -50,6 +50,9 @@ func TestSetPassword(t *testing.T) {
 	}
 	// Without a password yet, a person sets their first one with their token alone.
 	ta.must("eng", "PUT", "/api/v1/users/eng/password", `{"password":"`+pw+`"}`, 200)
+	// The auditor writes nothing, not even its own password (an admin sets it).
+	ta.problem(ta.do("aud", "PUT", "/api/v1/users/aud/password", `{"password":"`+pw+`"}`), 403, "")
+	ta.must("admin", "PUT", "/api/v1/users/aud/password", `{"password":"`+pw+`"}`, 200)
 
 	// If-Match: a stale revision is refused.
 	rev := int64(ta.must("admin", "GET", "/api/v1/users/pm", "", 200)["revision"].(float64))
