@@ -46,6 +46,8 @@ type serverFlags struct {
 	promURL string
 	// driverPrivate lets webhook drivers reach private and loopback addresses
 	driverPrivate bool
+	// signIn: single sign-on, public URL, TLS, session lifetimes (serve_signin.go)
+	signIn signInFlags
 }
 
 // logger returns the server's logger on w in the --log-format asked for.
@@ -85,7 +87,10 @@ func envOr(key, def string) string {
 
 func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.PreRunE = func(*cobra.Command, []string) error { // a bad flag value stops before any database is touched
-		_, err := f.logger(io.Discard)
+		if _, err := f.logger(io.Discard); err != nil {
+			return err
+		}
+		_, err := f.signIn.webConfig()
 		return err
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", envOr("FIXGATE_ADDR", "127.0.0.1:8080"), "listen address (env FIXGATE_ADDR)")
@@ -100,6 +105,7 @@ func (f *serverFlags) register(cmd *cobra.Command, defDB string) {
 	cmd.Flags().StringVar(&f.promURL, "prometheus-url", os.Getenv("FIXGATE_PROMETHEUS_URL"), "Prometheus that analysis templates' prometheus checks query (env FIXGATE_PROMETHEUS_URL); without it those checks measure as errors")
 	cmd.Flags().BoolVar(&f.driverPrivate, "driver-allow-private", os.Getenv("FIXGATE_DRIVER_ALLOW_PRIVATE") == "true", "let the policy's webhook drivers reach private, loopback and link-local addresses (env FIXGATE_DRIVER_ALLOW_PRIVATE=true)")
 	cmd.Flags().Int64Var(&f.cpEvents, "checkpoint-events", 1000, "with --audit-key: sign a checkpoint as soon as this many events are not covered")
+	f.signIn.register(cmd)
 }
 
 func newServeCmd() *cobra.Command {
@@ -185,9 +191,14 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		}
 	}
 	var apiSrv *api.Server
-	// The pages (internal/web) share the API's policy, engine and middleware.
-	pages, err := web.New(web.Config{Store: st, Logger: log, Wake: runner.Wake,
-		Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }})
+	// The pages (internal/web) share the API's policy, engine and middleware; single sign-on discovers its provider now.
+	wcfg, err := f.signIn.webConfig()
+	if err != nil {
+		return err
+	}
+	wcfg.Store, wcfg.Logger, wcfg.Wake = st, log, runner.Wake
+	wcfg.Policy = func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }
+	pages, err := web.New(wcfg)
 	if err != nil {
 		return err
 	}
@@ -222,7 +233,13 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		go (&jobs.Checkpointer{Store: st, Log: log, Key: auditKey, Every: f.cpEvery, Events: f.cpEvents}).Run(ctx)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if f.signIn.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, f.signIn.tlsCert, f.signIn.tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

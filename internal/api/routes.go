@@ -45,6 +45,7 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/users", roles: []auth.Role{auth.Admin, auth.Auditor}, summary: "List users", out: List[auth.User]{}, status: 200, query: []string{"limit", "cursor"}, h: s.listUsers},
 		{pattern: "GET /api/v1/users/{name}", roles: readers, summary: "Get a user (admins and auditors: anyone; others: themselves)", out: auth.User{}, status: 200, h: s.getUser},
 		{pattern: "PATCH /api/v1/users/{name}", roles: admins, summary: "Change roles, display name, e-mail or disable", in: userPatch{}, out: auth.User{}, status: 200, h: s.patchUser},
+		{pattern: "PUT /api/v1/users/{name}/password", roles: passwordSetters, summary: "Set a user's web sign-in password (admins: anyone's; others: their own, with current_password); ends the user's sessions", in: passwordIn{}, out: auth.User{}, status: 200, h: s.setPassword},
 		{pattern: "POST /api/v1/users/{name}/tokens", roles: admins, summary: "Issue another token", in: tokenCreate{}, out: tokenWithSecret{}, status: 201, h: s.createToken},
 		{pattern: "DELETE /api/v1/tokens/{id}", roles: admins, summary: "Revoke a token", out: map[string]any{}, status: 200, h: s.revokeToken},
 

@@ -142,3 +142,34 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true})
 }
+
+// passwordSetters may call the password endpoint: every role but the
+// auditor, who writes nothing (an admin sets an auditor's password); the
+// store decides whose password each may set.
+var passwordSetters = []auth.Role{auth.Admin, auth.ProblemManager, auth.ReleaseManager, auth.Engineer, auth.CABMember, auth.Validator, auth.Pipeline}
+
+// passwordIn sets a password; current_password is required when a person
+// changes their own password and has one.
+type passwordIn struct {
+	Password        string `json:"password"`
+	CurrentPassword string `json:"current_password,omitempty"`
+}
+
+// setPassword sets a user's password; the store decides who may
+// (auth.CheckPasswordChange). If-Match is checked when sent.
+func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in passwordIn
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	rev, err := ifMatch(r, 0)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.ChangePassword(r.Context(), c.actor, c.principal, r.PathValue("name"),
+		auth.PasswordChange{New: in.Password, Current: in.CurrentPassword}, rev)
+	if err != nil {
+		return err
+	}
+	return writeRecord(w, http.StatusOK, u, u.Revision)
+}

@@ -61,6 +61,8 @@ type Policy struct {
 	Environments      map[string]EnvironmentPolicy `yaml:"environments" json:"environments,omitempty"`
 	Progression       []string                     `yaml:"progression" json:"progression,omitempty"`
 	WatchMax          Duration                     `yaml:"watch_max" json:"watch_max,omitempty"`
+	// OIDC maps single sign-on identities to users and roles (oidc.go); nil: no one signs in that way.
+	OIDC *OIDC `yaml:"oidc,omitempty" json:"oidc,omitempty"`
 }
 
 // Risk classifies a change: the first rule whose When holds gives the class,

@@ -38,7 +38,7 @@ func (p *Policy) validate() error {
 		return bad("version", "must be 0 or more")
 	}
 	checks := []func() error{p.validateCategories, p.validateRisk, p.validateApprovals, p.validateModels,
-		p.validateObservation, p.validateRules, p.validateCustom, p.validateRetention, p.validateRollout}
+		p.validateObservation, p.validateRules, p.validateCustom, p.validateRetention, p.validateRollout, p.validateOIDC}
 	for _, c := range checks {
 		if err := c(); err != nil {
 			return err

@@ -251,3 +251,69 @@ func (s *Store) SetPassword(ctx context.Context, a audit.Actor, name, hash strin
 	})
 	return u, err
 }
+
+// ChangePassword sets user name's password as by asks: auth.CheckPasswordChange
+// decides (an admin for anyone; a person for themself, with the current
+// password when they have one). The password is hashed outside the
+// transaction, which then stores it only if the user is still at the
+// revision the decision read (and at ifRev when it is not 0): a concurrent
+// change answers PreconditionFailed. Audited as user.password; the user's
+// sessions end.
+func (s *Store) ChangePassword(ctx context.Context, a audit.Actor, by auth.Principal, name string, c auth.PasswordChange, ifRev int64) (auth.User, error) {
+	if err := auth.MaySetPassword(by, name); err != nil {
+		return auth.User{}, err
+	}
+	var stored string
+	var rev int64
+	err := s.db.QueryRowContext(ctx, `SELECT password_hash, rev FROM users WHERE name = $1`, name).Scan(&stored, &rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.User{}, fault.NotFoundf("user %q not found", name)
+	}
+	if err != nil {
+		return auth.User{}, errf(err, "read password")
+	}
+	if err := checkRev("user "+name, rev, ifRev); err != nil {
+		return auth.User{}, err
+	}
+	if err := auth.CheckPasswordChange(by, name, stored, c); err != nil {
+		return auth.User{}, err
+	}
+	return s.SetPassword(ctx, a, name, auth.HashPassword(c.New), rev)
+}
+
+// OIDCLogin is a single sign-on under way: what the callback must find again.
+type OIDCLogin struct {
+	State, Nonce, Verifier string
+	Next                   string // the path to return to after sign-in
+	ExpiresAt              time.Time
+}
+
+// SaveOIDCLogin keeps l under the hash of a random key (the cookie's value,
+// auth.HashToken) and deletes logins that have expired. It is bookkeeping
+// of a sign-in under way, not a record: not audited (the sign-in's outcome is).
+func (s *Store) SaveOIDCLogin(ctx context.Context, key string, l OIDCLogin) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM oidc_logins WHERE expires_at <= $1`, ts(s.Now())); err != nil {
+		return unavailable(err, "expire sign-ins")
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO oidc_logins (hash, state, nonce, verifier, next_path, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		auth.HashToken(key), l.State, l.Nonce, l.Verifier, l.Next, ts(l.ExpiresAt))
+	return errf(err, "save sign-in")
+}
+
+// TakeOIDCLogin returns and deletes the login kept under key: a login is
+// used once. Returns Unauthorized when there is none or it has expired.
+func (s *Store) TakeOIDCLogin(ctx context.Context, key string) (OIDCLogin, error) {
+	var l OIDCLogin
+	err := s.db.QueryRowContext(ctx, `DELETE FROM oidc_logins WHERE hash = $1 RETURNING state, nonce, verifier, next_path, expires_at`,
+		auth.HashToken(key)).Scan(&l.State, &l.Nonce, &l.Verifier, &l.Next, timeCol{&l.ExpiresAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, fault.New(fault.Unauthorized, "no single sign-on is under way in this browser (or it was used already)")
+	}
+	if err != nil {
+		return l, errf(err, "read sign-in")
+	}
+	if !s.Now().Before(l.ExpiresAt) {
+		return l, fault.New(fault.Unauthorized, "the single sign-on took too long; start again")
+	}
+	return l, nil
+}

@@ -61,10 +61,15 @@ func (s *Store) CreateUser(ctx context.Context, a audit.Actor, u auth.User) (aut
 }
 
 func (tx *Tx) insertUser(ctx context.Context, u *auth.User) error {
+	return tx.insertLinkedUser(ctx, u, "")
+}
+
+// insertLinkedUser inserts u linked to a single sign-on identity (oidcSubject; "" for none).
+func (tx *Tx) insertLinkedUser(ctx context.Context, u *auth.User, oidcSubject string) error {
 	u.Revision, u.CreatedAt, u.UpdatedAt = 1, tx.now, tx.now
-	_, err := tx.exec(ctx, `INSERT INTO users (name, display_name, email, roles, disabled, rev, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		u.Name, u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), ts(tx.now))
+	_, err := tx.exec(ctx, `INSERT INTO users (name, display_name, email, roles, disabled, rev, created_at, updated_at, oidc_subject)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		u.Name, u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), ts(tx.now), oidcSubject)
 	if err != nil {
 		return duplicateOf(err, "user "+u.Name)
 	}
@@ -193,37 +198,45 @@ func (s *Store) UpdateUser(ctx context.Context, a audit.Actor, name string, ifRe
 	defer s.authc.purge()
 	var u auth.User
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := tx.getUser(ctx, name)
-		if err != nil {
-			return err
-		}
-		if err := checkRev("user "+name, before.Revision, ifRev); err != nil {
-			return err
-		}
-		u = before
-		u.Roles = append([]auth.Role(nil), before.Roles...)
-		if err := fn(&u); err != nil {
-			return err
-		}
-		u.Name, u.Revision, u.UpdatedAt = before.Name, before.Revision+1, tx.now
-		err = tx.updateRev(ctx, "user "+name, before.Revision, `UPDATE users SET display_name = $1, email = $2, roles = $3, disabled = $4,
-			rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
-			u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), u.Name, before.Revision)
-		if err != nil {
-			return err
-		}
-		if err := tx.auditEvent(ctx, "user.update", "user", u.Name, u.Revision, before, u); err != nil {
-			return err
-		}
-		if u.Disabled && !before.Disabled {
-			return tx.endUserSessions(ctx, name, "user disabled")
-		}
-		if joinRoles(u.Roles) != joinRoles(before.Roles) {
-			return tx.endUserSessions(ctx, name, "roles changed")
-		}
-		return nil
+		var err error
+		u, err = tx.updateUser(ctx, name, ifRev, fn)
+		return err
 	})
 	return u, err
+}
+
+// updateUser is UpdateUser inside tx: it audits user.update and ends the
+// user's sessions when it is disabled or its roles change.
+func (tx *Tx) updateUser(ctx context.Context, name string, ifRev int64, fn func(*auth.User) error) (auth.User, error) {
+	before, err := tx.getUser(ctx, name)
+	if err != nil {
+		return before, err
+	}
+	if err := checkRev("user "+name, before.Revision, ifRev); err != nil {
+		return before, err
+	}
+	u := before
+	u.Roles = append([]auth.Role(nil), before.Roles...)
+	if err := fn(&u); err != nil {
+		return u, err
+	}
+	u.Name, u.Revision, u.UpdatedAt = before.Name, before.Revision+1, tx.now
+	err = tx.updateRev(ctx, "user "+name, before.Revision, `UPDATE users SET display_name = $1, email = $2, roles = $3, disabled = $4,
+		rev = $5, updated_at = $6 WHERE name = $7 AND rev = $8`,
+		u.DisplayName, u.Email, joinRoles(u.Roles), u.Disabled, u.Revision, ts(tx.now), u.Name, before.Revision)
+	if err != nil {
+		return u, err
+	}
+	if err := tx.auditEvent(ctx, "user.update", "user", u.Name, u.Revision, before, u); err != nil {
+		return u, err
+	}
+	if u.Disabled && !before.Disabled {
+		return u, tx.endUserSessions(ctx, name, "user disabled")
+	}
+	if joinRoles(u.Roles) != joinRoles(before.Roles) {
+		return u, tx.endUserSessions(ctx, name, "roles changed")
+	}
+	return u, nil
 }
 
 // checkRev returns PreconditionFailed when want is set and differs from have.
@@ -250,4 +263,72 @@ func parseRoles(s string) []auth.Role {
 		out = append(out, auth.Role(x))
 	}
 	return out
+}
+
+// OIDCUser is who a verified single sign-on identity is in fixgate: the
+// user name (from the policy's username claim), the identity it is linked
+// to (issuer and subject), and exactly the roles the policy maps.
+type OIDCUser struct {
+	Name        string
+	Subject     string // "ISSUER#SUBJECT": stable and unique at the provider
+	DisplayName string
+	Email       string
+	Roles       []auth.Role
+}
+
+// SignInOIDCUser creates or updates the user a single sign-on maps to, in
+// one transaction, audited (user.create, or user.update when the roles,
+// display name or e-mail differ; a change of roles ends the user's other
+// sessions). A new user gets no token. An existing account is updated only
+// when it is linked to the same identity: one linked to no identity (a
+// local account) or to another is refused with rule sso_link, so that no
+// one takes over an account by choosing its name at the provider. Returns
+// Unauthorized for a disabled user.
+func (s *Store) SignInOIDCUser(ctx context.Context, a audit.Actor, o OIDCUser) (auth.User, error) {
+	u := auth.User{Name: o.Name, DisplayName: o.DisplayName, Email: o.Email, Roles: o.Roles}
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	if o.Subject == "" {
+		return u, fault.Field("subject", "is required")
+	}
+	defer s.authc.purge()
+	err := s.write(ctx, a, func(tx *Tx) error {
+		var linked string
+		err := tx.queryRow(ctx, `SELECT oidc_subject FROM users WHERE name = $1`+tx.forUpdate(), o.Name).Scan(&linked)
+		if errors.Is(err, sql.ErrNoRows) {
+			var other string
+			err := tx.queryRow(ctx, `SELECT name FROM users WHERE oidc_subject = $1`, o.Subject).Scan(&other)
+			if err == nil {
+				return fault.Refused("sso_link", "this single sign-on identity is linked to the account %s, not %s (did the username change at the provider?)", other, o.Name)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return classify(err)
+			}
+			return tx.insertLinkedUser(ctx, &u, o.Subject)
+		}
+		if err != nil {
+			return classify(err)
+		}
+		if linked != o.Subject {
+			return fault.Refused("sso_link", "the account %s exists and is not linked to this single sign-on identity", o.Name)
+		}
+		before, err := tx.getUser(ctx, o.Name)
+		if err != nil {
+			return err
+		}
+		if before.Disabled {
+			return fault.New(fault.Unauthorized, "user %s is disabled", o.Name)
+		}
+		if joinRoles(before.Roles) == joinRoles(u.Roles) && before.DisplayName == u.DisplayName && before.Email == u.Email {
+			u = before
+			return nil
+		}
+		u, err = tx.updateUser(ctx, o.Name, before.Revision, func(x *auth.User) error {
+			x.Roles, x.DisplayName, x.Email = u.Roles, u.DisplayName, u.Email
+			return nil
+		})
+		return err
+	})
+	return u, err
 }

@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
-// Sign-in attempts: after loginFree failures within loginWindow, an account
-// (or an address) must wait, doubling from loginBackoff up to loginMaxWait.
-// The counts live in this process: with several replicas each counts its
-// own (docs/operations.md).
+// Sign-in attempts: after accountFree failures for one account, or
+// addrFree failures from one address (whatever the accounts: password
+// spraying), within loginWindow, that account or address must wait,
+// doubling from loginBackoff up to loginMaxWait, even with the right
+// password. The address allows more failures than an account, as people
+// behind one NAT share it. The counts live in this process: with several
+// replicas each counts its own (docs/operations.md).
 const (
-	loginFree    = 5
+	accountFree  = 5
+	addrFree     = 20
 	loginWindow  = 15 * time.Minute
 	loginBackoff = 2 * time.Second
 	loginMaxWait = 5 * time.Minute
@@ -35,18 +39,18 @@ func newLoginLimiter() *loginLimiter { return &loginLimiter{seen: map[string]*at
 func (l *loginLimiter) wait(account, addr string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return max(l.waitKey("u:"+account, now), l.waitKey("a:"+addr, now))
+	return max(l.waitKey("u:"+account, accountFree, now), l.waitKey("a:"+addr, addrFree, now))
 }
 
-func (l *loginLimiter) waitKey(k string, now time.Time) time.Duration {
+func (l *loginLimiter) waitKey(k string, free int, now time.Time) time.Duration {
 	a := l.seen[k]
 	if a == nil || now.Sub(a.first) > loginWindow {
 		return 0
 	}
-	if a.failures < loginFree {
+	if a.failures < free {
 		return 0
 	}
-	d := loginBackoff << min(a.failures-loginFree, 16)
+	d := loginBackoff << min(a.failures-free, 16)
 	d = min(d, loginMaxWait)
 	if until := a.last.Add(d); until.After(now) {
 		return until.Sub(now)

@@ -72,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.tmpl = t
 	if cfg.OIDC != nil {
-		c, err := newOIDCClient(context.Background(), *cfg.OIDC)
+		c, err := newOIDCClient(context.Background(), *cfg.OIDC, cfg.Store.Now)
 		if err != nil {
 			return nil, err
 		}

@@ -107,7 +107,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *visit) error {
 	next := safeNext(r.PostForm.Get("next"))
 	data := loginData{Next: next, Username: name, OIDC: s.oidc != nil}
 	addr := clientAddr(r)
-	now := time.Now()
+	now := s.store.Now()
 	if wait := s.limits.wait(name, addr, now); wait > 0 {
 		s.auditSignInRefusal(r, name, "too many attempts")
 		return s.loginFailed(w, r, data, http.StatusTooManyRequests, "Too many sign-in attempts; try again in "+wait.Round(time.Second).String()+".")
@@ -168,9 +168,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) error 
 }
 
 // safeNext keeps a redirect target on this server: a path, never a scheme,
-// host or protocol-relative URL.
+// host or protocol-relative URL. Backslashes and control characters are
+// refused anywhere: browsers read a backslash as "/" and drop tabs and line
+// breaks, so "/\evil.example" and "/<tab>/evil.example" would leave.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	bad := strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+	if bad || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2000 {
 		return "/"
 	}
 	return next
