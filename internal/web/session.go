@@ -28,6 +28,13 @@ func (s *Server) endpoint(p page) http.Handler {
 		}
 		v, err := s.signedIn(r)
 		if err != nil {
+			if r.Header.Get("HX-Request") == "true" {
+				// A region that refreshes itself (htmx) must not swap the sign-in page into
+				// itself: htmx follows HX-Redirect with a full page load.
+				w.Header().Set("HX-Redirect", "/login")
+				s.fail(w, r, nil, err)
+				return
+			}
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return

@@ -313,3 +313,17 @@ func TestOpenRedirectRefused(t *testing.T) {
 		t.Errorf("a path on this server: %q", p.header.Get("Location"))
 	}
 }
+
+// TestExpiredSessionRedirectsAnHTMXRegion: a self-refreshing region whose
+// session ended gets HX-Redirect to the sign-in page (a full page load),
+// not the sign-in page swapped into the region.
+func TestExpiredSessionRedirectsAnHTMXRegion(t *testing.T) {
+	tw := newTestWeb(t)
+	b := tw.browser()
+	req, _ := http.NewRequest("GET", tw.http.URL+"/", nil)
+	req.Header.Set("HX-Request", "true")
+	p := b.do(req)
+	if p.status != http.StatusUnauthorized || p.header.Get("HX-Redirect") != "/login" {
+		t.Fatalf("htmx request without a session: %d, HX-Redirect %q", p.status, p.header.Get("HX-Redirect"))
+	}
+}
