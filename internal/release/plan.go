@@ -40,8 +40,9 @@ type PlanItem struct {
 // planNode is a CI with its parsed versions during planning.
 type planNode struct {
 	PlanCI
-	next *semver.Version // proposed version; nil when the CI has no version
-	in   bool            // part of the plan
+	cons []*semver.Constraints // parsed Dependencies[i].Constraint
+	next *semver.Version       // proposed version; nil when the CI has no version
+	in   bool                  // part of the plan
 }
 
 // Plan returns the CIs to rebuild for a fix, dependencies before
@@ -86,9 +87,11 @@ func Plan(f PlanFacts) ([]PlanItem, error) {
 	return planOrder(nodes, f.Affected)
 }
 
-// planNodes indexes the graph by name and parses versions and constraints.
+// planNodes indexes the graph by name and parses versions and constraints
+// (each distinct constraint once: graphs repeat them).
 func planNodes(cis []PlanCI) (map[string]*planNode, error) {
 	nodes := make(map[string]*planNode, len(cis))
+	parsed := map[string]*semver.Constraints{}
 	for _, c := range cis {
 		n := &planNode{PlanCI: c}
 		if c.Version != "" {
@@ -100,9 +103,15 @@ func planNodes(cis []PlanCI) (map[string]*planNode, error) {
 			n.next = &next
 		}
 		for _, d := range c.Dependencies {
-			if _, err := semver.NewConstraint(d.Constraint); err != nil {
-				return nil, fault.Field("dependencies", "%s: %q is not a semver constraint", c.Name, d.Constraint)
+			con, ok := parsed[d.Constraint]
+			if !ok {
+				var err error
+				if con, err = semver.NewConstraint(d.Constraint); err != nil {
+					return nil, fault.Field("dependencies", "%s: %q is not a semver constraint", c.Name, d.Constraint)
+				}
+				parsed[d.Constraint] = con
 			}
+			n.cons = append(n.cons, con)
 		}
 		nodes[c.Name] = n
 	}
@@ -113,24 +122,23 @@ func planNodes(cis []PlanCI) (map[string]*planNode, error) {
 // changes: x embeds y, or calls it with a constraint that does not admit
 // y's proposed version.
 func needsRebuild(x, y *planNode) bool {
-	for _, d := range x.Dependencies {
-		if d.CI == y.Name && dependencyReason(d, y) != "" {
+	for i, d := range x.Dependencies {
+		if d.CI == y.Name && dependencyReason(d, x.cons[i], y) != "" {
 			return true
 		}
 	}
 	return false
 }
 
-// dependencyReason says why d (a dependency on y, of the plan) makes its
-// dependant rebuild, or "" when it does not.
-func dependencyReason(d ci.Dependency, y *planNode) string {
+// dependencyReason says why d (a dependency on y, of the plan, with its
+// parsed constraint c) makes its dependant rebuild, or "" when it does not.
+func dependencyReason(d ci.Dependency, c *semver.Constraints, y *planNode) string {
 	if d.Embedded() {
 		return "embeds " + y.Name
 	}
 	if y.next == nil {
 		return "" // no version to judge the constraint on
 	}
-	c, _ := semver.NewConstraint(d.Constraint) // parsed in planNodes
 	if c.Check(y.next) {
 		return ""
 	}
@@ -186,9 +194,13 @@ func planItem(n *planNode, nodes map[string]*planNode, problems []string) *PlanI
 		slices.Sort(ps)
 		reasons = append(reasons, "affected by "+strings.Join(slices.Compact(ps), ", "))
 	}
-	deps := slices.Clone(n.Dependencies)
-	slices.SortStableFunc(deps, func(a, b ci.Dependency) int { return strings.Compare(a.CI, b.CI) })
-	for _, d := range deps {
+	order := make([]int, len(n.Dependencies)) // dependency indexes by CI name
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(n.Dependencies[a].CI, n.Dependencies[b].CI) })
+	for _, i := range order {
+		d := n.Dependencies[i]
 		y, ok := nodes[d.CI]
 		if !ok || !y.in || d.CI == n.Name {
 			continue
@@ -196,7 +208,7 @@ func planItem(n *planNode, nodes map[string]*planNode, problems []string) *PlanI
 		if !slices.Contains(it.DependsOn, d.CI) {
 			it.DependsOn = append(it.DependsOn, d.CI)
 		}
-		if r := dependencyReason(d, y); r != "" && !slices.Contains(reasons, r) {
+		if r := dependencyReason(d, n.cons[i], y); r != "" && !slices.Contains(reasons, r) {
 			reasons = append(reasons, r)
 		}
 	}
