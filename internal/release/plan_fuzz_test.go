@@ -2,7 +2,10 @@ package release
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/Masterminds/semver/v3"
 
 	"fixgate/internal/ci"
 	"fixgate/internal/fault"
@@ -71,6 +74,35 @@ func FuzzPlan(f *testing.F) {
 					t.Fatalf("%s depends on %s, which is not before it: %+v", it.CI, d, items)
 				}
 			}
+		}
+	})
+}
+
+// FuzzNextPatch: any input either is refused naming "version" or yields
+// a version one patch above it on the same major and minor, which a
+// release accepts and SetTag tags v<version>.
+func FuzzNextPatch(f *testing.F) {
+	for _, s := range []string{"1.4.2", "0.0.0", "1.2", "v1.2.3", "1.2.3-rc.1", "1.2.3+build", "01.2.3", "99999999999999999999.0.0", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		next, err := NextPatch(s)
+		if err != nil {
+			if fe := fault.As(err); fe == nil || fe.Field != "version" {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		cur, nv := semver.MustParse(s), semver.MustParse(next)
+		if nv.Major() != cur.Major() || nv.Minor() != cur.Minor() || !nv.GreaterThan(cur) || !Higher(next, s) || Higher(s, next) {
+			t.Fatalf("%q → %q is not the next patch", s, next)
+		}
+		r := Release{ID: "REL-1", Version: next, Type: Feature}
+		if err := r.Validate(); err != nil || r.Version != next {
+			t.Fatalf("%q: a release refuses %q: %v", s, next, err)
+		}
+		if changed, err := r.SetTag("v"+next, strings.Repeat("a", 40)); !changed || err != nil || r.Tag != TagName(next) {
+			t.Fatalf("%q: tag %v %v", next, changed, err)
 		}
 	})
 }
