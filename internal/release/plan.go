@@ -123,24 +123,29 @@ func planNodes(cis []PlanCI) (map[string]*planNode, error) {
 // y's proposed version.
 func needsRebuild(x, y *planNode) bool {
 	for i, d := range x.Dependencies {
-		if d.CI == y.Name && dependencyReason(d, x.cons[i], y) != "" {
+		if d.CI == y.Name && rebuilds(d, x.cons[i], y) {
 			return true
 		}
 	}
 	return false
 }
 
-// dependencyReason says why d (a dependency on y, of the plan, with its
-// parsed constraint c) makes its dependant rebuild, or "" when it does not.
+// rebuilds reports whether d (a dependency on y, of the plan, with its
+// parsed constraint c) makes its dependant rebuild: it embeds y, or calls
+// it with a constraint that does not admit y's proposed version (a CI
+// without a version gives nothing to judge the constraint on).
+func rebuilds(d ci.Dependency, c *semver.Constraints, y *planNode) bool {
+	return d.Embedded() || y.next != nil && !c.Check(y.next)
+}
+
+// dependencyReason says why d makes its dependant rebuild (see rebuilds),
+// or "" when it does not.
 func dependencyReason(d ci.Dependency, c *semver.Constraints, y *planNode) string {
-	if d.Embedded() {
-		return "embeds " + y.Name
-	}
-	if y.next == nil {
-		return "" // no version to judge the constraint on
-	}
-	if c.Check(y.next) {
+	switch {
+	case !rebuilds(d, c, y):
 		return ""
+	case d.Embedded():
+		return "embeds " + y.Name
 	}
 	return "calls " + y.Name + " with constraint " + d.Constraint + " that does not admit " + y.next.String()
 }
