@@ -6,6 +6,7 @@
 //	go run ./bench -case fill    # bulk fill vs raw batched INSERT
 //	go run ./bench -case rollback # evidence (alert, failing measurement) → rollback driver start; restart
 //	go run ./bench -case pages   # each GET page of the UI at one client, 10k vs 1M incidents
+//	go run ./bench -case plan     # release plan on a 5,000-CI graph vs a plain BFS in memory
 //
 // -db postgres://… runs against PostgreSQL (a fresh database is created and dropped).
 package main
@@ -36,7 +37,7 @@ type config struct {
 
 func main() {
 	var c config
-	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages or all")
+	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages, plan or all")
 	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
 	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
@@ -55,8 +56,9 @@ func main() {
 		c.rates = append(c.rates, n)
 	}
 	ctx := context.Background()
-	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate, "ingest": benchIngest, "rollback": benchRollback, "pages": benchPages}
-	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages"}
+	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate,
+		"ingest": benchIngest, "rollback": benchRollback, "pages": benchPages, "plan": benchPlan}
+	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages", "plan"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

@@ -38,7 +38,7 @@ func newComponentCmd(a *app) *cobra.Command {
 			return a.show(resp, componentFields)
 		}}
 	create.Flags().StringVar(&digest, "digest", "", "artifact digest (sha256:<64 hex>)")
-	create.Flags().StringArrayVar(&deps, "depends-on", nil, "dependency CI:CONSTRAINT (repeatable)")
+	create.Flags().StringArrayVar(&deps, "depends-on", nil, "dependency CI:CONSTRAINT[:embeds|calls] (repeatable; default calls)")
 	show := &cobra.Command{Use: "show REF", Short: "Show a component version (CV-n or CI@VERSION)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resp, err := a.call("GET", componentPath(args[0]), nil, nil, nil)
@@ -65,7 +65,7 @@ func newComponentCmd(a *app) *cobra.Command {
 			return a.patchRead(componentPath(args[0]), body, componentFields)
 		}}
 	update.Flags().StringVar(&uDigest, "digest", "", "artifact digest (sha256:<64 hex>)")
-	update.Flags().StringArrayVar(&uDeps, "depends-on", nil, "dependencies CI:CONSTRAINT (replaces the list)")
+	update.Flags().StringArrayVar(&uDeps, "depends-on", nil, "dependencies CI:CONSTRAINT[:embeds|calls] (replaces the list; default calls)")
 	var comment string
 	move := &cobra.Command{Use: "move REF STATE", Short: "Approve, mark unstable or revoke a component version", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,15 +77,23 @@ func newComponentCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// parseDeps turns CI:CONSTRAINT flags into the API's dependency objects.
+// parseDeps turns CI:CONSTRAINT[:embeds|calls] flags into the API's
+// dependency objects (the kind defaults to calls).
 func parseDeps(deps []string) ([]map[string]string, error) {
 	dl := []map[string]string{}
 	for _, d := range deps {
-		c, constraint, ok := strings.Cut(d, ":")
-		if !ok {
-			return nil, fault.Field("depends-on", "%q is not CI:CONSTRAINT (e.g. payments-api:^2.1)", d)
+		parts := strings.Split(d, ":")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
+			return nil, fault.Field("depends-on", "%q is not CI:CONSTRAINT[:embeds|calls] (e.g. payments-lib:^2.1:embeds)", d)
 		}
-		dl = append(dl, map[string]string{"ci": c, "constraint": constraint})
+		kind := "calls"
+		if len(parts) == 3 {
+			kind = parts[2]
+		}
+		if kind != "embeds" && kind != "calls" {
+			return nil, fault.Field("depends-on", "%q: the kind is embeds (built in) or calls (called at run time), not %q", d, kind)
+		}
+		dl = append(dl, map[string]string{"ci": parts[0], "constraint": parts[1], "kind": kind})
 	}
 	return dl, nil
 }

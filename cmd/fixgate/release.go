@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -12,37 +13,44 @@ import (
 
 func init() { recordCommands = append(recordCommands, newReleaseCmd) }
 
-var releaseFields = []string{"id", "version", "type", "status", "title", "resolves", "components", "artifacts", "created_by", "revision"}
+var releaseFields = []string{"id", "version", "type", "status", "title", "resolves", "components", "artifacts", "tag", "commit", "created_by", "revision"}
 
 func newReleaseCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "release", Short: "Releases: create, show, list, update, move, attach, notes"}
+	cmd := &cobra.Command{Use: "release", Short: "Releases: plan, create, show, list, update, move, attach, notes, tag"}
 	cmd.AddCommand(releaseCreateCmd(a), showCmd(a, "show REL-n", "Show a release", "/api/v1/releases/", releaseFields),
 		listCmd(a, "List releases", "/api/v1/releases", []string{"status", "type", "problem"}, []string{"id", "version", "type", "status", "resolves", "title"}),
-		releaseUpdateCmd(a), releaseMoveCmd(a), releaseAttachCmd(a), releaseNotesCmd(a))
+		releaseUpdateCmd(a), releaseMoveCmd(a), releaseAttachCmd(a), releaseNotesCmd(a), releasePlanCmd(a), releaseTagCmd(a))
 	return cmd
 }
 
 func releaseCreateCmd(a *app) *cobra.Command {
 	var version, typ, title, notes string
+	var next bool
 	var resolves, components []string
 	cmd := &cobra.Command{Use: "create", Short: "Plan a release", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := map[string]any{"version": version, "type": typ, "title": title, "notes": notes,
+			if next == (version != "") {
+				return fault.Field("usage", "pass exactly one of --version or --next")
+			}
+			body := map[string]any{"version": version, "type": typ, "title": title, "notes": notes, "next": next,
 				"resolves": nonNil(resolves), "components": nonNil(components)}
 			resp, err := a.call("POST", "/api/v1/releases", nil, body, nil)
 			if err != nil {
 				return err
 			}
+			if next {
+				return a.show(resp, append(slices.Clone(releaseFields), "version_basis"))
+			}
 			return a.show(resp, releaseFields)
 		}}
 	f := cmd.Flags()
-	f.StringVar(&version, "version", "", "semantic version, e.g. 1.4.3 (required)")
+	f.StringVar(&version, "version", "", "semantic version, e.g. 1.4.3 (or --next)")
+	f.BoolVar(&next, "next", false, "propose the next patch version over the one live in production for the resolved problems' CIs (or the latest release of them)")
 	f.StringVar(&typ, "type", "", "problem-fix, feature or mixed (required)")
 	f.StringVar(&title, "title", "", "title")
 	f.StringVar(&notes, "notes", "", "free-text notes shown as the summary of the release notes")
 	f.StringArrayVar(&resolves, "resolves", nil, "problem it resolves, PRB-n (repeatable)")
 	f.StringArrayVar(&components, "component", nil, "component version CI@VERSION (repeatable)")
-	cmd.MarkFlagRequired("version")
 	cmd.MarkFlagRequired("type")
 	return cmd
 }

@@ -19,6 +19,7 @@ type releaseNotesOut = release.Notes
 
 type releaseCreate struct {
 	Version    string   `json:"version"`
+	Next       bool     `json:"next"` // propose the version instead (NextReleaseVersion); not with version
 	Type       string   `json:"type"`
 	Title      string   `json:"title"`
 	Notes      string   `json:"notes"`
@@ -48,12 +49,30 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	var basis string
+	if in.Next {
+		if in.Version != "" {
+			return fault.Field("next", "pass either a version or next, not both")
+		}
+		v, b, err := s.store.NextReleaseVersion(r.Context(), in.Resolves)
+		if err != nil {
+			return err
+		}
+		in.Version, basis = v, b
+	}
 	out, err := s.store.CreateRelease(r.Context(), c.actor, release.Release{Version: in.Version, Type: in.Type, Title: in.Title,
 		Notes: in.Notes, Resolves: in.Resolves, Components: in.Components})
 	if err != nil {
 		return err
 	}
-	return writeRecord(w, http.StatusCreated, out, out.Revision)
+	return writeRecord(w, http.StatusCreated, releaseCreated{Release: out, VersionBasis: basis}, out.Revision)
+}
+
+// releaseCreated is the created release and, when its version was
+// proposed (next), what the proposal was based on.
+type releaseCreated struct {
+	release.Release
+	VersionBasis string `json:"version_basis,omitempty"`
 }
 
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, c *call) error {

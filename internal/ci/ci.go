@@ -79,11 +79,29 @@ var VersionMachine = lifecycle.Machine{Record: "component version", Moves: map[s
 	Revoked:   nil,
 }}
 
-// Dependency is a component version's requirement on another CI.
+// Dependency kinds: how a component version uses another CI.
+const (
+	// Embeds: the other CI is linked or bundled in at build time (a
+	// library), so this version carries the other's bugs until rebuilt.
+	Embeds = "embeds"
+	// Calls: the other CI is called at run time (a service); a fix there
+	// needs no rebuild here while Constraint admits the fixed version.
+	Calls = "calls"
+)
+
+// DependencyKinds lists the kinds of dependency.
+var DependencyKinds = []string{Embeds, Calls}
+
+// Dependency is a component version's requirement on another CI. Kind is
+// embeds or calls; "" (rows stored before kinds existed) means calls.
 type Dependency struct {
 	CI         string `json:"ci"`
 	Constraint string `json:"constraint"`
+	Kind       string `json:"kind"`
 }
+
+// Embedded reports whether the dependency is built into the dependant.
+func (d Dependency) Embedded() bool { return d.Kind == Embeds }
 
 // Version is a built version of a CI ("checkout-api@1.4.3").
 type Version struct {
@@ -118,6 +136,12 @@ func (v *Version) Validate() error {
 		}
 		if _, err := semver.NewConstraint(d.Constraint); err != nil {
 			return fault.Field("dependencies", "entry %d: %q is not a semver constraint", i, d.Constraint)
+		}
+		if d.Kind == "" {
+			v.Dependencies[i].Kind = Calls
+		}
+		if !slices.Contains(DependencyKinds, v.Dependencies[i].Kind) {
+			return fault.Field("dependencies", "entry %d: kind must be embeds or calls, got %q", i, d.Kind)
 		}
 	}
 	if v.Dependencies == nil {

@@ -67,6 +67,8 @@ type Release struct {
 	Resolves   []string   `json:"resolves"`   // problem ids, PRB-n
 	Components []string   `json:"components"` // component refs, CI@VERSION
 	Artifacts  []Artifact `json:"artifacts"`
+	Tag        string     `json:"tag"`    // git tag recorded by SetTag ("" until tagged)
+	Commit     string     `json:"commit"` // the commit the tag points at
 	Revision   int64      `json:"revision"`
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`

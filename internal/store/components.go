@@ -23,6 +23,11 @@ func scanComponent(sc interface{ Scan(...any) error }) (ci.Version, int64, error
 	if v.Dependencies == nil {
 		v.Dependencies = []ci.Dependency{}
 	}
+	for i := range v.Dependencies { // stored before dependency kinds existed
+		if v.Dependencies[i].Kind == "" {
+			v.Dependencies[i].Kind = ci.Calls
+		}
+	}
 	return v, id, err
 }
 

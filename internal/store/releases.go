@@ -14,12 +14,12 @@ import (
 	"fixgate/internal/release"
 )
 
-const releaseCols = `id, version, type, status, title, notes, rev, created_by, created_at, updated_at`
+const releaseCols = `id, version, type, status, title, notes, tag, tag_commit, rev, created_by, created_at, updated_at`
 
 func scanRelease(sc interface{ Scan(...any) error }) (release.Release, int64, error) {
 	var r release.Release
 	var id int64
-	err := sc.Scan(&id, &r.Version, &r.Type, &r.Status, &r.Title, &r.Notes, &r.Revision, &r.CreatedBy, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+	err := sc.Scan(&id, &r.Version, &r.Type, &r.Status, &r.Title, &r.Notes, &r.Tag, &r.Commit, &r.Revision, &r.CreatedBy, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
 	r.ID = ident.Release.Format(id)
 	return r, id, err
 }
@@ -281,6 +281,7 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 			}
 		}
 		r.ID, r.CreatedBy, r.CreatedAt, r.Artifacts = before.ID, before.CreatedBy, before.CreatedAt, before.Artifacts
+		r.Tag, r.Commit = before.Tag, before.Commit // recorded only by TagRelease
 		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
 		if err := tx.updateRev(ctx, "release "+before.ID, before.Revision, `UPDATE releases SET version = $1, type = $2, status = $3, title = $4,
 			notes = $5, rev = $6, updated_at = $7 WHERE id = $8 AND rev = $9`,
