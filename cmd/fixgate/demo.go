@@ -88,6 +88,7 @@ func printDemo(cmd *cobra.Command, addr string, res demo.Result, took time.Durat
 	w := cmd.OutOrStdout()
 	url := "http://" + addr
 	fmt.Fprintf(w, "\nfixgate demo is running at %s (data loaded in %s: %d audited changes over 90 days)\n\n", url, took.Round(time.Millisecond), res.Records)
+	fmt.Fprintf(w, "Web UI: open %s/ in a browser and sign in as admin or any demo person below (not ci-bot)\nwith the password %s (shown once).\n\n", url, res.Password)
 	fmt.Fprintf(w, "Admin token (shown once): %s\n\nUse the CLI from another terminal:\n\n", res.AdminToken)
 	fmt.Fprintf(w, "  export FIXGATE_URL=%s FIXGATE_TOKEN=%s\n", url, res.AdminToken)
 	fmt.Fprintf(w, "  go run ./cmd/fixgate problem list\n  go run ./cmd/fixgate problem show PRB-1\n")

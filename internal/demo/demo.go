@@ -29,6 +29,7 @@ type UserToken struct {
 type Result struct {
 	AdminToken string
 	Users      []UserToken
+	Password   string // every demo person's web UI password (not ci-bot's: pipelines use tokens)
 	Records    int64 // audit events written
 }
 
@@ -127,5 +128,19 @@ func (l *loader) people() {
 		}
 		l.users[u.name] = audit.Actor{User: u.name, Role: string(created.Roles[0]), RequestID: "demo"}
 		l.res.Users = append(l.res.Users, UserToken{Name: u.name, Roles: created.Roles, Token: tok})
+	}
+	l.passwords()
+}
+
+// passwords gives admin and every demo person one random password for the
+// web UI, hashed once (argon2id takes tens of milliseconds).
+func (l *loader) passwords() {
+	plain, _ := auth.NewSessionID() // 256 random bits, URL-safe
+	l.res.Password = plain[:16]
+	hash := auth.HashPassword(l.res.Password)
+	for _, name := range []string{"admin", "pat", "rita", "erin", "eli", "carl", "cora", "vera", "aud"} {
+		if _, err := l.st.SetPassword(l.ctx, l.as("admin"), name, hash, 0); !l.check("password of "+name, err) {
+			return
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"fixgate/internal/auth"
 	"fixgate/internal/fault"
 	"fixgate/internal/problem"
 	"fixgate/internal/store"
@@ -27,6 +28,12 @@ func TestLoadBuildsTheScenario(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
+	for name, want := range map[string]bool{"carl": true, "admin": true, "ci-bot": false} {
+		hash, err := st.PasswordHash(ctx, name)
+		if err != nil || auth.CheckPassword(hash, res.Password) != want || len(res.Password) < auth.MinPasswordLength {
+			t.Errorf("%s signs in to the web UI with the demo password: %v (want %v, err %v)", name, !want, want, err)
+		}
+	}
 	ps, err := st.ListProblems(ctx, store.ProblemFilter{})
 	if err != nil {
 		t.Fatal(err)
