@@ -101,7 +101,8 @@ type browser struct {
 
 func (tw *testWeb) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := tw.http.Client()
+	c := new(http.Client)
+	*c = *tw.http.Client() // a copy: httptest.Server.Client returns one shared client
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &browser{tw: tw, c: c}
