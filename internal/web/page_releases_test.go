@@ -4,8 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/release"
 )
 
 // releaseScenario builds REL-1, a problem fix created by rm resolving PRB-1
@@ -186,5 +190,30 @@ func TestStaleReleaseFormShowsWhatChanged(t *testing.T) {
 	}
 	if res := b.post("/releases/REL-1/reject", url.Values{"revision": {"2"}}); res.status != http.StatusBadRequest || !strings.Contains(res.body, "required to reject") {
 		t.Fatalf("a rejection without comment: %d %s", res.status, res.body)
+	}
+}
+
+func TestReleaseListPaginatesNewestFirst(t *testing.T) {
+	tw := newTestWeb(t)
+	rs := make([]release.Release, releasesPageSize+1)
+	for i := range rs {
+		rs[i] = release.Release{Version: "1.0." + strconv.Itoa(i), Type: release.Feature}
+	}
+	if _, err := tw.store.CreateReleases(context.Background(), audit.System("test"), rs); err != nil {
+		t.Fatal(err)
+	}
+	b := tw.signIn("aud")
+	p := b.get("/releases?type=feature")
+	last := "REL-" + strconv.Itoa(releasesPageSize+1)
+	if !strings.Contains(p.body, `href="/releases/`+last+`"`) || strings.Contains(p.body, `href="/releases/REL-1"`) {
+		t.Fatalf("first page is not the newest %d", releasesPageSize)
+	}
+	next := between(p.body, `rel="next"`, ">")
+	if !strings.Contains(p.body, `href="/releases?before=REL-2&amp;type=feature" rel="next"`) {
+		t.Fatalf("no next page link keeping the filter: %q", next)
+	}
+	p = b.get("/releases?before=REL-2&type=feature")
+	if !strings.Contains(p.body, `href="/releases/REL-1"`) || strings.Contains(p.body, `href="/releases/REL-2"`) || strings.Contains(p.body, `rel="next"`) {
+		t.Fatalf("second page: %s", between(p.body, "<table>", "</table>"))
 	}
 }
