@@ -35,7 +35,6 @@ type cabData struct {
 	Board          *boardView // nil when no meeting exists
 	Decisions      []approval.Approval
 	DecisionsPager pagerLink
-	Acting         string // the approving role the viewer decides in
 	Refusal        string // why the viewer cannot decide at all
 	Changed        []audit.Event
 	Form           cabForm // the posted form, kept when it is answered with an error
@@ -62,8 +61,7 @@ type attendee struct {
 
 type boardRow struct {
 	store.BoardItem
-	RiskClass string
-	Refusal   string
+	Refusal string // why the viewer cannot decide about it ("" when they may)
 }
 
 func (s *Server) cabBoard(w http.ResponseWriter, r *http.Request, v *visit) error {
@@ -100,7 +98,6 @@ func (s *Server) loadCAB(ctx context.Context, r *http.Request, v *visit, meeting
 	if err != nil {
 		d.Refusal = fault.As(err).Message
 	}
-	d.Acting = a.Role
 	if d.Board, err = s.board(ctx, id, a, d.Refusal != ""); err != nil {
 		return nil, err
 	}
@@ -148,7 +145,7 @@ func (s *Server) board(ctx context.Context, id int64, a audit.Actor, noRole bool
 		bv.Attendees = append(bv.Attendees, attendee{Name: u, Roles: b.Roles[u]})
 	}
 	for _, it := range b.Items {
-		row := boardRow{BoardItem: it, RiskClass: it.Item.RiskClass}
+		row := boardRow{BoardItem: it}
 		if it.Refusal != nil && !noRole {
 			row.Refusal = refusalText(it.Refusal)
 		}
