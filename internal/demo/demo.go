@@ -30,7 +30,7 @@ type Result struct {
 	AdminToken string
 	Users      []UserToken
 	Password   string // every demo person's web UI password (not ci-bot's: pipelines use tokens)
-	Records    int64 // audit events written
+	Records    int64  // audit events written
 }
 
 type clock struct{ t time.Time }

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,9 +13,12 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/deploy"
+	"fixgate/internal/policy"
 	"fixgate/internal/rollout"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
+
+	"gopkg.in/yaml.v3"
 )
 
 // browserTestData makes, through the API, one record of each kind the pages
@@ -41,6 +46,28 @@ func browserTestData(tw *testWeb) {
 	tw.apiCall("rm", "POST", "/api/v1/cab/meetings", `{"title":"weekly CAB","scheduled_at":"2026-12-01T14:00:00Z","attendees":["cab","cab2"]}`, 201)
 	tw.apiCall("bot", "POST", "/api/v1/deployments/start", `{"release":"REL-1","env":"prod-eu","driver":"reported"}`, 201)
 	browserStartRunning(tw)
+	browserStorePolicy(tw)
+}
+
+// browserStorePolicy stores the built-in policy as version 1 (the policy
+// pages list stored versions).
+func browserStorePolicy(tw *testWeb) {
+	tw.t.Helper()
+	b, err := yaml.Marshal(policy.Default())
+	if err != nil {
+		tw.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", tw.http.URL+"/api/v1/policy", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+tw.tokens["admin"])
+	req.Header.Set("Content-Type", "application/yaml")
+	res, err := tw.http.Client().Do(req)
+	if err != nil {
+		tw.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		tw.t.Fatalf("store the policy: %s", res.Status)
+	}
 }
 
 // browserStartRunning starts DEP-2, REL-1 into prod-eu in two stages with the

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"fixgate/internal/approval"
 	"fixgate/internal/auth"
 )
 
@@ -64,5 +65,18 @@ func (s *Server) declarePages() []page {
 		{pattern: "POST /admin/webhooks", roles: admins, tmpl: "admin_secret.html", h: s.createWebhook},
 		{pattern: "POST /admin/webhooks/{id}/delete", roles: admins, tmpl: "admin.html", h: s.deleteWebhook},
 		{pattern: "POST /admin/sessions/{id}/end", roles: sessionRW, h: s.endSession},
+
+		// releases, the CAB board and the policy (page_releases*.go, page_cab*.go, page_policy*.go): gate
+		// verdicts are dry runs (nothing recorded), so every reader may see them; decisions go through
+		// store.CreateApproval and store.DecideInMeeting as the API's, with the API's approving roles.
+		{pattern: "GET /releases", roles: readers, tmpl: "releases.html", h: s.releaseList},
+		{pattern: "GET /releases/{id}", roles: readers, tmpl: "release.html", h: s.releasePage},
+		{pattern: "POST /releases/{id}/approve", roles: approvers, tmpl: "release.html", h: s.releaseDecide(approval.Approve)},
+		{pattern: "POST /releases/{id}/reject", roles: approvers, tmpl: "release.html", h: s.releaseDecide(approval.Reject)},
+		{pattern: "GET /cab", roles: readers, tmpl: "cab.html", h: s.cabBoard},
+		{pattern: "POST /cab/{id}/decide", roles: approvers, tmpl: "cab.html", h: s.cabDecide},
+		{pattern: "GET /policy", roles: readers, tmpl: "policy.html", h: s.policyPage},
+		{pattern: "GET /policy/versions/{version}", roles: readers, tmpl: "policy_version.html", h: s.policyVersion},
+		{pattern: "GET /policy/dry-run", roles: readers, tmpl: "policy_dryrun.html", h: s.policyDryRun},
 	}
 }
