@@ -1,7 +1,5 @@
 package policy
 
-
-
 // Targets are the measurable success criteria of a fix (seed 5.1), stated
 // on its change model and evaluated by its post-implementation review
 // (internal/pir.Evaluate). Every target is optional.

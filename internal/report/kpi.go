@@ -50,12 +50,12 @@ type Flow struct {
 
 // Recurrence is the recurrence figures.
 type Recurrence struct {
-	Overall       RecurrenceRate   `json:"overall"`
-	Problems      []RecurrenceRate `json:"per_problem"`
-	Category      []RecurrenceRate `json:"per_category"`
-	CI            []RecurrenceRate `json:"per_ci"`
-	ChangeModel   []RecurrenceRate `json:"per_change_model"`
-	AfterClosure  AfterClosure     `json:"after_closure"`
+	Overall      RecurrenceRate   `json:"overall"`
+	Problems     []RecurrenceRate `json:"per_problem"`
+	Category     []RecurrenceRate `json:"per_category"`
+	CI           []RecurrenceRate `json:"per_ci"`
+	ChangeModel  []RecurrenceRate `json:"per_change_model"`
+	AfterClosure AfterClosure     `json:"after_closure"`
 }
 
 // Team is one owning team's figures (team = owner of the CIs; never a person's ranking).
