@@ -124,7 +124,7 @@ type ChangeModel struct {
 	// observation period of the highest-priority resolved problem).
 	Watch Duration `yaml:"watch" json:"watch,omitempty"`
 	// Targets are the success criteria of fixes of this model (targets.go).
-	Targets Targets `yaml:"targets" json:"targets,omitempty"`
+	Targets Targets `yaml:"targets,omitempty" json:"targets,omitempty"`
 }
 
 // Stage is one step of a rollout path: Weight percent of traffic, analysed

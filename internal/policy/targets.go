@@ -7,14 +7,14 @@ type Targets struct {
 	// IncidentRateReduction is the least reduction, in percent (0–100), of
 	// the problem's incident rate over equal windows after the fix against
 	// before it.
-	IncidentRateReduction *float64 `yaml:"incident_rate_reduction" json:"incident_rate_reduction,omitempty"`
+	IncidentRateReduction *float64 `yaml:"incident_rate_reduction,omitempty" json:"incident_rate_reduction,omitempty"`
 	// MTTRBelow: the mean time to resolve the problem's incidents of the
 	// window after the fix is below it.
-	MTTRBelow Duration `yaml:"mttr_below" json:"mttr_below,omitempty"`
+	MTTRBelow Duration `yaml:"mttr_below,omitempty" json:"mttr_below,omitempty"`
 	// ErrorRatioQuery is a PromQL error ratio that must stay below
 	// ErrorRatioBelow; evaluated only where a Prometheus URL is configured.
-	ErrorRatioQuery string   `yaml:"error_ratio_query" json:"error_ratio_query,omitempty"`
-	ErrorRatioBelow *float64 `yaml:"error_ratio_below" json:"error_ratio_below,omitempty"`
+	ErrorRatioQuery string   `yaml:"error_ratio_query,omitempty" json:"error_ratio_query,omitempty"`
+	ErrorRatioBelow *float64 `yaml:"error_ratio_below,omitempty" json:"error_ratio_below,omitempty"`
 }
 
 // Any reports whether t states at least one target.
