@@ -18,8 +18,8 @@ func TestChangeModelTargets(t *testing.T) {
 	if tg.IncidentRateReduction == nil || *tg.IncidentRateReduction != 80 || time.Duration(tg.MTTRBelow) != 4*time.Hour || !tg.Any() {
 		t.Fatalf("targets %+v", tg)
 	}
-	for bad, key := range map[string]string{"incident_rate_reduction: 120": "incident_rate_reduction", "error_ratio_query: up": "error_ratio_query"} {
-		_, err := Parse([]byte(strings.Replace(doc, "mttr_below: 4h", bad, 1)))
+	for bad, key := range map[string]string{"incident_rate_reduction: 120": "incident_rate_reduction", "incident_rate_reduction: 80\n      error_ratio_query: up": "error_ratio_query"} {
+		_, err := Parse([]byte(strings.Replace(doc, "incident_rate_reduction: 80", bad, 1)))
 		if err == nil || !strings.Contains(err.Error(), "targets."+key) {
 			t.Fatalf("%s: %v", bad, err)
 		}
