@@ -12,6 +12,7 @@ import (
 
 	"fixgate/internal/deploy"
 	"fixgate/internal/incident"
+	"fixgate/internal/policy"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/report"
@@ -106,6 +107,13 @@ func TestKPIReportGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("KPI report differs from %s:\n%s", path, got)
+	}
+	// PRB-1's fix (no change model: key "") against targets: both incidents
+	// were before the fix and none after, so the reduction is 100 %.
+	all := 100.0
+	k, err = s.KPIReport(context.Background(), 90*24*time.Hour, "", "", map[string]policy.Targets{"": {IncidentRateReduction: &all}})
+	if sc := k.SuccessCriteria; err != nil || sc.Evaluated != 1 || len(sc.Missed) != 0 {
+		t.Fatalf("success criteria %+v %v", sc, err)
 	}
 }
 
