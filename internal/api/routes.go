@@ -118,6 +118,9 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/approvals/verdict", roles: readers, summary: "What a record's approvals amount to at its current revision", out: verdictOut{}, status: 200, query: []string{"record"}, h: s.approvalVerdict},
 		{pattern: "GET /api/v1/approvals/{id}", roles: readers, summary: "Get an approval", out: approvalOut{}, status: 200, h: s.getApproval},
 
+		// reports
+		{pattern: "GET /api/v1/reports/kpi", roles: reportReaders, summary: "KPI report: change failure rate of problem fixes against features, recovery and flow times, recurrence, targeted releases, success criteria, teams", out: kpiOut{}, status: 200, query: []string{"since", "env", "ci"}, h: s.kpiReport},
+
 		// incidents, known errors (KEDB) and post-implementation reviews
 		{pattern: "POST /api/v1/incidents", roles: incidentRW, summary: "Record an incident", in: incidentCreate{}, out: incidentOut{}, status: 201, h: s.createIncident},
 		{pattern: "GET /api/v1/incidents", roles: readers, summary: "List incidents (since/until bound opened_at)", out: List[incidentOut]{}, status: 200, query: []string{"limit", "cursor", "status", "ci", "env", "severity", "problem", "since", "until"}, h: s.listIncidents},

@@ -123,6 +123,8 @@ type ChangeModel struct {
 	// Watch is how long a deployment is watched after 100 % (0: the
 	// observation period of the highest-priority resolved problem).
 	Watch Duration `yaml:"watch" json:"watch,omitempty"`
+	// Targets are the success criteria of fixes of this model (targets.go).
+	Targets Targets `yaml:"targets,omitempty" json:"targets,omitempty"`
 }
 
 // Stage is one step of a rollout path: Weight percent of traffic, analysed

@@ -148,6 +148,9 @@ func (p *Policy) validateModels() error {
 		if err := p.validateModelRollout(path, m); err != nil {
 			return err
 		}
+		if err := validateTargets(path+".targets", m.Targets); err != nil {
+			return err
+		}
 	}
 	return nil
 }

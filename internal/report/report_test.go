@@ -1,0 +1,37 @@
+package report
+
+import "testing"
+
+// TestRateAndPercentiles: a rate over nothing is null; nearest-rank
+// percentiles match DurationsOf's picks by rank.
+func TestRateAndPercentiles(t *testing.T) {
+	if Rate(3, 0) != nil || *Rate(1, 3) != 0.3333 {
+		t.Fatal("Rate")
+	}
+	s := []int64{50, 10, 40, 20, 30, 60, 70, 80, 90, 100}
+	if *Percentile(s, Median) != 50 || *Percentile(s, P90) != 90 || Percentile(nil, Median) != nil {
+		t.Fatal("Percentile")
+	}
+	d := DurationsOf([]RankedValue{{N: 10, Rank: Rank(10, Median), Seconds: 50}, {N: 10, Rank: Rank(10, P90), Seconds: 90}})
+	if d.N != 10 || *d.MedianSec != 50 || *d.P90Sec != 90 {
+		t.Fatalf("DurationsOf: %+v", d)
+	}
+}
+
+// TestFailureRates: rolled back, failed and attributed-incident
+// deployments fail; aborted ones do not count; a key without deployments
+// is zeros with a null rate.
+func TestFailureRates(t *testing.T) {
+	groups := []DeploymentGroup{{Key: "feature", Status: "succeeded", Count: 5}, {Key: "feature", Status: "succeeded", Incident: true, Count: 1},
+		{Key: "feature", Status: "rolled_back", Count: 2}, {Key: "feature", Status: "aborted", Count: 4}, {Key: "feature", Status: "failed", Count: 1}}
+	cands := []DeploymentFact{{Key: "feature", FailedDeployment: FailedDeployment{ID: "DEP-1", Status: "aborted", Incidents: 1}},
+		{Key: "feature", FailedDeployment: FailedDeployment{ID: "DEP-2", Status: "succeeded", Incidents: 1}}}
+	r := FailureRates([]string{"feature", "problem-fix"}, groups, cands)
+	f := r["feature"]
+	if f.Failed != 4 || f.Total != 9 || *f.Rate != 0.4444 || len(f.Deployments) != 1 || f.Deployments[0].ID != "DEP-2" {
+		t.Fatalf("feature: %+v", f)
+	}
+	if p := r["problem-fix"]; p.Total != 0 || p.Rate != nil || p.Deployments == nil {
+		t.Fatalf("problem-fix: %+v", p)
+	}
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"fixgate/internal/ident"
+	"fixgate/internal/policy"
+	"fixgate/internal/report"
+)
+
+// KPIReport loads the facts of the KPI report over the period of length
+// since ending now (the store's clock), in environment env and on CI ci
+// ("" for all), and builds it (report.Build). targets are the success
+// criteria per change model (the policy's change_models.*.targets). Every
+// figure is one set-based query bounded by the period (report_kpi_sql.go);
+// a filter that matches nothing gives zeros and samples of 0.
+func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci string, targets map[string]policy.Targets) (report.KPI, error) {
+	now := s.Now()
+	f := report.Filter{Since: now.Add(-since), Now: now, Env: env, CI: ci}
+	var x report.Facts
+	err := s.read(ctx, func(tx *Tx) error {
+		args := []any{ts(f.Since), ts(f.Now), env, ci}
+		var err error
+		if x.Deployments, err = tx.kpiGroups(ctx, kpiDeploymentGroupsSQL, args); err != nil {
+			return err
+		}
+		if x.Candidates, err = tx.kpiCandidates(ctx, args); err != nil {
+			return err
+		}
+		if x.TeamDeployments, err = tx.kpiGroups(ctx, kpiTeamGroupsSQL, args); err != nil {
+			return err
+		}
+		if x.Durations, err = tx.kpiDurations(ctx, args); err != nil {
+			return err
+		}
+		if x.Recurrence, err = tx.kpiRecurrence(ctx, args); err != nil {
+			return err
+		}
+		if x.Closed, x.AfterClosure, err = tx.kpiAfterClosure(ctx, args); err != nil {
+			return err
+		}
+		if x.Incidents, err = tx.kpiIncidentProblems(ctx, args); err != nil {
+			return err
+		}
+		x.Targets, err = tx.kpiTargets(ctx, args, targets, now)
+		return err
+	})
+	if err != nil {
+		return report.KPI{}, err
+	}
+	return report.Build(f, x), nil
+}
+
+// kpiSQL puts the dialect's expression of whole seconds between two times
+// in place of every secs(a, b) of q.
+func (tx *Tx) kpiSQL(q string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(q, "secs(")
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		j := i + strings.Index(q[i:], ")")
+		a, c, _ := strings.Cut(q[i+len("secs("):j], ",")
+		b.WriteString(q[:i])
+		b.WriteString(secondsBetween(tx.dialect, strings.TrimSpace(a), strings.TrimSpace(c)))
+		q = q[j+1:]
+	}
+}
+
+// secondsBetween is the SQL of the whole seconds from time a to time b.
+func secondsBetween(d Dialect, a, b string) string {
+	if d == Postgres {
+		return "CAST(ROUND(EXTRACT(EPOCH FROM (" + b + " - " + a + "))) AS BIGINT)"
+	}
+	return "CAST(ROUND((julianday(" + b + ") - julianday(" + a + ")) * 86400) AS INTEGER)"
+}
+
+// teamKey names a team: a CI's owner, or "(no owner)".
+func teamKey(owner string) string {
+	if owner == "" {
+		return "(no owner)"
+	}
+	return owner
+}
+
+func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any) ([]report.DeploymentGroup, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []report.DeploymentGroup
+	for rows.Next() {
+		var g report.DeploymentGroup
+		var inc int64
+		if err := rows.Scan(&g.Key, &g.Status, &inc, &g.Count); err != nil {
+			return nil, err
+		}
+		g.Incident = inc > 0
+		if q == kpiTeamGroupsSQL {
+			g.Key = teamKey(g.Key)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) kpiCandidates(ctx context.Context, args []any) ([]report.DeploymentFact, error) {
+	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
+	rows, err := tx.query(ctx, kpiCandidatesSQL, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []report.DeploymentFact
+	for rows.Next() {
+		var c report.DeploymentFact
+		var id, rel int64
+		if err := rows.Scan(&id, &rel, &c.Key, &c.Env, &c.Status, &c.Incidents); err != nil {
+			return nil, err
+		}
+		c.ID, c.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) kpiDurations(ctx context.Context, args []any) (map[string][]report.RankedValue, error) {
+	rows, err := tx.query(ctx, tx.kpiSQL(kpiDurationsSQL), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]report.RankedValue{}
+	for rows.Next() {
+		var m string
+		var v report.RankedValue
+		if err := rows.Scan(&m, &v.N, &v.Rank, &v.Seconds); err != nil {
+			return nil, err
+		}
+		out[m] = append(out[m], v)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) kpiRecurrence(ctx context.Context, args []any) ([]report.RecurrenceGroup, error) {
+	rows, err := tx.query(ctx, kpiRecurrenceSQL, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []report.RecurrenceGroup
+	for rows.Next() {
+		var g report.RecurrenceGroup
+		if err := rows.Scan(&g.Dim, &g.Key, &g.Recurrences, &g.Problems); err != nil {
+			return nil, err
+		}
+		switch g.Dim {
+		case report.ByProblem:
+			n, _ := strconv.ParseInt(g.Key, 10, 64)
+			g.Key = ident.Problem.Format(n)
+		case report.ByTeam:
+			g.Key = teamKey(g.Key)
+		case report.ByChangeModel, report.ByCategory:
+			if g.Key == "" {
+				g.Key = "(none)"
+			}
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"fixgate/internal/ident"
+	"fixgate/internal/pir"
+	"fixgate/internal/policy"
+	"fixgate/internal/report"
+)
+
+func (tx *Tx) kpiAfterClosure(ctx context.Context, args []any) (int64, []report.ClosedRecurrence, error) {
+	var closed int64
+	if err := tx.queryRow(ctx, kpiClosedSQL, args...).Scan(&closed); err != nil {
+		return 0, nil, err
+	}
+	rows, err := tx.query(ctx, kpiAfterClosureSQL, args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	var out []report.ClosedRecurrence
+	for rows.Next() {
+		var id int64
+		var c report.ClosedRecurrence
+		if err := rows.Scan(&id, &c.Incidents); err != nil {
+			return 0, nil, err
+		}
+		c.Problem = ident.Problem.Format(id)
+		out = append(out, c)
+	}
+	return closed, out, rows.Err()
+}
+
+func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any) ([]report.IncidentProblem, error) {
+	rows, err := tx.query(ctx, kpiIncidentProblemsSQL, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []report.IncidentProblem
+	for rows.Next() {
+		var id, fix int64
+		var p report.IncidentProblem
+		if err := rows.Scan(&id, &p.InPeriod, &p.Total, &p.Status, nullTimeCol{&p.ObservationUntil}, &fix); err != nil {
+			return nil, err
+		}
+		p.Problem, p.FixReleased = ident.Problem.Format(id), fix > 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// kpiTargets evaluates the targets of the fixes resolved by a deployment
+// in the period whose change model states some (pir.Evaluate), from the
+// incidents of each problem in the windows around its resolution.
+func (tx *Tx) kpiTargets(ctx context.Context, args []any, targets map[string]policy.Targets, now time.Time) ([]pir.FixTargets, error) {
+	rows, err := tx.query(ctx, tx.kpiSQL(kpiTargetsSQL), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []pir.FixTargets{}
+	for rows.Next() {
+		var id, rel, before, after, resolved, sum int64
+		var resolvedAt, until *time.Time
+		var model string
+		if err := rows.Scan(&id, nullTimeCol{&resolvedAt}, nullTimeCol{&until}, &model, &rel, &before, &after, &resolved, &sum); err != nil {
+			return nil, err
+		}
+		t, ok := targets[model]
+		w, okw := pir.KPIWindows(resolvedAt, until)
+		if !ok || !t.Any() || !okw {
+			continue
+		}
+		m := pir.Measured{Windows: w, Before: before, After: after}
+		if resolved > 0 {
+			d := time.Duration(sum/resolved) * time.Second
+			m.MTTRAfter = &d
+		}
+		out = append(out, pir.FixTargets{Problem: ident.Problem.Format(id), Release: ident.Release.Format(rel),
+			ChangeModel: model, Results: pir.Evaluate(t, m, now)})
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,145 @@
+package store
+
+// The KPI report's queries (report_kpi.go). Each takes $1 the start and
+// $2 the end of the period, $3 the environment and $4 the CI ('' matches
+// every one). secs(a, b) stands for the whole seconds from a to b in the
+// dialect's SQL (Tx.kpiSQL).
+
+// kpiDeploymentFilter keeps deployments (d) started in the period, in the
+// environment, whose release carries a component version of the CI.
+const kpiDeploymentFilter = `d.started_at >= $1 AND d.started_at <= $2 AND ($3 = '' OR d.env = $3)
+	AND ($4 = '' OR EXISTS (SELECT 1 FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id
+		WHERE rc.release_id = d.release_id AND cv.ci = $4))`
+
+// kpiAttributed counts the incidents attributed to deployment d opened
+// within its watch window: from its start to the end of its watch (its
+// end when it had no watch; the period's end while it runs).
+const kpiAttributed = `(SELECT COUNT(*) FROM incidents i WHERE i.deployment_id = d.id AND i.opened_at >= d.started_at
+	AND i.opened_at <= COALESCE(d.watch_until, d.finished_at, $2))`
+
+// kpiDeploymentGroupsSQL counts deployments by release type, status and
+// whether an incident was attributed within the watch window.
+const kpiDeploymentGroupsSQL = `SELECT t.type, t.status, t.inc, COUNT(*) FROM (
+	SELECT r.type AS type, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
+	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `) t
+	GROUP BY t.type, t.status, t.inc`
+
+// kpiTeamGroupsSQL is kpiDeploymentGroupsSQL by team: the owners of the
+// CIs of the release's components (a deployment counts once per team).
+const kpiTeamGroupsSQL = `SELECT t.owner, t.status, t.inc, COUNT(*) FROM (
+	SELECT DISTINCT d.id, c.owner AS owner, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
+	FROM deployments d JOIN release_components rc ON rc.release_id = d.release_id
+	JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci
+	WHERE ` + kpiDeploymentFilter + `) t
+	GROUP BY t.owner, t.status, t.inc`
+
+// kpiCandidatesSQL lists the deployments that may have failed: a failing
+// status ($5, $6, $7: report.FailingStatuses) or an attributed incident.
+const kpiCandidatesSQL = `SELECT t.id, t.release_id, t.type, t.env, t.status, t.inc FROM (
+	SELECT d.id AS id, d.release_id AS release_id, r.type AS type, d.env AS env, d.status AS status, ` + kpiAttributed + ` AS inc
+	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `) t
+	WHERE t.status IN ($5, $6, $7) OR t.inc > 0 ORDER BY t.id`
+
+// kpiProblemFilter keeps problems (p) of the environment and the CI.
+const kpiProblemFilter = `($3 = '' OR EXISTS (SELECT 1 FROM problem_envs pe WHERE pe.problem_id = p.id AND pe.env = $3))
+	AND ($4 = '' OR EXISTS (SELECT 1 FROM problem_cis pc WHERE pc.problem_id = p.id AND pc.ci = $4))`
+
+// kpiIncidentFilter keeps incidents (i) opened in the period, of the environment and the CI.
+const kpiIncidentFilter = `i.opened_at >= $1 AND i.opened_at <= $2 AND ($3 = '' OR i.env = $3) AND ($4 = '' OR i.ci = $4)`
+
+// kpiDurationsSQL computes every duration sample (report.Measures) at once
+// and keeps, per sample, the values at the median and p90 nearest ranks
+// (report.Rank: (n·pct + 99) / 100) with the sample size. A problem-flow
+// step counts in the period in which it ended; the flow uses each
+// problem's first RCA validation and first resolution by a deployment.
+const kpiDurationsSQL = `WITH f AS (
+	SELECT p.created_at AS opened, (SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = p.id) AS validated,
+		(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment') AS deployed,
+		p.closed_at AS closed
+	FROM problems p WHERE p.updated_at >= $1 AND ` + kpiProblemFilter + `
+), v AS (
+	SELECT 'failed_deployment_recovery' AS m, secs(d.first_failure_at, d.rollback_done_at) AS s FROM deployments d
+		WHERE ` + kpiDeploymentFilter + ` AND d.first_failure_at IS NOT NULL AND d.rollback_done_at IS NOT NULL
+	UNION ALL SELECT 'time_to_detect', secs(d.started_at, d.first_failure_at) FROM deployments d
+		WHERE ` + kpiDeploymentFilter + ` AND d.first_failure_at IS NOT NULL
+	UNION ALL SELECT 'incident_mttr', secs(i.opened_at, i.resolved_at) FROM incidents i
+		WHERE ` + kpiIncidentFilter + ` AND i.resolved_at IS NOT NULL
+	UNION ALL SELECT 'opened_to_rca_validated', secs(f.opened, f.validated) FROM f WHERE f.validated >= $1 AND f.validated <= $2
+	UNION ALL SELECT 'rca_validated_to_fix_deployed', secs(f.validated, f.deployed) FROM f
+		WHERE f.deployed >= $1 AND f.deployed <= $2 AND f.validated IS NOT NULL
+	UNION ALL SELECT 'fix_deployed_to_closed', secs(f.deployed, f.closed) FROM f
+		WHERE f.closed >= $1 AND f.closed <= $2 AND f.deployed IS NOT NULL
+	UNION ALL SELECT 'opened_to_closed', secs(f.opened, f.closed) FROM f WHERE f.closed >= $1 AND f.closed <= $2
+), r AS (
+	SELECT m, s, ROW_NUMBER() OVER (PARTITION BY m ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY m) AS n FROM v
+)
+SELECT m, n, rn, s FROM r WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100`
+
+// kpiFixedProblems are the problems resolved in the period (any kind of
+// resolution), with their root cause category, recurrence count and the
+// change model of the change of their latest resolving deployment.
+const kpiFixedProblems = `WITH p AS (
+	SELECT p.id AS id, p.category AS category, p.recurrence_count AS rc,
+		COALESCE((SELECT c.change_model FROM problem_resolutions r JOIN deployments d ON d.id = r.deployment_id
+			JOIN changes c ON c.id = d.change_id WHERE r.problem_id = p.id ORDER BY r.id DESC LIMIT 1), '') AS model
+	FROM problems p WHERE EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.at >= $1 AND r.at <= $2)
+		AND ` + kpiProblemFilter + `
+)`
+
+// kpiRecurrenceSQL counts the fixed problems by dimension, key and recurrence count.
+const kpiRecurrenceSQL = kpiFixedProblems + `
+SELECT 'problem', CAST(p.id AS TEXT), p.rc, COUNT(*) FROM p GROUP BY p.id, p.rc
+UNION ALL SELECT 'category', p.category, p.rc, COUNT(*) FROM p GROUP BY p.category, p.rc
+UNION ALL SELECT 'ci', pc.ci, p.rc, COUNT(*) FROM p JOIN problem_cis pc ON pc.problem_id = p.id GROUP BY pc.ci, p.rc
+UNION ALL SELECT 'change_model', p.model, p.rc, COUNT(*) FROM p GROUP BY p.model, p.rc
+UNION ALL SELECT 'team', c.owner, p.rc, COUNT(DISTINCT p.id) FROM p JOIN problem_cis pc ON pc.problem_id = p.id
+	JOIN cis c ON c.name = pc.ci GROUP BY c.owner, p.rc`
+
+// kpiClosedSQL counts the problems closed in the period.
+const kpiClosedSQL = `SELECT COUNT(*) FROM problems p WHERE p.closed_at >= $1 AND p.closed_at <= $2 AND ` + kpiProblemFilter
+
+// kpiAfterClosureSQL lists the problems closed in the period with
+// incidents opened after their closure (up to the period's end): linked
+// to them, or with the fingerprint of one of their incidents from before.
+const kpiAfterClosureSQL = `SELECT p.id, COUNT(DISTINCT n.id) FROM problems p
+	JOIN incidents n ON n.opened_at > p.closed_at AND n.opened_at <= $2
+	WHERE p.closed_at >= $1 AND p.closed_at <= $2 AND ` + kpiProblemFilter + `
+		AND (n.problem_id = p.id OR n.fingerprint <> '' AND n.fingerprint IN (
+			SELECT o.fingerprint FROM incidents o WHERE o.problem_id = p.id AND o.opened_at <= p.closed_at))
+	GROUP BY p.id ORDER BY p.id`
+
+// kpiIncidentProblemsSQL lists the problems of the incidents of the
+// period: those incidents, all of the problem's, its status, observation
+// end and whether a deployment of a problem-fix release resolved it.
+const kpiIncidentProblemsSQL = `SELECT p.id, x.n, (SELECT COUNT(*) FROM incidents a WHERE a.problem_id = p.id), p.status,
+	p.observation_until, CASE WHEN EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment')
+		THEN 1 ELSE 0 END
+	FROM (SELECT i.problem_id AS problem_id, COUNT(*) AS n FROM incidents i WHERE ` + kpiIncidentFilter + `
+		AND i.problem_id IS NOT NULL GROUP BY i.problem_id) x
+	JOIN problems p ON p.id = x.problem_id ORDER BY p.id`
+
+// kpiTargetsSQL lists the problems resolved by a deployment in the period
+// with an observation period, the change model and release of that
+// resolution, and their incidents in the windows of pir.KPIWindows: before
+// [resolved − L, resolved), after [resolved, observation end), with the
+// count and total seconds of the after window's resolved incidents.
+const kpiTargetsSQL = `WITH fx AS (
+	SELECT p.id AS id, p.resolved_at AS resolved_at, p.observation_until AS until,
+		COALESCE((SELECT c.change_model FROM problem_resolutions r JOIN deployments d ON d.id = r.deployment_id
+			JOIN changes c ON c.id = d.change_id WHERE r.problem_id = p.id ORDER BY r.id DESC LIMIT 1), '') AS model,
+		(SELECT r.release_id FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment'
+			ORDER BY r.id DESC LIMIT 1) AS release_id
+	FROM problems p WHERE p.resolved_at >= $1 AND p.resolved_at <= $2 AND p.observation_until > p.resolved_at
+		AND ` + kpiProblemFilter + `
+)
+SELECT fx.id, fx.resolved_at, fx.until, fx.model, fx.release_id,
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at < fx.resolved_at AND secs(i.opened_at, fx.resolved_at) <= secs(fx.resolved_at, fx.until)
+		THEN 1 ELSE 0 END), 0) AS BIGINT),
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until THEN 1 ELSE 0 END), 0) AS BIGINT),
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until AND i.resolved_at IS NOT NULL
+		THEN 1 ELSE 0 END), 0) AS BIGINT),
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until AND i.resolved_at IS NOT NULL
+		THEN secs(i.opened_at, i.resolved_at) ELSE 0 END), 0) AS BIGINT)
+FROM fx LEFT JOIN incidents i ON i.problem_id = fx.id
+WHERE fx.release_id IS NOT NULL
+GROUP BY fx.id, fx.resolved_at, fx.until, fx.model, fx.release_id ORDER BY fx.id`

@@ -1,0 +1,149 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fixgate/internal/deploy"
+	"fixgate/internal/incident"
+	"fixgate/internal/policy"
+	"fixgate/internal/problem"
+	"fixgate/internal/release"
+	"fixgate/internal/report"
+	"fixgate/internal/store"
+	"fixgate/internal/store/storetest"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite golden files")
+
+// kpiScenario builds, through the store, a history with known outcomes:
+// PRB-1 opened, its RCA validated an hour later, fixed by REL-1 (DEP-1,
+// succeeded two hours later) with two incidents linked to it before the
+// fix; feature REL-2 rolled back (DEP-2: failing evidence 10 min after its
+// start, rollback done 7 min after the evidence); feature REL-3 (DEP-3)
+// succeeded and an incident was attributed to it in its watch; feature
+// REL-4 (DEP-4) succeeded cleanly. The clock then passes PRB-1's
+// observation period.
+func kpiScenario(t *testing.T, s *store.Store, clock *storetest.Clock) {
+	t.Helper()
+	ctx := context.Background()
+	resFixing(t, s)
+	for _, in := range []incident.Incident{
+		{Title: "checkout 500", CI: "checkout-api", Env: "prod-eu", Severity: 2, Problem: "PRB-1",
+			OpenedAt: clock.T.Add(-3 * time.Hour), ResolvedAt: ptrTime(clock.T.Add(-150 * time.Minute))},
+		{Title: "checkout 500 again", CI: "checkout-api", Env: "prod-eu", Severity: 2, Problem: "PRB-1",
+			OpenedAt: clock.T.Add(-2 * time.Hour), ResolvedAt: ptrTime(clock.T)},
+	} {
+		if _, err := s.CreateIncident(ctx, alice, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Hour)
+	if _, _, err := s.ValidateRCA(ctx, resQuinn, 1, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := resMove(s, problem.FixInProgress); err != nil {
+		t.Fatal(err)
+	}
+	depNewRelease(t, s, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-1"}})
+	for _, v := range []string{"1.1.0", "1.2.0", "1.3.0"} {
+		depNewRelease(t, s, release.Release{Version: v, Type: release.Feature})
+	}
+	clock.Advance(2 * time.Hour)
+	resDeploy(t, s, 1, "REL-1", "prod-eu", deploy.Succeeded)
+	id := engRunning(t, s, "REL-2", "prod-eu")
+	clock.Advance(10 * time.Minute)
+	if _, err := s.DecideRollback(ctx, depPipe, id, 0, "error rate", clock.T); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(7 * time.Minute)
+	engRun(t, s, id, 2, "")
+	if _, err := s.FinishRollback(ctx, depPipe, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	resDeploy(t, s, 3, "REL-3", "prod-eu", deploy.Succeeded)
+	clock.Advance(10 * time.Minute)
+	if _, err := s.CreateIncident(ctx, alice, incident.Incident{Title: "latency", CI: "checkout-api", Env: "prod-eu",
+		Severity: 3, OpenedAt: clock.T}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	resDeploy(t, s, 4, "REL-4", "prod-eu", deploy.Succeeded)
+	clock.Advance(30 * 24 * time.Hour)
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }
+
+// TestKPIReportGolden: the scenario's report, as JSON, is exactly the
+// golden file (go test -run KPIReportGolden -update rewrites it), on
+// SQLite and on PostgreSQL alike.
+func TestKPIReportGolden(t *testing.T) {
+	s, clock := storetest.Open(t)
+	kpiScenario(t, s, clock)
+	k, err := s.KPIReport(context.Background(), 90*24*time.Hour, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(k, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "kpi_report.golden.json")
+	if *updateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("KPI report differs from %s:\n%s", path, got)
+	}
+	// PRB-1's fix (no change model: key "") against targets: both incidents
+	// were before the fix and none after, so the reduction is 100 %.
+	all := 100.0
+	k, err = s.KPIReport(context.Background(), 90*24*time.Hour, "", "", map[string]policy.Targets{"": {IncidentRateReduction: &all}})
+	if sc := k.SuccessCriteria; err != nil || sc.Evaluated != 1 || len(sc.Missed) != 0 {
+		t.Fatalf("success criteria %+v %v", sc, err)
+	}
+}
+
+// TestKPIReportFiltersMatchingNothing: an environment, a CI or a period
+// with no records gives zeros, null rates and samples of 0, never an error.
+func TestKPIReportFiltersMatchingNothing(t *testing.T) {
+	s, clock := storetest.Open(t)
+	kpiScenario(t, s, clock)
+	ctx := context.Background()
+	for name, q := range map[string]struct {
+		since   time.Duration
+		env, ci string
+	}{"env": {90 * 24 * time.Hour, "nowhere", ""}, "ci": {90 * 24 * time.Hour, "", "no-such-ci"}, "period": {time.Hour, "", ""}} {
+		k, err := s.KPIReport(ctx, q.since, q.env, q.ci, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cfr := k.ChangeFailureRate
+		for _, r := range []report.FailureRate{cfr.ProblemFix, cfr.Feature, cfr.Mixed} {
+			if r.Total != 0 || r.Failed != 0 || r.Rate != nil || len(r.Deployments) != 0 {
+				t.Errorf("%s: change failure rate %+v, want zeros", name, r)
+			}
+		}
+		for _, d := range []report.Durations{k.Recovery, k.Detect, k.MTTR, k.Flow.OpenedToRCAValidated, k.Flow.OpenedToClosed} {
+			if d.N != 0 || d.MedianSec != nil || d.P90Sec != nil {
+				t.Errorf("%s: durations %+v, want a sample of 0", name, d)
+			}
+		}
+		if o := k.Recurrence.Overall; o.Problems != 0 || o.Rate != nil || k.Targeted.Recurring != 0 || k.Targeted.Share != nil {
+			t.Errorf("%s: recurrence %+v, targeted %+v", name, o, k.Targeted)
+		}
+	}
+}
