@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"fixgate/internal/fault"
@@ -39,29 +40,42 @@ func (s *Server) knownErrors(w http.ResponseWriter, r *http.Request, v *visit) e
 		pairs = append(pairs, strings.Fields(l)...)
 	}
 	d.Label = strings.Join(pairs, " ")
-	f := store.KnownErrorFilter{Status: d.Status, Q: d.Q, Page: store.Page{Limit: listPageRows}}
-	if d.Status != "" && !knownerror.Machine.Known(d.Status) {
-		return fault.Field("status", "unknown known error state %q", d.Status)
-	}
-	if len(d.Q) > 200 {
-		return fault.Field("q", "is longer than 200 characters")
-	}
-	var err error
-	if f.Labels, err = labels.ParseSet("label", pairs); err != nil {
-		return err
-	}
-	if f.Problem, err = idParam(q, "problem", ident.Problem); err != nil {
-		return err
-	}
-	if f.After, err = idParam(q, "after", ident.KnownError); err != nil {
-		return err
-	}
-	if d.Items, err = s.store.ListKnownErrors(r.Context(), f); err != nil {
-		return err
-	}
 	d.Searched = d.Q != "" || len(pairs) > 0 || d.Status != "" || d.Problem != ""
+	vw := &view{Title: "Known errors", Path: r.URL.Path, Data: &d}
+	f, err := knownErrorFilter(q, &d, pairs)
+	if err == nil {
+		d.Items, err = s.store.ListKnownErrors(r.Context(), f)
+	}
+	if fe := fault.As(err); fe != nil && fe.Code == fault.Invalid {
+		vw.Error, vw.Field = fe.Field+": "+fe.Message, fe.Field
+		return s.renderView(w, r, v, http.StatusBadRequest, "knownerrors.html", vw)
+	}
+	if err != nil {
+		return err
+	}
 	if len(d.Items) == listPageRows {
 		d.Next = withParam(r, "after", d.Items[len(d.Items)-1].ID)
 	}
-	return s.render(w, r, v, http.StatusOK, "knownerrors.html", "Known errors", &d)
+	return s.renderView(w, r, v, http.StatusOK, "knownerrors.html", vw)
+}
+
+// knownErrorFilter checks the search's parameters as GET
+// /api/v1/known-errors does. Returns Invalid naming the parameter.
+func knownErrorFilter(q url.Values, d *knownErrorSearch, pairs []string) (store.KnownErrorFilter, error) {
+	f := store.KnownErrorFilter{Status: d.Status, Q: d.Q, Page: store.Page{Limit: listPageRows}}
+	if d.Status != "" && !knownerror.Machine.Known(d.Status) {
+		return f, fault.Field("status", "unknown known error state %q", d.Status)
+	}
+	if len(d.Q) > 200 {
+		return f, fault.Field("q", "is longer than 200 characters")
+	}
+	var err error
+	if f.Labels, err = labels.ParseSet("label", pairs); err != nil {
+		return f, err
+	}
+	if f.Problem, err = idParam(q, "problem", ident.Problem); err != nil {
+		return f, err
+	}
+	f.After, err = idParam(q, "after", ident.KnownError)
+	return f, err
 }

@@ -70,7 +70,7 @@ func (s *Server) problemFailed(w http.ResponseWriter, r *http.Request, v *visit,
 	if fe == nil {
 		return err
 	}
-	f := &formFailure{msg: fe.Message, field: fe.Field}
+	status, f := api.StatusOf(err), &formFailure{msg: fe.Message, field: fe.Field}
 	if fe.Field != "" {
 		f.msg = fe.Field + ": " + fe.Message
 	}
@@ -83,15 +83,16 @@ func (s *Server) problemFailed(w http.ResponseWriter, r *http.Request, v *visit,
 		if cur, ok := fe.Extra["current_revision"]; ok {
 			f.msg = fmt.Sprintf("%s changed since this form was loaded at revision %d (it is at revision %v now): nothing was saved. "+
 				"The page shows the current state; check it and send the form again.", ident.Problem.Format(id), rev, cur)
-			if f.changed, err = s.changesSince(r.Context(), "problem", ident.Problem.Format(id), rev); err != nil {
-				return err
+			var cerr error
+			if f.changed, cerr = s.changesSince(r.Context(), "problem", ident.Problem.Format(id), rev); cerr != nil {
+				return cerr
 			}
 		}
 	case fault.Invalid, fault.Conflict:
 	default:
 		return err
 	}
-	return s.problemPage(w, r, v, id, api.StatusOf(err), f)
+	return s.problemPage(w, r, v, id, status, f)
 }
 
 // changesSince returns the audited changes of a record made after revision

@@ -19,6 +19,7 @@ type timelineEntry struct {
 	Text string
 	Link string // "" when the record has no page
 	Ref  string // the record's id, the link's text
+	seq  int    // order added: among equal times the later added is shown first
 }
 
 // problemTimeline merges what the problem's page read into one list,
@@ -28,11 +29,12 @@ func problemTimeline(p problem.Problem, h problemHistory) []timelineEntry {
 	var t []timelineEntry
 	add := func(at *time.Time, kind, text, link, ref string) {
 		if at != nil && !at.IsZero() {
-			t = append(t, timelineEntry{At: *at, Kind: kind, Text: text, Link: link, Ref: ref})
+			t = append(t, timelineEntry{At: *at, Kind: kind, Text: text, Link: link, Ref: ref, seq: len(t)})
 		}
 	}
 	add(&p.CreatedAt, "problem", "Problem recorded by "+p.CreatedBy, "", "")
-	for _, i := range h.Incidents {
+	for k := len(h.Incidents) - 1; k >= 0; k-- { // oldest first, so that the newest wins ties
+		i := h.Incidents[k]
 		add(&i.OpenedAt, "incident", fmt.Sprintf("Incident opened on %s in %s (severity %d): %s", i.CI, i.Env, i.Severity, i.Title), "", i.ID)
 	}
 	if p.RCA.RecordedAt != nil {
@@ -68,7 +70,7 @@ func problemTimeline(p problem.Problem, h problemHistory) []timelineEntry {
 		add(&c.At, "confirmation", "Fix confirmed by "+c.Validator+": "+c.Comment, "", "")
 	}
 	add(p.ClosedAt, "problem", "Problem closed", "", "")
-	slices.SortStableFunc(t, func(a, b timelineEntry) int { return cmp.Compare(b.At.UnixNano(), a.At.UnixNano()) })
+	slices.SortFunc(t, func(a, b timelineEntry) int { return cmp.Or(b.At.Compare(a.At), cmp.Compare(b.seq, a.seq)) })
 	return t
 }
 
