@@ -123,7 +123,11 @@ func (tx *Tx) problems(ctx context.Context, q string, args ...any) ([]problem.Pr
 
 func (tx *Tx) dashInFlight(ctx context.Context, d *Dashboard) error {
 	for _, st := range []string{release.Deploying, release.Deployed, release.Approved} {
-		rows, err := tx.query(ctx, `SELECT `+releaseCols+` FROM releases WHERE status = $1 ORDER BY id DESC LIMIT $2`, st, DashboardRows)
+		if len(d.InFlight) == DashboardRows {
+			return nil
+		}
+		rows, err := tx.query(ctx, `SELECT `+releaseCols+` FROM releases WHERE status = $1 ORDER BY id DESC LIMIT $2`,
+			st, DashboardRows-len(d.InFlight))
 		if err != nil {
 			return err
 		}

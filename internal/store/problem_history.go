@@ -70,7 +70,7 @@ func (s *Store) ProblemDeployments(ctx context.Context, id int64, limit int) ([]
 }
 
 // PreviewScan bounds how many recent incidents a signature preview reads.
-const PreviewScan = 2000
+const PreviewScan = 1000
 
 // IncidentSummary is what a signature preview shows of an incident.
 type IncidentSummary struct {
@@ -100,38 +100,64 @@ type RecentMatches struct {
 // matches per selector. Nothing is written.
 func (s *Store) MatchRecentIncidents(ctx context.Context, sels []matcher.Selector, since time.Time, sample int) (RecentMatches, error) {
 	m := RecentMatches{Since: since, Counts: make([]int, len(sels)), Samples: make([][]IncidentSummary, len(sels))}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, title, ci, env, labels, opened_at, problem_id FROM incidents
-		WHERE opened_at >= $1 ORDER BY opened_at DESC LIMIT $2`, ts(since), PreviewScan+1)
-	if err != nil {
-		return m, errf(err, "read recent incidents")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if m.Examined == PreviewScan {
-			return m, nil // one more row exists: the preview is partial
+	picked := make([][]int64, len(sels))
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT id, ci, env, labels FROM incidents WHERE opened_at >= $1
+			ORDER BY opened_at DESC LIMIT $2`, ts(since), PreviewScan+1)
+		if err != nil {
+			return err
 		}
-		var in incident.Incident
-		var id int64
-		var prb sql.NullInt64
-		if err := rows.Scan(&id, &in.Title, &in.CI, &in.Env, jsonCol{&in.Labels}, timeCol{&in.OpenedAt}, &prb); err != nil {
-			return m, errf(err, "scan incident")
-		}
-		m.Examined++
-		lbls := incidentLabels(&in)
-		for i, sel := range sels {
-			if !sel.Matches(lbls) {
-				continue
+		defer rows.Close()
+		m.Complete = true
+		for rows.Next() {
+			if m.Examined == PreviewScan {
+				m.Complete = false // one more row exists: the preview is partial
+				break
 			}
-			m.Counts[i]++
-			if len(m.Samples[i]) < sample {
-				x := IncidentSummary{ID: ident.Incident.Format(id), Title: in.Title, CI: in.CI, Env: in.Env, OpenedAt: in.OpenedAt}
-				if prb.Valid {
-					x.Problem = ident.Problem.Format(prb.Int64)
+			var in incident.Incident
+			var id int64
+			if err := rows.Scan(&id, &in.CI, &in.Env, jsonCol{&in.Labels}); err != nil {
+				return err
+			}
+			m.Examined++
+			lbls := incidentLabels(&in)
+			for i, sel := range sels {
+				if sel.Matches(lbls) {
+					m.Counts[i]++
+					if len(picked[i]) < sample {
+						picked[i] = append(picked[i], id)
+					}
 				}
-				m.Samples[i] = append(m.Samples[i], x)
 			}
 		}
+		if err := firstErr(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for i, ids := range picked {
+			if m.Samples[i], err = tx.incidentSummaries(ctx, ids); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return m, errf(err, "match recent incidents")
+}
+
+// incidentSummaries reads the summaries of incidents ids, in that order.
+func (tx *Tx) incidentSummaries(ctx context.Context, ids []int64) ([]IncidentSummary, error) {
+	out := make([]IncidentSummary, 0, len(ids))
+	for _, id := range ids {
+		var x IncidentSummary
+		var prb sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT title, ci, env, opened_at, problem_id FROM incidents WHERE id = $1`, id).
+			Scan(&x.Title, &x.CI, &x.Env, timeCol{&x.OpenedAt}, &prb); err != nil {
+			return nil, err
+		}
+		x.ID = ident.Incident.Format(id)
+		if prb.Valid {
+			x.Problem = ident.Problem.Format(prb.Int64)
+		}
+		out = append(out, x)
 	}
-	m.Complete = true
-	return m, errf(rows.Err(), "read recent incidents")
+	return out, nil
 }

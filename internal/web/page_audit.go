@@ -54,7 +54,7 @@ type verifyResult struct {
 	Reason   string
 }
 
-const auditDetail = 2000
+const auditDetail = 1000
 
 // auditLog lists the audit trail newest first, filtered by record (type
 // and id), actor, action and time range (UTC), one page at a time

@@ -5,8 +5,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"fixgate/internal/audit"
+	"fixgate/internal/auth"
 )
 
 // problemWithHistory builds through the API a priority-1 problem PRB-1
@@ -167,5 +173,42 @@ func TestCloseIsRefusedWithWhatIsMissing(t *testing.T) {
 		"no validator outside the release team")
 	if p, _ := tw.store.GetProblem(context.Background(), 1); p.Status != "rca" {
 		t.Fatalf("status %s", p.Status)
+	}
+}
+
+// TestConfirmAndCloseAResolvedProblem: a validator confirms the fix on
+// the page, and once the observation period is over and a review is
+// completed the problem manager closes it there; both are audited.
+func TestConfirmAndCloseAResolvedProblem(t *testing.T) {
+	tw := newTestWeb(t)
+	if _, _, err := tw.store.CreateUser(context.Background(), audit.System("test"), auth.User{Name: "pm2", Roles: []auth.Role{auth.ProblemManager}}); err != nil {
+		t.Fatal(err)
+	}
+	resolvedProblem(tw, "1", "Checkout fails under load")
+	val := tw.user("val")
+	wantAll(t, "resolved, as validator", val.get("/problems/PRB-1"), 200, `action="/problems/PRB-1/confirm"`, "observation period runs until")
+	if res := val.post("/problems/PRB-1/confirm", url.Values{"comment": {"no 500s for a week"}}); res.status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", res.status, res.body)
+	}
+	tw.apiCall("pm", "POST", "/api/v1/pirs", `{"problem":"PRB-1","root_cause_eliminated":true,"findings":"the pool was too small"}`, 201)
+	tw.apiCall("pm", "POST", "/api/v1/pirs/PIR-1/transitions", `{"to":"completed"}`, 200)
+	tw.clock.Advance(15 * 24 * time.Hour)
+	pm := tw.user("pm")
+	page := pm.get("/problems/PRB-1")
+	wantAll(t, "ready to close", page, 200, "Every closure condition holds", `action="/problems/PRB-1/close"`, "Fix confirmed by val: no 500s for a week",
+		"Post-implementation review completed by pm")
+	p, _ := tw.store.GetProblem(context.Background(), 1)
+	res := pm.post("/problems/PRB-1/close", url.Values{"revision": {strconv.FormatInt(p.Revision, 10)}, "comment": {"done"}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("close: %d %s", res.status, res.body)
+	}
+	wantAll(t, "closed", pm.get(res.header.Get("Location")), 200, "PRB-1 closed.", `<span class="badge">closed</span>`, "Problem closed")
+	evs, err := tw.store.AuditEventsFor(context.Background(), "problem", "PRB-1", 50)
+	var acts []string
+	for _, e := range evs {
+		acts = append(acts, e.Action+"/"+e.Actor)
+	}
+	if err != nil || !slices.Contains(acts, "problem.confirm/val") || acts[len(acts)-1] != "problem.close/pm" {
+		t.Fatalf("audit: %v %v", acts, err)
 	}
 }

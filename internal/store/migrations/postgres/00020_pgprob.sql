@@ -5,7 +5,9 @@
 -- replace (record alone, at alone) become their prefixes. The dashboard lists open problems by priority
 -- and age, problems under observation by the end of their period, blocked deployments and live ones:
 -- partial indexes hold only those rows, so closed history costs nothing. The signature preview reads the
--- incidents of the last 30 days, newest first, through an index on their opening time.
+-- incidents of the last 30 days, newest first, through an index on their opening time. A problem's page
+-- shows whether it may close (the API's closure check): counting the incidents linked to it and opened
+-- during its observation period reads a range of (problem_id, opened_at), not all its incidents.
 DROP INDEX audit_events_record;
 DROP INDEX audit_events_at;
 CREATE INDEX audit_events_record_at ON audit_events(record_type, record_id, at, seq);
@@ -17,8 +19,10 @@ CREATE INDEX problems_observing ON problems(observation_until) WHERE status = 'r
 CREATE INDEX deployments_blocked ON deployments(id) WHERE status = 'blocked';
 CREATE INDEX deployments_active ON deployments(id) WHERE status IN ('running', 'paused', 'rolling_back');
 CREATE INDEX incidents_opened ON incidents(opened_at);
+CREATE INDEX incidents_problem_opened ON incidents(problem_id, opened_at);
 
 -- +goose Down
+DROP INDEX incidents_problem_opened;
 DROP INDEX incidents_opened;
 DROP INDEX deployments_active;
 DROP INDEX deployments_blocked;
