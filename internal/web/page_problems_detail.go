@@ -79,8 +79,8 @@ func (s *Server) problemDetail(w http.ResponseWriter, r *http.Request, v *visit)
 	return s.problemPage(w, r, v, id, http.StatusOK, nil)
 }
 
-// problemPage renders problem id's page with status; msg (an error line
-// and the field it names, or nil) and changed come from a failed action.
+// problemPage renders problem id's page with status; fail (nil after a
+// GET) says why the action that re-renders it saved nothing.
 func (s *Server) problemPage(w http.ResponseWriter, r *http.Request, v *visit, id int64, status int, fail *formFailure) error {
 	ctx := r.Context()
 	p, err := s.store.GetProblem(ctx, id)
@@ -109,7 +109,7 @@ func (s *Server) problemPage(w http.ResponseWriter, r *http.Request, v *visit, i
 		}
 	}
 	if len(h.Incidents) == problemRows {
-		d.IncidentsNext = withParam(r, "incidents_before", h.Incidents[len(h.Incidents)-1].ID) + "#incidents"
+		d.IncidentsNext = "/problems/" + p.ID + "?incidents_before=" + h.Incidents[len(h.Incidents)-1].ID + "#incidents"
 	}
 	vw := &view{Title: p.ID + " " + p.Title, Path: "/problems/" + p.ID, Data: &d, Flash: r.URL.Query().Get("done")}
 	if fail != nil {

@@ -212,3 +212,22 @@ func TestConfirmAndCloseAResolvedProblem(t *testing.T) {
 		t.Fatalf("audit: %v %v", acts, err)
 	}
 }
+
+// TestProblemIncidentsPaginate: a problem's incidents are listed newest
+// first, 20 a page, with a link to the older ones.
+func TestProblemIncidentsPaginate(t *testing.T) {
+	tw := newTestWeb(t)
+	var ids []string
+	for i := 1; i <= 23; i++ {
+		tw.apiCall("admin", "POST", "/api/v1/incidents", `{"title":"blip","ci":"checkout-api","env":"prod-eu","severity":4}`, 201)
+		ids = append(ids, `"INC-`+strconv.Itoa(i)+`"`)
+	}
+	tw.apiCall("pm", "POST", "/api/v1/problems", `{"title":"Blips","priority":4,"incidents":[`+strings.Join(ids, ",")+`]}`, 201)
+	b := tw.user("aud")
+	first := b.get("/problems/PRB-1")
+	wantAll(t, "first page", first, 200, "23 incident(s) linked", "INC-23 blip", "INC-4 blip", `href="/problems/PRB-1?incidents_before=INC-4#incidents"`)
+	wantNone(t, "first page", first, "INC-3 blip")
+	second := b.get("/problems/PRB-1?incidents_before=INC-4")
+	wantAll(t, "second page", second, 200, "INC-3 blip", "INC-1 blip")
+	wantNone(t, "second page", second, "INC-4 blip", "Older incidents")
+}
