@@ -9,7 +9,6 @@ import (
 	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/knownerror"
-	"fixgate/internal/matcher"
 	"fixgate/internal/pir"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
@@ -35,20 +34,12 @@ type problemHistory struct {
 	KnownErrors   []knownerror.KnownError
 	PIRs          []pir.PIR
 	Recurrences   []recurrenceEvent // newest first
-	Signatures    []signatureView
-	Preview       store.RecentMatches // of the signatures, in their order
+	Signatures    []store.Signature // active; each links to its preview
 }
 
 type recurrenceEvent struct {
 	At    time.Time
 	Actor string
-}
-
-// signatureView is a signature with what it matched among the incidents
-// of the last 30 days.
-type signatureView struct {
-	store.Signature
-	Count int
 }
 
 // problemView is the data of problem.html.
@@ -146,7 +137,7 @@ func (s *Server) problemHistory(ctx context.Context, id int64, p problem.Problem
 			return err
 		},
 		func() error { return s.problemRecurrences(ctx, p.ID, &h) },
-		func() error { return s.signaturePreviews(ctx, id, &h) },
+		func() error { h.Signatures, err = s.store.ListSignatures(ctx, id); return err },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -164,36 +155,4 @@ func (s *Server) problemRecurrences(ctx context.Context, prb string, h *problemH
 		h.Recurrences = append(h.Recurrences, recurrenceEvent{At: e.At, Actor: e.Actor})
 	}
 	return err
-}
-
-// signaturePreviews reads the problem's active signatures and what each
-// matched among the incidents of the last 30 days (one bounded read).
-func (s *Server) signaturePreviews(ctx context.Context, id int64, h *problemHistory) error {
-	sigs, err := s.store.ListSignatures(ctx, id)
-	if err != nil {
-		return err
-	}
-	sels := make([]matcher.Selector, 0, len(sigs))
-	for _, g := range sigs {
-		sel, err := matcher.Parse(g.Matcher)
-		if err != nil {
-			sel = nil // stored canonical text always parses; an empty selector would match all, so skip it below
-		}
-		sels = append(sels, sel)
-	}
-	if len(sigs) == 0 {
-		return nil
-	}
-	h.Preview, err = s.store.MatchRecentIncidents(ctx, sels, s.store.Now().Add(-previewWindow), 0)
-	if err != nil {
-		return err
-	}
-	for i, g := range sigs {
-		n := h.Preview.Counts[i]
-		if sels[i] == nil {
-			n = 0
-		}
-		h.Signatures = append(h.Signatures, signatureView{Signature: g, Count: n})
-	}
-	return nil
 }

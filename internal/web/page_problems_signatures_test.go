@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,12 @@ func TestSignaturePreviewAddAndWithdraw(t *testing.T) {
 	}
 	page := pm.get("/problems/PRB-1")
 	wantAll(t, "problem with a signature", page, 200, "SIG-1", `<code>{alertname=&#34;HighErrorRate&#34;,service=&#34;checkout-api&#34;}</code>`,
-		`>1 incident(s)</a></td>`, `action="/problems/PRB-1/signatures/SIG-1/remove"`)
+		`>Preview what SIG-1 matches</a>`, `action="/problems/PRB-1/signatures/SIG-1/remove"`)
+	link := regexp.MustCompile(`href="([^"]+)">Preview what SIG-1 matches`).FindStringSubmatch(page.body)
+	if link == nil {
+		t.Fatal("no preview link for SIG-1")
+	}
+	wantAll(t, "SIG-1's preview", pm.get(html.UnescapeString(link[1])), 200, "matches <strong>1</strong>", "INC-2 fresh 500s")
 	dup := pm.post("/problems/PRB-1/signatures", url.Values{"matcher": {sig}})
 	wantAll(t, "duplicate signature", dup, http.StatusConflict, "already has this signature as SIG-1")
 
