@@ -33,7 +33,9 @@ type Confirmation struct {
 // closureFacts counts what problem.ClosureGaps judges about p (id its
 // number) since its resolution: recurrences (signals judged a recurrence,
 // incidents linked to it and opened during the observation period),
-// completed PIRs and confirmations.
+// completed PIRs and confirmations. Recurrences are counted only for a
+// resolved problem, the only one ClosureGaps judges them for (else a
+// problem with a long history would count all its incidents).
 func (tx *Tx) closureFacts(ctx context.Context, id int64, p *problem.Problem) (problem.ClosureFacts, error) {
 	var f problem.ClosureFacts
 	resolved, until := time.Time{}.Add(1), tx.now
@@ -43,9 +45,13 @@ func (tx *Tx) closureFacts(ctx context.Context, id int64, p *problem.Problem) (p
 	if p.ObservationUntil != nil {
 		until = *p.ObservationUntil
 	}
-	err := tx.queryRow(ctx, `SELECT
-		(SELECT COUNT(*) FROM signals WHERE problem_id = $1 AND decision = 'recurrence' AND starts_at >= $2)
-			+ (SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3),
+	// Not resolved: an empty range (0, and $3 keeps its type on PostgreSQL).
+	recurrences := `(SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $3 AND opened_at < $3)`
+	if p.Status == problem.Resolved && p.ResolvedAt != nil {
+		recurrences = `(SELECT COUNT(*) FROM signals WHERE problem_id = $1 AND decision = 'recurrence' AND starts_at >= $2)
+			+ (SELECT COUNT(*) FROM incidents WHERE problem_id = $1 AND opened_at >= $2 AND opened_at < $3)`
+	}
+	err := tx.queryRow(ctx, `SELECT `+recurrences+`,
 		(SELECT COUNT(*) FROM pirs WHERE problem_id = $1 AND status = $4 AND completed_at >= $2),
 		(SELECT COUNT(*) FROM problem_confirmations WHERE problem_id = $1 AND at >= $2)`,
 		id, ts(resolved), ts(until), pir.Completed).Scan(&f.Recurrences, &f.CompletedPIRs, &f.Confirmations)

@@ -71,7 +71,7 @@ func TestDeploymentPageShowsStagesMeasurementsEventsAndOutput(t *testing.T) {
 		"<td>0.2</td><td>successful</td>", "<td>0.9</td><td>failed</td>", "<td>no value</td><td>inconclusive</td>", // the table
 		"3 measurements from", "1 successful, 1 failed, 1 inconclusive, 0 errors.", // <desc>
 		"<td>created</td>", "deploy REL-1 into prod-eu along canary 10% → full 100%", // events
-		"<pre>canary pods &lt;ready&gt;</pre>", // the driver's output, escaped
+		"<pre tabindex=\"0\" aria-label=\"Driver output\">canary pods &lt;ready&gt;</pre>", // the driver's output, escaped
 		`hx-get="/deployments/DEP-1/live" hx-trigger="every 2s" hx-swap="outerHTML"`,
 	} {
 		if !strings.Contains(p.body, want) {

@@ -40,7 +40,7 @@ import (
 // The count (-benchtime Nx, N > 1) is the requests per page; the first
 // round that the testing package runs with b.N = 1 only returns, so the
 // history is filled once.
-func BenchmarkPagesLargeHistory(b *testing.B) {
+func BenchmarkReleasePagesLargeHistory(b *testing.B) {
 	if b.N == 1 {
 		return
 	}
@@ -51,7 +51,7 @@ func BenchmarkPagesLargeHistory(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	srv, c := benchServer(b, scale)
+	srv, c := benchReleaseServer(b, scale)
 	pages := []string{"/releases", "/releases/REL-1", "/cab", "/policy", "/policy/versions/1",
 		"/policy/dry-run?release=REL-1&env=prod-eu&at=2025-01-07T10:00"}
 	b.ResetTimer()
@@ -80,10 +80,10 @@ func BenchmarkPagesLargeHistory(b *testing.B) {
 	}
 }
 
-// benchServer starts the API with the pages over a fresh database filled
+// benchReleaseServer starts the API with the pages over a fresh database filled
 // with the history at scale and the records the pages show, and returns a
 // client signed in as cab.
-func benchServer(b *testing.B, scale float64) (*httptest.Server, *http.Client) {
+func benchReleaseServer(b *testing.B, scale float64) (*httptest.Server, *http.Client) {
 	ctx := context.Background()
 	s, _ := storetest.Open(b)
 	if _, _, err := s.Bootstrap(ctx, "fgt_admin"); err != nil {

@@ -42,7 +42,8 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /oidc/login", public: true, h: s.oidcLogin},
 		{pattern: "GET /oidc/callback", public: true, tmpl: "login.html", h: s.oidcCallback},
 
-		// dashboard and problems (page_dashboard.go, page_problems.go)
+		// dashboard, problems, known errors, audit (page_dashboard.go, page_problems*.go, page_knownerrors.go,
+		// page_audit.go). Actions have the roles of the API routes they mirror.
 		{pattern: "GET /{$}", roles: readers, tmpl: "dashboard.html", h: s.dashboard},
 
 		// deployments (page_deployments.go, page_deployments_live.go): the list, one deployment with its
@@ -78,5 +79,19 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /policy", roles: readers, tmpl: "policy.html", h: s.policyPage},
 		{pattern: "GET /policy/versions/{version}", roles: readers, tmpl: "policy_version.html", h: s.policyVersion},
 		{pattern: "GET /policy/dry-run", roles: readers, tmpl: "policy_dryrun.html", h: s.policyDryRun},
+
+		{pattern: "GET /problems", roles: readers, tmpl: "problems.html", h: s.problems},
+		{pattern: "GET /problems/{id}", roles: readers, tmpl: "problem.html", h: s.problemDetail},
+		{pattern: "POST /problems/{id}/move", roles: problemRW, tmpl: "problem.html", h: s.moveProblem},
+		{pattern: "POST /problems/{id}/rca", roles: problemRW, tmpl: "problem.html", h: s.recordRCA},
+		{pattern: "POST /problems/{id}/rca/validate", roles: problemValidators, tmpl: "problem.html", h: s.validateRCA},
+		{pattern: "POST /problems/{id}/close", roles: problemClosers, tmpl: "problem.html", h: s.closeProblem},
+		{pattern: "POST /problems/{id}/confirm", roles: fixConfirmers, tmpl: "problem.html", h: s.confirmFix},
+		{pattern: "GET /problems/{id}/signatures/preview", roles: readers, tmpl: "signature_preview.html", h: s.previewSignature},
+		{pattern: "POST /problems/{id}/signatures", roles: problemRW, tmpl: "problem.html", h: s.addSignature},
+		{pattern: "POST /problems/{id}/signatures/{sig}/remove", roles: problemRW, tmpl: "problem.html", h: s.removeSignature},
+		{pattern: "GET /known-errors", roles: readers, tmpl: "knownerrors.html", h: s.knownErrors},
+		{pattern: "GET /audit", roles: auditors, tmpl: "audit.html", h: s.auditLog},
+		{pattern: "POST /audit/verify", roles: auditors, tmpl: "audit.html", h: s.verifyAudit},
 	}
 }

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"fixgate/internal/deploy"
+	"fixgate/internal/ident"
+	"fixgate/internal/incident"
+	"fixgate/internal/matcher"
+)
+
+// CountCap bounds the counts the pages show ("1000+"): counting stops
+// there, so a count never reads more than CountCap index entries.
+const CountCap = 1000
+
+// ProblemIncidents returns the incidents linked to problem id, newest
+// first (id descending) before incident before (0: from the newest), at
+// most limit, and how many are linked in all, counted up to CountCap
+// (index incidents_problem).
+func (s *Store) ProblemIncidents(ctx context.Context, id, before int64, limit int) ([]incident.Incident, int, error) {
+	limit = Page{Limit: limit}.Norm().Limit
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE problem_id = $1 AND id < $2
+		ORDER BY id DESC LIMIT $3`, id, before, limit)
+	if err != nil {
+		return nil, 0, errf(err, "list problem incidents")
+	}
+	defer rows.Close()
+	out := []incident.Incident{}
+	for rows.Next() {
+		i, _, err := scanIncident(rows)
+		if err != nil {
+			return nil, 0, errf(err, "scan incident")
+		}
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, errf(err, "list problem incidents")
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM incidents WHERE problem_id = $1 LIMIT $2) x`,
+		id, CountCap).Scan(&n)
+	return out, n, errf(err, "count problem incidents")
+}
+
+// ProblemDeployments returns the deployments of the releases resolving
+// problem id, newest first, at most limit (indexes
+// release_problems_problem, deployments_release).
+func (s *Store) ProblemDeployments(ctx context.Context, id int64, limit int) ([]deploy.Deployment, error) {
+	limit = Page{Limit: limit}.Norm().Limit
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE release_id IN (
+		SELECT release_id FROM release_problems WHERE problem_id = $1) ORDER BY id DESC LIMIT $2`, id, limit)
+	if err != nil {
+		return nil, errf(err, "list problem deployments")
+	}
+	defer rows.Close()
+	out := []deploy.Deployment{}
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, errf(err, "scan deployment")
+		}
+		out = append(out, d)
+	}
+	return out, errf(rows.Err(), "list problem deployments")
+}
+
+// PreviewScan bounds how many recent incidents a signature preview reads.
+const PreviewScan = 1000
+
+// IncidentSummary is what a signature preview shows of an incident.
+type IncidentSummary struct {
+	ID       string    `json:"id"`
+	Title    string    `json:"title"`
+	CI       string    `json:"ci"`
+	Env      string    `json:"env"`
+	OpenedAt time.Time `json:"opened_at"`
+	Problem  string    `json:"problem,omitempty"`
+}
+
+// RecentMatches is what a preview of signatures found among the recent
+// incidents: for each selector (in the order given) how many matched and
+// the first few (newest first).
+type RecentMatches struct {
+	Since    time.Time
+	Examined int  // incidents read (at most PreviewScan)
+	Complete bool // every incident opened since Since was read
+	Counts   []int
+	Samples  [][]IncidentSummary
+}
+
+// MatchRecentIncidents reads the incidents opened since since, newest
+// first, at most PreviewScan of them (index incidents_opened), and matches
+// each selector against their labels as a signature would (the incident's
+// labels plus env, ci and service: incidentLabels). It keeps up to sample
+// matches per selector. Nothing is written.
+func (s *Store) MatchRecentIncidents(ctx context.Context, sels []matcher.Selector, since time.Time, sample int) (RecentMatches, error) {
+	m := RecentMatches{Since: since, Counts: make([]int, len(sels)), Samples: make([][]IncidentSummary, len(sels))}
+	picked := make([][]int64, len(sels))
+	err := s.read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT id, ci, env, labels FROM incidents WHERE opened_at >= $1
+			ORDER BY opened_at DESC LIMIT $2`, ts(since), PreviewScan+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		m.Complete = true
+		for rows.Next() {
+			if m.Examined == PreviewScan {
+				m.Complete = false // one more row exists: the preview is partial
+				break
+			}
+			var in incident.Incident
+			var id int64
+			if err := rows.Scan(&id, &in.CI, &in.Env, jsonCol{&in.Labels}); err != nil {
+				return err
+			}
+			m.Examined++
+			lbls := incidentLabels(&in)
+			for i, sel := range sels {
+				if sel.Matches(lbls) {
+					m.Counts[i]++
+					if len(picked[i]) < sample {
+						picked[i] = append(picked[i], id)
+					}
+				}
+			}
+		}
+		if err := firstErr(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for i, ids := range picked {
+			if m.Samples[i], err = tx.incidentSummaries(ctx, ids); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return m, errf(err, "match recent incidents")
+}
+
+// incidentSummaries reads the summaries of incidents ids, in that order.
+func (tx *Tx) incidentSummaries(ctx context.Context, ids []int64) ([]IncidentSummary, error) {
+	out := make([]IncidentSummary, 0, len(ids))
+	for _, id := range ids {
+		var x IncidentSummary
+		var prb sql.NullInt64
+		if err := tx.queryRow(ctx, `SELECT title, ci, env, opened_at, problem_id FROM incidents WHERE id = $1`, id).
+			Scan(&x.Title, &x.CI, &x.Env, timeCol{&x.OpenedAt}, &prb); err != nil {
+			return nil, err
+		}
+		x.ID = ident.Incident.Format(id)
+		if prb.Valid {
+			x.Problem = ident.Problem.Format(prb.Int64)
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
