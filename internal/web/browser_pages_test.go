@@ -99,7 +99,7 @@ var browserPageIDs = map[string][]string{
 
 // browserPageQueries lists the queries to visit a page with besides none.
 var browserPageQueries = map[string][]string{
-	"GET /known-errors": {"?q=pool", "?label=ci%3Dcheckout-api"},
+	"GET /known-errors":                     {"?q=pool", "?label=ci%3Dcheckout-api"},
 	"GET /problems/{id}/signatures/preview": {"?matcher=%7Bservice%3D%22checkout-api%22%7D"},
 }
 
