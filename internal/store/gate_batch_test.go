@@ -73,7 +73,10 @@ func gateBatchWorld(t *testing.T, s *store.Store, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	for name, role := range map[string]auth.Role{"pm": auth.ProblemManager, "cab": auth.CABMember} {
-		mustDo(t, func() error { _, _, err := s.CreateUser(ctx, alice, auth.User{Name: name, Roles: []auth.Role{role}}); return err })
+		mustDo(t, func() error {
+			_, _, err := s.CreateUser(ctx, alice, auth.User{Name: name, Roles: []auth.Role{role}})
+			return err
+		})
 	}
 	pm := audit.Actor{User: "pm", Role: string(auth.ProblemManager), RequestID: "t"}
 	mustDo(t, func() error {
@@ -93,7 +96,10 @@ func gateBatchWorld(t *testing.T, s *store.Store, now time.Time) {
 	} {
 		mustDo(t, func() error { _, err := s.UpdateProblem(ctx, pm, 1, 0, step.action, step.fn); return err })
 	}
-	mustDo(t, func() error { _, err := s.CreateComponent(ctx, alice, ci.Version{CI: "shop-api", Version: "1.0.1"}); return err })
+	mustDo(t, func() error {
+		_, err := s.CreateComponent(ctx, alice, ci.Version{CI: "shop-api", Version: "1.0.1"})
+		return err
+	})
 	mustDo(t, func() error {
 		_, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{"PRB-1"},
 			Components: []string{"shop-api@1.0.1"}})
@@ -127,5 +133,8 @@ func gateBatchWorld(t *testing.T, s *store.Store, now time.Time) {
 			return err
 		})
 	}
-	mustDo(t, func() error { _, err := s.CreateComponent(ctx, alice, ci.Version{CI: "web", Version: "9.0.0"}); return err })
+	mustDo(t, func() error {
+		_, err := s.CreateComponent(ctx, alice, ci.Version{CI: "web", Version: "9.0.0"})
+		return err
+	})
 }
