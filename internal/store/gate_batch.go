@@ -34,6 +34,9 @@ type rowScanner interface{ Scan(dest ...any) error }
 // from an earlier statement.
 type stmtRunner interface {
 	run(ctx context.Context, stmts ...readStmt) error
+	// last runs the transaction's last list; on PostgreSQL the batch ends
+	// the transaction too (no round trip of its own).
+	last(ctx context.Context, stmts ...readStmt) error
 }
 
 // runEach runs stmts one by one through q (*sql.DB, *sql.Tx or readTx).
@@ -67,16 +70,29 @@ func (e eachRunner) run(ctx context.Context, stmts ...readStmt) error {
 	return runEach(ctx, e.q, stmts)
 }
 
+func (e eachRunner) last(ctx context.Context, stmts ...readStmt) error {
+	return runEach(ctx, e.q, stmts)
+}
+
 // batchRunner sends every call's statements as one pgx batch on one
 // connection (PostgreSQL). The first batch begins a read-only REPEATABLE
-// READ transaction (its first query: no round trip of its own), so every
-// call reads the same snapshot; end rolls it back.
+// READ transaction (its first query) and the last one rolls it back (its
+// last query), so a gather of two lists costs two round trips and every
+// list reads the same snapshot.
 type batchRunner struct {
 	conn *pgx.Conn
 	tx   pgx.Tx // set by the first batch
 }
 
 func (b *batchRunner) run(ctx context.Context, stmts ...readStmt) error {
+	return b.send(ctx, stmts, false)
+}
+
+func (b *batchRunner) last(ctx context.Context, stmts ...readStmt) error {
+	return b.send(ctx, stmts, true)
+}
+
+func (b *batchRunner) send(ctx context.Context, stmts []readStmt, end bool) error {
 	var batch pgx.Batch
 	if b.tx == nil {
 		batch.BeginTx(pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -84,8 +100,14 @@ func (b *batchRunner) run(ctx context.Context, stmts ...readStmt) error {
 	for _, st := range stmts {
 		batch.Queue(st.sql, st.args...)
 	}
+	if end {
+		batch.Queue(`ROLLBACK`)
+	}
 	br := b.conn.SendBatch(ctx, &batch)
 	err := b.results(br, stmts)
+	if end && err == nil {
+		_, err = br.Exec()
+	}
 	return errors.Join(err, br.Close())
 }
 
@@ -117,9 +139,9 @@ func (b *batchRunner) results(br pgx.BatchResults, stmts []readStmt) error {
 	return nil
 }
 
-// end rolls back the transaction the first batch began, if any.
+// end rolls back the transaction unless the last batch ended it.
 func (b *batchRunner) end(ctx context.Context) {
-	if b.tx != nil {
+	if b.tx != nil && b.conn.PgConn().TxStatus() != 'I' {
 		b.tx.Rollback(ctx)
 	}
 }

@@ -136,7 +136,7 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	g.health(&in)
 	model := g.changeInput(&in)
-	if err := g.r.run(ctx, append(g.validatorRoles(), g.approvals(&in))...); err != nil {
+	if err := g.r.last(ctx, append(g.validatorRoles(), g.approvals(&in))...); err != nil {
 		return in, err
 	}
 	for _, p := range g.problems {
