@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
@@ -163,4 +164,85 @@ func (s *Store) withBatch(ctx context.Context, fn func(stmtRunner) error) error 
 		defer b.end(ctx)
 		return fn(b)
 	})
+}
+
+// beginWrite begins a write transaction (the database's default isolation:
+// READ COMMITTED on PostgreSQL). On PostgreSQL it begins it on a connection
+// taken for it, returned for the transaction's pgx batches (Tx.execAll);
+// the caller closes it once the transaction ended. On SQLite conn is nil.
+func (s *Store) beginWrite(ctx context.Context) (tx *sql.Tx, conn *sql.Conn, err error) {
+	opts := &sql.TxOptions{Isolation: sql.LevelDefault}
+	if s.dialect != Postgres {
+		tx, err = s.db.BeginTx(ctx, opts)
+		return tx, nil, err
+	}
+	if conn, err = s.db.Conn(ctx); err != nil {
+		return nil, nil, err
+	}
+	if tx, err = conn.BeginTx(ctx, opts); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return tx, conn, nil
+}
+
+// execStmt is one statement of a write that returns no rows, or with id
+// set an INSERT (written without RETURNING) whose new row's id goes there.
+type execStmt struct {
+	sql  string
+	args []any
+	id   *int64
+}
+
+// execAll runs stmts in tx, in order. On PostgreSQL they go as one pgx
+// batch on the transaction's connection (one round trip; an id comes back
+// through RETURNING id); on SQLite one by one through the prepared
+// statements (an id through LastInsertId: Tx.insertID).
+func (tx *Tx) execAll(ctx context.Context, stmts ...execStmt) error {
+	if tx.conn == nil {
+		for _, st := range stmts {
+			var err error
+			if st.id != nil {
+				*st.id, err = tx.insertID(ctx, st.sql, st.args...)
+			} else {
+				_, err = tx.exec(ctx, st.sql, st.args...)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return tx.conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("batch write: not a pgx connection")
+		}
+		var batch pgx.Batch
+		for _, st := range stmts {
+			if st.id != nil {
+				batch.Queue(st.sql+` RETURNING id`, st.args...)
+			} else {
+				batch.Queue(st.sql, st.args...)
+			}
+		}
+		br := pc.Conn().SendBatch(ctx, &batch)
+		return errors.Join(execResults(br, stmts), br.Close())
+	})
+}
+
+// execResults reads the result of each of stmts from br, in order.
+func execResults(br pgx.BatchResults, stmts []execStmt) error {
+	for _, st := range stmts {
+		if st.id == nil {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := br.QueryRow().Scan(st.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
