@@ -105,26 +105,20 @@ type gatherer struct {
 	rel, links         release.Release
 	relFound, envFound bool
 	problems           []problem.Problem
-	roles              map[string]string // problem id → role its RCA validator acted in (second list)
 	incidents          []incidentRow
 	alone              []gate.Alert
 	change             *change.Change
+	// rows of the second list: problem id → role its RCA validator acted in
+	roles map[string]string
 }
 
+// gather reads the input for q in two lists of statements (g.r): those that
+// need only q, then, once the first list's rows are judged, those that need
+// them.
 func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) (gate.Input, error) {
 	in := gate.Input{At: &q.At, Revisions: map[string]int64{}, Live: map[string]string{}}
 	var deps keptDeployments
-	stmts := append([]readStmt{catalogueVersion(&g.catVersion), g.release(q.Release)}, releaseLinks(q.Release, &g.links)...)
-	if q.Env != "" { // "": a release judged before any change names its target (approval_guard.go)
-		stmts = append(stmts, g.environment(q.Env, &in))
-	}
-	stmts = append(stmts, g.releaseProblems(q.Release), g.components(q.Release, &in), g.openProblems(q.Release, q.Env, &in),
-		live(q.Release, q.Env, q.At, &in), deps.stmt(q.Release))
-	if q.Env != "" {
-		stmts = append(stmts, g.openIncidents(q.Env), g.aloneAlerts(q.Env))
-	}
-	stmts = append(stmts, g.newestChange(q.Release, q.Env))
-	if err := g.r.run(ctx, stmts...); err != nil {
+	if err := g.r.run(ctx, g.firstList(q, &in, &deps)...); err != nil {
 		return in, err
 	}
 	if err := g.found(q, &in); err != nil {
@@ -144,6 +138,21 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	in.Path = deploymentPath(q, pol, model)
 	return in, nil
+}
+
+// firstList returns the statements that need only q (gate_reads.go,
+// gate_health.go, gate_catalogue.go).
+func (g *gatherer) firstList(q GateQuery, in *gate.Input, deps *keptDeployments) []readStmt {
+	stmts := append([]readStmt{catalogueVersion(&g.catVersion), g.release(q.Release)}, releaseLinks(q.Release, &g.links)...)
+	if q.Env != "" { // "": a release judged before any change names its target (approval_guard.go)
+		stmts = append(stmts, g.environment(q.Env, in))
+	}
+	stmts = append(stmts, g.releaseProblems(q.Release), g.components(q.Release, in), g.openProblems(q.Release, q.Env, in),
+		live(q.Release, q.Env, q.At, in), deps.stmt(q.Release))
+	if q.Env != "" {
+		stmts = append(stmts, g.openIncidents(q.Env), g.aloneAlerts(q.Env))
+	}
+	return append(stmts, g.newestChange(q.Release, q.Env))
 }
 
 // found returns NotFound for a release or environment the first list did
