@@ -15,7 +15,8 @@ import (
 // pipelining) or as one pgx batch, a single round trip (PostgreSQL, where a
 // round trip costs the process and the backend more than the SQL does:
 // bench/README.md, session 6). The statements and their scanning are the
-// same either way.
+// same either way. The evaluation's record uses the same split for its
+// inserts (execStmt, Tx.execAll).
 
 // readStmt is one read: its SQL with $N placeholders, its arguments, and
 // row, called with each row it returns, in order.
