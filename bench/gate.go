@@ -25,9 +25,20 @@ import (
 // gateCIs is the size of the CI graph.
 const gateCIs = 200
 
+// The releases the gate-rate case asks about: the fix (prepared to pass)
+// and what is live (blocked). Not REL-1: SQLite 3.54 plans a "col = ?"
+// term of a join or an ORDER BY query differently for 0 and 1, so a
+// statement bound to 1 after another value (or the reverse) is parsed and
+// planned again; asking for REL-1 and REL-2 in turn did that on every
+// request (bench/README.md, session 6), which real release numbers do not.
+const (
+	gateFixRelease  = "REL-3"
+	gateLiveRelease = "REL-4"
+)
+
 // gateDataset builds 200 CIs (ci-i depends on up to three CIs of higher
 // number, each with an approved 1.0.0 whose dependencies follow the graph),
-// the users, REL-1: a well-prepared problem-fix of ci-000 (validated RCA,
+// the users, REL-3: a well-prepared problem-fix of ci-000 (validated RCA,
 // approved components, CAB approval, change with a canary model), 1.0.0 of
 // ci-000 live in prod-eu, then the history: releases, closed problems on
 // ci-000 and prod-eu, and incidents. It returns the pipeline's token.
@@ -95,10 +106,16 @@ func gateGraph(ctx context.Context, st *store.Store, a audit.Actor) error {
 	return nil
 }
 
-// gateFix creates REL-1 (the fix, prepared to pass), REL-2 (what is live) and DEP-1.
+// gateFix creates REL-1 and REL-2 (old releases of ci-000), REL-3 (the
+// fix, prepared to pass), REL-4 (what is live) and DEP-1.
 func gateFix(ctx context.Context, st *store.Store) error {
 	pm, eng := audit.Actor{User: "pm", Role: "problem_manager"}, audit.Actor{User: "eng", Role: "engineer"}
 	rm, cab := audit.Actor{User: "rm", Role: "release_manager"}, audit.Actor{User: "cab", Role: "cab_member"}
+	for _, v := range []string{"0.100.0", "0.100.1"} {
+		if _, err := st.CreateRelease(ctx, rm, release.Release{Version: v, Type: release.Feature, Components: []string{ciName(0) + "@1.0.0"}}); err != nil {
+			return err
+		}
+	}
 	p, err := st.CreateProblem(ctx, pm, problem.Problem{Title: "ci-000 leaks memory", Priority: 3, CIs: []string{ciName(0)}}, nil)
 	if err != nil {
 		return err
@@ -136,24 +153,24 @@ func gateFix(ctx context.Context, st *store.Store) error {
 	if err := gateLive(ctx, st, rm); err != nil {
 		return err
 	}
-	if _, err := st.CreateChange(ctx, rm, change.Change{Title: "fix the leak", Type: change.Normal, Release: "REL-1", Env: "prod-eu",
+	if _, err := st.CreateChange(ctx, rm, change.Change{Title: "fix the leak", Type: change.Normal, Release: gateFixRelease, Env: "prod-eu",
 		ChangeModel: "memory-leak-patch"}); err != nil {
 		return err
 	}
 	for _, who := range []audit.Actor{cab, pm} { // risk medium: two peers
-		if _, err := st.CreateApproval(ctx, who, approval.Approval{Record: "REL-1", RecordType: approval.RecordRelease, Decision: "approve"}, 0); err != nil {
+		if _, err := st.CreateApproval(ctx, who, approval.Approval{Record: gateFixRelease, RecordType: approval.RecordRelease, Decision: "approve"}, 0); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// gateLive puts REL-2 live in prod-eu as DEP-1 the way every deployment
+// gateLive puts REL-4 live in prod-eu as DEP-1 the way every deployment
 // goes: started through the gate (under livePolicy, GATE-1), its one
 // stage reported by the pipeline (driver "reported"), then succeeded by the
 // rollout engine's store step.
 func gateLive(ctx context.Context, st *store.Store, rm audit.Actor) error {
-	d, ev, err := st.StartDeployment(ctx, rm, store.StartRequest{Release: "REL-2", Env: "prod-eu", Driver: rollout.ReportedDriver,
+	d, ev, err := st.StartDeployment(ctx, rm, store.StartRequest{Release: gateLiveRelease, Env: "prod-eu", Driver: rollout.ReportedDriver,
 		Stages: []deploy.Stage{{Name: "full", Weight: 100}}}, livePolicy(), 0)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func servePipelines(ctx context.Context, st *store.Store) (string, func(), error
 // answer, the background workers running, on a small history (100
 // releases, 10k incidents) and a large one (10k releases, 1M incidents,
 // times -scale); /healthz at the same rate on the same server is the
-// baseline. Half the calls ask for REL-1 (allowed), half for REL-2
+// baseline. Half the calls ask for the fix (allowed), half for what is live
 // (blocked), as polls of a blocked release are what pipelines repeat.
 func benchGateRate(ctx context.Context, c config) error {
 	fmt.Printf("\n[gate-rate] open loop, %s per phase, %s, background workers running\n", c.duration, dbLabel(c.db))
@@ -124,7 +124,8 @@ func benchGateRate(ctx context.Context, c config) error {
 			return err
 		}
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-		bodies := [][]byte{[]byte(`{"release":"REL-1","environment":"prod-eu"}`), []byte(`{"release":"REL-2","environment":"prod-eu"}`)}
+		bodies := [][]byte{[]byte(`{"release":"` + gateFixRelease + `","environment":"prod-eu"}`),
+			[]byte(`{"release":"` + gateLiveRelease + `","environment":"prod-eu"}`)}
 		gateReq := func(i int) *http.Request { return post1(base+"/api/v1/gates/evaluate", tok, bodies[i%2]) }
 		healthReq := func(int) *http.Request { return post1(base+"/healthz", "", nil) }
 		atRate(client, 50, time.Second, gateReq) // warm up

@@ -50,12 +50,7 @@ func (tx *Tx) approvalGap(ctx context.Context, rel int64, env, chg string) ([]st
 	if err != nil {
 		return nil, err
 	}
-	cat, err := tx.store.catalogue(ctx, tx.tx)
-	if err != nil {
-		return nil, err
-	}
-	g := &gatherer{r: tx.tx, cat: cat, revs: map[string]int64{}}
-	in, err := g.gather(ctx, GateQuery{Release: rel, Env: env, At: tx.now}, pol)
+	in, err := tx.gateInput(ctx, GateQuery{Release: rel, Env: env, At: tx.now}, pol)
 	if err != nil {
 		return nil, err
 	}

@@ -36,15 +36,16 @@ func (tx *Tx) bumpCatalogue(ctx context.Context) error {
 	return err
 }
 
-// catalogue returns the snapshot for the current catalogue version, read
-// through r (the evaluation's read-only transaction, so the version and
-// the rows agree). It loads the snapshot when the version moved since the
-// last load.
-func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
-	var v int64
-	if err := r.QueryRowContext(ctx, `SELECT version FROM catalogue_version WHERE id = 1`).Scan(&v); err != nil {
-		return nil, err
-	}
+// catalogueVersion reads the catalogue's version into v.
+func catalogueVersion(v *int64) readStmt {
+	return readStmt{`SELECT version FROM catalogue_version WHERE id = 1`, nil, func(sc rowScanner) error { return sc.Scan(v) }}
+}
+
+// catalogueAt returns the snapshot of catalogue version v, which the caller
+// read through r (the evaluation's read-only transaction, so the version
+// and the rows agree). It loads the snapshot through r when the version
+// moved since the last load.
+func (s *Store) catalogueAt(ctx context.Context, r stmtRunner, v int64) (*catalogue, error) {
 	cache := &s.cat
 	if c := cache.cur.Load(); c != nil && c.version == v {
 		return c, nil
@@ -54,8 +55,8 @@ func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
 	if c := cache.cur.Load(); c != nil && c.version == v {
 		return c, nil
 	}
-	c, err := loadCatalogue(ctx, r, v)
-	if err != nil {
+	c := &catalogue{version: v, versions: map[string][]gate.Component{}, revs: map[string]int64{}}
+	if err := r.run(ctx, c.graphStmt(), c.versionsStmt()); err != nil {
 		return nil, err
 	}
 	if old := cache.cur.Load(); old == nil || old.version < v {
@@ -64,19 +65,14 @@ func (s *Store) catalogue(ctx context.Context, r reader) (*catalogue, error) {
 	return c, nil
 }
 
-func loadCatalogue(ctx context.Context, r reader, v int64) (*catalogue, error) {
-	c := &catalogue{version: v, versions: map[string][]gate.Component{}, revs: map[string]int64{}}
-	rows, err := r.QueryContext(ctx, `SELECT c.name, c.criticality, d.depends_on FROM cis c
-		LEFT JOIN ci_dependencies d ON d.ci = c.name ORDER BY c.name, d.depends_on`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+// graphStmt reads the CIs with their dependencies into c.cis.
+func (c *catalogue) graphStmt() readStmt {
+	return readStmt{`SELECT c.name, c.criticality, d.depends_on FROM cis c
+		LEFT JOIN ci_dependencies d ON d.ci = c.name ORDER BY c.name, d.depends_on`, nil, func(sc rowScanner) error {
 		var name, crit string
 		var dep sql.NullString
-		if err := rows.Scan(&name, &crit, &dep); err != nil {
-			return nil, err
+		if err := sc.Scan(&name, &crit, &dep); err != nil {
+			return err
 		}
 		if n := len(c.cis); n == 0 || c.cis[n-1].Name != name {
 			c.cis = append(c.cis, gate.CI{Name: name, Criticality: crit, DependsOn: []string{}})
@@ -85,21 +81,21 @@ func loadCatalogue(ctx context.Context, r reader, v int64) (*catalogue, error) {
 			last := &c.cis[len(c.cis)-1]
 			last.DependsOn = append(last.DependsOn, dep.String)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	vrows, err := r.QueryContext(ctx, `SELECT `+catalogueCols+` FROM component_versions ORDER BY ci, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer vrows.Close()
-	for vrows.Next() {
+		return nil
+	}}
+}
+
+// catalogueCols are the columns the gate needs of a catalogue version (the
+// catalogue is the largest read of an evaluation: no times to parse).
+const catalogueCols = `id, ci, version, status, dependencies, rev`
+
+// versionsStmt reads every component version into c.versions and c.revs.
+func (c *catalogue) versionsStmt() readStmt {
+	return readStmt{`SELECT ` + catalogueCols + ` FROM component_versions ORDER BY ci, id`, nil, func(sc rowScanner) error {
 		var x gate.Component
 		var id, rev int64
-		if err := vrows.Scan(&id, &x.CI, &x.Version, &x.Status, jsonCol{&x.Dependencies}, &rev); err != nil {
-			return nil, err
+		if err := sc.Scan(&id, &x.CI, &x.Version, &x.Status, jsonCol{&x.Dependencies}, &rev); err != nil {
+			return err
 		}
 		x.ID = ident.Component.Format(id)
 		if x.Dependencies == nil {
@@ -107,8 +103,8 @@ func loadCatalogue(ctx context.Context, r reader, v int64) (*catalogue, error) {
 		}
 		c.versions[x.CI] = append(c.versions[x.CI], x)
 		c.revs[x.ID] = rev
-	}
-	return c, vrows.Err()
+		return nil
+	}}
 }
 
 // reach returns the versions of every CI the release's components reach:

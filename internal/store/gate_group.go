@@ -18,6 +18,7 @@ type pendingEval struct {
 	rel           int64
 	e             GateEvaluation
 	revs, verdict []byte // canonical input revisions and stored verdict
+	found         bool   // the release and environment were read in this request
 	err           error
 	done          chan struct{}
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"time"
 
@@ -12,44 +11,45 @@ import (
 
 // The facts of the gate rules progression and target_health.
 
-// deployments reads the release's deployments (index deployments_release:
-// one release's, never the environment's history) and keeps one per
-// environment: the newest that counts for progression (gate.Progressed),
-// else the newest, in environment order of first deployment.
-func (g *gatherer) deployments(ctx context.Context, in *gate.Input) error {
-	rows, err := g.r.QueryContext(ctx, `SELECT id, env, status, finished_at, rev FROM deployments
-		WHERE release_id = $1 ORDER BY id`, releaseNum(in))
-	if err != nil {
-		return err
+// keptDeployments reads the release's deployments (index
+// deployments_release: one release's, never the environment's history) and
+// keeps one per environment: the newest that counts for progression
+// (gate.Progressed), else the newest, in environment order of first
+// deployment.
+type keptDeployments struct {
+	list []gate.Deployment
+	revs []int64
+	at   map[string]int // environment → index in list
+}
+
+func (k *keptDeployments) stmt(rel int64) readStmt {
+	k.at = map[string]int{}
+	return readStmt{`SELECT id, env, status, finished_at, rev FROM deployments WHERE release_id = $1 ORDER BY id`,
+		[]any{rel}, func(sc rowScanner) error {
+			var d gate.Deployment
+			var id, rev int64
+			if err := sc.Scan(&id, &d.Environment, &d.Status, nullTimeCol{&d.FinishedAt}, &rev); err != nil {
+				return err
+			}
+			d.ID = ident.Deployment.Format(id)
+			i, seen := k.at[d.Environment]
+			switch {
+			case !seen:
+				k.at[d.Environment] = len(k.list)
+				k.list, k.revs = append(k.list, d), append(k.revs, rev)
+			case gate.Progressed(d.Status) || !gate.Progressed(k.list[i].Status):
+				k.list[i], k.revs[i] = d, rev
+			}
+			return nil
+		}}
+}
+
+// into appends the kept deployments to in.Deployments with their revisions.
+func (k *keptDeployments) into(in *gate.Input, revs map[string]int64) {
+	for i, d := range k.list {
+		in.Deployments = append(in.Deployments, d)
+		revs[d.ID] = k.revs[i]
 	}
-	defer rows.Close()
-	type kept struct {
-		d   gate.Deployment
-		rev int64
-	}
-	var out []kept
-	at := map[string]int{} // environment → index in out
-	for rows.Next() {
-		var k kept
-		var id int64
-		if err := rows.Scan(&id, &k.d.Environment, &k.d.Status, nullTimeCol{&k.d.FinishedAt}, &k.rev); err != nil {
-			return err
-		}
-		k.d.ID = ident.Deployment.Format(id)
-		i, seen := at[k.d.Environment]
-		switch {
-		case !seen:
-			at[k.d.Environment] = len(out)
-			out = append(out, k)
-		case gate.Progressed(k.d.Status) || !gate.Progressed(out[i].d.Status):
-			out[i] = k
-		}
-	}
-	for _, k := range out {
-		in.Deployments = append(in.Deployments, k.d)
-		g.revs[k.d.ID] = k.rev
-	}
-	return rows.Err()
 }
 
 // healthScope returns the CIs target_health looks at: the release's and
@@ -66,63 +66,71 @@ func healthScope(in *gate.Input) map[string]bool {
 	return out
 }
 
-// health reads what rule target_health judges on the target environment
-// (the literals 'open' and 'firing' match the partial indexes' predicates),
-// for the release's CIs and the CIs they depend on (healthScope; the
-// queries read the environment's rows and the scope is applied here, which
-// costs less than a recursive query over a large graph): the open incidents
-// (partial index incidents_open_env_ci: open ones only), each with the alert
-// still firing behind it (the newest signal of the incident's fingerprint,
-// through signals_fingerprint, joined in the same statement), and the firing
-// alerts that opened no incident and were not followed by another signal of
-// their fingerprint (partial index signals_firing_alone). A firing alert
-// whose incident a person resolved is not read: the person judged it.
-func (g *gatherer) health(ctx context.Context, in *gate.Input) error {
-	if in.Environment.Name == "" {
-		return nil
-	}
-	scope := healthScope(in)
-	rows, err := g.r.QueryContext(ctx, `SELECT i.id, i.title, i.env, i.ci, i.severity, i.source, i.opened_at, i.problem_id, i.rev,
-		s.id, s.status, s.labels, s.fingerprint, s.env, s.ci, s.starts_at, s.problem_id
-		FROM incidents i LEFT JOIN signals s ON i.fingerprint <> ''
-			AND s.id = (SELECT MAX(r.id) FROM signals r WHERE r.fingerprint = i.fingerprint)
-		WHERE i.status = 'open' AND i.env = $1 ORDER BY i.id`, in.Environment.Name)
-	if err != nil {
-		return err
-	}
-	if err := g.scanIncidents(rows, in, scope); err != nil {
-		return err
-	}
-	return g.aloneAlerts(ctx, in, scope)
+// incidentRow is an open incident with the alert still firing behind it, if any.
+type incidentRow struct {
+	gate.Incident
+	rev   int64
+	alert *gate.Alert
 }
 
-// scanIncidents appends the open incidents of rows on a CI of scope to
-// in.OpenIncidents, and the alert behind each to in.FiringAlerts while it
-// is firing, in incident order.
-func (g *gatherer) scanIncidents(rows *sql.Rows, in *gate.Input, scope map[string]bool) error {
-	defer rows.Close()
-	for rows.Next() {
-		var i gate.Incident
-		var id, rev int64
-		var prb, sig, sprb sql.NullInt64
-		var a alertCells
-		if err := rows.Scan(&id, &i.Title, &i.Environment, &i.CI, &i.Severity, &i.Source, timeCol{&i.OpenedAt}, &prb, &rev,
-			&sig, &a.status, jsonCol{&a.labels}, &a.fingerprint, &a.env, &a.ci, nullTimeCol{&a.startsAt}, &sprb); err != nil {
-			return err
-		}
+// health puts in in what rule target_health judges on the target
+// environment, from the rows openIncidents and aloneAlerts read, for the
+// release's CIs and the CIs they depend on (healthScope; the statements
+// read the environment's rows and the scope is applied here, which costs
+// less than a recursive query over a large graph): the open incidents, the
+// alerts firing behind them in incident order, then the alerts that opened
+// no incident.
+func (g *gatherer) health(in *gate.Input) {
+	if in.Environment.Name == "" {
+		return
+	}
+	scope := healthScope(in)
+	for _, i := range g.incidents {
 		if !scope[i.CI] {
 			continue
 		}
-		i.ID, i.Problem = ident.Incident.Format(id), fmtRef(ident.Problem, prb)
-		g.revs[i.ID] = rev
-		in.OpenIncidents = append(in.OpenIncidents, i)
-		if sig.Valid && a.status.String == alertmanager.Firing {
-			al := a.alert(sig.Int64, sprb)
-			al.Incident = i.ID
-			in.FiringAlerts = append(in.FiringAlerts, al)
+		g.revs[i.ID] = i.rev
+		in.OpenIncidents = append(in.OpenIncidents, i.Incident)
+		if i.alert != nil {
+			in.FiringAlerts = append(in.FiringAlerts, *i.alert)
 		}
 	}
-	return rows.Err()
+	for _, a := range g.alone {
+		if scope[a.CI] {
+			in.FiringAlerts = append(in.FiringAlerts, a)
+		}
+	}
+}
+
+// openIncidents reads the environment's open incidents (the literal 'open'
+// matches the partial index incidents_open_env_ci: open ones only), each
+// with the alert still firing behind it (the newest signal of the
+// incident's fingerprint, through signals_fingerprint, joined in the same
+// statement). A firing alert whose incident a person resolved is not read:
+// the person judged it.
+func (g *gatherer) openIncidents(env string) readStmt {
+	return readStmt{`SELECT i.id, i.title, i.env, i.ci, i.severity, i.source, i.opened_at, i.problem_id, i.rev,
+		s.id, s.status, s.labels, s.fingerprint, s.env, s.ci, s.starts_at, s.problem_id
+		FROM incidents i LEFT JOIN signals s ON i.fingerprint <> ''
+			AND s.id = (SELECT MAX(r.id) FROM signals r WHERE r.fingerprint = i.fingerprint)
+		WHERE i.status = 'open' AND i.env = $1 ORDER BY i.id`, []any{env}, func(sc rowScanner) error {
+		var r incidentRow
+		var id int64
+		var prb, sig, sprb sql.NullInt64
+		var a alertCells
+		if err := sc.Scan(&id, &r.Title, &r.Environment, &r.CI, &r.Severity, &r.Source, timeCol{&r.OpenedAt}, &prb, &r.rev,
+			&sig, &a.status, jsonCol{&a.labels}, &a.fingerprint, &a.env, &a.ci, nullTimeCol{&a.startsAt}, &sprb); err != nil {
+			return err
+		}
+		r.ID, r.Problem = ident.Incident.Format(id), fmtRef(ident.Problem, prb)
+		if sig.Valid && a.status.String == alertmanager.Firing {
+			al := a.alert(sig.Int64, sprb)
+			al.Incident = r.ID
+			r.alert = &al
+		}
+		g.incidents = append(g.incidents, r)
+		return nil
+	}}
 }
 
 // alertCells are the nullable signal columns of an incident's newest alert.
@@ -141,26 +149,19 @@ func (c alertCells) alert(id int64, prb sql.NullInt64) gate.Alert {
 	return a
 }
 
-// aloneAlerts appends the firing alerts on a CI of scope that have no incident.
-func (g *gatherer) aloneAlerts(ctx context.Context, in *gate.Input, scope map[string]bool) error {
-	rows, err := g.r.QueryContext(ctx, `SELECT `+alertCols+` FROM signals s
+// aloneAlerts reads the environment's firing alerts that opened no
+// incident and were not followed by another signal of their fingerprint
+// (partial index signals_firing_alone: the literal 'firing' matches its
+// predicate).
+func (g *gatherer) aloneAlerts(env string) readStmt {
+	return readStmt{`SELECT ` + alertCols + ` FROM signals s
 		WHERE s.status = 'firing' AND s.incident_id IS NULL AND s.env = $1
 		AND NOT EXISTS (SELECT 1 FROM signals r WHERE r.fingerprint = s.fingerprint AND r.id > s.id) ORDER BY s.id`,
-		in.Environment.Name)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
+		[]any{env}, func(sc rowScanner) error {
+			a, err := scanAlert(sc)
+			g.alone = append(g.alone, a.Alert)
 			return err
-		}
-		if scope[a.CI] {
-			in.FiringAlerts = append(in.FiringAlerts, a.Alert)
-		}
-	}
-	return rows.Err()
+		}}
 }
 
 const alertCols = `id, status, labels, fingerprint, env, ci, starts_at, problem_id`

@@ -26,8 +26,10 @@ func (s *Store) EvaluateGate(ctx context.Context, a audit.Actor, q GateQuery, po
 		return GateEvaluation{}, err
 	}
 	v := gate.Evaluate(pol, in, s.Now())
-	return s.CreateGateEvaluation(ctx, a, GateEvaluation{Release: in.Release.ID, Environment: q.Env, At: q.At,
-		Verdict: v, InputRevisions: revs, PolicyVersion: version, PolicyHash: v.PolicyHash})
+	// GateInput found the release and the environment, and neither is ever
+	// deleted: the record need not look for them again.
+	return s.createGateEvaluation(ctx, a, GateEvaluation{Release: in.Release.ID, Environment: q.Env, At: q.At,
+		Verdict: v, InputRevisions: revs, PolicyVersion: version, PolicyHash: v.PolicyHash}, q.Env != "")
 }
 
 // CreateGateEvaluation stores e (its Release, Environment, Verdict, At,
@@ -37,6 +39,13 @@ func (s *Store) EvaluateGate(ctx context.Context, a audit.Actor, q GateQuery, po
 // the previous evaluation of the same release and environment was not
 // blocked. Concurrent calls commit together (gate_group.go).
 func (s *Store) CreateGateEvaluation(ctx context.Context, a audit.Actor, e GateEvaluation) (GateEvaluation, error) {
+	return s.createGateEvaluation(ctx, a, e, false)
+}
+
+// createGateEvaluation is CreateGateEvaluation; found says the caller read
+// the release and the environment in this request, so the record does not
+// check that they exist.
+func (s *Store) createGateEvaluation(ctx context.Context, a audit.Actor, e GateEvaluation, found bool) (GateEvaluation, error) {
 	rel, err := ident.Release.Parse("release", e.Release)
 	if err != nil {
 		return e, err
@@ -45,7 +54,7 @@ func (s *Store) CreateGateEvaluation(ctx context.Context, a audit.Actor, e GateE
 	if e.InputRevisions == nil {
 		e.InputRevisions = map[string]int64{}
 	}
-	p := &pendingEval{actor: a, rel: rel, e: e, done: make(chan struct{})}
+	p := &pendingEval{actor: a, rel: rel, e: e, found: found, done: make(chan struct{})}
 	if p.revs, err = json.Marshal(e.InputRevisions); err != nil { // encoding/json sorts map keys: canonical
 		return e, fault.Wrap(err, "encode input revisions")
 	}
@@ -60,8 +69,10 @@ func (s *Store) CreateGateEvaluation(ctx context.Context, a audit.Actor, e GateE
 // actor's name and its notification, if any.
 func (tx *Tx) recordGateEvaluation(ctx context.Context, p *pendingEval) error {
 	e := &p.e
-	if err := tx.gateTargetExists(ctx, p.rel, e.Environment); err != nil {
-		return err
+	if !p.found {
+		if err := tx.gateTargetExists(ctx, p.rel, e.Environment); err != nil {
+			return err
+		}
 	}
 	announce, err := tx.turnsBlocked(ctx, p.rel, *e)
 	if err != nil {
@@ -82,21 +93,19 @@ func sha256Hex(b []byte) string {
 
 // insertGateEvaluation writes the input revisions and the verdict under
 // their digests (content addressed: shared by every evaluation with the
-// same content, so an existing row is kept), then the evaluation row.
+// same content, so an existing row is kept), then the evaluation row: one
+// round trip on PostgreSQL (Tx.execAll).
 func (tx *Tx) insertGateEvaluation(ctx context.Context, rel int64, e *GateEvaluation, revs, verdict []byte) error {
-	if _, err := tx.exec(ctx, `INSERT INTO gate_inputs (digest, revisions, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (digest) DO NOTHING`, e.InputDigest, string(revs), ts(tx.now)); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO gate_verdicts (digest, verdict, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (digest) DO NOTHING`, e.verdictDigest, string(verdict), ts(tx.now)); err != nil {
-		return err
-	}
-	id, err := tx.insertID(ctx, `INSERT INTO gate_evaluations (release_id, env, at, decision, risk_class, verdict, input_revisions,
+	var id int64
+	err := tx.execAll(ctx, execStmt{sql: `INSERT INTO gate_inputs (digest, revisions, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (digest) DO NOTHING`, args: []any{e.InputDigest, string(revs), ts(tx.now)}},
+		execStmt{sql: `INSERT INTO gate_verdicts (digest, verdict, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (digest) DO NOTHING`, args: []any{e.verdictDigest, string(verdict), ts(tx.now)}},
+		execStmt{sql: `INSERT INTO gate_evaluations (release_id, env, at, decision, risk_class, verdict, input_revisions,
 		policy_version, policy_hash, input_digest, created_by, created_at, verdict_digest, evaluated_at)
-		VALUES ($1, $2, $3, $4, $5, '', '{}', $6, $7, $8, $9, $10, $11, $12)`,
-		rel, e.Environment, ts(e.At), e.Decision, e.RiskClass, e.PolicyVersion, e.PolicyHash, e.InputDigest,
-		e.CreatedBy, ts(e.CreatedAt), e.verdictDigest, ts(e.Verdict.EvaluatedAt))
+		VALUES ($1, $2, $3, $4, $5, '', '{}', $6, $7, $8, $9, $10, $11, $12)`, args: []any{rel, e.Environment, ts(e.At), e.Decision,
+			e.RiskClass, e.PolicyVersion, e.PolicyHash, e.InputDigest, e.CreatedBy, ts(e.CreatedAt), e.verdictDigest,
+			ts(e.Verdict.EvaluatedAt)}, id: &id})
 	e.ID = ident.Gate.Format(id)
 	return err
 }

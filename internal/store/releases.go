@@ -130,48 +130,35 @@ func (tx *Tx) setReleaseLinks(ctx context.Context, id int64, problems, component
 
 // loadReleaseLinks fills Resolves, Components and Artifacts of r.
 func loadReleaseLinks(ctx context.Context, q querier, id int64, r *release.Release) error {
+	return runEach(ctx, q, releaseLinks(id, r))
+}
+
+// releaseLinks returns the statements filling Resolves, Components and
+// Artifacts of r (set empty now), shared with the gate's batch read.
+func releaseLinks(id int64, r *release.Release) []readStmt {
 	r.Resolves, r.Components, r.Artifacts = []string{}, []string{}, []release.Artifact{}
-	rows, err := q.QueryContext(ctx, `SELECT problem_id FROM release_problems WHERE release_id = $1 ORDER BY problem_id`, id)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var p int64
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
+	return []readStmt{
+		{`SELECT problem_id FROM release_problems WHERE release_id = $1 ORDER BY problem_id`, []any{id}, func(sc rowScanner) error {
+			var p int64
+			err := sc.Scan(&p)
+			r.Resolves = append(r.Resolves, ident.Problem.Format(p))
 			return err
-		}
-		r.Resolves = append(r.Resolves, ident.Problem.Format(p))
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT cv.ci, cv.version FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id
-		WHERE rc.release_id = $1 ORDER BY cv.ci, cv.version`, id)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var c, v string
-		if err := rows.Scan(&c, &v); err != nil {
-			rows.Close()
+		}},
+		{`SELECT cv.ci, cv.version FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id
+		WHERE rc.release_id = $1 ORDER BY cv.ci, cv.version`, []any{id}, func(sc rowScanner) error {
+			var c, v string
+			err := sc.Scan(&c, &v)
+			r.Components = append(r.Components, c+"@"+v)
 			return err
-		}
-		r.Components = append(r.Components, c+"@"+v)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT ra.sha256, a.name, ra.kind FROM release_artifacts ra JOIN artifacts a ON a.sha256 = ra.sha256
-		WHERE ra.release_id = $1 ORDER BY ra.kind, a.name`, id)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x release.Artifact
-		if err := rows.Scan(&x.SHA256, &x.Name, &x.Kind); err != nil {
+		}},
+		{`SELECT ra.sha256, a.name, ra.kind FROM release_artifacts ra JOIN artifacts a ON a.sha256 = ra.sha256
+		WHERE ra.release_id = $1 ORDER BY ra.kind, a.name`, []any{id}, func(sc rowScanner) error {
+			var x release.Artifact
+			err := sc.Scan(&x.SHA256, &x.Name, &x.Kind)
+			r.Artifacts = append(r.Artifacts, x)
 			return err
-		}
-		r.Artifacts = append(r.Artifacts, x)
+		}},
 	}
-	return rows.Err()
 }
 
 // GetRelease returns one release with its links. Returns NotFound if there is none.

@@ -15,6 +15,7 @@ import (
 // Tx is one write transaction with its fixed "now" and acting user.
 type Tx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn // PostgreSQL writes: tx's connection, for pgx batches (gate_batch.go)
 	store   *Store
 	dialect Dialect
 	now     time.Time
@@ -89,11 +90,14 @@ func (tx *Tx) endRead(ctx context.Context) {
 // COMMITTED on PostgreSQL, so the audit chain head lock sees the latest
 // head) and commits if fn succeeds. Nothing is written if fn fails.
 func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelDefault})
+	sqlTx, conn, err := s.beginWrite(ctx)
 	if err != nil {
 		return unavailable(err, "begin transaction")
 	}
-	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now(), actor: actor, arrived: time.Now()}
+	if conn != nil {
+		defer conn.Close()
+	}
+	tx := &Tx{tx: sqlTx, conn: conn, store: s, dialect: s.dialect, now: s.Now(), actor: actor, arrived: time.Now()}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
