@@ -89,7 +89,7 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "PATCH /api/v1/releases/{id}", roles: releaseRW, summary: "Update a planned release (If-Match required)", in: releasePatch{}, out: releaseOut{}, status: 200, h: s.patchRelease},
 		{pattern: "POST /api/v1/releases/{id}/transitions", roles: releaseMovers, summary: "Move a release through its lifecycle (pipelines: deploying, deployed, failed)", in: transition{}, out: releaseOut{}, status: 200, h: s.moveRelease},
 		{pattern: "POST /api/v1/releases/{id}/artifacts", roles: releaseRW, summary: "Attach an uploaded artifact to a release", in: releaseAttach{}, out: releaseOut{}, status: 200, h: s.attachReleaseArtifact},
-		{pattern: "GET /api/v1/releases/{id}/notes", roles: readers, summary: "Generated release notes (format=json|markdown)", out: releaseNotesOut{}, status: 200, query: []string{"format"}, h: s.releaseNotes},
+		{pattern: "GET /api/v1/releases/{id}/notes", roles: readers, summary: "Generated release notes (format=json|md|html; markdown is md)", out: releaseNotesOut{}, status: 200, query: []string{"format"}, h: s.releaseNotes},
 		{pattern: "POST /api/v1/changes", roles: changeRW, summary: "Raise a change", in: changeCreate{}, out: changeOut{}, status: 201, h: s.createChange},
 		{pattern: "GET /api/v1/changes", roles: readers, summary: "List changes", out: List[changeOut]{}, status: 200, query: []string{"limit", "cursor", "status", "type", "release", "env"}, h: s.listChanges},
 		{pattern: "GET /api/v1/changes/{id}", roles: readers, summary: "Get a change", out: changeOut{}, status: 200, h: s.getChange},
