@@ -149,4 +149,3 @@ func (a *app) upload(path, kind, retention string) (string, error) {
 	}
 	return out.SHA256, nil
 }
-
