@@ -122,3 +122,20 @@ func compareIDs(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// Target is a targeted problem as `cycle show` reports it: its state and
+// the releases (not canceled) that resolve it.
+type Target struct {
+	Problem  string          `json:"problem"`
+	Title    string          `json:"title"`
+	Status   string          `json:"status"`
+	Priority int             `json:"priority"`
+	Releases []TargetRelease `json:"releases"`
+}
+
+// TargetRelease is a release that resolves a targeted problem.
+type TargetRelease struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Status  string `json:"status"`
+}
