@@ -33,8 +33,8 @@ type cycleAdd struct {
 	Revision int64  `json:"revision"`
 }
 
-// cyclePlanOut is the proposal of `fixgate cycle plan`.
-type cyclePlanOut struct {
+// CyclePlan is the proposal of `fixgate cycle plan` (GET /api/v1/cycles/plan).
+type CyclePlan struct {
 	Since     time.Time        `json:"since"`
 	Until     time.Time        `json:"until"`
 	Proposals []cycle.Proposal `json:"proposals"`
@@ -131,5 +131,5 @@ func (s *Server) cyclePlan(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return fault.New(fault.PreconditionFailed, "the policy's risk rules cannot classify the open releases: %v", err).Because(err)
 	}
-	return writeJSON(w, http.StatusOK, cyclePlanOut{Since: now.Add(-window).UTC(), Until: now.UTC(), Proposals: props, Bundles: bundles})
+	return writeJSON(w, http.StatusOK, CyclePlan{Since: now.Add(-window).UTC(), Until: now.UTC(), Proposals: props, Bundles: bundles})
 }

@@ -92,7 +92,7 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/releases/{id}/notes", roles: readers, summary: "Generated release notes (format=json|md|html; markdown is md)", out: releaseNotesOut{}, status: 200, query: []string{"format"}, h: s.releaseNotes},
 		{pattern: "POST /api/v1/cycles", roles: cycleRW, summary: "Create a release cycle (name, window, target environments)", in: cycleCreate{}, out: cycleOut{}, status: 201, h: s.createCycle},
 		{pattern: "GET /api/v1/cycles", roles: readers, summary: "List release cycles", out: List[cycleOut]{}, status: 200, query: []string{"limit", "cursor"}, h: s.listCycles},
-		{pattern: "GET /api/v1/cycles/plan", roles: readers, summary: "Problems to target, ranked by recurrence over since (default 90d), and the risk of bundling them", out: cyclePlanOut{}, status: 200, query: []string{"since"}, h: s.cyclePlan},
+		{pattern: "GET /api/v1/cycles/plan", roles: readers, summary: "Problems to target, ranked by recurrence over since (default 90d), and the risk of bundling them", out: CyclePlan{}, status: 200, query: []string{"since"}, h: s.cyclePlan},
 		{pattern: "GET /api/v1/cycles/{id}", roles: readers, summary: "A release cycle (CYC-n or name) with each targeted problem's state and releases", out: cycleShow{}, status: 200, h: s.getCycle},
 		{pattern: "POST /api/v1/cycles/{id}/problems", roles: cycleRW, summary: "Target a problem in a release cycle (If-Match or revision)", in: cycleAdd{}, out: cycleOut{}, status: 200, h: s.addCycleProblem},
 		{pattern: "DELETE /api/v1/cycles/{id}/problems/{problem}", roles: cycleRW, summary: "Stop targeting a problem in a release cycle (If-Match)", out: cycleOut{}, status: 200, h: s.removeCycleProblem},
