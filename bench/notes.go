@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"fixgate/internal/audit"
+	"fixgate/internal/gitrange"
 	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
@@ -27,7 +28,7 @@ const (
 // benchNotes measures the notes of a release resolving 200 problems over
 // a 10,000-commit range of a synthetic on-disk repository (go-git): the
 // whole `release notes --repo` path (store facts, range walk, grouping,
-// Markdown), the range walk alone (release.WalkRange) and the baseline, a
+// Markdown), the range walk alone (gitrange.Walk) and the baseline, a
 // plain go-git log walk of the same range reading each message.
 func benchNotes(ctx context.Context, c config) error {
 	fmt.Printf("\n[notes] %d problems, %d-commit range (loose objects on disk), %d runs; %s\n", notesProblems, notesCommits, notesRuns, dbLabel(c.db))
@@ -59,7 +60,7 @@ func benchNotes(ctx context.Context, c config) error {
 		if err != nil {
 			return err
 		}
-		commits, err := release.WalkRange(dir, "v0", "HEAD")
+		commits, err := gitrange.Walk(dir, "v0", "HEAD")
 		if err != nil {
 			return err
 		}
@@ -67,7 +68,7 @@ func benchNotes(ctx context.Context, c config) error {
 		_ = n.WithCode(grouped).Markdown()
 		full = append(full, time.Since(t0))
 		t0 = time.Now()
-		if _, err := release.WalkRange(dir, "v0", "HEAD"); err != nil {
+		if _, err := gitrange.Walk(dir, "v0", "HEAD"); err != nil {
 			return err
 		}
 		walk = append(walk, time.Since(t0))
@@ -83,7 +84,7 @@ func benchNotes(ctx context.Context, c config) error {
 	for _, x := range []struct {
 		what string
 		d    []time.Duration
-	}{{"notes with the range (facts+walk+md)", full}, {"range walk (release.WalkRange)", walk}, {"baseline: plain go-git log walk", plain}} {
+	}{{"notes with the range (facts+walk+md)", full}, {"range walk (gitrange.Walk)", walk}, {"baseline: plain go-git log walk", plain}} {
 		p50 := percentile(x.d, 0.5)
 		fmt.Printf("  %-40s p50 %-10s p99 %-10s ratio to log %.2f\n", x.what, p50.Round(time.Microsecond),
 			percentile(x.d, 0.99).Round(time.Microsecond), float64(p50)/float64(b50))

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/gitrange"
 	"fixgate/internal/release"
 )
 
@@ -34,7 +35,7 @@ func releaseNotesCmd(a *app) *cobra.Command {
 			var commits []release.Commit
 			if repo != "" {
 				var err error
-				if commits, err = release.WalkRange(repo, from, to); err != nil {
+				if commits, err = gitrange.Walk(repo, from, to); err != nil {
 					return err
 				}
 			}

@@ -1,4 +1,4 @@
-package release
+package gitrange
 
 import (
 	"os"
@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/release"
 )
 
 // testRepo builds a repository: base (tagged v1.0.0), then on main "Raise
@@ -53,7 +54,7 @@ func testRepo(t *testing.T) string {
 
 func TestWalkRange(t *testing.T) {
 	dir := testRepo(t)
-	commits, err := WalkRange(dir, "v1.0.0", "HEAD")
+	commits, err := Walk(dir, "v1.0.0", "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,15 +66,15 @@ func TestWalkRange(t *testing.T) {
 	if !slices.Equal(subjects, []string{"Bump deps", "Merge side", "PRB-3 retry payments", "Raise pool"}) {
 		t.Fatalf("range v1.0.0..HEAD = %v", subjects)
 	}
-	again, _ := WalkRange(dir, "v1.0.0", "HEAD")
-	if !slices.EqualFunc(commits, again, func(a, b Commit) bool { return a.Hash == b.Hash }) {
+	again, _ := Walk(dir, "v1.0.0", "HEAD")
+	if !slices.EqualFunc(commits, again, func(a, b release.Commit) bool { return a.Hash == b.Hash }) {
 		t.Fatal("walk order is not deterministic")
 	}
-	c := GroupCommits("v1.0.0", "HEAD", []string{"PRB-3", "PRB-12", "PRB-20"}, commits)
+	c := release.GroupCommits("v1.0.0", "HEAD", []string{"PRB-3", "PRB-12", "PRB-20"}, commits)
 	if len(c.Problems) != 2 || len(c.Unlinked) != 2 || !slices.Equal(c.Unnamed, []string{"PRB-20"}) {
 		t.Fatalf("grouped %+v", c)
 	}
-	if none, err := WalkRange(dir, "HEAD", "HEAD"); err != nil || len(none) != 0 {
+	if none, err := Walk(dir, "HEAD", "HEAD"); err != nil || len(none) != 0 {
 		t.Fatalf("empty range: %v %v", none, err)
 	}
 }
@@ -87,9 +88,9 @@ func TestWalkRangeBadInput(t *testing.T) {
 		{dir, "v1.0.0", "no-such-branch", "to"},
 		{dir, "", "HEAD", "from"},
 	} {
-		_, err := WalkRange(c.repo, c.from, c.to)
+		_, err := Walk(c.repo, c.from, c.to)
 		if fault.CodeOf(err) != fault.Invalid || !strings.Contains(err.Error(), c.field) {
-			t.Errorf("WalkRange(%q, %q, %q) = %v; want Invalid naming %s", c.repo, c.from, c.to, err, c.field)
+			t.Errorf("Walk(%q, %q, %q) = %v; want Invalid naming %s", c.repo, c.from, c.to, err, c.field)
 		}
 	}
 }

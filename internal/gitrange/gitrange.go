@@ -1,4 +1,9 @@
-package release
+// Package gitrange reads the commits of a range of a local git repository
+// (go-git, no git binary) for the release notes. Only the CLI and the
+// benchmarks use it: the server never touches a user's repository, and
+// keeping go-git out of internal/release keeps it (and its HTTP transports)
+// out of the server's store.
+package gitrange
 
 import (
 	"errors"
@@ -10,16 +15,17 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"fixgate/internal/fault"
+	"fixgate/internal/release"
 )
 
-// WalkRange reads the commits of from..to in the local git repository at
+// Walk reads the commits of from..to in the local git repository at
 // path (go-git, no git binary): those reachable from to and not from from,
 // as git log from..to selects them, in the walk's deterministic order, each
-// with the problems its message names (CommitProblems). It only reads the
+// with the problems its message names (release.CommitProblems). It only reads the
 // repository; the CLI calls it, never the server. Returns Invalid naming
 // "repo" when path is not a git repository, and "from" or "to" when a ref
 // does not resolve to a commit.
-func WalkRange(path, from, to string) ([]Commit, error) {
+func Walk(path, from, to string) ([]release.Commit, error) {
 	repo, err := git.PlainOpen(path)
 	if err != nil {
 		return nil, fault.Field("repo", "%s is not a git repository: %v", path, err)
@@ -42,7 +48,7 @@ func WalkRange(path, from, to string) ([]Commit, error) {
 	}
 	var inRange object.CommitFilter = func(c *object.Commit) bool { return !seen[c.Hash] }
 	var limit object.CommitFilter = func(c *object.Commit) bool { return seen[c.Hash] }
-	var out []Commit
+	var out []release.Commit
 	err = object.NewFilterCommitIter(toC, &inRange, &limit).ForEach(func(c *object.Commit) error {
 		out = append(out, commitOf(c))
 		return nil
@@ -68,7 +74,7 @@ func resolveCommit(repo *git.Repository, field, ref string) (*object.Commit, err
 	return c, nil
 }
 
-func commitOf(c *object.Commit) Commit {
+func commitOf(c *object.Commit) release.Commit {
 	subject, _, _ := strings.Cut(c.Message, "\n")
-	return Commit{Hash: c.Hash.String(), Subject: subject, Author: c.Author.Name, Problems: CommitProblems(c.Message)}
+	return release.Commit{Hash: c.Hash.String(), Subject: subject, Author: c.Author.Name, Problems: release.CommitProblems(c.Message)}
 }
