@@ -7,6 +7,7 @@
 //	go run ./bench -case rollback # evidence (alert, failing measurement) → rollback driver start; restart
 //	go run ./bench -case pages   # each GET page of the UI at one client, 10k vs 1M incidents
 //	go run ./bench -case plan     # release plan on a 5,000-CI graph vs a plain BFS in memory
+//	go run ./bench -case notes    # release notes of 200 problems over a 10,000-commit range vs a plain go-git log walk
 //
 // -db postgres://… runs against PostgreSQL (a fresh database is created and dropped).
 package main
@@ -37,7 +38,7 @@ type config struct {
 
 func main() {
 	var c config
-	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages, plan or all")
+	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages, plan, notes or all")
 	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
 	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
@@ -57,8 +58,8 @@ func main() {
 	}
 	ctx := context.Background()
 	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate,
-		"ingest": benchIngest, "rollback": benchRollback, "pages": benchPages, "plan": benchPlan}
-	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages", "plan"}
+		"ingest": benchIngest, "rollback": benchRollback, "pages": benchPages, "plan": benchPlan, "notes": benchNotes}
+	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages", "plan", "notes"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

@@ -149,27 +149,3 @@ func (a *app) upload(path, kind, retention string) (string, error) {
 	}
 	return out.SHA256, nil
 }
-
-func releaseNotesCmd(a *app) *cobra.Command {
-	var format string
-	cmd := &cobra.Command{Use: "notes REL-n", Short: "Print the generated release notes", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if a.output == "json" {
-				format = "json"
-			}
-			if format != "markdown" && format != "json" {
-				return fault.Field("format", "must be markdown or json, got %q", format)
-			}
-			resp, err := a.call("GET", "/api/v1/releases/"+args[0]+"/notes", url.Values{"format": {format}}, nil, nil)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return a.printJSON(resp.Body)
-			}
-			_, err = a.out.Write(resp.Body)
-			return err
-		}}
-	cmd.Flags().StringVar(&format, "format", "markdown", "markdown or json")
-	return cmd
-}

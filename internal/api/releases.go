@@ -5,10 +5,8 @@ import (
 	"slices"
 
 	"fixgate/internal/auth"
-	"fixgate/internal/ci"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
-	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
 )
@@ -179,48 +177,6 @@ func (s *Server) attachReleaseArtifact(w http.ResponseWriter, r *http.Request, c
 		return err
 	}
 	return writeRecord(w, http.StatusOK, out, out.Revision)
-}
-
-// releaseNotes answers the generated notes as JSON (default) or Markdown.
-func (s *Server) releaseNotes(w http.ResponseWriter, r *http.Request, c *call) error {
-	id, err := ident.Release.Parse("id", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	format := r.URL.Query().Get("format")
-	if format != "" && format != "json" && format != "markdown" {
-		return fault.Field("format", "must be json or markdown, got %q", format)
-	}
-	rel, err := s.store.GetRelease(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	var problems []problem.Problem
-	for _, p := range rel.Resolves {
-		n, _ := ident.Problem.Parse("resolves", p)
-		pr, err := s.store.GetProblem(r.Context(), n)
-		if err != nil {
-			return err
-		}
-		problems = append(problems, pr)
-	}
-	var versions []ci.Version
-	for _, ref := range rel.Components {
-		v, err := s.store.GetComponent(r.Context(), ref)
-		if err != nil {
-			return err
-		}
-		versions = append(versions, v)
-	}
-	notes := release.GenerateNotes(rel, problems, versions)
-	if format == "markdown" {
-		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusOK)
-		_, err := w.Write([]byte(notes.Markdown()))
-		return err
-	}
-	return writeJSON(w, http.StatusOK, notes)
 }
 
 // Roles of the release, component, artifact and change routes (declared in routes.go).

@@ -194,8 +194,20 @@ func TestAPIReleases(t *testing.T) {
 	sbom := ta.must("bot", "POST", "/api/v1/artifacts?name=sbom.json&kind=sbom", `{"bomFormat":"CycloneDX"}`, 201, "Content-Type: text/plain")
 	ta.problem(ta.do("bot", "POST", "/api/v1/releases/REL-1/artifacts", `{"sha256":"`+strings.Repeat("a", 64)+`","kind":"sbom"}`), 400, "sha256")
 	att := ta.must("bot", "POST", "/api/v1/releases/REL-1/artifacts", `{"sha256":"`+sbom["sha256"].(string)+`","kind":"sbom"}`, 200)
-	if arts := att["artifacts"].([]any); len(arts) != 1 {
+	// The move to approved stored the notes as an artifact; the sbom joins it.
+	arts := att["artifacts"].([]any)
+	if len(arts) != 2 {
 		t.Fatalf("attached %v", att)
+	}
+	var notesSHA string
+	for _, a := range arts {
+		if m := a.(map[string]any); m["name"] == "REL-1-1.4.3-notes.md" && m["kind"] == "other" {
+			notesSHA = m["sha256"].(string)
+		}
+	}
+	stored := ta.do("aud", "GET", "/api/v1/artifacts/"+notesSHA, "")
+	if stored.status != 200 || !strings.Contains(string(stored.body), "# REL-1 — 1.4.3") || !strings.Contains(string(stored.body), "- Status: approved") {
+		t.Fatalf("approval notes artifact %q: %d\n%s", notesSHA, stored.status, stored.body)
 	}
 
 	// Notes highlight the resolved problem and the affected CIs.
@@ -214,6 +226,10 @@ func TestAPIReleases(t *testing.T) {
 		t.Fatalf("markdown notes %d:\n%s", md.status, body)
 	}
 	ta.problem(ta.do("aud", "GET", "/api/v1/releases/REL-1/notes?format=pdf", ""), 400, "format")
+	html := ta.do("aud", "GET", "/api/v1/releases/REL-1/notes?format=html", "")
+	if html.status != 200 || !strings.HasPrefix(html.header.Get("Content-Type"), "text/html") || !strings.Contains(string(html.body), "<th scope=\"row\">PRB-1</th>") {
+		t.Fatalf("html notes %d:\n%s", html.status, html.body)
+	}
 }
 
 func TestAPIChanges(t *testing.T) {

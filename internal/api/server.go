@@ -67,6 +67,9 @@ func New(cfg Config) *Server {
 	s.policy.start = cfg.Policy
 	s.policy.startYAML = cfg.PolicyYAML
 	s.routes = s.declareRoutes()
+	if s.dataDir != "" && s.store != nil {
+		s.store.SetArtifactWriter(s.writeArtifact) // releases_notes.go
+	}
 	return s
 }
 

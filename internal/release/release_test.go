@@ -82,7 +82,7 @@ func TestNotesHighlightProblemFix(t *testing.T) {
 		{ID: "PRB-1", Title: "Checkout 500s", Priority: 2, CIs: []string{"checkout-api", "db-main"}, RCA: problem.RCARecord{Category: "capacity"}},
 	}
 	versions := []ci.Version{{CI: "checkout-api", Version: "1.4.3", Status: ci.Approved, Digest: "sha256:" + strings.Repeat("0", 64)}}
-	n := GenerateNotes(r, problems, versions)
+	n := GenerateNotes(NotesFacts{Release: r, Problems: problems, Versions: versions})
 	if len(n.Resolves) != 2 || n.Resolves[0].ID != "PRB-1" || n.Resolves[0].Priority != 2 || n.Resolves[0].RCACategory != "capacity" ||
 		n.Resolves[1].Title != "Payments time out" {
 		t.Fatalf("resolves: %+v", n.Resolves)
@@ -97,20 +97,21 @@ func TestNotesHighlightProblemFix(t *testing.T) {
 		t.Fatalf("components/artifacts: %+v %+v", n.Components, n.Artifacts)
 	}
 	md := n.Markdown()
-	for _, want := range []string{"# REL-3 — 1.4.3: Fix &lt;checkout&gt;", "**Problem fix: resolves PRB-1, PRB-2**", "| **PRB-1** | P2 | capacity |",
+	for _, want := range []string{"# REL-3 — 1.4.3: Fix &lt;checkout&gt;", "**Problem fix: resolves PRB-1, PRB-2**", "| **PRB-1** | P2 | capacity | - | none |",
 		"- db-main", "| checkout-api@1.4.3 | approved |", "`" + strings.Repeat("ab", 32) + "`", `rca\|v1.md`} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
-	if a, b := GenerateNotes(r, problems, versions).Markdown(), md; a != b {
+	if a, b := GenerateNotes(NotesFacts{Release: r, Problems: problems, Versions: versions}).Markdown(), md; a != b {
 		t.Fatal("notes are not reproducible")
 	}
 }
 
 func TestNotesFeatureRelease(t *testing.T) {
-	n := GenerateNotes(Release{ID: "REL-4", Version: "1.5.0", Type: Feature}, nil, nil)
-	if len(n.Highlights) != 0 || n.Resolves == nil || n.AffectedCIs == nil || n.Components == nil || n.Artifacts == nil {
+	n := GenerateNotes(NotesFacts{Release: Release{ID: "REL-4", Version: "1.5.0", Type: Feature}})
+	if len(n.Highlights) != 0 || n.Resolves == nil || n.AffectedCIs == nil || n.Components == nil || n.Artifacts == nil ||
+		n.Changes == nil || n.Approvals == nil || n.Deployments == nil || n.Code != nil {
 		t.Fatalf("empty notes: %+v", n)
 	}
 	if md := n.Markdown(); strings.Contains(md, "Resolved problems") {

@@ -239,8 +239,9 @@ func (s *Store) ListReleases(ctx context.Context, f ReleaseFilter) ([]release.Re
 // components are checked like on create. Artifacts change only through
 // AttachReleaseArtifact. A move to approved needs the approvals that gate
 // rule 8 requires (approval_guard.go): otherwise PreconditionFailed listing
-// what is missing, and only the refusal's audit event is written. Nothing
-// is written on any other error.
+// what is missing, and only the refusal's audit event is written. The move
+// to approved also stores the release's notes as an artifact attached to it
+// (storeApprovalNotes). Nothing is written on any other error.
 func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
 	fn func(r *release.Release) error) (release.Release, error) {
 	var r release.Release
@@ -281,6 +282,11 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 				return err
 			}
 			if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
+				return err
+			}
+		}
+		if r.Status == release.Approved && before.Status != release.Approved {
+			if err := tx.storeApprovalNotes(ctx, id, &r); err != nil { // release_notes.go
 				return err
 			}
 		}

@@ -49,6 +49,8 @@ type Store struct {
 	sigs   *sigIndex      // signatures of open and resolved problems
 	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
 	rollouts Rollouts
+	// artifacts: the server's writer of generated artifacts (SetArtifactWriter)
+	artifacts ArtifactWriter
 }
 
 // Option configures Open.

@@ -9,11 +9,9 @@ import (
 
 	"fixgate/internal/approval"
 	"fixgate/internal/audit"
-	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
-	"fixgate/internal/problem"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
 )
@@ -266,25 +264,16 @@ func approvingRoles(v *visit) []string {
 	return out
 }
 
-// releaseNotes generates the notes as the API's GET
-// /api/v1/releases/{id}/notes?format=markdown does.
+// releaseNotes renders the notes as the API's GET
+// /api/v1/releases/{id}/notes?format=md does (the same store facts).
 func (s *Server) releaseNotes(ctx context.Context, rel release.Release) (string, error) {
-	var problems []problem.Problem
-	for _, p := range rel.Resolves {
-		n, _ := ident.Problem.Parse("resolves", p)
-		pr, err := s.store.GetProblem(ctx, n)
-		if err != nil {
-			return "", err
-		}
-		problems = append(problems, pr)
+	id, err := ident.Release.Parse("id", rel.ID)
+	if err != nil {
+		return "", err
 	}
-	var versions []ci.Version
-	for _, ref := range rel.Components {
-		cv, err := s.store.GetComponent(ctx, ref)
-		if err != nil {
-			return "", err
-		}
-		versions = append(versions, cv)
+	n, err := s.store.ReleaseNotes(ctx, id)
+	if err != nil {
+		return "", err
 	}
-	return release.GenerateNotes(rel, problems, versions).Markdown(), nil
+	return n.Markdown(), nil
 }
