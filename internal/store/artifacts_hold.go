@@ -64,14 +64,23 @@ func holdAction(kind string, on bool) string {
 	return kind + ".unhold"
 }
 
-// ReleaseHold returns the legal hold of release id (the zero Hold when
-// there is none). Returns NotFound when the release does not exist.
-func (s *Store) ReleaseHold(ctx context.Context, id int64) (artifact.Hold, error) {
-	if _, err := s.GetRelease(ctx, id); err != nil {
-		return artifact.Hold{}, err
+// ReleaseLegalHold is the legal hold of a release (the zero Hold: none)
+// and the release's revision.
+type ReleaseLegalHold struct {
+	Release  string        `json:"release"`
+	Hold     artifact.Hold `json:"hold"`
+	Revision int64         `json:"revision"`
+}
+
+// ReleaseHold returns the legal hold of release id. Returns NotFound when
+// the release does not exist.
+func (s *Store) ReleaseHold(ctx context.Context, id int64) (ReleaseLegalHold, error) {
+	r, err := s.GetRelease(ctx, id)
+	if err != nil {
+		return ReleaseLegalHold{}, err
 	}
 	h, err := releaseHold(ctx, s.db, id)
-	return h, errf(err, "release hold")
+	return ReleaseLegalHold{Release: r.ID, Hold: h, Revision: r.Revision}, errf(err, "release hold")
 }
 
 func releaseHold(ctx context.Context, q interface {
@@ -89,8 +98,8 @@ func releaseHold(ctx context.Context, q interface {
 // holds, no artifact attached to the release is purged. A compare-and-set
 // on the release's revision (ifRev 0 skips the check), audited as
 // release.hold or release.unhold with the reason; errors as SetArtifactHold.
-func (s *Store) SetReleaseHold(ctx context.Context, a audit.Actor, id, ifRev int64, on bool, reason string) (artifact.Hold, error) {
-	var out artifact.Hold
+func (s *Store) SetReleaseHold(ctx context.Context, a audit.Actor, id, ifRev int64, on bool, reason string) (ReleaseLegalHold, error) {
+	var out ReleaseLegalHold
 	err := s.write(ctx, a, func(tx *Tx) error {
 		r, err := tx.getRelease(ctx, id)
 		if err != nil {
@@ -103,16 +112,17 @@ func (s *Store) SetReleaseHold(ctx context.Context, a audit.Actor, id, ifRev int
 		if err != nil {
 			return err
 		}
+		out.Release, out.Revision = r.ID, r.Revision+1
 		if on {
-			out, err = before.Set("release "+r.ID, reason, a.User, tx.now)
+			out.Hold, err = before.Set("release "+r.ID, reason, a.User, tx.now)
 		} else {
-			out, err = before.Release("release "+r.ID, reason)
+			out.Hold, err = before.Release("release "+r.ID, reason)
 		}
 		if err != nil {
 			return err
 		}
 		if on {
-			_, err = tx.exec(ctx, `INSERT INTO release_holds (release_id, reason, held_by, held_at) VALUES ($1, $2, $3, $4)`, id, out.Reason, out.By, tsp(out.At))
+			_, err = tx.exec(ctx, `INSERT INTO release_holds (release_id, reason, held_by, held_at) VALUES ($1, $2, $3, $4)`, id, out.Hold.Reason, out.Hold.By, tsp(out.Hold.At))
 		} else {
 			_, err = tx.exec(ctx, `DELETE FROM release_holds WHERE release_id = $1`, id)
 		}
@@ -123,10 +133,10 @@ func (s *Store) SetReleaseHold(ctx context.Context, a audit.Actor, id, ifRev int
 			r.Revision+1, ts(tx.now), id, r.Revision); err != nil {
 			return err
 		}
-		return tx.auditEvent(ctx, holdAction("release", on), "release", r.ID, r.Revision+1, before,
+		return tx.auditEvent(ctx, holdAction("release", on), "release", r.ID, out.Revision, ReleaseLegalHold{r.ID, before, r.Revision},
 			struct {
-				Hold   artifact.Hold `json:"hold"`
-				Change holdChange    `json:"change"`
+				ReleaseLegalHold
+				Change holdChange `json:"change"`
 			}{out, holdChange{on, reason}})
 	})
 	return out, err
