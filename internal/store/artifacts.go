@@ -24,7 +24,7 @@ type Artifact struct {
 	MediaType      string        `json:"media_type"`
 	RetentionClass string        `json:"retention_class"`
 	Revision       int64         `json:"revision"`
-	Hold           artifact.Hold `json:"hold,omitzero"`
+	Hold           artifact.Hold `json:"hold"`                    // zero ({}): not held
 	ReleaseHolds   []string      `json:"release_holds,omitempty"` // held releases it is attached to (GetArtifact)
 	PurgedAt       *time.Time    `json:"purged_at,omitempty"`
 	PurgedBy       string        `json:"purged_by,omitempty"`
