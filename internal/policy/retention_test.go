@@ -45,9 +45,9 @@ func TestRetentionParse(t *testing.T) {
 		t.Fatalf("filled rules %+v", p.Retention)
 	}
 	for in, want := range map[string]string{
-		"retention:\n  critical_fix_class: gold\n":      "line 2: retention.critical_fix_class: must name one of retention_classes",
+		"retention:\n  critical_fix_class: gold\n":     "line 2: retention.critical_fix_class: must name one of retention_classes",
 		"retention_classes:\n  a:\n    keep: always\n": "line 3: retention_classes.a.keep: want a duration such as 365d or 7y, or forever",
-		"retention:\n  default_clas: standard\n":        "line 2",
+		"retention:\n  default_clas: standard\n":       "line 2",
 	} {
 		_, err := policy.Parse([]byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
