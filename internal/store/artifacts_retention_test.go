@@ -107,7 +107,6 @@ func TestRCADocumentsBecomeReleaseEvidence(t *testing.T) {
 	}
 }
 
-
 // TestReleaseVersionMustBeABump: an explicit version at or below the
 // line's latest release is refused naming version, nothing written.
 func TestReleaseVersionMustBeABump(t *testing.T) {
