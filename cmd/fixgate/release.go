@@ -121,19 +121,25 @@ func releaseAttachCmd(a *app) *cobra.Command {
 	f.StringVar(&kind, "kind", "", "rca, sbom, package or other (required)")
 	f.StringVar(&file, "file", "", "file to upload and attach")
 	f.StringVar(&sha, "sha256", "", "an artifact uploaded before")
-	f.StringVar(&retention, "retention-class", "", "standard (default), audit-long or permanent")
+	f.StringVar(&retention, "retention-class", "", "a retention class of the policy (default: its retention.default_class)")
 	cmd.MarkFlagRequired("kind")
 	return cmd
 }
 
-// upload stores a file as an artifact with an optional retention class and returns its sha256.
+// upload stores a file as an artifact with an optional retention class and
+// returns its sha256. It sends the file's digest along, so the server
+// refuses bytes corrupted on the way.
 func (a *app) upload(path, kind, retention string) (string, error) {
+	sum, err := fileDigest(path)
+	if err != nil {
+		return "", err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fault.Field("file", "cannot open %s: %v", path, err)
 	}
 	defer f.Close()
-	q := url.Values{"name": {baseName(path)}, "kind": {kind}}
+	q := url.Values{"name": {baseName(path)}, "kind": {kind}, "sha256": {sum}}
 	if retention != "" {
 		q.Set("retention_class", retention)
 	}

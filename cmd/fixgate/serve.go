@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"fixgate/internal/api"
+	"fixgate/internal/artifact"
 	"fixgate/internal/engine"
 	"fixgate/internal/fault"
 	"fixgate/internal/jobs"
@@ -228,6 +229,10 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 	jr := jobs.New(st, log, f.autoClose)
 	jr.Metrics = m
 	go jr.Run(ctx)
+	// Retention (issue 13): every hour, purge expired artifacts not on hold; leased like the jobs above.
+	pr := jobs.NewPurger(st, artifact.FS{Dir: f.dataDir}, log)
+	pr.Metrics = m
+	go pr.Run(ctx)
 	// Signed audit checkpoints: only with a key, which stays in this process.
 	if auditKey != "" {
 		go (&jobs.Checkpointer{Store: st, Log: log, Key: auditKey, Every: f.cpEvery, Events: f.cpEvents}).Run(ctx)

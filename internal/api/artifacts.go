@@ -1,19 +1,18 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"fixgate/internal/artifact"
 	"fixgate/internal/fault"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
@@ -21,16 +20,18 @@ import (
 
 type artifactOut = store.Artifact
 
-// artifactPath is where the bytes of sha live: <data>/artifacts/<aa>/<sha>.
-func (s *Server) artifactPath(sha string) string {
-	return filepath.Join(s.dataDir, "artifacts", sha[:2], sha)
-}
+// artifacts is where the bytes of artifacts live: files under the data
+// directory (artifact.FS), behind the artifact.Storage interface.
+func (s *Server) artifacts() artifact.Storage { return artifact.FS{Dir: s.dataDir} }
 
-// uploadArtifact stores the raw body content-addressed and records it. The
-// bytes go to a temp file (hashed on the way), which is renamed into place
-// only once complete; if recording fails, a file this request created is
-// removed again, so a failed upload leaves neither file nor row. Answers
-// 201 for a new artifact and 200 when the same bytes were already stored.
+// uploadArtifact stores the raw body content-addressed and records it.
+// Everything the request names is checked before a byte is stored: the
+// name (a plain file name: no path), the kind, and the retention class
+// against the policy's list. With sha256 the bytes must hash to it (a
+// corrupted upload stores nothing). If recording fails, bytes this request
+// stored are deleted again, so a failed upload leaves neither bytes nor
+// row. Answers 201 for a new (or restored) artifact and 200 when the same
+// bytes were already stored.
 func (s *Server) uploadArtifact(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	meta := store.Artifact{Name: q.Get("name"), RetentionClass: q.Get("retention_class"), SHA256: strings.Repeat("0", 64)}
@@ -41,31 +42,33 @@ func (s *Server) uploadArtifact(w http.ResponseWriter, r *http.Request, c *call)
 	if kind != "" && !slices.Contains(release.ArtifactKinds, kind) {
 		return fault.Field("kind", "must be one of %s, got %q", strings.Join(release.ArtifactKinds, ", "), kind)
 	}
+	want := q.Get("sha256")
+	if want != "" && !store.ValidSHA256(want) {
+		return fault.Field("sha256", "must be 64 lower-case hex digits (the digest of the bytes sent)")
+	}
+	if meta.RetentionClass != "" {
+		pol, err := s.currentPolicy(r.Context())
+		if err != nil {
+			return err
+		}
+		if err := pol.pol.CheckRetentionClass("retention_class", meta.RetentionClass); err != nil {
+			return err
+		}
+	}
 	if s.dataDir == "" {
 		return fault.New(fault.Unavailable, "this server has no data directory for artifacts (--data-dir)")
 	}
-	tmp, sum, size, err := s.receive(r.Body)
+	files := s.artifacts()
+	obj, err := files.Put(r.Context(), r.Body, want)
 	if err != nil {
-		return err
+		return tooLarge(err)
 	}
-	defer os.Remove(tmp) // no-op once renamed
-	meta.SHA256, meta.Size = sum, size
-	meta.MediaType = mediaType(r.Header.Get("Content-Type"), meta.Name, tmp)
-	final := s.artifactPath(sum)
-	_, statErr := os.Stat(final)
-	existed := statErr == nil
-	if !existed {
-		if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-			return fault.Wrap(err, "artifact directory")
-		}
-		if err := os.Rename(tmp, final); err != nil {
-			return fault.Wrap(err, "store artifact")
-		}
-	}
+	meta.SHA256, meta.Size = obj.SHA256, obj.Size
+	meta.MediaType = mediaType(r.Context(), files, r.Header.Get("Content-Type"), meta.Name, obj.SHA256)
 	out, created, err := s.store.PutArtifact(r.Context(), c.actor, meta, kind)
 	if err != nil {
-		if !existed {
-			os.Remove(final)
+		if obj.Created {
+			files.Delete(r.Context(), obj.SHA256)
 		}
 		return err
 	}
@@ -76,51 +79,26 @@ func (s *Server) uploadArtifact(w http.ResponseWriter, r *http.Request, c *call)
 	return writeJSON(w, status, out)
 }
 
-// receive copies body into a temp file under the artifact directory and
-// returns its path, hex sha256 and size. The temp file is removed on error.
-func (s *Server) receive(body io.Reader) (path, sum string, size int64, err error) {
-	dir := filepath.Join(s.dataDir, "artifacts", "tmp")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return "", "", 0, fault.Wrap(err, "artifact directory")
+// tooLarge names a body over the route's limit as TooLarge on "body".
+func tooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &fault.Error{Code: fault.TooLarge, Field: "body", Message: "artifact exceeds " + strconv.FormatInt(mbe.Limit, 10) + " bytes; nothing was stored"}
 	}
-	f, err := os.CreateTemp(dir, "upload-*")
-	if err != nil {
-		return "", "", 0, fault.Wrap(err, "artifact temp file")
-	}
-	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(f, h), body)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return "", "", 0, &fault.Error{Code: fault.TooLarge, Field: "body", Message: "artifact exceeds " + strconv.FormatInt(mbe.Limit, 10) + " bytes"}
-		}
-		return "", "", 0, fault.Wrap(err, "receive artifact")
-	}
-	if size == 0 {
-		os.Remove(f.Name())
-		return "", "", 0, fault.Field("body", "an artifact cannot be empty")
-	}
-	return f.Name(), hex.EncodeToString(h.Sum(nil)), size, nil
+	return err
 }
 
 // mediaType picks the stored media type: the request's Content-Type when
 // it says something more specific than octet-stream, else the type of the
 // name's extension, else a sniff of the first bytes.
-func mediaType(header, name, path string) string {
+func mediaType(ctx context.Context, files artifact.Storage, header, name, sha string) string {
 	if mt, params, err := mime.ParseMediaType(header); err == nil && mt != "application/octet-stream" {
 		return mime.FormatMediaType(mt, params)
 	}
 	if mt := mime.TypeByExtension(filepath.Ext(name)); mt != "" {
 		return mt
 	}
-	f, err := os.Open(path)
+	f, err := files.Open(ctx, sha)
 	if err != nil {
 		return "application/octet-stream"
 	}
@@ -138,18 +116,28 @@ func (s *Server) getArtifactMeta(w http.ResponseWriter, r *http.Request, c *call
 	return writeJSON(w, http.StatusOK, a)
 }
 
-// downloadArtifact answers the stored bytes as an attachment, never rendered inline.
+// downloadArtifact answers the stored bytes as an attachment, never
+// rendered inline, after checking they still hash to their digest
+// (artifact.OpenVerified): corrupted bytes are logged and answered as an
+// error, never sent. A purged artifact is NotFound, saying when it went.
 func (s *Server) downloadArtifact(w http.ResponseWriter, r *http.Request, c *call) error {
 	a, err := s.store.GetArtifact(r.Context(), r.PathValue("sha256"))
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(s.artifactPath(a.SHA256))
-	if errors.Is(err, fs.ErrNotExist) {
+	if a.PurgedAt != nil {
+		return fault.NotFoundf("artifact %s (%s) was purged at %s by %s: its retention class %s expired",
+			a.SHA256, a.Name, a.PurgedAt.Format(time.RFC3339), a.PurgedBy, a.RetentionClass)
+	}
+	f, err := artifact.OpenVerified(r.Context(), s.artifacts(), a.SHA256, a.Size)
+	if fault.CodeOf(err) == fault.NotFound {
 		return fault.NotFoundf("artifact %s is recorded but its content is missing from the data directory", a.SHA256)
 	}
+	if errors.Is(err, artifact.ErrCorrupt) {
+		s.log.Error("artifact corrupted in storage: not served", "sha256", a.SHA256, "name", a.Name, "err", err)
+	}
 	if err != nil {
-		return fault.Wrap(err, "open artifact")
+		return err
 	}
 	defer f.Close()
 	h := w.Header()

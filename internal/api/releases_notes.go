@@ -1,10 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 
 	"fixgate/internal/fault"
 	"fixgate/internal/ident"
@@ -49,35 +48,10 @@ func (s *Server) releaseNotes(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // writeArtifact stores the bytes of an artifact the store generates (the
-// notes of an approved release) where uploads go: written to a temp file
-// and renamed into place, so a reader never sees a partial file. Bytes
-// already in place are left as they are (content addressed).
-func (s *Server) writeArtifact(_ context.Context, sha string, data []byte) error {
-	final := s.artifactPath(sha)
-	if _, err := os.Stat(final); err == nil {
-		return nil
-	}
-	dir := filepath.Join(s.dataDir, "artifacts", "tmp")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fault.Wrap(err, "artifact directory")
-	}
-	f, err := os.CreateTemp(dir, "generated-*")
-	if err != nil {
-		return fault.Wrap(err, "artifact temp file")
-	}
-	defer os.Remove(f.Name()) // no-op once renamed
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.MkdirAll(filepath.Dir(final), 0o750)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), final)
-	}
+// notes of an approved release) where uploads go, through the same
+// artifact.Storage (content addressed: bytes already there are kept; the
+// digest is checked while writing).
+func (s *Server) writeArtifact(ctx context.Context, sha string, data []byte) error {
+	_, err := s.artifacts().Put(ctx, bytes.NewReader(data), sha)
 	return fault.Wrap(err, "store generated artifact")
 }

@@ -87,8 +87,8 @@ func TestAPIArtifactRoundTrip(t *testing.T) {
 	if files := artifactFiles(t, ta.srv.dataDir); len(files) != 0 || ta.auditCount() != n0+1 { // +1: the denied auditor
 		t.Fatalf("refused uploads left %v, %d events", files, ta.auditCount()-n0)
 	}
-	a := ta.must("eng", "POST", "/api/v1/artifacts?name=rca.md&kind=rca&retention_class=audit-long", content, 201, "Content-Type: text/markdown")
-	if a["sha256"] != want || a["size"] != float64(len(content)) || a["retention_class"] != "audit-long" || a["media_type"] != "text/markdown" {
+	a := ta.must("eng", "POST", "/api/v1/artifacts?name=rca.md&kind=rca&retention_class=regulated", content, 201, "Content-Type: text/markdown")
+	if a["sha256"] != want || a["size"] != float64(len(content)) || a["retention_class"] != "regulated" || a["media_type"] != "text/markdown" {
 		t.Fatalf("uploaded %v", a)
 	}
 	if files := artifactFiles(t, ta.srv.dataDir); len(files) != 1 || files[0] != filepath.Join(ta.srv.dataDir, "artifacts", want[:2], want) {

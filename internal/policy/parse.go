@@ -45,6 +45,9 @@ func Parse(data []byte) (*Policy, error) {
 	p := Default()
 	models, retention := p.ChangeModels, p.RetentionClasses
 	p.ChangeModels, p.RetentionClasses, p.Gate.Custom = nil, nil, nil
+	if _, own := idx["retention_classes"]; own {
+		p.Retention = RetentionRules{} // the built-in rules name built-in classes
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil {

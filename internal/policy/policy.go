@@ -52,6 +52,7 @@ type Policy struct {
 	ObservationPeriods  map[int]Duration       `yaml:"observation_periods" json:"observation_periods"`
 	Gate                Gate                   `yaml:"gate" json:"gate"`
 	RetentionClasses    map[string]Retention   `yaml:"retention_classes" json:"retention_classes"`
+	Retention           RetentionRules         `yaml:"retention" json:"retention"`
 	// Rollouts (rollout.go): named paths, drivers, analysis templates,
 	// per-environment settings, the progression of environments and the
 	// longest watch after 100 %.
@@ -139,8 +140,8 @@ type Stage struct {
 
 // Retention is how long artifacts of a retention class are kept.
 type Retention struct {
-	Keep        Duration `yaml:"keep" json:"keep"`
-	Description string   `yaml:"description" json:"description"`
+	Keep        Keep   `yaml:"keep" json:"keep"`
+	Description string `yaml:"description" json:"description"`
 }
 
 // Gate holds the built-in rules' parameters and the custom rules.
@@ -300,10 +301,12 @@ func Default() *Policy {
 			TargetHealth:       TargetHealth{Switch: on(), MinSeverity: 2},
 		}},
 		RetentionClasses: map[string]Retention{
-			"ephemeral": {Keep: Duration(30 * day), Description: "build logs and scratch artifacts"},
-			"standard":  {Keep: Duration(365 * day), Description: "packages, SBOMs and release notes"},
-			"regulated": {Keep: Duration(7 * 365 * day), Description: "RCA documents and evidence kept for audits"},
+			"ephemeral": {Keep: Keep(30 * day), Description: "build logs and scratch artifacts"},
+			"standard":  {Keep: Keep(365 * day), Description: "packages, SBOMs and release notes"},
+			"regulated": {Keep: Keep(7 * 365 * day), Description: "RCA documents and evidence kept for audits; critical fixes"},
+			"permanent": {Keep: Forever, Description: "kept until deleted by hand"},
 		},
+		Retention: RetentionRules{DefaultClass: "standard", CriticalFixClass: "regulated"},
 	}
 	for prio, d := range problem.DefaultObservation {
 		p.ObservationPeriods[prio] = Duration(d)

@@ -294,17 +294,3 @@ func (p *Policy) validateCustom() error {
 	}
 	return nil
 }
-
-func (p *Policy) validateRetention() error {
-	for _, name := range sortedKeys(p.RetentionClasses) {
-		r := p.RetentionClasses[name]
-		path := "retention_classes." + name
-		if ident.ValidName(path, name) != nil {
-			return bad(path, "%q is not a valid name (lower-case letters, digits, '-', '_', '.')", name)
-		}
-		if r.Keep <= 0 {
-			return bad(path+".keep", "is required and must be positive (e.g. 365d, 7y)")
-		}
-	}
-	return nil
-}

@@ -13,10 +13,6 @@ import (
 // ArtifactKinds are the roles an artifact plays in a release.
 var ArtifactKinds = []string{"rca", "sbom", "package", "other"}
 
-// RetentionClasses are how long an artifact must be kept: standard (the
-// default), audit-long (evidence for auditors) and permanent.
-var RetentionClasses = []string{"standard", "audit-long", "permanent"}
-
 // CheckEditable returns Conflict unless the release is still planned: its
 // content (title, notes, problems, components) is what gets approved.
 func (r *Release) CheckEditable() error {

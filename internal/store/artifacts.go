@@ -4,29 +4,38 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
 
+	"fixgate/internal/artifact"
 	"fixgate/internal/audit"
 	"fixgate/internal/fault"
-	"fixgate/internal/release"
 )
 
 // Artifact is the stored metadata of a content-addressed file. The bytes
-// live outside the database (the API keeps them under its data directory).
+// live outside the database (artifact.Storage). RetentionClass is one of
+// the policy's retention classes. A purged artifact keeps its row as a
+// tombstone (PurgedAt, PurgedBy): its bytes are gone.
 type Artifact struct {
-	SHA256         string    `json:"sha256"`
-	Name           string    `json:"name"`
-	Size           int64     `json:"size"`
-	MediaType      string    `json:"media_type"`
-	RetentionClass string    `json:"retention_class"`
-	CreatedBy      string    `json:"created_by"`
-	CreatedAt      time.Time `json:"created_at"`
+	SHA256         string        `json:"sha256"`
+	Name           string        `json:"name"`
+	Size           int64         `json:"size"`
+	MediaType      string        `json:"media_type"`
+	RetentionClass string        `json:"retention_class"`
+	Revision       int64         `json:"revision"`
+	Hold           artifact.Hold `json:"hold"`                    // zero ({}): not held
+	ReleaseHolds   []string      `json:"release_holds,omitempty"` // held releases it is attached to (GetArtifact)
+	PurgedAt       *time.Time    `json:"purged_at,omitempty"`
+	PurgedBy       string        `json:"purged_by,omitempty"`
+	CreatedBy      string        `json:"created_by"`
+	CreatedAt      time.Time     `json:"created_at"`
 }
 
-// Validate checks and normalises the fields a client sets. Returns Invalid naming the field.
+// Validate checks and normalises the fields a client sets; the retention
+// class is checked against the policy by PutArtifact. Returns Invalid
+// naming the field. A name is a plain file name: no path separators, no
+// "." or "..", no control characters.
 func (a *Artifact) Validate() error {
 	if !ValidSHA256(a.SHA256) {
 		return fault.Field("sha256", "must be 64 lower-case hex digits")
@@ -35,14 +44,8 @@ func (a *Artifact) Validate() error {
 	if a.Name == "" {
 		return fault.Field("name", "is required")
 	}
-	if len(a.Name) > 200 || strings.ContainsAny(a.Name, `/\`) || strings.IndexFunc(a.Name, unicode.IsControl) >= 0 {
-		return fault.Field("name", "must be a file name of at most 200 characters, without path separators or control characters")
-	}
-	if a.RetentionClass == "" {
-		a.RetentionClass = "standard"
-	}
-	if !slices.Contains(release.RetentionClasses, a.RetentionClass) {
-		return fault.Field("retention_class", "must be one of %s, got %q", strings.Join(release.RetentionClasses, ", "), a.RetentionClass)
+	if len(a.Name) > 200 || strings.ContainsAny(a.Name, `/\`) || a.Name == "." || a.Name == ".." || strings.IndexFunc(a.Name, unicode.IsControl) >= 0 {
+		return fault.Field("name", "must be a file name of at most 200 characters, without path separators, '.', '..' or control characters")
 	}
 	if a.MediaType == "" {
 		a.MediaType = "application/octet-stream"
@@ -54,75 +57,124 @@ func (a *Artifact) Validate() error {
 }
 
 // ValidSHA256 reports whether s is 64 lower-case hex digits.
-func ValidSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
-}
+func ValidSHA256(s string) bool { return artifact.ValidSHA256(s) }
 
-const artifactCols = `sha256, name, media_type, size, retention_class, created_by, created_at`
+const artifactCols = `sha256, name, media_type, size, retention_class, rev, hold_reason, held_by, held_at, purged_at, purged_by, created_by, created_at`
 
 func scanArtifact(sc interface{ Scan(...any) error }) (Artifact, error) {
 	var a Artifact
-	err := sc.Scan(&a.SHA256, &a.Name, &a.MediaType, &a.Size, &a.RetentionClass, &a.CreatedBy, timeCol{&a.CreatedAt})
+	err := sc.Scan(&a.SHA256, &a.Name, &a.MediaType, &a.Size, &a.RetentionClass, &a.Revision, &a.Hold.Reason, &a.Hold.By,
+		nullTimeCol{&a.Hold.At}, nullTimeCol{&a.PurgedAt}, &a.PurgedBy, &a.CreatedBy, timeCol{&a.CreatedAt})
 	return a, err
 }
 
-// PutArtifact records the metadata of stored bytes. When the sha256 is
-// already recorded it returns the existing row and created=false: the first
-// name stays, and the retention class is only ever raised (standard <
-// audit-long < permanent). kind is recorded in the audit event only.
+// PutArtifact records the metadata of stored bytes. An empty retention
+// class takes the policy's retention.default_class; a class the policy does
+// not list is Invalid naming "retention_class" with the list. When the
+// sha256 is already recorded it returns the existing row and created=false:
+// the first name stays, and the retention class is only ever raised. A
+// purged artifact uploaded again is restored (created=true, a new
+// retention period from now). A new or restored artifact that is the RCA
+// document of a problem is attached to the problem's releases
+// (attachRCAEvidence). kind is recorded in the audit event only.
 func (s *Store) PutArtifact(ctx context.Context, actor audit.Actor, a Artifact, kind string) (out Artifact, created bool, err error) {
 	if err := a.Validate(); err != nil {
 		return a, false, err
 	}
 	err = s.write(ctx, actor, func(tx *Tx) error {
-		a.CreatedBy, a.CreatedAt = actor.User, tx.now
-		res, err := tx.exec(ctx, `INSERT INTO artifacts (sha256, name, media_type, size, retention_class, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING`,
-			a.SHA256, a.Name, a.MediaType, a.Size, a.RetentionClass, a.CreatedBy, ts(tx.now))
+		pol, err := tx.policyInForce(ctx)
+		if err != nil {
+			return err
+		}
+		if a.RetentionClass == "" {
+			a.RetentionClass = pol.Retention.DefaultClass
+		}
+		if err := pol.CheckRetentionClass("retention_class", a.RetentionClass); err != nil {
+			return err
+		}
+		a.CreatedBy, a.CreatedAt, a.Revision = actor.User, tx.now, 1
+		res, err := tx.exec(ctx, `INSERT INTO artifacts (sha256, name, media_type, size, retention_class, rev, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING`,
+			a.SHA256, a.Name, a.MediaType, a.Size, a.RetentionClass, a.Revision, a.CreatedBy, ts(tx.now))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return tx.keepLonger(ctx, a.SHA256, a.RetentionClass, &out)
-		}
-		out, created = a, true
-		return tx.auditEvent(ctx, "artifact.create", "artifact", a.SHA256, 1, nil,
-			struct {
+			created, err = tx.putExisting(ctx, a, &out)
+			if err != nil || !created {
+				return err
+			}
+		} else {
+			out, created = a, true
+			err := tx.auditEvent(ctx, "artifact.create", "artifact", a.SHA256, a.Revision, nil, struct {
 				Artifact
 				Kind string `json:"kind,omitempty"`
 			}{a, kind})
+			if err != nil {
+				return err
+			}
+		}
+		_, err = tx.attachRCAEvidence(ctx, evidenceOfDoc, a.SHA256, true)
+		return err
 	})
 	return out, created, err
 }
 
-// keepLonger loads the existing artifact sha into out and raises its
-// retention class to class when that keeps it longer (never lowers it),
-// auditing the change.
+// putExisting handles an upload of bytes already recorded: it restores a
+// purged artifact (created true) or raises the retention class.
+func (tx *Tx) putExisting(ctx context.Context, a Artifact, out *Artifact) (created bool, err error) {
+	before, err := tx.getArtifact(ctx, a.SHA256)
+	if err != nil {
+		return false, err
+	}
+	if before.PurgedAt == nil {
+		return false, tx.keepLonger(ctx, a.SHA256, a.RetentionClass, out)
+	}
+	*out = before
+	out.RetentionClass, out.CreatedBy, out.CreatedAt, out.PurgedAt, out.PurgedBy = a.RetentionClass, a.CreatedBy, tx.now, nil, ""
+	out.Revision = before.Revision + 1
+	if err := tx.updateRev(ctx, "artifact "+a.SHA256, before.Revision, `UPDATE artifacts SET retention_class = $1, created_by = $2,
+		created_at = $3, purged_at = NULL, purged_by = '', rev = $4 WHERE sha256 = $5 AND rev = $6`,
+		out.RetentionClass, out.CreatedBy, ts(tx.now), out.Revision, a.SHA256, before.Revision); err != nil {
+		return false, err
+	}
+	return true, tx.auditEvent(ctx, "artifact.restore", "artifact", a.SHA256, out.Revision, before, *out)
+}
+
+// keepLonger loads the artifact sha into out and raises its retention class
+// to class when the policy keeps that one longer (never lowers it), at a
+// new revision, auditing the change.
 func (tx *Tx) keepLonger(ctx context.Context, sha, class string, out *Artifact) error {
-	before, err := scanArtifact(tx.queryRow(ctx, `SELECT `+artifactCols+` FROM artifacts WHERE sha256 = $1`, sha))
+	before, err := tx.getArtifact(ctx, sha)
 	if err != nil {
 		return err
 	}
 	*out = before
-	if slices.Index(release.RetentionClasses, class) <= slices.Index(release.RetentionClasses, before.RetentionClass) {
-		return nil
-	}
-	out.RetentionClass = class
-	if _, err := tx.exec(ctx, `UPDATE artifacts SET retention_class = $1 WHERE sha256 = $2`, class, sha); err != nil {
+	pol, err := tx.policyInForce(ctx)
+	if err != nil {
 		return err
 	}
-	return tx.auditEvent(ctx, "artifact.retain", "artifact", sha, 0, before, *out)
+	if !pol.KeepsLonger(class, before.RetentionClass) {
+		return nil
+	}
+	out.RetentionClass, out.Revision = class, before.Revision+1
+	if err := tx.updateRev(ctx, "artifact "+sha, before.Revision, `UPDATE artifacts SET retention_class = $1, rev = $2 WHERE sha256 = $3 AND rev = $4`,
+		class, out.Revision, sha, before.Revision); err != nil {
+		return err
+	}
+	return tx.auditEvent(ctx, "artifact.retain", "artifact", sha, out.Revision, before, *out)
 }
 
-// GetArtifact returns the metadata of one artifact. Returns NotFound if there is none.
+func (tx *Tx) getArtifact(ctx context.Context, sha string) (Artifact, error) {
+	a, err := scanArtifact(tx.queryRow(ctx, `SELECT `+artifactCols+` FROM artifacts WHERE sha256 = $1`+tx.forUpdate(), sha))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fault.NotFoundf("artifact %s not found", sha)
+	}
+	return a, err
+}
+
+// GetArtifact returns the metadata of one artifact, with the held releases
+// it is attached to. Returns NotFound if there is none.
 func (s *Store) GetArtifact(ctx context.Context, sha string) (Artifact, error) {
 	if !ValidSHA256(sha) {
 		return Artifact{}, fault.Field("sha256", "must be 64 lower-case hex digits")
@@ -131,5 +183,9 @@ func (s *Store) GetArtifact(ctx context.Context, sha string) (Artifact, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fault.NotFoundf("artifact %s not found", sha)
 	}
+	if err != nil {
+		return a, errf(err, "get artifact")
+	}
+	a.ReleaseHolds, err = heldReleasesOf(ctx, s.db, sha)
 	return a, errf(err, "get artifact")
 }

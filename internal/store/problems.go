@@ -246,6 +246,11 @@ func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRe
 		if err := tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p); err != nil {
 			return err
 		}
+		if p.RCA.DocSHA256 != before.RCA.DocSHA256 { // a new RCA document joins its releases' evidence
+			if _, err := tx.attachRCAEvidence(ctx, evidenceOfProblem, id, true); err != nil {
+				return err
+			}
+		}
 		if why := withdrawnBy(before, p); why != "" {
 			return tx.withdrawValidations(ctx, id, why)
 		}

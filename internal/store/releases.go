@@ -26,12 +26,18 @@ func scanRelease(sc interface{ Scan(...any) error }) (release.Release, int64, er
 
 // CreateRelease stores a new release in state "planned" after r.Validate.
 // Returns Invalid naming "resolves" or "components" when a referenced
-// problem or component version does not exist.
+// problem or component version does not exist, and naming "version" when
+// the version is not a bump over its line's latest (checkVersionBump).
 func (s *Store) CreateRelease(ctx context.Context, a audit.Actor, r release.Release) (release.Release, error) {
 	if err := r.Validate(); err != nil {
 		return r, err
 	}
-	err := s.write(ctx, a, func(tx *Tx) error { return tx.insertRelease(ctx, &r) })
+	err := s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.checkVersionBump(ctx, &r); err != nil {
+			return err
+		}
+		return tx.insertRelease(ctx, &r)
+	})
 	return r, err
 }
 
@@ -68,6 +74,9 @@ func (tx *Tx) insertRelease(ctx context.Context, r *release.Release) error {
 	}
 	r.ID = ident.Release.Format(id)
 	if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
+		return err
+	}
+	if err := tx.linkEvidence(ctx, id, r); err != nil {
 		return err
 	}
 	return tx.auditEvent(ctx, "release.create", "release", r.ID, r.Revision, nil, r)
@@ -284,6 +293,9 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 			if err := tx.setReleaseLinks(ctx, id, problems, components); err != nil {
 				return err
 			}
+			if err := tx.linkEvidence(ctx, id, &r); err != nil {
+				return err
+			}
 		}
 		if r.Status == release.Approved && before.Status != release.Approved {
 			if err := tx.storeApprovalNotes(ctx, id, &r); err != nil { // release_notes.go
@@ -331,6 +343,9 @@ func (s *Store) AttachReleaseArtifact(ctx context.Context, a audit.Actor, id int
 		}
 		r.Revision, r.UpdatedAt = before.Revision+1, tx.now
 		if _, err := tx.exec(ctx, `INSERT INTO release_artifacts (release_id, sha256, kind) VALUES ($1, $2, $3)`, id, sha, kind); err != nil {
+			return err
+		}
+		if err := tx.retainForRelease(ctx, id); err != nil {
 			return err
 		}
 		if err := tx.updateRev(ctx, "release "+before.ID, before.Revision, `UPDATE releases SET rev = $1, updated_at = $2 WHERE id = $3 AND rev = $4`,

@@ -129,16 +129,16 @@ func TestArtifactMetadata(t *testing.T) {
 	if relAuditCount(t, s) != n0+1 {
 		t.Fatalf("want one audit event, got %d", relAuditCount(t, s)-n0)
 	}
-	up, created, err := s.PutArtifact(ctx, alice, store.Artifact{SHA256: sha, Name: "x.md", Size: 3, RetentionClass: "audit-long"}, "")
-	if err != nil || created || up.RetentionClass != "audit-long" || relAuditCount(t, s) != n0+2 {
+	up, created, err := s.PutArtifact(ctx, alice, store.Artifact{SHA256: sha, Name: "x.md", Size: 3, RetentionClass: "regulated"}, "")
+	if err != nil || created || up.RetentionClass != "regulated" || relAuditCount(t, s) != n0+2 {
 		t.Fatalf("retention upgrade: %+v %v %v", up, created, err)
 	}
 	down, _, err := s.PutArtifact(ctx, alice, store.Artifact{SHA256: sha, Name: "x.md", Size: 3}, "")
-	if err != nil || down.RetentionClass != "audit-long" || relAuditCount(t, s) != n0+2 {
+	if err != nil || down.RetentionClass != "regulated" || relAuditCount(t, s) != n0+2 {
 		t.Fatalf("retention must never be lowered: %+v %v", down, err)
 	}
 	got, err := s.GetArtifact(ctx, sha)
-	if err != nil || got.MediaType != "text/markdown" || got.Size != 3 || got.RetentionClass != "audit-long" {
+	if err != nil || got.MediaType != "text/markdown" || got.Size != 3 || got.RetentionClass != "regulated" {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 	_, err = s.GetArtifact(ctx, strings.Repeat("1", 64))
@@ -257,8 +257,12 @@ func TestReleaseListUpdateMoveAttach(t *testing.T) {
 	if err != nil || same.Revision != 4 {
 		t.Fatalf("re-attach must be a no-op: %+v %v", same, err)
 	}
-	if got := relAuditCount(t, s) - n0; got != 2 { // artifact.create + release.attach
-		t.Fatalf("want 2 audit events, got %d", got)
+	// artifact.create, artifact.retain (PRB-1 is priority 2: the critical-fix class) and release.attach.
+	if got := relAuditCount(t, s) - n0; got != 3 {
+		t.Fatalf("want 3 audit events, got %d", got)
+	}
+	if a, _ := s.GetArtifact(ctx, sha); a.RetentionClass != "regulated" {
+		t.Fatalf("an artifact of a P2 fix keeps the critical-fix class: %+v", a)
 	}
 	got, _ := s.GetRelease(ctx, 1)
 	if got.Status != release.Approved || got.Revision != 4 || got.Title != "Fix checkout 500s" || len(got.Artifacts) != 1 {
