@@ -28,7 +28,8 @@ var (
 	Component   = Kind{"CV", "component version"}
 	Signature   = Kind{"SIG", "signature"}
 	Gate        = Kind{"GATE", "gate evaluation"}
-	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature, Gate}
+	Assessment  = Kind{"ASSESS", "control assessment"}
+	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature, Gate, Assessment}
 )
 
 // Format returns "PREFIX-n".
