@@ -15,8 +15,9 @@ func Assess(f Facts) []Result {
 	}
 }
 
-// authorised are the change statuses reached only through authorisation.
-var authorised = []string{"scheduled", "implement", "review", "closed"}
+// authorised are the change statuses reached only through authorisation
+// (change.Machine: failed follows implement or review).
+var authorised = []string{"scheduled", "implement", "review", "closed", "failed"}
 
 func gateAndChange(ds []Deployment) Result {
 	var exc []Exception
@@ -66,7 +67,11 @@ func approvalsByRisk(ds []Deployment) Result {
 			continue // counted by gate_and_change
 		}
 		n++
-		if d.Approvals != "pass" {
+		switch d.Approvals {
+		case "pass":
+		case "skip":
+			exc = append(exc, Exception{d.ID, fmt.Sprintf("the policy disabled rule approvals when %s evaluated %s", d.Gate, d.ID)})
+		default:
 			exc = append(exc, Exception{d.ID, fmt.Sprintf("gate evaluation %s before %s gave approvals %s", d.Gate, d.ID, orNone(d.Approvals))})
 		}
 	}

@@ -15,7 +15,7 @@ type Facts struct {
 	// Fixed are the problems whose fix was deployed (resolved) in the period.
 	Fixed []FixedProblem `json:"fixed"`
 	// Closed are the problems closed in the period.
-	Closed []Closure `json:"closed"`
+	Closed []Closure  `json:"closed"`
 	Audit  AuditCheck `json:"audit"`
 	// Evidence are the rca, test_report and rollback_plan artifacts of the
 	// releases of Deployments.

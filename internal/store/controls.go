@@ -227,7 +227,9 @@ func (s *Store) controlAudit(ctx context.Context) (control.AuditCheck, error) {
 			a.Broken = "the latest stored checkpoint does not parse: " + perr.Error()
 			return a, nil
 		}
-		cp, a.Checkpoint = &c, c.Size
+		if c.Size > 0 { // a checkpoint of the empty trail proves nothing
+			cp, a.Checkpoint = &c, c.Size
+		}
 	case fault.CodeOf(err) != fault.NotFound:
 		return a, err
 	}
