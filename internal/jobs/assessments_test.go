@@ -15,7 +15,7 @@ import (
 // database; the month before is assessed once, by whichever claims the
 // lease, and not again on later ticks of the same month.
 func TestAssessControlsMonthlyOnceAcrossReplicas(t *testing.T) {
-	s, _ := storetest.Open(t)
+	s, clock := storetest.Open(t)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := &jobs.Runner{Store: s, Log: log, Holder: "a", Interval: time.Millisecond}
@@ -24,7 +24,7 @@ func TestAssessControlsMonthlyOnceAcrossReplicas(t *testing.T) {
 	var made []string
 	for i := 0; i < 4; i++ {
 		for _, r := range []*jobs.Runner{a, b} {
-			time.Sleep(2 * time.Millisecond) // let the lease expire: the guard is the stored assessment
+			clock.Advance(time.Second) // the lease expires: the guard is then the stored assessment
 			x, err := r.StepAssessControls(ctx, now)
 			if err != nil {
 				t.Fatal(err)
@@ -37,7 +37,7 @@ func TestAssessControlsMonthlyOnceAcrossReplicas(t *testing.T) {
 	if len(made) != 1 || made[0] != "ASSESS-1 2026-10 system" {
 		t.Fatalf("assessments made: %v, want one of 2026-10 by system", made)
 	}
-	time.Sleep(2 * time.Millisecond)
+	clock.Advance(time.Second)
 	x, err := a.StepAssessControls(ctx, now.AddDate(0, 1, 0))
 	if err != nil || x == nil || x.Period.Name != "2026-11" {
 		t.Fatalf("next month: %+v %v", x, err)
