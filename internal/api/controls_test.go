@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fixgate/internal/audit"
@@ -35,4 +36,20 @@ func TestControlAssessments(t *testing.T) {
 		t.Fatalf("engineer: status %d", r.status)
 	}
 	ta.problem(ta.do("aud", "GET", "/api/v1/reports/controls/ASSESS-9", ""), 404, "")
+}
+
+// TestExportISO20000: an assessment exported in each format with its
+// media type; an unknown format or record kind is 400, a missing record 404.
+func TestExportISO20000(t *testing.T) {
+	ta := newTestAPI(t)
+	ta.must("aud", "POST", "/api/v1/reports/controls", `{"period":"2026-07"}`, 201)
+	for format, ctype := range map[string]string{"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf"} {
+		r := ta.do("aud", "GET", "/api/v1/exports/iso20000/ASSESS-1?format="+format, "")
+		if r.status != 200 || r.header.Get("Content-Type") != ctype || !strings.Contains(string(r.body), "ASSESS-1") {
+			t.Errorf("%s: status %d type %q body %.80q", format, r.status, r.header.Get("Content-Type"), r.body)
+		}
+	}
+	ta.problem(ta.do("aud", "GET", "/api/v1/exports/iso20000/ASSESS-1?format=docx", ""), 400, "format")
+	ta.problem(ta.do("aud", "GET", "/api/v1/exports/iso20000/INC-1", ""), 400, "record")
+	ta.problem(ta.do("aud", "GET", "/api/v1/exports/iso20000/REL-99", ""), 404, "")
 }

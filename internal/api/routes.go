@@ -188,6 +188,8 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/reports/controls", roles: assessors, summary: "List control assessments, newest first", out: List[store.Assessment]{}, status: 200, query: []string{"limit", "period"}, h: s.listAssessments},
 		{pattern: "GET /api/v1/reports/controls/{id}", roles: assessors, summary: "Get a control assessment with every control's sample and exceptions", out: store.Assessment{}, status: 200, h: s.getAssessment},
 
+		{pattern: "GET /api/v1/exports/iso20000/{record}", roles: assessors, summary: "ISO/IEC 20000-1 evidence of a release, change, PIR or assessment (format=md|html|pdf): each statement with its audit event, hash and covering checkpoint", out: "", status: 200, query: []string{"format"}, h: s.exportISO20000},
+
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}
 }

@@ -12,10 +12,12 @@ import (
 // document's generation time, so one document renders the same bytes.
 func renderPDF(d *Document) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCatalogSort(true) // deterministic object order
 	pdf.SetCreationDate(d.Generated)
 	pdf.SetModificationDate(d.Generated)
 	pdf.SetTitle(d.Record+" — "+d.Title, true)
 	pdf.SetCreator("fixgate", true)
+	pdf.SetSubject(d.Record, false) // plain in the info dictionary: the record id is findable in the file
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	pdf.AddPage()
 	pdf.SetFont("Helvetica", "B", 15)
