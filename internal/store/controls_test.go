@@ -12,6 +12,7 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/control"
 	"fixgate/internal/demo"
+	"fixgate/internal/export"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
 )
@@ -119,5 +120,54 @@ func TestAssessControlsDemoGolden(t *testing.T) {
 	}
 	if string(want) != string(got)+"\n" {
 		t.Errorf("assessment differs from %s (go test -run DemoGolden -update-controls):\n%s", golden, got)
+	}
+}
+
+// TestExportAssessmentGolden: the evidence document of an assessment, in
+// Markdown and HTML, equals the golden files on SQLite and PostgreSQL (the
+// audit hashes are the same on both); the event signed before the
+// checkpoint is covered, the one after is not.
+func TestExportAssessmentGolden(t *testing.T) {
+	s, clock := storetest.Open(t)
+	ctx := context.Background()
+	p, _ := control.ParsePeriod("2026-Q3")
+	if _, err := s.AssessControls(ctx, auditor, p); err != nil {
+		t.Fatal(err)
+	}
+	signCheckpoint(t, s)
+	clock.Advance(time.Hour)
+	if _, err := s.AssessControls(ctx, auditor, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"ASSESS-1", "ASSESS-2"} {
+		d, err := s.ExportDocument(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 10 // the event, nine controls
+		if id == "ASSESS-1" {
+			want = 11 // and the audit_chain exception: no checkpoint yet
+		}
+		if len(d.Statements) != want || d.Statements[0].Covered != (id == "ASSESS-1") {
+			t.Fatalf("%s: %d statements, covered=%v", id, len(d.Statements), d.Statements[0].Covered)
+		}
+		for _, format := range []string{"md", "html"} {
+			b, err := export.Render(&d, format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "export_"+id+".golden."+format)
+			if *updateGolden {
+				if err := os.WriteFile(golden, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want, err := os.ReadFile(golden); err != nil || string(want) != string(b) {
+				t.Errorf("%s differs from %s (%v):\n%s", id, golden, err, b)
+			}
+		}
+	}
+	if _, err := s.ExportDocument(ctx, "ASSESS-3"); err == nil {
+		t.Error("ASSESS-3 exported")
 	}
 }
