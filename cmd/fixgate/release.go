@@ -118,7 +118,7 @@ func releaseAttachCmd(a *app) *cobra.Command {
 			return a.show(resp, releaseFields)
 		}}
 	f := cmd.Flags()
-	f.StringVar(&kind, "kind", "", "rca, sbom, package or other (required)")
+	f.StringVar(&kind, "kind", "", "rca, sbom, package, test_report, rollback_plan or other (required)")
 	f.StringVar(&file, "file", "", "file to upload and attach")
 	f.StringVar(&sha, "sha256", "", "an artifact uploaded before")
 	f.StringVar(&retention, "retention-class", "", "a retention class of the policy (default: its retention.default_class)")

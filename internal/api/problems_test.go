@@ -153,7 +153,8 @@ func TestAuthAndRoles(t *testing.T) {
 			t.Errorf("%s declares no roles", rt.pattern)
 		}
 		for _, role := range rt.roles {
-			if role == "auditor" && !strings.HasPrefix(rt.pattern, "GET ") {
+			// the one auditor write: storing a control assessment (ASSESS-n), a report of what the records show
+			if role == "auditor" && !strings.HasPrefix(rt.pattern, "GET ") && rt.pattern != "POST /api/v1/reports/controls" {
 				t.Errorf("%s lets the auditor write", rt.pattern)
 			}
 		}

@@ -199,6 +199,13 @@ func (s *Server) declareRoutes() []route {
 		{pattern: "GET /api/v1/problems/{id}/rca/validations", roles: readers, summary: "Validations of a problem's root cause analysis, with the validators' comments and roles", out: List[rcaValidationOut]{}, status: 200, h: s.listRCAValidations},
 		{pattern: "GET /api/v1/deviations", roles: readers, summary: "Deviations recorded on changes (kind=sod: separation-of-duties bypasses; record=problem: hand moves of problems to resolved)", out: List[deviationOut]{}, status: 200, query: []string{"limit", "cursor", "kind", "step", "record"}, h: s.listDeviations},
 
+		// governance (issue 14): control assessments and ISO/IEC 20000 exports
+		{pattern: "POST /api/v1/reports/controls", roles: assessors, summary: "Assess every governance control over a period (YYYY, YYYY-Qn, YYYY-MM) and store the assessment (ASSESS-n)", in: assessIn{}, out: store.Assessment{}, status: 201, h: s.assessControls},
+		{pattern: "GET /api/v1/reports/controls", roles: assessors, summary: "List control assessments, newest first", out: List[store.Assessment]{}, status: 200, query: []string{"limit", "period"}, h: s.listAssessments},
+		{pattern: "GET /api/v1/reports/controls/{id}", roles: assessors, summary: "Get a control assessment with every control's sample and exceptions", out: store.Assessment{}, status: 200, h: s.getAssessment},
+
+		{pattern: "GET /api/v1/exports/iso20000/{record}", roles: assessors, summary: "ISO/IEC 20000-1 evidence of a release, change, PIR or assessment (format=md|html|pdf): each statement with its audit event, hash and covering checkpoint", out: "", status: 200, query: []string{"format"}, h: s.exportISO20000},
+
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}
 }

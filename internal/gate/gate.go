@@ -38,6 +38,7 @@ const (
 	RuleCanary             = "canary"
 	RuleProgression        = "progression"
 	RuleTargetHealth       = "target_health"
+	RuleDocumentation      = "documentation"
 )
 
 // Verdict is the answer of one evaluation.
@@ -98,6 +99,7 @@ var builtins = []builtin{
 	{RuleCanary, ruleCanary, func(r *policy.Rules) policy.Switch { return r.Canary.Switch }},
 	{RuleProgression, ruleProgression, func(r *policy.Rules) policy.Switch { return r.Progression }},
 	{RuleTargetHealth, ruleTargetHealth, func(r *policy.Rules) policy.Switch { return r.TargetHealth.Switch }},
+	{RuleDocumentation, ruleDocumentation, func(r *policy.Rules) policy.Switch { return r.Documentation.Switch }},
 }
 
 // Evaluate checks in against pol at now and explains the answer. It is pure
@@ -182,6 +184,7 @@ func normalise(in Input, now time.Time) Input {
 	in.Authors = authors
 	in.Release.Components = orEmpty(in.Release.Components)
 	in.Release.Resolves = orEmpty(in.Release.Resolves)
+	in.Release.Documents = orEmpty(in.Release.Documents)
 	in.Problems, in.Components, in.OpenProblems = orEmpty(in.Problems), orEmpty(in.Components), orEmpty(in.OpenProblems)
 	in.CIs, in.Approvals, in.Path = orEmpty(in.CIs), orEmpty(in.Approvals), orEmpty(in.Path)
 	if in.Catalogue == nil {

@@ -71,6 +71,16 @@ type Release struct {
 	// Content is the release's fingerprint (release.Release.Fingerprint):
 	// approvals of the same content count whatever the revision.
 	Content string `json:"content,omitempty"`
+	// Documents are the artifacts attached to the release (rule documentation).
+	Documents []Document `json:"documents"`
+}
+
+// Document is an artifact attached to a release: its kind
+// (release.ArtifactKinds), file name and content hash.
+type Document struct {
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
 }
 
 // Problem is a problem as the gate sees it.
@@ -91,6 +101,8 @@ type RCA struct {
 	Author        string `json:"author"`
 	ValidatedBy   string `json:"validated_by"`
 	ValidatedRole string `json:"validated_role"`
+	// Document is the SHA-256 of the RCA document, "" when none was recorded.
+	Document string `json:"document,omitempty"`
 }
 
 // Component is a component version.
@@ -223,8 +235,12 @@ type Author struct {
 
 // FromRelease builds the gate's view of a release record.
 func FromRelease(r release.Release) Release {
+	docs := make([]Document, len(r.Artifacts))
+	for i, a := range r.Artifacts {
+		docs[i] = Document{Kind: a.Kind, Name: a.Name, SHA256: a.SHA256}
+	}
 	return Release{ID: r.ID, Version: r.Version, Type: r.Type, Creator: r.CreatedBy,
-		Components: r.Components, Resolves: r.Resolves, Revision: r.Revision, Content: r.Fingerprint()}
+		Components: r.Components, Resolves: r.Resolves, Revision: r.Revision, Content: r.Fingerprint(), Documents: docs}
 }
 
 // FromProblem builds the gate's view of a problem; validatedRole is the role
@@ -232,7 +248,7 @@ func FromRelease(r release.Release) Release {
 func FromProblem(p problem.Problem, validatedRole string) Problem {
 	out := Problem{ID: p.ID, Title: p.Title, Status: p.Status, Priority: p.Priority, CIs: p.CIs,
 		Environments: p.Environments, ResolvedBy: p.ResolvedBy,
-		RCA: RCA{Category: p.RCA.Category, Author: p.RCA.Author}}
+		RCA: RCA{Category: p.RCA.Category, Author: p.RCA.Author, Document: p.RCA.DocSHA256}}
 	if p.RCA.Validated() {
 		out.RCA.ValidatedBy, out.RCA.ValidatedRole = p.RCA.ValidatedBy, validatedRole
 	}

@@ -29,7 +29,8 @@ var (
 	Signature   = Kind{"SIG", "signature"}
 	Gate        = Kind{"GATE", "gate evaluation"}
 	Cycle       = Kind{"CYC", "release cycle"}
-	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature, Gate, Cycle}
+	Assessment  = Kind{"ASSESS", "control assessment"}
+	AllNumbered = []Kind{Problem, KnownError, Incident, Change, Release, Deployment, PIR, Approval, Component, Signature, Gate, Cycle, Assessment}
 )
 
 // Format returns "PREFIX-n".

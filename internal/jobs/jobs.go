@@ -57,6 +57,11 @@ func (r *Runner) Run(ctx context.Context) {
 		if err != nil {
 			r.Log.Error("job step failed", "job", ReadyToClose, "err", err)
 		}
+		_, err = r.StepAssessControls(ctx, r.Store.Now())
+		r.Metrics.JobRun(AssessControls, err)
+		if err != nil && ctx.Err() == nil {
+			r.Log.Error("job step failed", "job", AssessControls, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

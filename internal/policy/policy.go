@@ -173,6 +173,16 @@ type Rules struct {
 	Canary             Canary            `yaml:"canary" json:"canary"`
 	Progression        Switch            `yaml:"progression" json:"progression"`
 	TargetHealth       TargetHealth      `yaml:"target_health" json:"target_health"`
+	Documentation      Documentation     `yaml:"documentation" json:"documentation"`
+}
+
+// Documentation (rule 13): the documents a release of each risk class must
+// carry, as artifact kinds (release.ArtifactKinds): e.g. critical: [rca,
+// test_report, rollback_plan]. A class the map leaves out requires nothing,
+// so the built-in policy (an empty map) requires nothing of anyone.
+type Documentation struct {
+	Switch   `yaml:",inline"`
+	Required map[string][]string `yaml:"required" json:"required"`
 }
 
 // TargetHealth (rule 12): no firing alert and no open incident of severity
@@ -299,6 +309,7 @@ func Default() *Policy {
 			Canary:             Canary{Switch: on(), MinRiskClass: High, StageTag: "canary", Tiers: []string{"production"}},
 			Progression:        on(),
 			TargetHealth:       TargetHealth{Switch: on(), MinSeverity: 2},
+			Documentation:      Documentation{Switch: on(), Required: map[string][]string{}},
 		}},
 		RetentionClasses: map[string]Retention{
 			"ephemeral": {Keep: Keep(30 * day), Description: "build logs and scratch artifacts"},

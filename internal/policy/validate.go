@@ -212,7 +212,8 @@ func (p *Policy) validateRules() error {
 		{"open_problems", r.OpenProblems.Switch}, {"component_approval", r.ComponentApproval.Switch},
 		{"segregation", r.Segregation}, {"semver", r.Semver.Switch}, {"separation_of_duties", r.SeparationOfDuties},
 		{"approvals", r.Approvals}, {"maintenance_window", r.MaintenanceWindow.Switch}, {"canary", r.Canary.Switch},
-		{"progression", r.Progression}, {"target_health", r.TargetHealth.Switch}}
+		{"progression", r.Progression}, {"target_health", r.TargetHealth.Switch},
+		{"documentation", r.Documentation.Switch}}
 	for _, s := range switches {
 		if err := validSwitch("gate.rules."+s.name, s.s); err != nil {
 			return err
@@ -226,6 +227,9 @@ func (p *Policy) validateRules() error {
 	}
 	if mp := r.OpenProblems.MinPriority; mp < 1 || mp > 4 {
 		return bad("gate.rules.open_problems.min_priority", "must be 1..4 (1 is the highest priority), got %d", mp)
+	}
+	if err := validDocumentation(r.Documentation.Required); err != nil {
+		return err
 	}
 	if ms := r.TargetHealth.MinSeverity; ms < 1 || ms > 4 {
 		return bad("gate.rules.target_health.min_severity", "must be 1..4 (1 is the highest severity), got %d", ms)

@@ -11,7 +11,7 @@ import (
 )
 
 // ArtifactKinds are the roles an artifact plays in a release.
-var ArtifactKinds = []string{"rca", "sbom", "package", "other"}
+var ArtifactKinds = []string{"rca", "sbom", "package", "test_report", "rollback_plan", "other"}
 
 // CheckEditable returns Conflict unless the release is still planned: its
 // content (title, notes, problems, components) is what gets approved.
@@ -23,8 +23,8 @@ func (r *Release) CheckEditable() error {
 }
 
 // Attach adds an uploaded artifact under kind. Packages change what is
-// deployed, so they attach only while planned; evidence (rca, sbom, other)
-// attaches in any state but canceled. Returns Invalid naming "kind",
+// deployed, so they attach only while planned; evidence (rca, sbom,
+// test_report, rollback_plan, other) attaches in any state but canceled. Returns Invalid naming "kind",
 // Conflict when the artifact is already attached under another kind, and
 // false (no change) when it is already attached under the same kind.
 func (r *Release) Attach(a Artifact) (bool, error) {
