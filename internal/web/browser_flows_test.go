@@ -1,12 +1,10 @@
-//go:build browserflows
 
 package web
 
-// Flows through pages built on other branches (issue 12), in Chromium:
+// Flows through the pages (issue 12), in Chromium:
 // approving a release from its page, the separation-of-duties explanation
 // and refusal, a blocked gate's reasons, rolling back a deployment, and
-// the known-error search. Built only with -tags browserflows until those
-// pages are merged.
+// the known-error search.
 //
 // What they rely on in the pages (besides the routes):
 //   - GET /releases/{id} has, for a person who may approve, a
@@ -158,9 +156,9 @@ func TestBrowserFlowRollBackDeployment(t *testing.T) {
 	if st := c.visit("/deployments/DEP-2"); st != 200 {
 		t.Fatalf("GET /deployments/DEP-2: %d", st)
 	}
-	const form = `form[action$="/deployments/DEP-2/rollback"]`
+	const form = `form.command` // one form; each command is a button with its own formaction
 	c.fillIn(form, "Comment", "error budget burning")
-	if st := c.submitForm(form); st != 200 || !strings.HasPrefix(c.path(), "/deployments/DEP-2") {
+	if st := c.press(form, "Roll DEP-2 back"); st != 200 || !strings.HasPrefix(c.path(), "/deployments/DEP-2") {
 		t.Fatalf("roll back: %d at %s: %s", st, c.path(), c.text(`[role="alert"]`))
 	}
 	c.checkPage("deployment rolling back")
