@@ -16,7 +16,7 @@ package web
 //   - POST /releases/{id}/approve takes the fields comment and revision and
 //     redirects (303) back to the release with a role="status" flash; a
 //     refusal answers 403 with the reason on the page.
-//   - GET /deployments/{id} has a form[action$="/deployments/DEP-2/rollback"]
+//   - GET /deployments/{id} has one form.command with a "Comment" control and a "Roll DEP-2 back" button (formaction …/rollback)
 //     with a control labelled "Comment…" and one submit button.
 //   - GET /known-errors has a search form with an input named q (labelled);
 //     each result shows the title and workaround and links /problems/PRB-n.
