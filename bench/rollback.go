@@ -74,12 +74,15 @@ func benchRollback(ctx context.Context, c config) error {
 	if err := s.startOthers(ctx, "1.0.", rollbackOthers, analysed); err != nil {
 		return err
 	}
+	s.idleRate(ctx, 10*time.Second)
 	noise := startNoise(s.client, s.base, s.tok, c.noise)
+	rate := s.startRate(ctx)
 	evA, errA := s.eventRuns(ctx, fixes)
 	evB, errB := s.measurementRuns(ctx, fails)
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
+	fmt.Printf("  during (a) and (b): %s\n", rate.report(ctx))
 	if errA != nil {
 		fmt.Printf("  (a) NOT completed after %d runs: %v\n", len(evA.latency), errA)
 	}

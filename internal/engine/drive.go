@@ -138,6 +138,9 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 		return r.checkRestored(ctx, st)
 	case rollout.EvaluateGate:
 		return r.evaluateGate(ctx, st)
+	}
+	r.writes.Add(1) // each decision below is one write transaction
+	switch dec.Kind {
 	case rollout.Promote:
 		_, err = r.Store.AdvanceRollout(ctx, engineActor, st.id, rev, dec.Reason)
 		st.gate = nil
@@ -178,6 +181,7 @@ func (r *Runner) evaluateGate(ctx context.Context, st *step) error {
 	for _, s := range d.Path {
 		q.Path = append(q.Path, gate.Stage{Name: s.Name, Weight: s.Weight})
 	}
+	r.writes.Add(1)
 	ev, err := r.Store.EvaluateGate(ctx, engineActor, q, st.pol, st.version)
 	if err != nil {
 		return err

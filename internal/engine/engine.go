@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fixgate/internal/analysis"
@@ -75,7 +76,14 @@ type Runner struct {
 	evidence map[int64]time.Time // RollbackDecided's evidence, until the driver starts
 	sem      chan struct{}
 	steps    sync.WaitGroup // steps running: Run waits for them before it returns
+	writes   atomic.Int64   // write transactions asked of the store (Writes)
 }
+
+// Writes returns how many write transactions this runner has asked of the
+// store so far (lease claims and renewals, step ends, measurements,
+// decisions, actions), committed or not: the engine's share of the
+// database's commits, for benchmarks and metrics.
+func (r *Runner) Writes() int64 { return r.writes.Load() }
 
 var engineActor = audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "engine"}
 
@@ -219,6 +227,7 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 // holder is left alone.
 func (r *Runner) Step(ctx context.Context, id int64) error {
 	r.init()
+	r.writes.Add(1)
 	ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
 	if err != nil || !ok {
 		return err
@@ -230,6 +239,7 @@ func (r *Runner) Step(ctx context.Context, id int64) error {
 		retry := r.Store.Now().Add(time.Second)
 		next = &retry
 	}
+	r.writes.Add(1)
 	if rerr := r.Store.ReleaseDeployment(context.WithoutCancel(ctx), id, r.Holder, rev, next); rerr != nil && err == nil {
 		err = rerr
 	}

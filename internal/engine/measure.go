@@ -70,6 +70,7 @@ func (r *Runner) measure(ctx context.Context, st *step, c check) error {
 		}
 		m = rollout.Counted(m, recs, 0, rollout.IncidentsWhat(sev))
 	}
+	r.writes.Add(1)
 	if err := r.Store.RecordMeasurement(ctx, engineActor, m); err != nil {
 		return err
 	}
