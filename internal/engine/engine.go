@@ -46,13 +46,18 @@ type Runner struct {
 	// Prometheus measures prometheus checks; nil: they measure error
 	// "no --prometheus-url configured".
 	Prometheus Measurer
-	// Judge turns a check's measurements into its state (nil: AnalysisJudge).
-	Judge  Judge
-	Holder string
-	Log    *slog.Logger
-	Lease  time.Duration // default 30 s
-	Poll   time.Duration // default 200 ms
-	Pool   int           // concurrent deployments, default 32
+	// Judge turns a check's measurements into its state (nil:
+	// AnalysisJudge(StoreInterval)).
+	Judge Judge
+	// StoreInterval is how often recurrence and incidents checks are
+	// counted from the store between their counts at a stage's start and
+	// end (default DefaultStoreInterval).
+	StoreInterval time.Duration
+	Holder        string
+	Log           *slog.Logger
+	Lease         time.Duration // default 30 s
+	Poll          time.Duration // default 200 ms
+	Pool          int           // concurrent deployments, default 32
 	// OnRollbackStart, when set, is told, as the rollback driver starts,
 	// the cause's class (CauseClass: measurement, recurrence, incident,
 	// driver, gate, person) and how long after the evidence it started: the
@@ -101,8 +106,11 @@ func (r *Runner) init() {
 		if r.Log == nil {
 			r.Log = slog.Default()
 		}
+		if r.StoreInterval == 0 {
+			r.StoreInterval = DefaultStoreInterval
+		}
 		if r.Judge == nil {
-			r.Judge = AnalysisJudge
+			r.Judge = AnalysisJudge(r.StoreInterval)
 		}
 		if r.Holder == "" {
 			r.Holder = "engine"
@@ -166,7 +174,7 @@ func (r *Runner) Run(ctx context.Context) {
 			r.steps.Wait()
 			return
 		case id := <-r.wake:
-			r.dispatch(ctx, id)
+			r.dispatch(ctx, id, true)
 		case <-t.C:
 			r.dispatchDue(ctx)
 		}
@@ -181,15 +189,19 @@ func (r *Runner) dispatchDue(ctx context.Context) {
 		return
 	}
 	for _, id := range ids {
-		r.dispatch(ctx, id)
+		r.dispatch(ctx, id, false)
 	}
 }
 
-// dispatch steps id on the pool unless it is being stepped already.
-func (r *Runner) dispatch(ctx context.Context, id int64) {
+// dispatch steps id on the pool unless it is being stepped already; then,
+// when woken (Wake: something changed), it is stepped again once that step
+// ends, since the step under way may have read the deployment before the
+// change. Found due by the poll, it is not: the step under way (or waiting
+// for a place in the pool) is the one it was due for.
+func (r *Runner) dispatch(ctx context.Context, id int64, woken bool) {
 	r.mu.Lock()
 	if r.inflight[id] {
-		r.again[id] = true // the step under way may have read the deployment before the change that woke it
+		r.again[id] = r.again[id] || woken
 		r.mu.Unlock()
 		return
 	}
@@ -222,7 +234,8 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 	}()
 }
 
-// Step claims deployment id and drives it until it waits, then gives the
+// Step claims deployment id and drives it until it waits, then, in one
+// write transaction, stores the measurements the step took and gives the
 // lease back with its next step time. A deployment leased by another
 // holder is left alone.
 func (r *Runner) Step(ctx context.Context, id int64) error {
@@ -233,14 +246,18 @@ func (r *Runner) Step(ctx context.Context, id int64) error {
 		return err
 	}
 	renewing := r.keepLease(ctx, id)
-	rev, next, err := r.drive(ctx, id)
+	st := &step{id: id}
+	rev, next, err := r.drive(ctx, st)
 	renewing()
 	if err != nil {
 		retry := r.Store.Now().Add(time.Second)
 		next = &retry
 	}
 	r.writes.Add(1)
-	if rerr := r.Store.ReleaseDeployment(context.WithoutCancel(ctx), id, r.Holder, rev, next); rerr != nil && err == nil {
+	rerr := r.Store.EndStep(context.WithoutCancel(ctx), engineActor, id, r.Holder, rev, next, st.pending)
+	if rerr == nil {
+		r.recorded(st.pending)
+	} else if err == nil {
 		err = rerr
 	}
 	return err

@@ -44,16 +44,33 @@ func (s *Store) ClaimDeployment(ctx context.Context, id int64, holder string, le
 // deployment is still at revision rev, else now (it changed meanwhile, e.g.
 // a person promoted it: look again at once).
 func (s *Store) ReleaseDeployment(ctx context.Context, id int64, holder string, rev int64, next *time.Time) error {
+	return s.EndStep(ctx, audit.Actor{}, id, holder, rev, next, nil)
+}
+
+// EndStep ends holder's step of deployment id in one write transaction: it
+// stores the measurements ms the step took (each with its audit event, as
+// RecordMeasurements) and gives the lease back as ReleaseDeployment does.
+func (s *Store) EndStep(ctx context.Context, a audit.Actor, id int64, holder string, rev int64, next *time.Time,
+	ms []analysis.Measurement) error {
+	return s.write(ctx, a, func(tx *Tx) error {
+		if err := tx.insertMeasurements(ctx, id, ms); err != nil {
+			return err
+		}
+		return tx.releaseDeployment(ctx, id, holder, rev, next)
+	})
+}
+
+func (tx *Tx) releaseDeployment(ctx context.Context, id int64, holder string, rev int64, next *time.Time) error {
 	const q = `UPDATE deployments SET lease_holder = '', lease_until = NULL, next_step_at = $1
 		WHERE id = $2 AND lease_holder = $3`
-	res, err := s.db.ExecContext(ctx, q+` AND rev = $4`, tsp(next), id, holder, rev)
+	res, err := tx.exec(ctx, q+` AND rev = $4`, tsp(next), id, holder, rev)
 	if err != nil {
-		return errf(err, "release deployment")
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 { // changed meanwhile (or not ours: then this changes nothing either)
-		_, err = s.db.ExecContext(ctx, q, ts(s.Now()), id, holder)
+		_, err = tx.exec(ctx, q, ts(tx.now), id, holder)
 	}
-	return errf(err, "release deployment")
+	return err
 }
 
 // DueDeployments returns up to limit deployments whose next step is due at
