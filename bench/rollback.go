@@ -58,8 +58,12 @@ type rbServer struct {
 // failing Prometheus answer → rollback driver start, (c) a restart with
 // rollbackOthers deployments in flight.
 func benchRollback(ctx context.Context, c config) error {
-	fmt.Printf("\n[rollback] %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
-		dbLabel(c.db), rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
+	gate := "SQLite write gate on"
+	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
+		gate = "SQLite write gate off (FIXGATE_BENCH_WRITE_GATE=off)"
+	}
+	fmt.Printf("\n[rollback] %s; %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
+		dbLabel(c.db), gate, rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
 	if err != nil {
 		return err
@@ -155,7 +159,11 @@ func newRBServer(ctx context.Context, db string) (*rbServer, error) {
 
 // open opens the store and starts the API and a runner named holder.
 func (s *rbServer) open(ctx context.Context, holder string) error {
-	st, err := store.Open(ctx, s.dsn)
+	var opts []store.Option
+	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
+		opts = append(opts, store.WithoutWriteGate())
+	}
+	st, err := store.Open(ctx, s.dsn, opts...)
 	if err != nil {
 		return err
 	}

@@ -174,34 +174,40 @@ func (r *Runner) Run(ctx context.Context) {
 			r.steps.Wait()
 			return
 		case id := <-r.wake:
-			r.dispatch(ctx, id, true)
+			r.dispatch(ctx, id, false)
 		case <-t.C:
 			r.dispatchDue(ctx)
 		}
 	}
 }
 
-// dispatchDue dispatches the deployments due now.
+// dispatchDue claims the deployments due now, in one write transaction,
+// and dispatches them.
 func (r *Runner) dispatchDue(ctx context.Context) {
-	ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	due, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	if err == nil && len(due) > 0 {
+		r.writes.Add(1)
+		due, err = r.Store.ClaimDue(ctx, r.Holder, r.Lease, 4*r.Pool)
+	}
 	if err != nil {
 		r.Log.Warn("due deployments", "err", err)
 		return
 	}
-	for _, id := range ids {
-		r.dispatch(ctx, id, false)
+	for _, id := range due {
+		r.dispatch(ctx, id, true)
 	}
 }
 
-// dispatch steps id on the pool unless it is being stepped already; then,
-// when woken (Wake: something changed), it is stepped again once that step
-// ends, since the step under way may have read the deployment before the
-// change. Found due by the poll, it is not: the step under way (or waiting
-// for a place in the pool) is the one it was due for.
-func (r *Runner) dispatch(ctx context.Context, id int64, woken bool) {
+// dispatch steps id on the pool unless it is being stepped already; then
+// it is stepped again once that step ends: the step under way may have
+// read the deployment before the change that woke it, or it has given back
+// the lease that claimed (its claim) was just taken with. claimed: the
+// runner holds id's lease already (dispatchDue); it is given back if the
+// runner stops before stepping it.
+func (r *Runner) dispatch(ctx context.Context, id int64, claimed bool) {
 	r.mu.Lock()
 	if r.inflight[id] {
-		r.again[id] = r.again[id] || woken
+		r.again[id] = true
 		r.mu.Unlock()
 		return
 	}
@@ -213,14 +219,18 @@ func (r *Runner) dispatch(ctx context.Context, id int64, woken bool) {
 		r.mu.Lock()
 		delete(r.inflight, id)
 		r.mu.Unlock()
+		if claimed {
+			r.writes.Add(1)
+			r.Store.GiveBack(context.WithoutCancel(ctx), id, r.Holder)
+		}
 		return
 	}
 	r.steps.Add(1)
 	go func() {
 		defer r.steps.Done()
 		defer func() { <-r.sem }()
-		for again := true; again && ctx.Err() == nil; {
-			if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
+		for again := true; again && ctx.Err() == nil; claimed = false {
+			if err := r.step(ctx, id, claimed); err != nil && ctx.Err() == nil {
 				r.Log.Warn("deployment step", "deployment", id, "err", err)
 			}
 			r.mu.Lock()
@@ -240,10 +250,17 @@ func (r *Runner) dispatch(ctx context.Context, id int64, woken bool) {
 // holder is left alone.
 func (r *Runner) Step(ctx context.Context, id int64) error {
 	r.init()
-	r.writes.Add(1)
-	ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
-	if err != nil || !ok {
-		return err
+	return r.step(ctx, id, false)
+}
+
+// step is Step; claimed: the runner holds the lease already.
+func (r *Runner) step(ctx context.Context, id int64, claimed bool) error {
+	if !claimed {
+		r.writes.Add(1)
+		ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
+		if err != nil || !ok {
+			return err
+		}
 	}
 	renewing := r.keepLease(ctx, id)
 	st := &step{id: id}

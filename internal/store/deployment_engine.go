@@ -29,14 +29,16 @@ import (
 // when it is free, expired or already holder's. It reports whether holder
 // has it: of two holders claiming at once exactly one wins.
 func (s *Store) ClaimDeployment(ctx context.Context, id int64, holder string, lease time.Duration) (bool, error) {
-	now := s.Now()
-	res, err := s.db.ExecContext(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
-		WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)`, holder, ts(now.Add(lease)), id, ts(now))
-	if err != nil {
-		return false, errf(err, "claim deployment")
-	}
-	n, err := res.RowsAffected()
-	return n == 1, errf(err, "claim deployment")
+	var n int64
+	err := s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
+		WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)`, holder, ts(tx.now.Add(lease)), id, ts(tx.now))
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n == 1, err
 }
 
 // ReleaseDeployment gives holder's lease on deployment id back and sets
@@ -91,6 +93,35 @@ func (s *Store) DueDeployments(ctx context.Context, now time.Time, limit int) ([
 		out = append(out, id)
 	}
 	return out, errf(rows.Err(), "due deployments")
+}
+
+// ClaimDue takes holder's lease, until now+lease, on up to limit
+// deployments whose next step is due at now and whose lease is free or
+// expired (the oldest due when more are), in one write transaction, and
+// returns their ids. Of two holders claiming at once, each deployment goes to one: the
+// lease condition is checked again on the row being updated (PostgreSQL
+// re-reads a row a concurrent claim changed).
+func (s *Store) ClaimDue(ctx context.Context, holder string, lease time.Duration, limit int) ([]int64, error) {
+	var out []int64
+	err := s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		var err error
+		out, err = tx.int64s(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
+			WHERE id IN (SELECT id FROM deployments WHERE next_step_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+				ORDER BY next_step_at LIMIT $4)
+			AND next_step_at <= $3 AND (lease_until IS NULL OR lease_until < $3) RETURNING id`,
+			holder, ts(tx.now.Add(lease)), ts(tx.now), limit)
+		return err
+	})
+	return out, err
+}
+
+// GiveBack gives holder's lease on deployment id back, leaving its next
+// step time as it is (a claimed deployment that was not stepped).
+func (s *Store) GiveBack(ctx context.Context, id int64, holder string) error {
+	return s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE deployments SET lease_holder = '', lease_until = NULL WHERE id = $1 AND lease_holder = $2`, id, holder)
+		return err
+	})
 }
 
 // Rollout is what the engine decides one deployment's step from.

@@ -49,6 +49,9 @@ type Store struct {
 	sigs   *sigIndex      // signatures of open and resolved problems
 	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
 	rollouts Rollouts
+	// writers admits SQLite write transactions one at a time (write_gate.go)
+	writers writeGate
+	noGate  bool
 }
 
 // Option configures Open.
@@ -70,6 +73,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		s.dialect = SQLite
 		s.db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+		if !s.noGate {
+			s.writers = make(writeGate, 1)
+		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.dialect = Postgres
 		s.db, err = sql.Open("pgx", dsn)
