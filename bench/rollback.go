@@ -79,10 +79,14 @@ func benchRollback(ctx context.Context, c config) error {
 		return err
 	}
 	s.idleRate(ctx, 10*time.Second)
+	preA, preB, err := s.prestart(ctx, fixes, fails)
+	if err != nil {
+		return err
+	}
 	noise := startNoise(s.client, s.base, s.tok, c.noise)
 	rate := s.startRate(ctx)
-	evA, errA := s.eventRuns(ctx, fixes)
-	evB, errB := s.measurementRuns(ctx, fails)
+	evA, errA := s.eventRuns(ctx, fixes, preA)
+	evB, errB := s.measurementRuns(ctx, fails, preB)
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
@@ -131,7 +135,7 @@ func newRBServer(ctx context.Context, db string) (*rbServer, error) {
 	}
 	s := &rbServer{dsn: dsn, stop: []func(){cleanup}, starts: map[string][]time.Duration{},
 		recv:   &receiver{first: map[string]time.Time{}, count: map[string]int{}, waiters: map[string]chan time.Time{}},
-		fprom:  &fakeProm{failPrefix: "2.", failedAt: map[string]time.Time{}},
+		fprom:  &fakeProm{armed: map[string]bool{}, failedAt: map[string]time.Time{}},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	for _, h := range []struct {
 		h   http.Handler
@@ -291,73 +295,6 @@ func (s *rbServer) prepare(ctx context.Context) (fixes, fails []string, err erro
 		fails = append(fails, rel)
 	}
 	return fixes, fails, nil
-}
-
-// eventResult is case (a)'s figures.
-type eventResult struct {
-	latency, answer []time.Duration
-	sameRequest     int
-}
-
-// eventRuns: for each run, a problem-fix release's deployment under
-// analysis, then an Alertmanager notification matching its problem's
-// signature; the latency runs from the POST's send to the rollback
-// action's arrival at the driver's receiver.
-func (s *rbServer) eventRuns(ctx context.Context, rels []string) (eventResult, error) {
-	var r eventResult
-	for i, rel := range rels {
-		d, err := s.start(ctx, rel, analysed)
-		if err != nil {
-			return r, err
-		}
-		id, _ := ident.Deployment.Parse("id", d.ID)
-		body := alertBody(fmt.Sprint("Regress-", i), "checkout-api", fmt.Sprint("run-", i), 1)
-		t0 := time.Now()
-		res, err := s.client.Do(post1(s.base+"/api/v1/hooks/alertmanager", s.tok, body))
-		if err != nil {
-			return r, err
-		}
-		res.Body.Close()
-		answered := time.Since(t0)
-		if res.StatusCode != 200 {
-			return r, fmt.Errorf("alert for %s: %s", d.ID, res.Status)
-		}
-		if now, err := s.st.GetDeployment(ctx, id); err == nil && now.Status != deploy.Running {
-			r.sameRequest++
-		}
-		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
-		if err != nil {
-			return r, fmt.Errorf("%w: %s", err, s.describe(ctx, id))
-		}
-		r.latency, r.answer = append(r.latency, at.Sub(t0)), append(r.answer, answered)
-	}
-	return r, nil
-}
-
-// measurementRuns: for each run, a release whose Prometheus check fails
-// at its first measurement; the latency runs from the fake Prometheus's
-// failing answer to the rollback action's arrival.
-func (s *rbServer) measurementRuns(ctx context.Context, rels []string) ([]time.Duration, error) {
-	var out []time.Duration
-	for i, rel := range rels {
-		version := fmt.Sprint("2.0.", i)
-		d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: analysed}, s.pol, 0)
-		if err != nil {
-			return out, err
-		}
-		id, _ := ident.Deployment.Parse("id", d.ID)
-		s.runner.Wake(id)
-		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
-		if err != nil {
-			return out, fmt.Errorf("%w: %s", err, s.describe(ctx, id))
-		}
-		answered, ok := s.fprom.answered(version)
-		if !ok {
-			return out, fmt.Errorf("%s rolled back without a failing answer", d.ID)
-		}
-		out = append(out, at.Sub(answered))
-	}
-	return out, nil
 }
 
 // describe is deployment id's state and last measurement, for an error.
