@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fixgate/internal/api"
+	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/driver"
 	"fixgate/internal/engine"
@@ -279,23 +280,33 @@ func (s *rbServer) startOthers(ctx context.Context, prefix string, n int, path [
 }
 
 // prepare stores, before anything runs, the releases of the runs: for
-// (a) problem-fix releases 3.0.N, each resolving a problem with the
-// signature {alertname="Regress-N"}; for (b) feature releases 2.0.N,
-// whose Prometheus check fails.
+// (a) problem-fix releases 3.0.N of CI run-a-N, each resolving a problem
+// with the signature {alertname="Regress-N"}; for (b) feature releases
+// 2.0.N of CI run-b-N, whose Prometheus check fails once armed. Each run
+// has its CI: the incident a run's critical alert opens on it fails no
+// other run's incidents check.
 func (s *rbServer) prepare(ctx context.Context) (fixes, fails []string, err error) {
 	for i := range rollbackRuns {
+		for _, c := range []string{runCI("a", i), runCI("b", i)} {
+			if _, err := s.st.CreateCI(ctx, benchAdmin, ci.CI{Name: c, Kind: "service"}); err != nil {
+				return nil, nil, err
+			}
+		}
 		rel, err := fixRelease(ctx, s.st, i, fmt.Sprint("3.0.", i))
 		if err != nil {
 			return nil, nil, err
 		}
 		fixes = append(fixes, rel)
-		if rel, err = newRelease(ctx, s.st, "checkout-api", fmt.Sprint("2.0.", i), release.Feature); err != nil {
+		if rel, err = newRelease(ctx, s.st, runCI("b", i), fmt.Sprint("2.0.", i), release.Feature); err != nil {
 			return nil, nil, err
 		}
 		fails = append(fails, rel)
 	}
 	return fixes, fails, nil
 }
+
+// runCI is the CI of run i of case (a) or (b).
+func runCI(c string, i int) string { return fmt.Sprint("run-", c, "-", i) }
 
 // describe is deployment id's state and last measurement, for an error.
 func (s *rbServer) describe(ctx context.Context, id int64) string {

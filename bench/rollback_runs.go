@@ -64,7 +64,7 @@ func (s *rbServer) eventRuns(ctx context.Context, rels, pre []string) (eventResu
 			dep = d.ID
 		}
 		id, _ := ident.Deployment.Parse("id", dep)
-		body := alertBody(fmt.Sprint("Regress-", i), "checkout-api", fmt.Sprint("run-", i), 1)
+		body := alertBody(fmt.Sprint("Regress-", i), runCI("a", i), fmt.Sprint("run-", i), 1)
 		t0 := time.Now()
 		res, err := s.client.Do(post1(s.base+"/api/v1/hooks/alertmanager", s.tok, body))
 		if err != nil {

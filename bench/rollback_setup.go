@@ -206,11 +206,11 @@ func rollbackRefs(ctx context.Context, st *store.Store) (string, error) {
 
 // fixRelease stores a problem taken to fix_in_progress (RCA by bob,
 // validated by quinn) with the signature {alertname="Regress-N"} and the
-// problem-fix release VERSION of checkout-api resolving it; it returns
+// problem-fix release VERSION of run-a-N resolving it; it returns
 // the release's id.
 func fixRelease(ctx context.Context, st *store.Store, n int, version string) (string, error) {
 	p, err := st.CreateProblem(ctx, benchAlice, problem.Problem{Title: fmt.Sprint("regression ", n), Priority: 2,
-		CIs: []string{"checkout-api"}}, nil)
+		CIs: []string{runCI("a", n)}}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -241,7 +241,7 @@ func fixRelease(ctx context.Context, st *store.Store, n int, version string) (st
 	if _, err := st.AddSignature(ctx, benchAlice, id, fmt.Sprintf(`{alertname="Regress-%d"}`, n)); err != nil {
 		return "", err
 	}
-	return newRelease(ctx, st, "checkout-api", version, release.ProblemFix, p.ID)
+	return newRelease(ctx, st, runCI("a", n), version, release.ProblemFix, p.ID)
 }
 
 // newRelease stores component CI@VERSION and a release of it.

@@ -49,19 +49,6 @@ func (s *Store) ReleaseDeployment(ctx context.Context, id int64, holder string, 
 	return s.EndStep(ctx, audit.Actor{}, id, holder, rev, next, nil)
 }
 
-// EndStep ends holder's step of deployment id in one write transaction: it
-// stores the measurements ms the step took (each with its audit event, as
-// RecordMeasurements) and gives the lease back as ReleaseDeployment does.
-func (s *Store) EndStep(ctx context.Context, a audit.Actor, id int64, holder string, rev int64, next *time.Time,
-	ms []analysis.Measurement) error {
-	return s.write(ctx, a, func(tx *Tx) error {
-		if err := tx.insertMeasurements(ctx, id, ms); err != nil {
-			return err
-		}
-		return tx.releaseDeployment(ctx, id, holder, rev, next)
-	})
-}
-
 func (tx *Tx) releaseDeployment(ctx context.Context, id int64, holder string, rev int64, next *time.Time) error {
 	const q = `UPDATE deployments SET lease_holder = '', lease_until = NULL, next_step_at = $1
 		WHERE id = $2 AND lease_holder = $3`

@@ -46,6 +46,7 @@ type Store struct {
 	cat    catalogueCache // gate: CI graph and component versions
 	evals  evalGroup      // gate: evaluations waiting for group commit
 	ingest ingestQueue    // Alertmanager notifications waiting for group commit
+	ends   stepEnds       // rollout engine step ends waiting for group commit
 	sigs   *sigIndex      // signatures of open and resolved problems
 	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
 	rollouts Rollouts
