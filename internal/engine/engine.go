@@ -182,12 +182,19 @@ func (r *Runner) Run(ctx context.Context) {
 }
 
 // dispatchDue claims the deployments due now, in one write transaction,
-// and dispatches them.
+// as many as the pool has room for (4 × Pool in flight at most), and
+// dispatches them.
 func (r *Runner) dispatchDue(ctx context.Context) {
-	due, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	r.mu.Lock()
+	room := 4*r.Pool - len(r.inflight)
+	r.mu.Unlock()
+	if room <= 0 {
+		return
+	}
+	due, err := r.Store.DueDeployments(ctx, r.Store.Now(), room)
 	if err == nil && len(due) > 0 {
 		r.writes.Add(1)
-		due, err = r.Store.ClaimDue(ctx, r.Holder, r.Lease, 4*r.Pool)
+		due, err = r.Store.ClaimDue(ctx, r.Holder, r.Lease, room)
 	}
 	if err != nil {
 		r.Log.Warn("due deployments", "err", err)
@@ -198,12 +205,14 @@ func (r *Runner) dispatchDue(ctx context.Context) {
 	}
 }
 
-// dispatch steps id on the pool unless it is being stepped already; then
-// it is stepped again once that step ends: the step under way may have
-// read the deployment before the change that woke it, or it has given back
-// the lease that claimed (its claim) was just taken with. claimed: the
-// runner holds id's lease already (dispatchDue); it is given back if the
-// runner stops before stepping it.
+// dispatch steps id unless it is being stepped already; then it is stepped
+// again once that step ends: the step under way may have read the
+// deployment before the change that woke it, or it has given back the lease
+// that claimed was just taken with. claimed (dispatchDue): the runner holds
+// id's lease already, and the step waits for a place in the pool (Pool
+// steps at once); it is given back if the runner stops first. A woken
+// deployment (Wake: a rollback decided, a person's command) does not wait
+// for the pool: its step starts at once, never behind the analysis steps.
 func (r *Runner) dispatch(ctx context.Context, id int64, claimed bool) {
 	r.mu.Lock()
 	if r.inflight[id] {
@@ -213,22 +222,27 @@ func (r *Runner) dispatch(ctx context.Context, id int64, claimed bool) {
 	}
 	r.inflight[id] = true
 	r.mu.Unlock()
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		r.mu.Lock()
-		delete(r.inflight, id)
-		r.mu.Unlock()
-		if claimed {
-			r.writes.Add(1)
-			r.Store.GiveBack(context.WithoutCancel(ctx), id, r.Holder)
-		}
-		return
-	}
 	r.steps.Add(1)
 	go func() {
 		defer r.steps.Done()
-		defer func() { <-r.sem }()
+		if claimed {
+			select {
+			case r.sem <- struct{}{}:
+				defer func() { <-r.sem }()
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			r.mu.Lock()
+			delete(r.inflight, id)
+			delete(r.again, id)
+			r.mu.Unlock()
+			if claimed {
+				r.writes.Add(1)
+				r.Store.GiveBack(context.WithoutCancel(ctx), id, r.Holder)
+			}
+			return
+		}
 		for again := true; again && ctx.Err() == nil; claimed = false {
 			if err := r.step(ctx, id, claimed); err != nil && ctx.Err() == nil {
 				r.Log.Warn("deployment step", "deployment", id, "err", err)
