@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -129,12 +131,13 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	if r.Deployment, err = s.GetDeployment(ctx, id); err != nil {
 		return r, err
 	}
-	acts, err := s.ListDeploymentActions(ctx, id)
-	if err != nil {
-		return r, err
-	}
-	if len(acts) > 0 {
-		r.Latest = &acts[len(acts)-1]
+	latest, err := scanAction(s.db.QueryRowContext(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
+		ORDER BY seq DESC LIMIT 1`, id), r.Deployment.Path)
+	switch {
+	case err == nil:
+		r.Latest = &latest
+	case !errors.Is(err, sql.ErrNoRows):
+		return r, errf(err, "rollout latest action")
 	}
 	if r.Measurements, err = s.ListMeasurements(ctx, id); err != nil {
 		return r, err
