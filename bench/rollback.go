@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fixgate/internal/api"
+	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/driver"
 	"fixgate/internal/engine"
@@ -58,8 +59,12 @@ type rbServer struct {
 // failing Prometheus answer → rollback driver start, (c) a restart with
 // rollbackOthers deployments in flight.
 func benchRollback(ctx context.Context, c config) error {
-	fmt.Printf("\n[rollback] %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
-		dbLabel(c.db), rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
+	gate := "SQLite write gate on"
+	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
+		gate = "SQLite write gate off (FIXGATE_BENCH_WRITE_GATE=off)"
+	}
+	fmt.Printf("\n[rollback] %s; %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
+		dbLabel(c.db), gate, rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
 	if err != nil {
 		return err
@@ -74,12 +79,19 @@ func benchRollback(ctx context.Context, c config) error {
 	if err := s.startOthers(ctx, "1.0.", rollbackOthers, analysed); err != nil {
 		return err
 	}
+	s.idleRate(ctx, 10*time.Second)
+	preA, preB, err := s.prestart(ctx, fixes, fails)
+	if err != nil {
+		return err
+	}
 	noise := startNoise(s.client, s.base, s.tok, c.noise)
-	evA, errA := s.eventRuns(ctx, fixes)
-	evB, errB := s.measurementRuns(ctx, fails)
+	rate := s.startRate(ctx)
+	evA, errA := s.eventRuns(ctx, fixes, preA)
+	evB, errB := s.measurementRuns(ctx, fails, preB)
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
+	fmt.Printf("  during (a) and (b): %s\n", rate.report(ctx))
 	if errA != nil {
 		fmt.Printf("  (a) NOT completed after %d runs: %v\n", len(evA.latency), errA)
 	}
@@ -124,7 +136,7 @@ func newRBServer(ctx context.Context, db string) (*rbServer, error) {
 	}
 	s := &rbServer{dsn: dsn, stop: []func(){cleanup}, starts: map[string][]time.Duration{},
 		recv:   &receiver{first: map[string]time.Time{}, count: map[string]int{}, waiters: map[string]chan time.Time{}},
-		fprom:  &fakeProm{failPrefix: "2.", failedAt: map[string]time.Time{}},
+		fprom:  &fakeProm{armed: map[string]bool{}, failedAt: map[string]time.Time{}},
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	for _, h := range []struct {
 		h   http.Handler
@@ -152,7 +164,11 @@ func newRBServer(ctx context.Context, db string) (*rbServer, error) {
 
 // open opens the store and starts the API and a runner named holder.
 func (s *rbServer) open(ctx context.Context, holder string) error {
-	st, err := store.Open(ctx, s.dsn)
+	var opts []store.Option
+	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
+		opts = append(opts, store.WithoutWriteGate())
+	}
+	st, err := store.Open(ctx, s.dsn, opts...)
 	if err != nil {
 		return err
 	}
@@ -264,17 +280,24 @@ func (s *rbServer) startOthers(ctx context.Context, prefix string, n int, path [
 }
 
 // prepare stores, before anything runs, the releases of the runs: for
-// (a) problem-fix releases 3.0.N, each resolving a problem with the
-// signature {alertname="Regress-N"}; for (b) feature releases 2.0.N,
-// whose Prometheus check fails.
+// (a) problem-fix releases 3.0.N of CI run-a-N, each resolving a problem
+// with the signature {alertname="Regress-N"}; for (b) feature releases
+// 2.0.N of CI run-b-N, whose Prometheus check fails once armed. Each run
+// has its CI: the incident a run's critical alert opens on it fails no
+// other run's incidents check.
 func (s *rbServer) prepare(ctx context.Context) (fixes, fails []string, err error) {
 	for i := range rollbackRuns {
+		for _, c := range []string{runCI("a", i), runCI("b", i)} {
+			if _, err := s.st.CreateCI(ctx, benchAdmin, ci.CI{Name: c, Kind: "service"}); err != nil {
+				return nil, nil, err
+			}
+		}
 		rel, err := fixRelease(ctx, s.st, i, fmt.Sprint("3.0.", i))
 		if err != nil {
 			return nil, nil, err
 		}
 		fixes = append(fixes, rel)
-		if rel, err = newRelease(ctx, s.st, "checkout-api", fmt.Sprint("2.0.", i), release.Feature); err != nil {
+		if rel, err = newRelease(ctx, s.st, runCI("b", i), fmt.Sprint("2.0.", i), release.Feature); err != nil {
 			return nil, nil, err
 		}
 		fails = append(fails, rel)
@@ -282,72 +305,8 @@ func (s *rbServer) prepare(ctx context.Context) (fixes, fails []string, err erro
 	return fixes, fails, nil
 }
 
-// eventResult is case (a)'s figures.
-type eventResult struct {
-	latency, answer []time.Duration
-	sameRequest     int
-}
-
-// eventRuns: for each run, a problem-fix release's deployment under
-// analysis, then an Alertmanager notification matching its problem's
-// signature; the latency runs from the POST's send to the rollback
-// action's arrival at the driver's receiver.
-func (s *rbServer) eventRuns(ctx context.Context, rels []string) (eventResult, error) {
-	var r eventResult
-	for i, rel := range rels {
-		d, err := s.start(ctx, rel, analysed)
-		if err != nil {
-			return r, err
-		}
-		id, _ := ident.Deployment.Parse("id", d.ID)
-		body := alertBody(fmt.Sprint("Regress-", i), "checkout-api", fmt.Sprint("run-", i), 1)
-		t0 := time.Now()
-		res, err := s.client.Do(post1(s.base+"/api/v1/hooks/alertmanager", s.tok, body))
-		if err != nil {
-			return r, err
-		}
-		res.Body.Close()
-		answered := time.Since(t0)
-		if res.StatusCode != 200 {
-			return r, fmt.Errorf("alert for %s: %s", d.ID, res.Status)
-		}
-		if now, err := s.st.GetDeployment(ctx, id); err == nil && now.Status != deploy.Running {
-			r.sameRequest++
-		}
-		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
-		if err != nil {
-			return r, fmt.Errorf("%w: %s", err, s.describe(ctx, id))
-		}
-		r.latency, r.answer = append(r.latency, at.Sub(t0)), append(r.answer, answered)
-	}
-	return r, nil
-}
-
-// measurementRuns: for each run, a release whose Prometheus check fails
-// at its first measurement; the latency runs from the fake Prometheus's
-// failing answer to the rollback action's arrival.
-func (s *rbServer) measurementRuns(ctx context.Context, rels []string) ([]time.Duration, error) {
-	var out []time.Duration
-	for i, rel := range rels {
-		version := fmt.Sprint("2.0.", i)
-		d, _, err := s.st.StartDeployment(ctx, benchAlice, store.StartRequest{Release: rel, Env: "prod-eu", Stages: analysed}, s.pol, 0)
-		if err != nil {
-			return out, err
-		}
-		id, _ := ident.Deployment.Parse("id", d.ID)
-		s.runner.Wake(id)
-		at, err := s.recv.wait(d.ID, driver.Rollback, 10*time.Second)
-		if err != nil {
-			return out, fmt.Errorf("%w: %s", err, s.describe(ctx, id))
-		}
-		answered, ok := s.fprom.answered(version)
-		if !ok {
-			return out, fmt.Errorf("%s rolled back without a failing answer", d.ID)
-		}
-		out = append(out, at.Sub(answered))
-	}
-	return out, nil
-}
+// runCI is the CI of run i of case (a) or (b).
+func runCI(c string, i int) string { return fmt.Sprint("run-", c, "-", i) }
 
 // describe is deployment id's state and last measurement, for an error.
 func (s *rbServer) describe(ctx context.Context, id int64) string {

@@ -75,13 +75,19 @@ func (rc *receiver) wait(dep, kind string, timeout time.Duration) (time.Time, er
 	}
 }
 
-// fakeProm answers instant queries: 1 for a query naming a version that
-// starts with failPrefix, 0 for any other, and notes when it answered each
-// failing version.
+// fakeProm answers instant queries: 1 for a query naming an armed version
+// (arm), 0 for any other, and notes when it answered each failing version.
 type fakeProm struct {
-	failPrefix string
-	mu         sync.Mutex
-	failedAt   map[string]time.Time
+	mu       sync.Mutex
+	armed    map[string]bool
+	failedAt map[string]time.Time
+}
+
+// arm makes version's measurements fail from now on.
+func (p *fakeProm) arm(version string) {
+	p.mu.Lock()
+	p.armed[version] = true
+	p.mu.Unlock()
 }
 
 var versionRe = regexp.MustCompile(`version="([^"]*)"`)
@@ -93,9 +99,11 @@ func (p *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v = m[1]
 	}
 	value := "0"
-	if len(v) >= len(p.failPrefix) && v[:len(p.failPrefix)] == p.failPrefix {
+	p.mu.Lock()
+	if p.armed[v] {
 		value = "1"
 	}
+	p.mu.Unlock()
 	body := fmt.Sprintf(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"version":%q},"value":[%d,%q]}]}}`,
 		v, time.Now().Unix(), value)
 	w.Header().Set("Content-Type", "application/json")
@@ -198,11 +206,11 @@ func rollbackRefs(ctx context.Context, st *store.Store) (string, error) {
 
 // fixRelease stores a problem taken to fix_in_progress (RCA by bob,
 // validated by quinn) with the signature {alertname="Regress-N"} and the
-// problem-fix release VERSION of checkout-api resolving it; it returns
+// problem-fix release VERSION of run-a-N resolving it; it returns
 // the release's id.
 func fixRelease(ctx context.Context, st *store.Store, n int, version string) (string, error) {
 	p, err := st.CreateProblem(ctx, benchAlice, problem.Problem{Title: fmt.Sprint("regression ", n), Priority: 2,
-		CIs: []string{"checkout-api"}}, nil)
+		CIs: []string{runCI("a", n)}}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -233,7 +241,7 @@ func fixRelease(ctx context.Context, st *store.Store, n int, version string) (st
 	if _, err := st.AddSignature(ctx, benchAlice, id, fmt.Sprintf(`{alertname="Regress-%d"}`, n)); err != nil {
 		return "", err
 	}
-	return newRelease(ctx, st, "checkout-api", version, release.ProblemFix, p.ID)
+	return newRelease(ctx, st, runCI("a", n), version, release.ProblemFix, p.ID)
 }
 
 // newRelease stores component CI@VERSION and a release of it.

@@ -66,7 +66,7 @@ func TestRolloutAlertmanagerIntegration(t *testing.T) {
 	other := map[string]string{"alertname": "DiskAlmostFull", "service": "checkout-api", "env": "prod-eu", "severity": "warning"}
 	testbin.PostAlert(t, am, other, time.Now().UTC(), time.Time{})
 	testbin.WaitFor(t, 20*time.Second, "fixgate has the unrelated alert", func() bool { return len(signals()) >= 1 })
-	time.Sleep(1500 * time.Millisecond) // more than the recurrence check's interval
+	time.Sleep(1500 * time.Millisecond) // time for anything the alert could set off (the ingest decides rollbacks on arrival)
 	if d := r.deployment("DEP-2"); d.Status != deploy.Succeeded {
 		t.Fatalf("an alert matching no signature moved DEP-2 to %s", d.Status)
 	}

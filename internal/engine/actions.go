@@ -16,6 +16,7 @@ import (
 // answer. A driver that cannot be built fails the action.
 func (r *Runner) runAction(ctx context.Context, st *step, a *rollout.Action) error {
 	d := st.ro.Deployment
+	r.writes.Add(2) // BeginAction, FinishAction
 	begun, err := r.Store.BeginAction(ctx, engineActor, st.id, a.Seq)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"fixgate/internal/analysis"
 	"fixgate/internal/deploy"
 	"fixgate/internal/gate"
 	"fixgate/internal/ident"
@@ -25,22 +26,25 @@ type step struct {
 	ro       store.Rollout
 	gate     *rollout.GateVerdict
 	evidence time.Time // wall time the last failing evidence returned
+	// pending are the measurements taken and not stored yet (also in
+	// ro.Measurements): stored with the step's end, or before a decision.
+	pending []analysis.Measurement
 }
 
 // drive decides and acts until the deployment waits; it returns the
-// revision last read and the next step time.
-func (r *Runner) drive(ctx context.Context, id int64) (int64, *time.Time, error) {
-	st := &step{id: id}
+// revision last read and the next step time. A measurement changes
+// nothing stored: the next decision is taken on what was loaded plus the
+// measurements taken since, without loading again.
+func (r *Runner) drive(ctx context.Context, st *step) (int64, *time.Time, error) {
 	var rev int64
+	load := true
 	for range maxDecisions {
-		var err error
-		if st.pol, st.version, err = r.Policy(ctx); err != nil {
-			return rev, nil, err
+		if load {
+			if err := r.load(ctx, st); err != nil {
+				return rev, nil, err
+			}
+			rev = st.ro.Deployment.Revision
 		}
-		if st.ro, err = r.Store.LoadRollout(ctx, id); err != nil {
-			return rev, nil, err
-		}
-		rev = st.ro.Deployment.Revision
 		now := r.Store.Now()
 		dec := rollout.Next(r.facts(st, now), now)
 		if dec.Waits() {
@@ -49,11 +53,59 @@ func (r *Runner) drive(ctx context.Context, id int64) (int64, *time.Time, error)
 			}
 			return rev, &dec.Until, nil
 		}
-		if err := r.act(ctx, st, dec); err != nil && !retryable(err) {
+		var err error
+		switch load = false; dec.Kind {
+		case rollout.Measure:
+			err = r.measureCheck(ctx, st, dec.Check)
+		case rollout.CheckRestored:
+			err = r.checkRestored(ctx, st)
+		default:
+			load = true
+			if err = r.flush(ctx, st); err == nil {
+				err = r.act(ctx, st, dec)
+			}
+		}
+		if err != nil && !retryable(err) {
 			return rev, nil, fmt.Errorf("%s: %w", dec.Kind, err)
 		}
 	}
-	return rev, nil, fmt.Errorf("deployment %d: no wait after %d decisions", id, maxDecisions)
+	return rev, nil, fmt.Errorf("deployment %d: no wait after %d decisions", st.id, maxDecisions)
+}
+
+// load reads the policy and the deployment's facts; the measurements not
+// stored yet are added to those loaded.
+func (r *Runner) load(ctx context.Context, st *step) error {
+	var err error
+	if st.pol, st.version, err = r.Policy(ctx); err != nil {
+		return err
+	}
+	if st.ro, err = r.Store.LoadRollout(ctx, st.id); err != nil {
+		return err
+	}
+	st.ro.Measurements = append(st.ro.Measurements, st.pending...)
+	return nil
+}
+
+// flush stores the pending measurements, before a decision is carried out
+// (its transaction reads and changes the deployment they judged).
+func (r *Runner) flush(ctx context.Context, st *step) error {
+	if len(st.pending) == 0 {
+		return nil
+	}
+	r.writes.Add(1)
+	if err := r.Store.RecordMeasurements(ctx, engineActor, st.id, st.pending); err != nil {
+		return err
+	}
+	r.recorded(st.pending)
+	st.pending = nil
+	return nil
+}
+
+// recorded tells OnOutcome each stored measurement's outcome.
+func (r *Runner) recorded(ms []analysis.Measurement) {
+	for _, m := range ms {
+		r.outcome(m.Kind, m.Outcome)
+	}
 }
 
 // facts builds rollout.Facts from what the store loaded.
@@ -91,17 +143,20 @@ func (r *Runner) checks(st *step, watch bool) []check {
 	return rollout.Checks(st.pol, st.ro.Model, st.ro.Deployment, watch)
 }
 
-// stageEnded reports whether no more measurements come for d's current
-// stage: its duration (or the watch window) is over. A stage that waits
-// for `deploy promote` never ends by itself.
-func stageEnded(d deploy.Deployment, now time.Time) bool {
+// stageEnd is when no more measurements come for d's current stage: its
+// duration (or the watch window) is over; zero for a stage that waits for
+// `deploy promote`, which never ends by itself.
+func stageEnd(d deploy.Deployment) time.Time {
 	switch {
 	case d.Status == deploy.Succeeded:
-		return d.WatchUntil != nil && !now.Before(*d.WatchUntil)
+		if d.WatchUntil != nil {
+			return *d.WatchUntil
+		}
+		return time.Time{}
 	case d.StageStartedAt == nil || d.Stage().Duration == 0:
-		return false
+		return time.Time{}
 	}
-	return !now.Before(d.StageStartedAt.Add(time.Duration(d.Stage().Duration)))
+	return d.StageStartedAt.Add(time.Duration(d.Stage().Duration))
 }
 
 func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
@@ -110,20 +165,17 @@ func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 		return nil
 	}
 	label, since := rollout.Window(d, now)
-	ended := stageEnded(d, now)
+	end := stageEnd(d)
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
-		ms := measurementsOf(st.ro.Measurements, label, c)
-		// A check not measured yet is not judged on the stage's end: it is
-		// measured first (a late engine must not pause for want of evidence).
-		rc := r.Judge(c.Check, ms, since, now, ended && len(ms) > 0)
+		rc := r.Judge(c.Check, measurementsOf(st.ro.Measurements, label, c), since, end, now)
 		rc.Template, rc.Name, rc.Kind = c.Template, c.Check.Name, c.Kind()
 		out = append(out, rc)
 	}
 	return out
 }
 
-// act carries dec out.
+// act carries out dec, a decision other than a measurement.
 func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error {
 	d := st.ro.Deployment
 	rev := d.Revision
@@ -132,12 +184,11 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 	switch dec.Kind {
 	case rollout.RunAction:
 		return r.runAction(ctx, st, dec.Action)
-	case rollout.Measure:
-		return r.measureCheck(ctx, st, dec.Check)
-	case rollout.CheckRestored:
-		return r.checkRestored(ctx, st)
 	case rollout.EvaluateGate:
 		return r.evaluateGate(ctx, st)
+	}
+	r.writes.Add(1) // each decision below is one write transaction
+	switch dec.Kind {
 	case rollout.Promote:
 		_, err = r.Store.AdvanceRollout(ctx, engineActor, st.id, rev, dec.Reason)
 		st.gate = nil
@@ -178,6 +229,7 @@ func (r *Runner) evaluateGate(ctx context.Context, st *step) error {
 	for _, s := range d.Path {
 		q.Path = append(q.Path, gate.Stage{Name: s.Name, Weight: s.Weight})
 	}
+	r.writes.Add(1)
 	ev, err := r.Store.EvaluateGate(ctx, engineActor, q, st.pol, st.version)
 	if err != nil {
 		return err

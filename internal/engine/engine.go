@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fixgate/internal/analysis"
@@ -45,13 +46,18 @@ type Runner struct {
 	// Prometheus measures prometheus checks; nil: they measure error
 	// "no --prometheus-url configured".
 	Prometheus Measurer
-	// Judge turns a check's measurements into its state (nil: AnalysisJudge).
-	Judge  Judge
-	Holder string
-	Log    *slog.Logger
-	Lease  time.Duration // default 30 s
-	Poll   time.Duration // default 200 ms
-	Pool   int           // concurrent deployments, default 32
+	// Judge turns a check's measurements into its state (nil:
+	// AnalysisJudge(StoreInterval)).
+	Judge Judge
+	// StoreInterval is how often recurrence and incidents checks are
+	// counted from the store between their counts at a stage's start and
+	// end (default DefaultStoreInterval).
+	StoreInterval time.Duration
+	Holder        string
+	Log           *slog.Logger
+	Lease         time.Duration // default 30 s
+	Poll          time.Duration // default 200 ms
+	Pool          int           // concurrent deployments, default 32
 	// OnRollbackStart, when set, is told, as the rollback driver starts,
 	// the cause's class (CauseClass: measurement, recurrence, incident,
 	// driver, gate, person) and how long after the evidence it started: the
@@ -75,7 +81,14 @@ type Runner struct {
 	evidence map[int64]time.Time // RollbackDecided's evidence, until the driver starts
 	sem      chan struct{}
 	steps    sync.WaitGroup // steps running: Run waits for them before it returns
+	writes   atomic.Int64   // write transactions asked of the store (Writes)
 }
+
+// Writes returns how many write transactions this runner has asked of the
+// store so far (lease claims and renewals, step ends, measurements,
+// decisions, actions), committed or not: the engine's share of the
+// database's commits, for benchmarks and metrics.
+func (r *Runner) Writes() int64 { return r.writes.Load() }
 
 var engineActor = audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "engine"}
 
@@ -93,8 +106,11 @@ func (r *Runner) init() {
 		if r.Log == nil {
 			r.Log = slog.Default()
 		}
+		if r.StoreInterval == 0 {
+			r.StoreInterval = DefaultStoreInterval
+		}
 		if r.Judge == nil {
-			r.Judge = AnalysisJudge
+			r.Judge = AnalysisJudge(r.StoreInterval)
 		}
 		if r.Holder == "" {
 			r.Holder = "engine"
@@ -158,49 +174,77 @@ func (r *Runner) Run(ctx context.Context) {
 			r.steps.Wait()
 			return
 		case id := <-r.wake:
-			r.dispatch(ctx, id)
+			r.dispatch(ctx, id, false)
 		case <-t.C:
 			r.dispatchDue(ctx)
 		}
 	}
 }
 
-// dispatchDue dispatches the deployments due now.
+// dispatchDue claims the deployments due now, in one write transaction,
+// as many as the pool has room for (4 × Pool in flight at most), and
+// dispatches them.
 func (r *Runner) dispatchDue(ctx context.Context) {
-	ids, err := r.Store.DueDeployments(ctx, r.Store.Now(), 4*r.Pool)
+	r.mu.Lock()
+	room := 4*r.Pool - len(r.inflight)
+	r.mu.Unlock()
+	if room <= 0 {
+		return
+	}
+	due, err := r.Store.DueDeployments(ctx, r.Store.Now(), room)
+	if err == nil && len(due) > 0 {
+		r.writes.Add(1)
+		due, err = r.Store.ClaimDue(ctx, r.Holder, r.Lease, room)
+	}
 	if err != nil {
 		r.Log.Warn("due deployments", "err", err)
 		return
 	}
-	for _, id := range ids {
-		r.dispatch(ctx, id)
+	for _, id := range due {
+		r.dispatch(ctx, id, true)
 	}
 }
 
-// dispatch steps id on the pool unless it is being stepped already.
-func (r *Runner) dispatch(ctx context.Context, id int64) {
+// dispatch steps id unless it is being stepped already; then it is stepped
+// again once that step ends: the step under way may have read the
+// deployment before the change that woke it, or it has given back the lease
+// that claimed was just taken with. claimed (dispatchDue): the runner holds
+// id's lease already, and the step waits for a place in the pool (Pool
+// steps at once); it is given back if the runner stops first. A woken
+// deployment (Wake: a rollback decided, a person's command) does not wait
+// for the pool: its step starts at once, never behind the analysis steps.
+func (r *Runner) dispatch(ctx context.Context, id int64, claimed bool) {
 	r.mu.Lock()
 	if r.inflight[id] {
-		r.again[id] = true // the step under way may have read the deployment before the change that woke it
+		r.again[id] = true
 		r.mu.Unlock()
 		return
 	}
 	r.inflight[id] = true
 	r.mu.Unlock()
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		r.mu.Lock()
-		delete(r.inflight, id)
-		r.mu.Unlock()
-		return
-	}
 	r.steps.Add(1)
 	go func() {
 		defer r.steps.Done()
-		defer func() { <-r.sem }()
-		for again := true; again && ctx.Err() == nil; {
-			if err := r.Step(ctx, id); err != nil && ctx.Err() == nil {
+		if claimed {
+			select {
+			case r.sem <- struct{}{}:
+				defer func() { <-r.sem }()
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			r.mu.Lock()
+			delete(r.inflight, id)
+			delete(r.again, id)
+			r.mu.Unlock()
+			if claimed {
+				r.writes.Add(1)
+				r.Store.GiveBack(context.WithoutCancel(ctx), id, r.Holder)
+			}
+			return
+		}
+		for again := true; again && ctx.Err() == nil; claimed = false {
+			if err := r.step(ctx, id, claimed); err != nil && ctx.Err() == nil {
 				r.Log.Warn("deployment step", "deployment", id, "err", err)
 			}
 			r.mu.Lock()
@@ -214,23 +258,37 @@ func (r *Runner) dispatch(ctx context.Context, id int64) {
 	}()
 }
 
-// Step claims deployment id and drives it until it waits, then gives the
+// Step claims deployment id and drives it until it waits, then, in one
+// write transaction, stores the measurements the step took and gives the
 // lease back with its next step time. A deployment leased by another
 // holder is left alone.
 func (r *Runner) Step(ctx context.Context, id int64) error {
 	r.init()
-	ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
-	if err != nil || !ok {
-		return err
+	return r.step(ctx, id, false)
+}
+
+// step is Step; claimed: the runner holds the lease already.
+func (r *Runner) step(ctx context.Context, id int64, claimed bool) error {
+	if !claimed {
+		r.writes.Add(1)
+		ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
+		if err != nil || !ok {
+			return err
+		}
 	}
 	renewing := r.keepLease(ctx, id)
-	rev, next, err := r.drive(ctx, id)
+	st := &step{id: id}
+	rev, next, err := r.drive(ctx, st)
 	renewing()
 	if err != nil {
 		retry := r.Store.Now().Add(time.Second)
 		next = &retry
 	}
-	if rerr := r.Store.ReleaseDeployment(context.WithoutCancel(ctx), id, r.Holder, rev, next); rerr != nil && err == nil {
+	r.writes.Add(1)
+	rerr := r.Store.EndStep(context.WithoutCancel(ctx), engineActor, id, r.Holder, rev, next, st.pending)
+	if rerr == nil {
+		r.recorded(st.pending)
+	} else if err == nil {
 		err = rerr
 	}
 	return err

@@ -10,46 +10,69 @@ import (
 
 // Judge turns one check's measurements (of the current stage, oldest
 // first) into its state at now; since is when the stage (or the watch)
-// began, ended that no more measurements come (its duration is over).
-type Judge func(c policy.Check, ms []analysis.Measurement, since, now time.Time, ended bool) rollout.Check
+// began, end when no more measurements come for it (its duration or the
+// watch is over; zero: a stage that waits for `deploy promote`).
+type Judge func(c policy.Check, ms []analysis.Measurement, since, end, now time.Time) rollout.Check
 
-// StoreInterval is how often recurrence and incidents checks are counted
-// from the store while a stage or the watch runs. A matching alert or
-// incident arriving through the signals path wakes the deployment at once
-// (Runner.Wake), so this poll only bounds how late a recurrence recorded
-// some other way is seen.
-const StoreInterval = time.Second
+// DefaultStoreInterval is Runner.StoreInterval's default: how often
+// recurrence and incidents checks are counted from the store while a stage
+// or the watch runs, besides once when it starts and once when it ends. A
+// matching alert or incident decides the rollback in the transaction that
+// stores it (store/deployment_signals.go), so this count only bounds how
+// late a recurrence or incident recorded some other way (a bulk import) is
+// seen; the count at the end means none recorded before the end is missed
+// by the promotion or the verification.
+const DefaultStoreInterval = 30 * time.Second
 
-// AnalysisJudge is the Judge of the product: the state from analysis.Judge,
-// the next measurement from analysis.Due (prometheus checks) or every
-// StoreInterval (recurrence, incidents), and for a failed check the time of
-// the measurement that failed it: the evidence rollback latency counts from.
-func AnalysisJudge(c policy.Check, ms []analysis.Measurement, since, now time.Time, ended bool) rollout.Check {
-	state, reason := analysis.Judge(c, ms, ended)
-	out := rollout.Check{State: state, Reason: reason}
-	switch state {
-	case analysis.Failing:
-		for i := len(ms) - 1; i >= 0; i-- {
-			if ms[i].Outcome == analysis.Failed || ms[i].Outcome == analysis.Error {
-				at := ms[i].At
-				out.EvidenceAt = &at
-				break
-			}
+// AnalysisJudge returns the Judge of the product: the state from
+// analysis.Judge, the next measurement from analysis.Due (prometheus
+// checks) or every storeEvery and at the end (recurrence, incidents), and
+// for a failed check the time of the measurement that failed it: the
+// evidence rollback latency counts from. A check is judged on the end only
+// once it was measured (a late engine must not pause for want of evidence),
+// a recurrence or incidents check only once it was counted at or after the
+// end.
+func AnalysisJudge(storeEvery time.Duration) Judge {
+	return func(c policy.Check, ms []analysis.Measurement, since, end, now time.Time) rollout.Check {
+		ended := !end.IsZero() && !now.Before(end) && len(ms) > 0
+		if ended && c.Prometheus == nil && ms[len(ms)-1].At.Before(end) {
+			ended = false
 		}
-	case analysis.Running:
-		due := since
-		if p := c.Prometheus; p != nil {
-			next, done := analysis.Due(p, since, ms, now)
-			if done {
-				return out
+		state, reason := analysis.Judge(c, ms, ended)
+		out := rollout.Check{State: state, Reason: reason}
+		switch state {
+		case analysis.Failing:
+			out.EvidenceAt = lastFailure(ms)
+		case analysis.Running:
+			due := since
+			if p := c.Prometheus; p != nil {
+				next, done := analysis.Due(p, since, ms, now)
+				if done {
+					return out
+				}
+				due = next
+			} else if len(ms) > 0 {
+				last := ms[len(ms)-1].At
+				due = last.Add(storeEvery)
+				if !end.IsZero() && last.Before(end) && end.Before(due) {
+					due = end
+				}
 			}
-			due = next
-		} else if len(ms) > 0 {
-			due = ms[len(ms)-1].At.Add(StoreInterval)
+			out.Due = &due
 		}
-		out.Due = &due
+		return out
 	}
-	return out
+}
+
+// lastFailure is the time of the last failed or error measurement of ms.
+func lastFailure(ms []analysis.Measurement) *time.Time {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Outcome == analysis.Failed || ms[i].Outcome == analysis.Error {
+			at := ms[i].At
+			return &at
+		}
+	}
+	return nil
 }
 
 // measurementsOf returns the measurements of check c at stage label.

@@ -23,6 +23,7 @@ func (r *Runner) keepLease(ctx context.Context, id int64) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				r.writes.Add(1)
 				ok, err := r.Store.ClaimDeployment(ctx, id, r.Holder, r.Lease)
 				if err == nil && !ok {
 					r.Log.Warn("deployment lease lost during a step", "deployment", id, "holder", r.Holder)

@@ -11,7 +11,8 @@ import (
 	"fixgate/internal/rollout"
 )
 
-// measureCheck takes one measurement of the check named key and records it.
+// measureCheck takes one measurement of the check named key; it is stored
+// with the step's end or before its next decision (step.pending).
 func (r *Runner) measureCheck(ctx context.Context, st *step, key string) error {
 	d := st.ro.Deployment
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
@@ -70,12 +71,10 @@ func (r *Runner) measure(ctx context.Context, st *step, c check) error {
 		}
 		m = rollout.Counted(m, recs, 0, rollout.IncidentsWhat(sev))
 	}
-	if err := r.Store.RecordMeasurement(ctx, engineActor, m); err != nil {
-		return err
-	}
 	if m.Outcome == analysis.Failed {
 		st.evidence = time.Now()
 	}
-	r.outcome(m.Kind, m.Outcome)
+	st.pending = append(st.pending, m)
+	st.ro.Measurements = append(st.ro.Measurements, m)
 	return nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -29,14 +31,16 @@ import (
 // when it is free, expired or already holder's. It reports whether holder
 // has it: of two holders claiming at once exactly one wins.
 func (s *Store) ClaimDeployment(ctx context.Context, id int64, holder string, lease time.Duration) (bool, error) {
-	now := s.Now()
-	res, err := s.db.ExecContext(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
-		WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)`, holder, ts(now.Add(lease)), id, ts(now))
-	if err != nil {
-		return false, errf(err, "claim deployment")
-	}
-	n, err := res.RowsAffected()
-	return n == 1, errf(err, "claim deployment")
+	var n int64
+	err := s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
+		WHERE id = $3 AND (lease_until IS NULL OR lease_until < $4 OR lease_holder = $1)`, holder, ts(tx.now.Add(lease)), id, ts(tx.now))
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n == 1, err
 }
 
 // ReleaseDeployment gives holder's lease on deployment id back and sets
@@ -44,16 +48,20 @@ func (s *Store) ClaimDeployment(ctx context.Context, id int64, holder string, le
 // deployment is still at revision rev, else now (it changed meanwhile, e.g.
 // a person promoted it: look again at once).
 func (s *Store) ReleaseDeployment(ctx context.Context, id int64, holder string, rev int64, next *time.Time) error {
+	return s.EndStep(ctx, audit.Actor{}, id, holder, rev, next, nil)
+}
+
+func (tx *Tx) releaseDeployment(ctx context.Context, id int64, holder string, rev int64, next *time.Time) error {
 	const q = `UPDATE deployments SET lease_holder = '', lease_until = NULL, next_step_at = $1
 		WHERE id = $2 AND lease_holder = $3`
-	res, err := s.db.ExecContext(ctx, q+` AND rev = $4`, tsp(next), id, holder, rev)
+	res, err := tx.exec(ctx, q+` AND rev = $4`, tsp(next), id, holder, rev)
 	if err != nil {
-		return errf(err, "release deployment")
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 { // changed meanwhile (or not ours: then this changes nothing either)
-		_, err = s.db.ExecContext(ctx, q, ts(s.Now()), id, holder)
+		_, err = tx.exec(ctx, q, ts(tx.now), id, holder)
 	}
-	return errf(err, "release deployment")
+	return err
 }
 
 // DueDeployments returns up to limit deployments whose next step is due at
@@ -76,6 +84,35 @@ func (s *Store) DueDeployments(ctx context.Context, now time.Time, limit int) ([
 	return out, errf(rows.Err(), "due deployments")
 }
 
+// ClaimDue takes holder's lease, until now+lease, on up to limit
+// deployments whose next step is due at now and whose lease is free or
+// expired (the oldest due when more are), in one write transaction, and
+// returns their ids. Of two holders claiming at once, each deployment goes to one: the
+// lease condition is checked again on the row being updated (PostgreSQL
+// re-reads a row a concurrent claim changed).
+func (s *Store) ClaimDue(ctx context.Context, holder string, lease time.Duration, limit int) ([]int64, error) {
+	var out []int64
+	err := s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		var err error
+		out, err = tx.int64s(ctx, `UPDATE deployments SET lease_holder = $1, lease_until = $2
+			WHERE id IN (SELECT id FROM deployments WHERE next_step_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+				ORDER BY next_step_at LIMIT $4)
+			AND next_step_at <= $3 AND (lease_until IS NULL OR lease_until < $3) RETURNING id`,
+			holder, ts(tx.now.Add(lease)), ts(tx.now), limit)
+		return err
+	})
+	return out, err
+}
+
+// GiveBack gives holder's lease on deployment id back, leaving its next
+// step time as it is (a claimed deployment that was not stepped).
+func (s *Store) GiveBack(ctx context.Context, id int64, holder string) error {
+	return s.write(ctx, audit.Actor{}, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE deployments SET lease_holder = '', lease_until = NULL WHERE id = $1 AND lease_holder = $2`, id, holder)
+		return err
+	})
+}
+
 // Rollout is what the engine decides one deployment's step from.
 type Rollout struct {
 	Deployment   deploy.Deployment
@@ -94,12 +131,13 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	if r.Deployment, err = s.GetDeployment(ctx, id); err != nil {
 		return r, err
 	}
-	acts, err := s.ListDeploymentActions(ctx, id)
-	if err != nil {
-		return r, err
-	}
-	if len(acts) > 0 {
-		r.Latest = &acts[len(acts)-1]
+	latest, err := scanAction(s.db.QueryRowContext(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
+		ORDER BY seq DESC LIMIT 1`, id), r.Deployment.Path)
+	switch {
+	case err == nil:
+		r.Latest = &latest
+	case !errors.Is(err, sql.ErrNoRows):
+		return r, errf(err, "rollout latest action")
 	}
 	if r.Measurements, err = s.ListMeasurements(ctx, id); err != nil {
 		return r, err

@@ -18,7 +18,22 @@ func (s *Store) RecordMeasurement(ctx context.Context, a audit.Actor, m analysis
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, a, func(tx *Tx) error { return tx.insertMeasurement(ctx, id, m) })
+	return s.RecordMeasurements(ctx, a, id, []analysis.Measurement{m})
+}
+
+// RecordMeasurements stores measurements ms of deployment id's analysis,
+// each with its audit event, in one transaction.
+func (s *Store) RecordMeasurements(ctx context.Context, a audit.Actor, id int64, ms []analysis.Measurement) error {
+	return s.write(ctx, a, func(tx *Tx) error { return tx.insertMeasurements(ctx, id, ms) })
+}
+
+func (tx *Tx) insertMeasurements(ctx context.Context, id int64, ms []analysis.Measurement) error {
+	for _, m := range ms {
+		if err := tx.insertMeasurement(ctx, id, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertMeasurement is RecordMeasurement in tx, for deployment id.

@@ -15,8 +15,9 @@ import (
 
 // Event-driven rollback (issue 11): a signal or incident that a watching
 // deployment's recurrence or incidents check counts decides its rollback
-// in the transaction that stores it, not at the engine's next poll. The
-// engine polls the same checks every engine.StoreInterval with the same
+// in the transaction that stores it, not at the engine's next count. The
+// engine counts the same checks when a stage (or the watch) starts, every
+// engine.Runner.StoreInterval (30 s) and when it ends, with the same
 // queries (Recurrences, NewIncidents), so both paths agree on what fails.
 
 // RollbackDecision is a rollback decided by a committed transaction: the

@@ -46,11 +46,15 @@ type Store struct {
 	cat    catalogueCache // gate: CI graph and component versions
 	evals  evalGroup      // gate: evaluations waiting for group commit
 	ingest ingestQueue    // Alertmanager notifications waiting for group commit
+	ends   stepEnds       // rollout engine step ends waiting for group commit
 	sigs   *sigIndex      // signatures of open and resolved problems
 	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
 	rollouts Rollouts
 	// artifacts: the server's writer of generated artifacts (SetArtifactWriter)
 	artifacts ArtifactWriter
+	// writers admits SQLite write transactions one at a time (write_gate.go)
+	writers writeGate
+	noGate  bool
 }
 
 // Option configures Open.
@@ -72,6 +76,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		s.dialect = SQLite
 		s.db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+		if !s.noGate {
+			s.writers = make(writeGate, 1)
+		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.dialect = Postgres
 		s.db, err = sql.Open("pgx", dsn)

@@ -90,6 +90,11 @@ func (tx *Tx) endRead(ctx context.Context) {
 // COMMITTED on PostgreSQL, so the audit chain head lock sees the latest
 // head) and commits if fn succeeds. Nothing is written if fn fails.
 func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error) error {
+	leave, err := s.writers.enter(ctx)
+	if err != nil {
+		return unavailable(err, "begin transaction")
+	}
+	defer leave()
 	sqlTx, conn, err := s.beginWrite(ctx)
 	if err != nil {
 		return unavailable(err, "begin transaction")

@@ -1,4 +1,3 @@
-
 package web
 
 // Flows through the pages (issue 12), in Chromium:

@@ -1,0 +1,45 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"fixgate/internal/analysis"
+	"fixgate/internal/deploy"
+)
+
+// TestStepWritesItsMeasurementsWithTheLease: a step's measurements are
+// stored in the transaction that gives the lease back, so a step that only
+// measures is two write transactions (claim, end), however many checks it
+// measured.
+func TestStepWritesItsMeasurementsWithTheLease(t *testing.T) {
+	s, pol := setup(t, 1)
+	drv := &recorder{}
+	r := runner(s, pol, drv, &measurer{outcome: analysis.Successful})
+	ctx := context.Background()
+	d := start(t, s, pol, "REL-1")
+	// claim; the deploy action (begin, finish); both checks measured at the
+	// stage's start and stored with the lease's release
+	if err := r.Step(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := drv.kinds(d.ID); len(got) != 1 || got[0] != "deploy:canary" {
+		t.Fatalf("driver calls %v", got)
+	}
+	if ms, _ := s.ListMeasurements(ctx, 1); len(ms) != 2 || r.Writes() != 4 {
+		t.Fatalf("%d measurements in %d write transactions, want 2 in 4 (claim, begin, finish, end)", len(ms), r.Writes())
+	}
+	time.Sleep(250 * time.Millisecond) // the prometheus check's interval is 200 ms; recurrence's 30 s
+	before := r.Writes()
+	if err := r.Step(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := s.ListMeasurements(ctx, 1); len(ms) != 3 || r.Writes()-before != 2 {
+		t.Fatalf("%d measurements after %d more write transactions, want 3 after 2", len(ms), r.Writes()-before)
+	}
+	got, err := s.GetDeployment(ctx, 1)
+	if err != nil || got.Status != deploy.Running || got.NextStepAt == nil {
+		t.Fatalf("after the step: %+v %v", got, err)
+	}
+}
