@@ -32,8 +32,8 @@ const gateCIs = 200
 // planned again; asking for REL-1 and REL-2 in turn did that on every
 // request (bench/README.md, session 6), which real release numbers do not.
 const (
-	gateFixRelease  = "REL-3"
-	gateLiveRelease = "REL-4"
+	gateFixRelease  = "REL-4"
+	gateLiveRelease = "REL-3"
 )
 
 // gateDataset builds 200 CIs (ci-i depends on up to three CIs of higher
@@ -106,8 +106,8 @@ func gateGraph(ctx context.Context, st *store.Store, a audit.Actor) error {
 	return nil
 }
 
-// gateFix creates REL-1 and REL-2 (old releases of ci-000), REL-3 (the
-// fix, prepared to pass), REL-4 (what is live) and DEP-1.
+// gateFix creates REL-1 and REL-2 (old releases of ci-000), REL-3 (what
+// is live), REL-4 (the fix, prepared to pass) and DEP-1.
 func gateFix(ctx context.Context, st *store.Store) error {
 	pm, eng := audit.Actor{User: "pm", Role: "problem_manager"}, audit.Actor{User: "eng", Role: "engineer"}
 	rm, cab := audit.Actor{User: "rm", Role: "release_manager"}, audit.Actor{User: "cab", Role: "cab_member"}
@@ -143,11 +143,12 @@ func gateFix(ctx context.Context, st *store.Store) error {
 			return err
 		}
 	}
-	if _, err := st.CreateRelease(ctx, rm, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{p.ID},
-		Components: []string{ciName(0) + "@1.0.1"}}); err != nil {
+	// what is live comes first: a release's version must bump its line's latest
+	if _, err := st.CreateRelease(ctx, rm, release.Release{Version: "1.0.0", Type: release.Feature, Components: []string{ciName(0) + "@1.0.0"}}); err != nil {
 		return err
 	}
-	if _, err := st.CreateRelease(ctx, rm, release.Release{Version: "1.0.0", Type: release.Feature, Components: []string{ciName(0) + "@1.0.0"}}); err != nil {
+	if _, err := st.CreateRelease(ctx, rm, release.Release{Version: "1.0.1", Type: release.ProblemFix, Resolves: []string{p.ID},
+		Components: []string{ciName(0) + "@1.0.1"}}); err != nil {
 		return err
 	}
 	if err := gateLive(ctx, st, rm); err != nil {
