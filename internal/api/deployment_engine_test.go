@@ -190,9 +190,14 @@ func TestAPIDeploymentCommands(t *testing.T) {
 
 	// a deployment carried by an exec driver takes no reports: the engine runs its actions
 	ta.must("bot", "POST", "/api/v1/deployments/start", `{"release":"REL-1","env":"prod-eu","stages":[{"name":"full","weight":100}]}`, 201)
+	before := ta.auditCount()
 	p = ta.problem(ta.do("bot", "POST", "/api/v1/deployments/DEP-3/report", `{"stage":"full","status":"succeeded"}`), 409, "")
-	if !strings.Contains(p["detail"].(string), "driver shell") {
+	if !strings.Contains(p["detail"].(string), "driver shell") || p["extra"].(map[string]any)["driver_kind"] != "exec" {
 		t.Fatalf("report for an exec driver: %v", p)
+	}
+	if evs, err := ta.store.AuditEventsFor(t.Context(), "deployment", "DEP-3", 100); err != nil || ta.auditCount() != before+1 ||
+		evs[len(evs)-1].Action != "deployment.report_refused" || evs[len(evs)-1].Actor != "bot" {
+		t.Fatalf("the refused report is audited as deployment.report_refused, alone: %d events, %v", ta.auditCount()-before, err)
 	}
 	if acts := ta.must("aud", "GET", "/api/v1/deployments/DEP-3/log", "", 200)["actions"].([]any); acts[0].(map[string]any)["status"] != "pending" {
 		t.Fatalf("the refused report finished the action: %v", acts)

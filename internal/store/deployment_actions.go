@@ -201,19 +201,29 @@ func (s *Store) ListDeploymentActions(ctx context.Context, id int64) ([]Deployme
 
 // ReportStage records what the user's pipeline reports for a deployment
 // with a reported driver: the action of stage (a stage name, or "rollback"
-// for the rollback) succeeded or failed. Returns Invalid naming "stage"
-// for a stage the path does not have and "status" for another status,
-// Conflict when the deployment is finished or that stage's action is not
-// waiting for a report.
+// for the rollback) succeeded or failed. On the locked deployment row it
+// first asks rollout.AcceptsReport under the policy in force: a deployment
+// carried by an exec or webhook driver (or one the policy no longer
+// defines) answers Conflict naming the driver, and the refusal is audited
+// (deployment.report_refused, the only thing written). Otherwise returns
+// Invalid naming "stage" for a stage the path does not have and "status"
+// for another status, Conflict when the deployment is finished or that
+// stage's action is not waiting for a report; nothing is written then.
 func (s *Store) ReportStage(ctx context.Context, a audit.Actor, id int64, stage, status, message string) (DeploymentAction, error) {
 	var act DeploymentAction
 	if status != rollout.ActionSucceeded && status != rollout.ActionFailed {
 		return act, fault.Field("status", "must be succeeded or failed, not %q", status)
 	}
+	pol := s.requestPolicy(ctx) // nil: the transaction reads the stored policy
+	var refused error
 	err := s.write(ctx, a, func(tx *Tx) error {
+		tx.pol = pol
 		d, err := tx.getDeployment(ctx, id)
 		if err != nil {
 			return err
+		}
+		if refused, err = tx.refuseReport(ctx, &d, stage, status); err != nil || refused != nil {
+			return err // a refusal commits its audit event only
 		}
 		if stage != rollout.ActionRollback && !slicesHasStage(d.Path, stage) {
 			return fault.Field("stage", "%s has no stage %q (its stages: %s)", d.ID, stage, deploy.PathString(d.Path))
@@ -238,7 +248,31 @@ func (s *Store) ReportStage(ctx context.Context, a audit.Actor, id int64, stage,
 		}
 		return tx.finishAction(ctx, &d, &act, failure, message)
 	})
+	if err == nil && refused != nil {
+		return DeploymentAction{}, refused
+	}
 	return act, err
+}
+
+// refuseReport returns rollout.AcceptsReport's refusal of a report of
+// stage for d (locked) under the policy in force, after writing its audit
+// event deployment.report_refused; nil when d takes reports.
+func (tx *Tx) refuseReport(ctx context.Context, d *deploy.Deployment, stage, status string) (refusal, err error) {
+	pol, err := tx.rolloutPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	refusal = rollout.AcceptsReport(pol, d)
+	if refusal == nil {
+		return nil, nil
+	}
+	fe := fault.As(refusal)
+	detail := map[string]any{"deployment": d.ID, "stage": stage, "status": status, "driver": d.Driver,
+		"driver_kind": fe.Extra["driver_kind"], "rule": rollout.RuleReportedDriver, "reason": fe.Message}
+	if err := tx.auditEvent(ctx, "deployment.report_refused", "deployment", d.ID, d.Revision, nil, detail); err != nil {
+		return nil, err
+	}
+	return refusal, nil
 }
 
 func slicesHasStage(path []deploy.Stage, name string) bool {

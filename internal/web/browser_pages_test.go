@@ -26,8 +26,8 @@ import (
 // KE-1 (published, with a workaround), REL-1 (resolving PRB-1, created by
 // rm, approved by cab2 as APR-1), CHG-1 (its change), CAB-1 (a meeting),
 // DEP-1 (REL-1 into prod-eu blocked by the built-in policy's gate, GATE-1,
-// reported driver) and DEP-2 (running at its canary stage, reported driver
-// "pipe", started through the gate under an open policy).
+// reported driver) and DEP-2 (running at its canary stage, reported driver,
+// started through the gate under an open policy).
 func browserTestData(tw *testWeb) {
 	tw.t.Helper()
 	tw.apiCall("pm", "POST", "/api/v1/problems", `{"title":"Checkout 500s on empty carts","priority":2,"cis":["checkout-api"],"environments":["prod-eu"]}`, 201)
@@ -71,12 +71,14 @@ func browserStorePolicy(tw *testWeb) {
 }
 
 // browserStartRunning starts DEP-2, REL-1 into prod-eu in two stages with the
-// reported driver "pipe", through the gate under storetest.OpenPolicy, and
-// reports its canary stage deployed: it runs, watched, at stage 0.
+// built-in driver "reported" (the report is judged under the policy in
+// force, the built-in one, which has no "pipe"), through the gate under
+// storetest.OpenPolicy, and reports its canary stage deployed: it runs,
+// watched, at stage 0.
 func browserStartRunning(tw *testWeb) {
 	tw.t.Helper()
 	ctx, rm := context.Background(), audit.Actor{User: "rm", Role: "release_manager", RequestID: "test"}
-	d, _, err := tw.store.StartDeployment(ctx, rm, store.StartRequest{Release: "REL-1", Env: "prod-eu", Driver: "pipe",
+	d, _, err := tw.store.StartDeployment(ctx, rm, store.StartRequest{Release: "REL-1", Env: "prod-eu", Driver: "reported",
 		Stages: []deploy.Stage{{Name: "canary", Weight: 10}, {Name: "full", Weight: 100}}}, storetest.OpenPolicy(), 0)
 	if err != nil || d.ID != "DEP-2" || d.Status != deploy.Running {
 		tw.t.Fatalf("start DEP-2: %+v %v", d, err)
