@@ -93,6 +93,11 @@ type Problem struct {
 	Environments []string `json:"environments"`
 	RCA          RCA      `json:"rca"`
 	ResolvedBy   string   `json:"resolved_by,omitempty"`
+	// ResolvedByRelease is the release (REL-n) whose production deployment
+	// resolved the problem, while it is resolved or closed; absent when a
+	// person resolved it (a deviation) or it is not resolved. ResolvedBy is
+	// the person who did, for separation of duties.
+	ResolvedByRelease string `json:"resolved_by_release,omitempty"`
 }
 
 // RCA is a problem's current root cause analysis and who validated it in which role.

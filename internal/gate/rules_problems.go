@@ -140,17 +140,28 @@ func orDash(s string) string {
 
 // ruleProblemState (rule 2): every resolved problem is in an allowed state
 // (fix_in_progress by default); a problem-fix release resolves at least one.
+// A problem that this very release resolved (its production deployment
+// succeeded: problems[].resolved_by_release names it) passes while it is
+// resolved, so the same fix rolls out to further environments without
+// allowing resolved for every other release.
 func ruleProblemState(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	allowed := pol.Gate.Rules.ProblemState.AllowedStatuses
 	probs := resolvedProblems(in)
 	if in.Release.Type == "problem-fix" && len(in.Release.Resolves) == 0 {
 		return []Result{fail([]string{in.Release.ID}, "%s is a problem-fix release but resolves no problem", in.Release.ID)}
 	}
-	var out []Result
+	var out, own []Result
+	var rest []Problem
 	for _, p := range probs {
-		if !slices.Contains(allowed, p.Status) {
-			out = append(out, fail([]string{p.ID}, "%s is %s; a fix deploys only while its problem is %s",
-				p.ID, p.Status, strings.Join(allowed, " or ")))
+		switch {
+		case fixedBy(p, in.Release.ID):
+			own = append(own, Result{Result: Pass, Records: []string{p.ID, in.Release.ID},
+				Reason: fmt.Sprintf("%s was resolved by %s: rolling the same fix out further", p.ID, in.Release.ID)})
+		case !slices.Contains(allowed, p.Status):
+			out = append(out, fail([]string{p.ID}, "%s is %s%s; a fix deploys only while its problem is %s",
+				p.ID, p.Status, resolvedElsewhere(p, in.Release.ID), strings.Join(allowed, " or ")))
+		default:
+			rest = append(rest, p)
 		}
 	}
 	if len(out) > 0 {
@@ -159,9 +170,33 @@ func ruleProblemState(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	if len(probs) == 0 {
 		return pass("the release resolves no problem")
 	}
-	r := pass("every problem the release resolves is %s", strings.Join(allowed, " or "))
-	r[0].Records = ids(probs)
-	return r
+	if len(rest) > 0 {
+		r := pass("every problem the release resolves is %s", strings.Join(allowed, " or "))
+		if len(own) > 0 {
+			r = pass("every other problem the release resolves is %s", strings.Join(allowed, " or "))
+		}
+		r[0].Records = ids(rest)
+		own = append(own, r...)
+	}
+	return own
+}
+
+// fixedBy reports whether problem p is resolved by release rel's own
+// production deployment.
+func fixedBy(p Problem, rel string) bool {
+	return p.Status == problem.Resolved && rel != "" && p.ResolvedByRelease == rel
+}
+
+// resolvedElsewhere says, for a failing line of a resolved problem p, that
+// release rel is not what resolved it.
+func resolvedElsewhere(p Problem, rel string) string {
+	switch {
+	case p.Status != problem.Resolved:
+		return ""
+	case p.ResolvedByRelease != "":
+		return " (resolved by " + p.ResolvedByRelease + ", not by " + rel + ")"
+	}
+	return " (not by a deployment of " + rel + ")"
 }
 
 // ruleOpenProblems (rule 3): no open problem of the configured priority or

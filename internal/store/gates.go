@@ -110,6 +110,8 @@ type gatherer struct {
 	change             *change.Change
 	// rows of the second list: problem id → role its RCA validator acted in
 	roles map[string]string
+	// problem id → the release whose deployment resolved it (gates_resolutions.go)
+	fixedBy map[string]string
 }
 
 // gather reads the input for q in two lists of statements (g.r): those that
@@ -130,11 +132,14 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	g.health(&in)
 	model := g.changeInput(&in)
-	if err := g.r.last(ctx, append(g.validatorRoles(), g.approvals(&in))...); err != nil {
+	second := append(append(g.validatorRoles(), g.resolvingReleases()...), g.approvals(&in))
+	if err := g.r.last(ctx, second...); err != nil {
 		return in, err
 	}
 	for _, p := range g.problems {
-		in.Problems = append(in.Problems, gate.FromProblem(p, g.roles[p.ID]))
+		gp := gate.FromProblem(p, g.roles[p.ID])
+		gp.ResolvedByRelease = g.fixedBy[p.ID]
+		in.Problems = append(in.Problems, gp)
 	}
 	in.Path = deploymentPath(q, pol, model)
 	return in, nil
