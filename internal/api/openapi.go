@@ -185,7 +185,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == durationType:
-		return map[string]any{"type": "string", "description": "a duration: 30s, 5m, 1h30m"}
+		return map[string]any{"type": "string", "description": "a duration: 30s, 5m, 1h30m, 500ms"}
 	case t.Kind() == reflect.Pointer:
 		s := g.ref(t.Elem())
 		if _, isRef := s["$ref"]; isRef {

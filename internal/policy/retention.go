@@ -132,6 +132,11 @@ func (p *Policy) validateRetention() error {
 		if r.Keep <= 0 {
 			return bad(path+".keep", "is required and must be positive (e.g. 365d, 7y) or forever")
 		}
+		if r.Keep != Forever {
+			if err := WholeSeconds(path+".keep", Duration(r.Keep)); err != nil {
+				return err
+			}
+		}
 	}
 	names := p.RetentionNames()
 	if p.Retention.DefaultClass == "" {

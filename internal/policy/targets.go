@@ -29,6 +29,9 @@ func validateTargets(path string, t Targets) error {
 	if t.MTTRBelow < 0 {
 		return bad(path+".mttr_below", "must not be negative")
 	}
+	if err := WholeSeconds(path+".mttr_below", t.MTTRBelow); err != nil {
+		return err
+	}
 	if (t.ErrorRatioQuery == "") != (t.ErrorRatioBelow == nil) {
 		return bad(path+".error_ratio_query", "error_ratio_query and error_ratio_below go together")
 	}

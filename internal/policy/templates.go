@@ -106,7 +106,7 @@ func validPrometheus(path string, c *PrometheusCheck) error {
 		c.Interval = Duration(DefaultInterval)
 	}
 	if c.Interval < Duration(MinInterval) {
-		return bad(path+".interval", "must be at least 1s")
+		return bad(path+".interval", "must be at least %s", FormatDuration(MinInterval))
 	}
 	limits := []struct {
 		key string

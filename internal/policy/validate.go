@@ -192,6 +192,9 @@ func (p *Policy) validateObservation() error {
 		if d < 0 {
 			return bad(path, "must not be negative")
 		}
+		if err := WholeSeconds(path, d); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ const (
 	DefaultExecTimeout           = 5 * time.Minute
 	DefaultWebhookTimeout        = 30 * time.Second
 	DefaultInterval              = time.Minute
-	MinInterval                  = time.Second
+	MinInterval                  = 100 * time.Millisecond
 	DefaultConsecutiveErrorLimit = 4
 	DefaultIncidentSeverity      = 2
 	DefaultWatchMax              = 30 * day
@@ -66,7 +66,7 @@ func (p *Policy) validateRollout() error {
 	if p.WatchMax < 0 {
 		return bad("watch_max", "must not be negative")
 	}
-	return nil
+	return WholeSeconds("watch_max", p.WatchMax)
 }
 
 func validName(path, name string) error {
@@ -126,6 +126,9 @@ func (p *Policy) validateModelRollout(path string, m ChangeModel) error {
 	}
 	if m.Watch < 0 {
 		return bad(path+".watch", "must not be negative")
+	}
+	if err := WholeSeconds(path+".watch", m.Watch); err != nil {
+		return err
 	}
 	return p.validateStages(path+".rollout_path", m.RolloutPath)
 }
@@ -223,6 +226,9 @@ func (p *Policy) validateEnvironments() error {
 		}
 		if e.Watch < 0 {
 			return bad(path+".watch", "must not be negative")
+		}
+		if err := WholeSeconds(path+".watch", e.Watch); err != nil {
+			return err
 		}
 		for i, r := range e.Requires {
 			rp := fmt.Sprintf("%s.requires[%d]", path, i)
