@@ -91,7 +91,9 @@ func (s *Store) CreateDeployment(ctx context.Context, a audit.Actor, d deploy.De
 }
 
 // checkDeploymentRefs resolves the release and change of d and checks they
-// may be deployed into d.Env. chgID is nil without a change.
+// may be deployed into d.Env. chgID is nil without a change. A release
+// already being deployed there (pending, blocked, running, paused, rolling
+// back) is a Conflict naming "env", with the deployment in Extra.
 func (tx *Tx) checkDeploymentRefs(ctx context.Context, d *deploy.Deployment) (relID int64, chgID any, err error) {
 	relID, _ = ident.Release.Parse("release", d.Release)
 	// On PostgreSQL (READ COMMITTED) the release row is locked until commit,
@@ -128,8 +130,10 @@ func (tx *Tx) checkDeploymentRefs(ctx context.Context, d *deploy.Deployment) (re
 		AND NOT (status = $4 AND driver <> '') ORDER BY id LIMIT 1`,
 		relID, d.Env, deploy.Pending, deploy.Blocked, deploy.Running, deploy.Paused, deploy.RollingBack).Scan(&open)
 	if err == nil {
-		return 0, nil, fault.Conflictf("%s is already being deployed into %s by %s; finish or abort it first",
+		e := fault.Conflictf("%s is already being deployed into %s by %s; finish or abort it first",
 			d.Release, d.Env, ident.Deployment.Format(open))
+		e.Field, e.Extra = "env", map[string]any{"deployment": ident.Deployment.Format(open)}
+		return 0, nil, e
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, err

@@ -226,7 +226,7 @@ func TestCreateDeploymentRefusalsWriteNothing(t *testing.T) {
 		{deploy.Deployment{Release: "REL-1", Env: "prod-eu", Change: "CHG-1"}, "change", fault.Invalid}, // authorises REL-2
 		{deploy.Deployment{Release: "REL-2", Env: "prod-eu", Path: []deploy.Stage{{Name: "a", Weight: 50}, {Name: "b", Weight: 40}}}, "path", fault.Invalid},
 		{deploy.Deployment{Release: "REL-2", Env: "prod-eu", Path: []deploy.Stage{{Name: "a", Weight: 50}}}, "path", fault.Invalid},
-		{deploy.Deployment{Release: "REL-1", Env: "prod-eu"}, "", fault.Conflict}, // DEP-1 is still pending
+		{deploy.Deployment{Release: "REL-1", Env: "prod-eu"}, "env", fault.Conflict}, // DEP-1 is still pending
 	} {
 		_, err := s.CreateDeployment(ctx, depPipe, c.d)
 		if fe := fault.As(err); fe == nil || fe.Code != c.code || fe.Field != c.field {
