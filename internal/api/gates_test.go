@@ -68,6 +68,7 @@ func gateScenario(ta *testAPI, o gateOpts) {
 	}
 	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.4.3","type":"problem-fix","resolves":["PRB-1"],"components":["checkout-api@1.4.3"]}`, 201)
 	ta.must("rm", "POST", "/api/v1/changes", `{"title":"fix the leak","type":"normal","release":"REL-2","env":"prod-eu","change_model":"memory-leak-patch"}`, 201)
+	ta.tickAll("CHG-1", "eng") // the model's checklist, attested by the engineer (rule checklist)
 }
 
 func (ta *testAPI) evaluate(user, body string) map[string]any {
