@@ -59,7 +59,7 @@ func TestAPIChangeChecklist(t *testing.T) {
 		t.Fatalf("the tick did not move the change's revision: %v", c["revision"])
 	}
 	ta.problem(ta.do("eng2", "POST", path, tickBody(soakItem, ""), `If-Match: "1"`), 412, "") // read before eng's tick
-	ta.problem(ta.do("eng2", "POST", path, tickBody(heapItem, ""), `If-Match: "2"`), 409, "")  // eng attested it already
+	ta.problem(ta.do("eng2", "POST", path, tickBody(heapItem, ""), `If-Match: "2"`), 409, "") // eng attested it already
 
 	// An approver reviews the attestations; the refusal is audited with its rule.
 	ta.must("dual", "POST", "/api/v1/approvals", `{"record":"CHG-1","decision":"approve","role":"cab_member"}`, 201)
