@@ -68,7 +68,6 @@ func gateScenario(ta *testAPI, o gateOpts) {
 	}
 	ta.must("rm", "POST", "/api/v1/releases", `{"version":"1.4.3","type":"problem-fix","resolves":["PRB-1"],"components":["checkout-api@1.4.3"]}`, 201)
 	ta.must("rm", "POST", "/api/v1/changes", `{"title":"fix the leak","type":"normal","release":"REL-2","env":"prod-eu","change_model":"memory-leak-patch"}`, 201)
-	ta.tickAll("CHG-1", "eng") // the model's checklist, attested by the engineer (rule checklist)
 }
 
 func (ta *testAPI) evaluate(user, body string) map[string]any {
@@ -107,6 +106,7 @@ const gateBody = `{"release":"REL-2","environment":"prod-eu","at":"` + deployAt 
 func TestAPIGateAllowed(t *testing.T) {
 	ta := newTestAPI(t)
 	gateScenario(ta, gateOpts{})
+	ta.tickAll("CHG-1", "eng") // the change model's checklist, attested by the engineer (rule checklist)
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB 12/01"}`, 201)
 	before := ta.auditCount()
 	ev := ta.evaluate("bot", gateBody)
