@@ -12,11 +12,12 @@ var changeFields = []string{"id", "title", "type", "status", "release", "env", "
 	"planned_start", "planned_end", "deviations", "revision"}
 
 func newChangeCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "change", Short: "Changes: create, show, list, update, move, deviation"}
+	cmd := &cobra.Command{Use: "change", Short: "Changes: create, show, list, update, move, deviation, checklist, check, uncheck"}
 	cmd.AddCommand(changeCreateCmd(a), showCmd(a, "show CHG-n", "Show a change", "/api/v1/changes/", changeFields),
 		listCmd(a, "List changes", "/api/v1/changes", []string{"status", "type", "release", "env"},
 			[]string{"id", "type", "status", "risk_class", "release", "env", "planned_start", "title"}),
 		changeUpdateCmd(a), changeMoveCmd(a), changeDeviationCmd(a))
+	cmd.AddCommand(changeChecklistCmds(a)...) // change_checklist.go
 	return cmd
 }
 

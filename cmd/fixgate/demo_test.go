@@ -70,7 +70,8 @@ func TestDemoRefusesLockedDatabase(t *testing.T) {
 // TestDemoQuickStart runs the README's quick start word for word against
 // a freshly loaded demo: every `./fixgate …` line of its shell blocks after
 // `demo` started (with FIXGATE_TOKEN=$USER as the line says), each ending
-// in the exit code its comment names (0 without one). It ends with REL-14
+// in the exit code its comment names (0 without one); a gate check that
+// exits 0 says ALLOWED, one that exits 1 BLOCKED. It ends with REL-14
 // allowed into staging and blocked from prod-eu.
 func TestDemoQuickStart(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
@@ -131,8 +132,8 @@ func TestDemoQuickStart(t *testing.T) {
 		if code != want {
 			t.Fatalf("%s\nexit %d, want %d\n%s%s", line, code, want, stdout, stderr)
 		}
-		if strings.Contains(line, "--env staging") && !strings.Contains(stdout, "ALLOWED") ||
-			strings.Contains(line, "--env prod-eu") && !strings.Contains(stdout, "BLOCKED") {
+		if gate := strings.Contains(line, "gate check"); gate && want == 0 && !strings.Contains(stdout, "ALLOWED") ||
+			gate && want == 1 && !strings.Contains(stdout, "BLOCKED") {
 			t.Fatalf("%s\n%s", line, stdout)
 		}
 	}

@@ -91,7 +91,7 @@ func TestGateCheckExitCodes(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ALLOWED") || !strings.Contains(out, "PASS") || !strings.Contains(out, "approvals") {
 		t.Fatalf("allowed: exit %d\n%s", code, out)
 	}
-	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), `<testsuite name="fixgate gate REL-2 staging" tests="13" failures="0"`) {
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), `<testsuite name="fixgate gate REL-2 staging" tests="14" failures="0"`) {
 		t.Fatalf("junit file: %v\n%s", err, b)
 	}
 	code, out = runGate(t, append(flags, "gate", "check", "REL-1", "--env", "staging")...)

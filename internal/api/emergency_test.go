@@ -14,6 +14,7 @@ func TestAPIEmergencyChangeSignoff(t *testing.T) {
 	gateScenario(ta, gateOpts{})
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB"}`, 201)
 	ta.must("rm", "POST", "/api/v1/changes", `{"title":"hotfix the leak","type":"emergency","release":"REL-2","env":"prod-eu","change_model":"memory-leak-patch"}`, 201)
+	ta.tickAll("CHG-2", "eng")
 
 	ev := ta.evaluate("bot", gateBody)
 	why := reasons(ev, "approvals")

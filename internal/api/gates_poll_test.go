@@ -20,6 +20,7 @@ import (
 func TestAPIGatePollStaysCurrent(t *testing.T) {
 	ta := newTestAPI(t)
 	gateScenario(ta, gateOpts{})
+	ta.tickAll("CHG-1", "eng")
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve"}`, 201)
 	poll := func() map[string]any { return ta.evaluate("bot", `{"release":"REL-2","environment":"prod-eu"}`) }
 	// the test clock starts on a Monday, 11:00 in Berlin: inside the office window

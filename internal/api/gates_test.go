@@ -106,6 +106,7 @@ const gateBody = `{"release":"REL-2","environment":"prod-eu","at":"` + deployAt 
 func TestAPIGateAllowed(t *testing.T) {
 	ta := newTestAPI(t)
 	gateScenario(ta, gateOpts{})
+	ta.tickAll("CHG-1", "eng") // the change model's checklist, attested by the engineer (rule checklist)
 	ta.must("cab", "POST", "/api/v1/approvals", `{"record":"REL-2","decision":"approve","comment":"CAB 12/01"}`, 201)
 	before := ta.auditCount()
 	ev := ta.evaluate("bot", gateBody)

@@ -206,6 +206,10 @@ func (s *Server) declareRoutes() []route {
 
 		{pattern: "GET /api/v1/exports/iso20000/{record}", roles: assessors, summary: "ISO/IEC 20000-1 evidence of a release, change, PIR or assessment (format=md|html|pdf): each statement with its audit event, hash and covering checkpoint", out: "", status: 200, query: []string{"format"}, h: s.exportISO20000},
 
+		// change checklists (issue 14, seed 7.6; change_checklist.go): ticked items are attestations, gate rule checklist
+		{pattern: "GET /api/v1/changes/{id}/checklist", roles: readers, summary: "A change's checklist: the items of its change model that apply (frozen when it was scheduled), each ticked or not, and what is missing", out: checklistOut{}, status: 200, h: s.getChangeChecklist},
+		{pattern: "POST /api/v1/changes/{id}/checklist", roles: changeRW, summary: "Tick (ticked: true, with optional evidence) or untick an item of a change's checklist as the caller's attestation (If-Match required; 400 naming item for an item not on it; 403 for an approver of the change or its release)", in: checklistIn{}, out: checklistOut{}, status: 200, h: s.editChangeChecklist},
+
 		// ROUTES:records — incidents, known errors, PIRs, releases, changes, deployments, approvals, component versions, artifacts.
 	}
 }

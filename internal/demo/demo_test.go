@@ -7,6 +7,7 @@ import (
 
 	"fixgate/internal/auth"
 	"fixgate/internal/fault"
+	"fixgate/internal/policy"
 	"fixgate/internal/problem"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
@@ -69,6 +70,21 @@ func TestLoadBuildsTheScenario(t *testing.T) {
 	incs, _ := st.ListIncidents(ctx, store.IncidentFilter{Problem: 1})
 	if len(incs) < 3 {
 		t.Errorf("PRB-1 has %d linked incidents", len(incs))
+	}
+	checklists := 0
+	changes, _ := st.ListChanges(ctx, store.ChangeFilter{Page: store.Page{Limit: 500}})
+	for _, c := range changes {
+		if c.ChangeModel == "" {
+			continue
+		}
+		cl, err := st.ChangeChecklist(ctx, mustID(c.ID), policy.Default())
+		if err != nil || len(cl.Items) == 0 || len(cl.Missing) != 0 || cl.Items[0].TickedBy != "erin" || cl.Items[0].Evidence == "" {
+			t.Errorf("%s (%s): the demo ticks its checklist: %+v %v", c.ID, c.ChangeModel, cl, err)
+		}
+		checklists++
+	}
+	if checklists == 0 {
+		t.Error("no demo change has a change model with a checklist")
 	}
 	if _, err := Load(ctx, dsn, now); fault.CodeOf(err) != fault.Conflict {
 		t.Errorf("loading twice: got %v, want conflict", err)

@@ -39,6 +39,7 @@ const (
 	RuleProgression        = "progression"
 	RuleTargetHealth       = "target_health"
 	RuleDocumentation      = "documentation"
+	RuleChecklist          = "checklist"
 )
 
 // Verdict is the answer of one evaluation.
@@ -100,6 +101,7 @@ var builtins = []builtin{
 	{RuleProgression, ruleProgression, func(r *policy.Rules) policy.Switch { return r.Progression }},
 	{RuleTargetHealth, ruleTargetHealth, func(r *policy.Rules) policy.Switch { return r.TargetHealth.Switch }},
 	{RuleDocumentation, ruleDocumentation, func(r *policy.Rules) policy.Switch { return r.Documentation.Switch }},
+	{RuleChecklist, ruleChecklist, func(r *policy.Rules) policy.Switch { return r.Checklist }},
 }
 
 // Evaluate checks in against pol at now and explains the answer. It is pure
@@ -176,6 +178,10 @@ func normalise(in Input, now time.Time) Input {
 	add(in.Release.Creator, "created the release")
 	if in.Change != nil {
 		add(in.Change.Requester, "requested the change")
+		c := *in.Change // the caller's change keeps its nil list
+		c.Checklist = orEmpty(c.Checklist)
+		in.Change = &c
+		authors = append(authors, checklistAuthors(in.Change)...)
 	}
 	for _, p := range in.Problems {
 		add(p.RCA.Author, "authored the RCA of "+p.ID)

@@ -27,7 +27,7 @@ func TestBaseInputIsAllowed(t *testing.T) {
 		}
 	}
 	want := []string{"rca_validated", "problem_state", "open_problems", "component_approval", "segregation", "semver",
-		"separation_of_duties", "approvals", "maintenance_window", "canary", "progression", "target_health", "documentation"}
+		"separation_of_duties", "approvals", "maintenance_window", "canary", "progression", "target_health", "documentation", "checklist"}
 	var got []string
 	for _, r := range v.Rules {
 		got = append(got, r.Rule)

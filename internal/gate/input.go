@@ -161,6 +161,12 @@ type Change struct {
 	Revision     int64         `json:"revision"`
 	// Content is the change's fingerprint (change.Change.Fingerprint).
 	Content string `json:"content,omitempty"`
+	// Checklist holds the items of the change model that apply to the
+	// change, each ticked or not; ChecklistFrozenAt is when the list was
+	// frozen (the change was approved), absent while the model's current
+	// list applies (rule checklist, rules_checklist.go).
+	Checklist         []ChecklistItem `json:"checklist"`
+	ChecklistFrozenAt *time.Time      `json:"checklist_frozen_at,omitempty"`
 }
 
 // RiskOverride replaces the computed risk class; it needs a justification.

@@ -174,6 +174,9 @@ type Rules struct {
 	Progression        Switch            `yaml:"progression" json:"progression"`
 	TargetHealth       TargetHealth      `yaml:"target_health" json:"target_health"`
 	Documentation      Documentation     `yaml:"documentation" json:"documentation"`
+	// Checklist (rule 15): every item of the change model's checklist that
+	// applies to the change is ticked.
+	Checklist Switch `yaml:"checklist" json:"checklist"`
 }
 
 // Documentation (rule 13): the documents a release of each risk class must
@@ -310,6 +313,7 @@ func Default() *Policy {
 			Progression:        on(),
 			TargetHealth:       TargetHealth{Switch: on(), MinSeverity: 2},
 			Documentation:      Documentation{Switch: on(), Required: map[string][]string{}},
+			Checklist:          on(),
 		}},
 		RetentionClasses: map[string]Retention{
 			"ephemeral": {Keep: Keep(30 * day), Description: "build logs and scratch artifacts"},

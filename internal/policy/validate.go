@@ -216,7 +216,7 @@ func (p *Policy) validateRules() error {
 		{"segregation", r.Segregation}, {"semver", r.Semver.Switch}, {"separation_of_duties", r.SeparationOfDuties},
 		{"approvals", r.Approvals}, {"maintenance_window", r.MaintenanceWindow.Switch}, {"canary", r.Canary.Switch},
 		{"progression", r.Progression}, {"target_health", r.TargetHealth.Switch},
-		{"documentation", r.Documentation.Switch}}
+		{"documentation", r.Documentation.Switch}, {"checklist", r.Checklist}}
 	for _, s := range switches {
 		if err := validSwitch("gate.rules."+s.name, s.s); err != nil {
 			return err

@@ -153,7 +153,8 @@ type ChangeContext struct {
 // new deviation must be a user. Authorization (authorize → scheduled) needs
 // the approvals that gate rule 8 requires (approval_guard.go): otherwise
 // PreconditionFailed listing what is missing, and only the refusal's audit
-// event is written. Nothing is written on any other error.
+// event is written. Nothing is written on any other error. Entering
+// scheduled freezes the change's checklist (change_checklist.go).
 func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev int64, action string,
 	fn func(c *change.Change, cc ChangeContext) error) (change.Change, error) {
 	var c change.Change
@@ -196,6 +197,11 @@ func (s *Store) UpdateChange(ctx context.Context, a audit.Actor, id int64, ifRev
 		}
 		c.ID, c.RequestedBy, c.CreatedAt = before.ID, before.RequestedBy, before.CreatedAt
 		c.Revision, c.UpdatedAt = before.Revision+1, tx.now
+		if before.Status != change.Scheduled && c.Status == change.Scheduled { // approved: freeze its checklist (change_checklist.go)
+			if err := tx.freezeChecklist(ctx, id, c); err != nil {
+				return err
+			}
+		}
 		if err := tx.updateRev(ctx, "change "+before.ID, before.Revision, `UPDATE changes SET title = $1, type = $2, release_id = $3, env = $4, change_model = $5,
 			risk_class = $6, status = $7, planned_start = $8, planned_end = $9, deviations = $10, rev = $11, updated_at = $12,
 			risk_computed = $13, risk_justification = $14, risk_override_by = $15 WHERE id = $16 AND rev = $17`,

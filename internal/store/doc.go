@@ -19,6 +19,8 @@
 //	problem_resolve.go     resolution by a production deployment or a deviation (rule: internal/problem)
 //	rca_validations.go     RCA validations and their withdrawal
 //	approval_guard.go      the approved state only by approvals (rule: gate.ApprovalsMissing)
+//	change_checklist.go    a change's checklist: ticks and unticks (a CAS on the change), the list frozen
+//	                       when it is scheduled (rule: change.Checklist); gate_checklist.go reads it for the gate
 //	component_update.go    component version edits
 //	deployment_update.go   deployment edits; deployment_events.go its event log
 //	deployment_start.go    the start use case: plan (rule: rollout.Plan), gate, blocked or running;

@@ -32,7 +32,8 @@ type GateQuery struct {
 // depend on (transitively), the open problems on the environment or on the
 // release's CIs and their dependents, the CI graph, the environment, the
 // versions live at q.At, the newest open change of the release for the
-// environment, and the approvals of both; for rules progression and
+// environment, the approvals of both and the change's checklist
+// (gate_checklist.go); for rules progression and
 // target_health, the release's deployments (one per environment) and the
 // open incidents and firing alerts on the environment for the release's
 // CIs and their dependencies (gate_health.go). The queries share one
@@ -132,7 +133,7 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	}
 	g.health(&in)
 	model := g.changeInput(&in)
-	second := append(append(g.validatorRoles(), g.resolvingReleases()...), g.approvals(&in))
+	second := append(append(append(g.validatorRoles(), g.resolvingReleases()...), g.approvals(&in)), g.checklist(&in, pol)...)
 	if err := g.r.last(ctx, second...); err != nil {
 		return in, err
 	}
