@@ -4,10 +4,13 @@ import (
 	"context"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"fixgate/internal/approval"
 	"fixgate/internal/artifact"
+	"fixgate/internal/fault"
 	"fixgate/internal/release"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
@@ -84,5 +87,60 @@ func TestApprovalNotesLeaveNoOrphan(t *testing.T) {
 	}
 	if got := storedFiles(t, dir); len(got) != 1 || got[0] != r.Artifacts[0].SHA256 {
 		t.Fatalf("the committed approval stores its notes: %v", got)
+	}
+}
+
+// TestUploadRenewsAndAttachRefusesPurged: bytes uploaded again after
+// their keep passed are renewed (artifact.renew, a new keep from now);
+// DropArtifactBytes keeps the bytes of a live row and deletes those of a
+// tombstone; a purged artifact cannot be attached to a release; an upload
+// whose bytes are gone is refused (Unavailable) and records nothing.
+func TestUploadRenewsAndAttachRefusesPurged(t *testing.T) {
+	s, clock := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	files := artifact.FS{Dir: t.TempDir()}
+	s.SetArtifactStorage(files)
+	put := func(body string) (store.Artifact, error) {
+		obj, err := files.Put(ctx, strings.NewReader(body), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, err := s.PutArtifact(ctx, alice, store.Artifact{SHA256: obj.SHA256, Name: "log.txt", Size: obj.Size, RetentionClass: "ephemeral"}, "")
+		return a, err
+	}
+	a, err := put("build log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.0", Type: release.Feature}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	renewed, err := put("build log")
+	if err != nil || !renewed.CreatedAt.Equal(s.Now()) || renewed.Revision != 2 {
+		t.Fatalf("renewed: %+v %v", renewed, err)
+	}
+	if ev, _ := s.AuditEventsFor(ctx, "artifact", a.SHA256, 10); ev[len(ev)-1].Action != "artifact.renew" {
+		t.Fatalf("renewal audited: %+v", ev[len(ev)-1])
+	}
+	if dropped, err := s.DropArtifactBytes(ctx, alice, a.SHA256, files); dropped || err != nil {
+		t.Fatalf("the bytes of a live row were dropped: %v %v", dropped, err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	if ok, err := s.PurgeArtifact(ctx, alice, a.SHA256, s.Now()); !ok || err != nil {
+		t.Fatalf("purge: %v %v", ok, err)
+	}
+	_, err = s.AttachReleaseArtifact(ctx, alice, 1, 0, a.SHA256, "other")
+	relWantField(t, err, "sha256")
+	if dropped, err := s.DropArtifactBytes(ctx, alice, a.SHA256, files); !dropped || err != nil {
+		t.Fatalf("the bytes of a tombstone stay: %v %v", dropped, err)
+	}
+	_, _, err = s.PutArtifact(ctx, alice, store.Artifact{SHA256: a.SHA256, Name: "log.txt", Size: a.Size}, "")
+	if fault.CodeOf(err) != fault.Unavailable {
+		t.Fatalf("an upload whose bytes are gone: %v", err)
+	}
+	if got, _ := s.GetArtifact(ctx, a.SHA256); got.PurgedAt == nil {
+		t.Fatalf("the refused upload restored the row: %+v", got)
 	}
 }
