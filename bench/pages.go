@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"fixgate/internal/api"
+	"fixgate/internal/artifact"
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/cab"
+	"fixgate/internal/cycle"
 	"fixgate/internal/incident"
 	"fixgate/internal/knownerror"
 	"fixgate/internal/labels"
@@ -37,10 +39,12 @@ var pageIDs = map[string]string{
 	"problems": "PRB-1", "incidents": "INC-1", "known-errors": "KE-1", "releases": "REL-1", "changes": "CHG-1",
 	"deployments": "DEP-1", "approvals": "APR-1", "meetings": "CAB-1", "cab": "CAB-1", "evaluations": "GATE-1",
 	"gates": "GATE-1", "versions": "1", "users": "pm", "cis": "ci-000", "environments": "prod-eu",
+	"cycles": "CYC-1", // pagesExtra
 }
 
 // pageQueries are the queries rendered besides the bare page.
-var pageQueries = map[string][]string{"GET /known-errors": {"?q=leak"}}
+var pageQueries = map[string][]string{"GET /known-errors": {"?q=leak"},
+	"GET /release-plan": {"?resolves=PRB-1"}, "GET /cycles/plan": {"?cycle=CYC-1"}}
 
 // pageProblemIncidents incidents are attributed to PRB-1, the problem the pages show.
 const pageProblemIncidents = 1000
@@ -132,8 +136,9 @@ func pagesRound(ctx context.Context, c config, releases, incidents int) (map[str
 }
 
 // pagesExtra adds what the gate dataset lacks for the pages: KE-1 (a
-// published known error of PRB-1), CAB-1 (a meeting) and
-// pageProblemIncidents incidents attributed to PRB-1.
+// published known error of PRB-1), CAB-1 (a meeting), CYC-1 (a release
+// cycle targeting PRB-1) and pageProblemIncidents incidents attributed to
+// PRB-1.
 func pagesExtra(ctx context.Context, st *store.Store) error {
 	pm := audit.Actor{User: "pm", Role: "problem_manager"}
 	if _, err := st.CreateKnownError(ctx, pm, knownerror.KnownError{Title: "ci-000 leaks memory under load", Problem: "PRB-1",
@@ -142,6 +147,12 @@ func pagesExtra(ctx context.Context, st *store.Store) error {
 	}
 	rm := audit.Actor{User: "rm", Role: "release_manager"}
 	if _, err := st.CreateMeeting(ctx, rm, cab.Record{Title: "weekly CAB", ScheduledAt: st.Now().Add(24 * time.Hour), Attendees: []string{"cab"}}); err != nil {
+		return err
+	}
+	if _, err := st.CreateCycle(ctx, pm, cycle.Cycle{Name: "train", Starts: st.Now(), Ends: st.Now().Add(30 * 24 * time.Hour), Envs: []string{"prod-eu"}}); err != nil {
+		return err
+	}
+	if _, err := st.AddCycleProblem(ctx, pm, "CYC-1", 0, "PRB-1"); err != nil {
 		return err
 	}
 	at := st.Now().Add(-30 * 24 * time.Hour)
@@ -165,7 +176,7 @@ func pagesHandler(ctx context.Context, st *store.Store) (http.Handler, []string,
 		return nil, nil, err
 	}
 	var apiSrv *api.Server
-	pages, err := web.New(web.Config{Store: st, Logger: accessLogger(),
+	pages, err := web.New(web.Config{Store: st, Logger: accessLogger(), Files: artifact.FS{Dir: dir},
 		Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }})
 	if err != nil {
 		return nil, nil, err

@@ -198,6 +198,9 @@ func serveOn(ctx context.Context, cmd *cobra.Command, f serverFlags, st *store.S
 		return err
 	}
 	wcfg.Store, wcfg.Logger, wcfg.Wake = st, log, runner.Wake
+	if f.dataDir != "" {
+		wcfg.Files = artifact.FS{Dir: f.dataDir} // the pages' verified downloads and purge, as the API's
+	}
 	wcfg.Policy = func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }
 	pages, err := web.New(wcfg)
 	if err != nil {

@@ -67,8 +67,8 @@ func (s *Server) uploadArtifact(w http.ResponseWriter, r *http.Request, c *call)
 	meta.MediaType = mediaType(r.Context(), files, r.Header.Get("Content-Type"), meta.Name, obj.SHA256)
 	out, created, err := s.store.PutArtifact(r.Context(), c.actor, meta, kind)
 	if err != nil {
-		if obj.Created {
-			files.Delete(r.Context(), obj.SHA256)
+		if obj.Created { // unless a concurrent upload of the same bytes recorded them (store.DropArtifactBytes)
+			s.store.DropArtifactBytes(context.WithoutCancel(r.Context()), c.actor, obj.SHA256, files)
 		}
 		return err
 	}

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 
 	"fixgate/internal/fault"
@@ -45,13 +43,4 @@ func (s *Server) releaseNotes(w http.ResponseWriter, r *http.Request, c *call) e
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(b)
 	return err
-}
-
-// writeArtifact stores the bytes of an artifact the store generates (the
-// notes of an approved release) where uploads go, through the same
-// artifact.Storage (content addressed: bytes already there are kept; the
-// digest is checked while writing).
-func (s *Server) writeArtifact(ctx context.Context, sha string, data []byte) error {
-	_, err := s.artifacts().Put(ctx, bytes.NewReader(data), sha)
-	return fault.Wrap(err, "store generated artifact")
 }

@@ -68,7 +68,7 @@ func New(cfg Config) *Server {
 	s.policy.startYAML = cfg.PolicyYAML
 	s.routes = s.declareRoutes()
 	if s.dataDir != "" && s.store != nil {
-		s.store.SetArtifactWriter(s.writeArtifact) // releases_notes.go
+		s.store.SetArtifactStorage(s.artifacts()) // the notes stored at approval, uploads checked against purges
 	}
 	return s
 }

@@ -28,7 +28,8 @@ type PurgeReport struct {
 // PurgeArtifacts deletes the artifacts expired at time at that no legal
 // hold keeps (store.ExpiredArtifacts): for each, the row is first marked
 // purged with its audit event (store.PurgeArtifact), then the bytes are
-// deleted. Running it again, or on two replicas at once, purges each
+// deleted unless an upload made the artifact live again in between
+// (store.DropArtifactBytes). Running it again, or on two replicas at once, purges each
 // artifact once: a second run finds nothing left to purge, and of two
 // concurrent runs only one marks a given row. It also deletes bytes still
 // stored for earlier tombstones (a crash between row and bytes). With
@@ -46,19 +47,19 @@ func PurgeArtifacts(ctx context.Context, st *store.Store, files artifact.Storage
 			return rep, err
 		}
 		if !ok {
-			continue // held, restored or purged by another run meanwhile
+			continue // held, renewed or purged by another run meanwhile
 		}
-		if err := files.Delete(ctx, c.SHA256); err != nil {
+		rep.Items = append(rep.Items, c) // purged and audited, whatever happens to the bytes next
+		if _, err := st.DropArtifactBytes(ctx, actor, c.SHA256, files); err != nil {
 			return rep, err // the row says purged; the next run deletes the bytes
 		}
-		rep.Items = append(rep.Items, c)
 	}
-	return rep, sweepTombstones(ctx, st, files)
+	return rep, sweepTombstones(ctx, st, files, actor)
 }
 
-// sweepTombstones deletes bytes still stored for purged artifacts, checking
-// just before that the row was not restored by a new upload.
-func sweepTombstones(ctx context.Context, st *store.Store, files artifact.Storage) error {
+// sweepTombstones deletes bytes still stored for purged artifacts, through
+// store.DropArtifactBytes: bytes that an upload restored meanwhile stay.
+func sweepTombstones(ctx context.Context, st *store.Store, files artifact.Storage, actor audit.Actor) error {
 	shas, err := st.PurgedArtifacts(ctx)
 	if err != nil {
 		return err
@@ -69,14 +70,7 @@ func sweepTombstones(ctx context.Context, st *store.Store, files artifact.Storag
 		} else if err != nil {
 			return err
 		}
-		a, err := st.GetArtifact(ctx, sha)
-		if err != nil {
-			return err
-		}
-		if a.PurgedAt == nil {
-			continue
-		}
-		if err := files.Delete(ctx, sha); err != nil {
+		if _, err := st.DropArtifactBytes(ctx, actor, sha, files); err != nil {
 			return err
 		}
 	}

@@ -2,9 +2,12 @@ package jobs_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -219,4 +222,141 @@ func TestPurgerRunsOncePerLease(t *testing.T) {
 	if rb, err := b.Step(ctx); rb == nil || err != nil || len(rb.Items) != 0 {
 		t.Fatalf("after the lease, the other replica runs and finds nothing: %+v %v", rb, err)
 	}
+}
+
+// raceStorage is storage whose delete of a purged artifact lets the
+// uploads of that artifact and of the next one in the purge's order start,
+// then takes a while (a slow disk, an object store's round trip) before it
+// deletes: each upload of the first then races the deletion of its bytes,
+// and each upload of the second races the purge's marking of its row.
+type raceStorage struct {
+	artifact.FS
+	mu    sync.Mutex
+	order []string                 // digests in the purge's order
+	ready map[string]chan struct{} // closed when the upload of a digest may start
+}
+
+func (s *raceStorage) Delete(ctx context.Context, sha string) error {
+	s.mu.Lock()
+	if i := slices.Index(s.order, sha); i >= 0 {
+		for _, d := range s.order[i:min(i+2, len(s.order))] {
+			if c, ok := s.ready[d]; ok {
+				close(c)
+				delete(s.ready, d)
+			}
+		}
+	}
+	s.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	return s.FS.Delete(ctx, sha)
+}
+
+// reupload uploads body again and attaches it to REL-1 as a client does
+// (the API's upload: the bytes, then the row; then the attach), retrying
+// what the server answers as retryable (Unavailable).
+func reupload(ctx context.Context, s *store.Store, files artifact.Storage, body string) error {
+	for try := 0; ; try++ {
+		obj, err := files.Put(ctx, strings.NewReader(body), "")
+		if err == nil {
+			_, _, err = s.PutArtifact(ctx, admin, store.Artifact{SHA256: obj.SHA256, Name: "a.bin", Size: obj.Size, RetentionClass: "ephemeral"}, "")
+		}
+		if err == nil {
+			_, err = s.AttachReleaseArtifact(ctx, admin, 1, 0, obj.SHA256, "other")
+		}
+		if fault.CodeOf(err) != fault.Unavailable || try == 20 {
+			return err
+		}
+	}
+}
+
+// TestPurgeRacingReuploadKeepsLiveBytes: expired artifacts are uploaded
+// again and attached to a release while a purge runs (raceStorage times
+// the uploads: half of them while the purge deletes their bytes, half
+// just before it marks their rows). Each upload makes its artifact live
+// again (a restore of the tombstone, or a new keep), so at the end every
+// artifact is live, attached, and its bytes are stored and hash to their
+// digest: the purge never deletes bytes that a concurrent upload made live
+// again. Run on SQLite and PostgreSQL.
+func TestPurgeRacingReuploadKeepsLiveBytes(t *testing.T) {
+	s, clock := storetest.Open(t)
+	ctx := context.Background()
+	files := &raceStorage{FS: artifact.FS{Dir: t.TempDir()}, ready: map[string]chan struct{}{}}
+	s.SetArtifactStorage(files) // as the server does (api.New)
+	var bodies []string
+	for i := range 40 {
+		bodies = append(bodies, fmt.Sprintf("build log %d", i))
+		sha := upload(t, s, files, bodies[i], "ephemeral")
+		files.order, files.ready[sha] = append(files.order, sha), make(chan struct{})
+	}
+	slices.Sort(files.order) // the purge takes them (all uploaded at one time) in digest order
+	if _, err := s.CreateRelease(ctx, admin, release.Release{Version: "1.0.0", Type: release.Feature}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	readies := make([]chan struct{}, len(bodies))
+	for i, body := range bodies {
+		readies[i] = files.ready[sha256Hex(body)]
+	}
+	var wg sync.WaitGroup
+	var purgeErr error
+	upErrs := make([]error, len(bodies))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, purgeErr = jobs.PurgeArtifacts(ctx, s, files, admin, s.Now(), false)
+	}()
+	for i, body := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-readies[i]:
+			case <-time.After(10 * time.Second): // the purge skipped it: upload anyway
+			}
+			upErrs[i] = reupload(ctx, s, files, body)
+		}()
+	}
+	wg.Wait()
+	if purgeErr != nil && fault.CodeOf(purgeErr) != fault.Unavailable {
+		t.Fatal(purgeErr)
+	}
+	rel, err := s.GetRelease(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var purged, missing []int
+	restored := 0
+	for i, body := range bodies {
+		if upErrs[i] != nil {
+			t.Fatalf("upload %d: %v", i, upErrs[i])
+		}
+		sha := sha256Hex(body)
+		restored += purgeEvents(t, s, sha)
+		a, err := s.GetArtifact(ctx, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.PurgedAt != nil {
+			purged = append(purged, i)
+			continue
+		}
+		f, err := artifact.OpenVerified(ctx, files, sha, a.Size)
+		if err != nil {
+			missing = append(missing, i)
+			continue
+		}
+		f.Close()
+	}
+	if len(purged) > 0 || len(missing) > 0 {
+		t.Errorf("uploaded and attached again, yet purged: %v; live but their bytes are gone: %v", purged, missing)
+	}
+	if len(rel.Artifacts) != len(bodies) {
+		t.Errorf("REL-1 carries %d artifacts, want %d", len(rel.Artifacts), len(bodies))
+	}
+	t.Logf("%d of %d artifacts were purged first, then restored by their upload", restored, len(bodies))
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -74,45 +74,26 @@ func scanArtifact(sc interface{ Scan(...any) error }) (Artifact, error) {
 // sha256 is already recorded it returns the existing row and created=false:
 // the first name stays, and the retention class is only ever raised. A
 // purged artifact uploaded again is restored (created=true, a new
-// retention period from now). A new or restored artifact that is the RCA
-// document of a problem is attached to the problem's releases
-// (attachRCAEvidence). kind is recorded in the audit event only.
+// retention period from now); an artifact whose retention expired but that
+// no purge took yet is renewed (a new period from now, created=false). A
+// new or restored artifact that is the RCA document of a problem is
+// attached to the problem's releases (attachRCAEvidence). kind is recorded
+// in the audit event only. With an artifact storage installed, the bytes
+// must still be stored (Unavailable otherwise: a purge deleted them since
+// the upload stored them; artifacts_bytes.go).
 func (s *Store) PutArtifact(ctx context.Context, actor audit.Actor, a Artifact, kind string) (out Artifact, created bool, err error) {
 	if err := a.Validate(); err != nil {
 		return a, false, err
 	}
 	err = s.write(ctx, actor, func(tx *Tx) error {
-		pol, err := tx.policyInForce(ctx)
-		if err != nil {
+		if err := tx.lockDigest(ctx, a.SHA256); err != nil {
 			return err
 		}
-		if a.RetentionClass == "" {
-			a.RetentionClass = pol.Retention.DefaultClass
-		}
-		if err := pol.CheckRetentionClass("retention_class", a.RetentionClass); err != nil {
+		if out, created, err = tx.recordArtifact(ctx, a, kind); err != nil {
 			return err
 		}
-		a.CreatedBy, a.CreatedAt, a.Revision = actor.User, tx.now, 1
-		res, err := tx.exec(ctx, `INSERT INTO artifacts (sha256, name, media_type, size, retention_class, rev, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING`,
-			a.SHA256, a.Name, a.MediaType, a.Size, a.RetentionClass, a.Revision, a.CreatedBy, ts(tx.now))
-		if err != nil {
+		if err := tx.requireBytes(ctx, a.SHA256); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			created, err = tx.putExisting(ctx, a, &out)
-			if err != nil || !created {
-				return err
-			}
-		} else {
-			out, created = a, true
-			err := tx.auditEvent(ctx, "artifact.create", "artifact", a.SHA256, a.Revision, nil, struct {
-				Artifact
-				Kind string `json:"kind,omitempty"`
-			}{a, kind})
-			if err != nil {
-				return err
-			}
 		}
 		_, err = tx.attachRCAEvidence(ctx, evidenceOfDoc, a.SHA256, true)
 		return err
@@ -120,14 +101,60 @@ func (s *Store) PutArtifact(ctx context.Context, actor audit.Actor, a Artifact, 
 	return out, created, err
 }
 
+// recordArtifact inserts the row of a (artifact.create, with kind), or
+// handles bytes already recorded (putExisting). The caller holds the
+// digest's lock.
+func (tx *Tx) recordArtifact(ctx context.Context, a Artifact, kind string) (out Artifact, created bool, err error) {
+	pol, err := tx.policyInForce(ctx)
+	if err != nil {
+		return a, false, err
+	}
+	if a.RetentionClass == "" {
+		a.RetentionClass = pol.Retention.DefaultClass
+	}
+	if err := pol.CheckRetentionClass("retention_class", a.RetentionClass); err != nil {
+		return a, false, err
+	}
+	a.CreatedBy, a.CreatedAt, a.Revision = tx.actor.User, tx.now, 1
+	res, err := tx.exec(ctx, `INSERT INTO artifacts (sha256, name, media_type, size, retention_class, rev, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING`,
+		a.SHA256, a.Name, a.MediaType, a.Size, a.RetentionClass, a.Revision, a.CreatedBy, ts(tx.now))
+	if err != nil {
+		return a, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		created, err = tx.putExisting(ctx, a, &out)
+		return out, created, err
+	}
+	return a, true, tx.auditEvent(ctx, "artifact.create", "artifact", a.SHA256, a.Revision, nil, struct {
+		Artifact
+		Kind string `json:"kind,omitempty"`
+	}{a, kind})
+}
+
 // putExisting handles an upload of bytes already recorded: it restores a
-// purged artifact (created true) or raises the retention class.
+// purged artifact (created true, artifact.restore), renews an expired one
+// (artifact.renew: a new retention period from now, the longer of the two
+// classes) or raises the retention class (keepLonger).
 func (tx *Tx) putExisting(ctx context.Context, a Artifact, out *Artifact) (created bool, err error) {
 	before, err := tx.getArtifact(ctx, a.SHA256)
 	if err != nil {
 		return false, err
 	}
-	if before.PurgedAt == nil {
+	pol, err := tx.policyInForce(ctx)
+	if err != nil {
+		return false, err
+	}
+	exp, expires := pol.Expiry(before.RetentionClass, before.CreatedAt)
+	action := "artifact.restore"
+	switch {
+	case before.PurgedAt != nil:
+	case expires && !exp.After(tx.now):
+		action = "artifact.renew"
+		if !pol.KeepsLonger(a.RetentionClass, before.RetentionClass) {
+			a.RetentionClass = before.RetentionClass
+		}
+	default:
 		return false, tx.keepLonger(ctx, a.SHA256, a.RetentionClass, out)
 	}
 	*out = before
@@ -138,7 +165,7 @@ func (tx *Tx) putExisting(ctx context.Context, a Artifact, out *Artifact) (creat
 		out.RetentionClass, out.CreatedBy, ts(tx.now), out.Revision, a.SHA256, before.Revision); err != nil {
 		return false, err
 	}
-	return true, tx.auditEvent(ctx, "artifact.restore", "artifact", a.SHA256, out.Revision, before, *out)
+	return action == "artifact.restore", tx.auditEvent(ctx, action, "artifact", a.SHA256, out.Revision, before, *out)
 }
 
 // keepLonger loads the artifact sha into out and raises its retention class

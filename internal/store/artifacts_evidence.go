@@ -38,7 +38,18 @@ func (tx *Tx) attachRCAEvidence(ctx context.Context, filter string, arg any, bum
 	if err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, e := range found {
+		if err := tx.lockDigest(ctx, e.sha); err != nil { // a purge in flight commits first (artifacts_bytes.go)
+			return 0, err
+		}
+		live, err := tx.liveRow(ctx, e.sha)
+		if err != nil {
+			return 0, err
+		}
+		if !live {
+			continue // purged meanwhile: it attaches once uploaded again
+		}
 		if bump {
 			err = tx.attachBumped(ctx, e)
 		} else {
@@ -50,8 +61,9 @@ func (tx *Tx) attachRCAEvidence(ctx context.Context, filter string, arg any, bum
 		if err := tx.retainForRelease(ctx, e.release); err != nil {
 			return 0, err
 		}
+		n++
 	}
-	return len(found), nil
+	return n, nil
 }
 
 func (tx *Tx) missingEvidence(ctx context.Context, filter string, arg any) ([]rcaEvidence, error) {

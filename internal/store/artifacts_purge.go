@@ -11,10 +11,11 @@ import (
 // Retention is enforced in two steps so that a row never points at missing
 // bytes without the audit trail saying so: PurgeArtifact first marks the
 // row purged (a tombstone) with its artifact.purge event, in one
-// transaction, and only then does the caller delete the bytes. A crash in
-// between leaves bytes whose row already says purged; the next run deletes
-// them (PurgedArtifacts). The opposite order could lose bytes that a
-// committed row still claims.
+// transaction, and only then does the caller delete the bytes, through
+// DropArtifactBytes, which keeps them if an upload restored the row in
+// between (artifacts_bytes.go). A crash in between leaves bytes whose row
+// already says purged; the next run deletes them (PurgedArtifacts). The
+// opposite order could lose bytes that a committed row still claims.
 
 // PurgeCandidate is an artifact whose retention has expired and that no
 // legal hold keeps.
@@ -79,13 +80,17 @@ func (tx *Tx) expired(ctx context.Context, pol *policy.Policy, at time.Time) ([]
 // artifact.purge audit event, when it still qualifies (ExpiredArtifacts'
 // conditions, checked again under the row locks of the artifact and of the
 // releases it is attached to, so a concurrent hold or a second purger
-// waits and then sees the new state). It returns false, writing nothing,
-// when the artifact no longer qualifies or another purge marked it first.
-// The caller deletes the bytes after it returns true.
+// waits and then sees the new state; the digest's lock, so an upload or an
+// attach in flight commits first). It returns false, writing nothing, when
+// the artifact no longer qualifies (renewed, held) or another purge marked
+// it first. After true, the caller drops the bytes (DropArtifactBytes).
 func (s *Store) PurgeArtifact(ctx context.Context, a audit.Actor, sha string, at time.Time) (bool, error) {
 	var purged bool
 	err := s.write(ctx, a, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `SELECT id FROM releases WHERE id IN (SELECT release_id FROM release_artifacts WHERE sha256 = $1)`+tx.forUpdate(), sha); err != nil {
+			return err
+		}
+		if err := tx.lockDigest(ctx, sha); err != nil { // an upload or attach in flight commits first (artifacts_bytes.go)
 			return err
 		}
 		before, err := tx.getArtifact(ctx, sha)

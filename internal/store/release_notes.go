@@ -1,26 +1,18 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 
 	"fixgate/internal/ci"
+	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/problem"
 	"fixgate/internal/release"
 )
-
-// ArtifactWriter stores the bytes of an artifact under its hex sha256 (the
-// server's artifact storage). It must be idempotent: the same bytes may be
-// written twice.
-type ArtifactWriter func(ctx context.Context, sha string, data []byte) error
-
-// SetArtifactWriter installs the writer the store uses for artifacts it
-// generates itself (the notes stored when a release is approved); call it
-// before the store serves requests. Without one, none are generated.
-func (s *Store) SetArtifactWriter(w ArtifactWriter) { s.artifacts = w }
 
 // ReleaseNotes generates the notes of release id (release.GenerateNotes)
 // from facts read in one transaction. Returns NotFound for an unknown release.
@@ -153,13 +145,15 @@ func (tx *Tx) notesDeployments(ctx context.Context, id int64) ([]release.NoteDep
 const notesArtifactKind = "other"
 
 // storeApprovalNotes generates the notes of release r (id), just approved
-// in tx, as Markdown, stores their bytes through the store's artifact
-// writer, records the artifact (retention: the column's default class) and
-// attaches it to r, all in tx, with the audit event artifact.create. Does
-// nothing without an artifact writer.
+// in tx, as Markdown, stores their bytes in the store's artifact storage,
+// records the artifact (the policy's default retention class; audited as
+// artifact.create with kind) and attaches it to r, all in tx, holding the
+// digest's lock. If tx then fails, bytes it stored are dropped again
+// (artifacts_bytes.go): a failed approval leaves no orphan. Does nothing
+// without an artifact storage, or when r already carries these notes.
 func (tx *Tx) storeApprovalNotes(ctx context.Context, id int64, r *release.Release) error {
-	w := tx.store.artifacts
-	if w == nil {
+	files := tx.store.files
+	if files == nil {
 		return nil
 	}
 	f, err := tx.releaseNotesFacts(ctx, id)
@@ -170,30 +164,23 @@ func (tx *Tx) storeApprovalNotes(ctx context.Context, id int64, r *release.Relea
 	data := []byte(release.GenerateNotes(f).Markdown())
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	a := Artifact{SHA256: sha, Name: r.ID + "-" + r.Version + "-notes.md", MediaType: "text/markdown; charset=utf-8",
-		Size: int64(len(data)), CreatedBy: tx.actor.User, CreatedAt: tx.now}
+	a := Artifact{SHA256: sha, Name: r.ID + "-" + r.Version + "-notes.md", MediaType: "text/markdown; charset=utf-8", Size: int64(len(data))}
 	changed, err := r.Attach(release.Artifact{SHA256: sha, Name: a.Name, Kind: notesArtifactKind})
 	if err != nil || !changed {
 		return err
 	}
-	if err := w(ctx, sha, data); err != nil {
+	if err := tx.lockDigest(ctx, sha); err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, `INSERT INTO artifacts (sha256, name, media_type, size, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING`, a.SHA256, a.Name, a.MediaType, a.Size, a.CreatedBy, ts(tx.now))
+	obj, err := files.Put(ctx, bytes.NewReader(data), sha)
 	if err != nil {
-		return err
+		return fault.Wrap(err, "store the notes of %s", r.ID)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		if err := tx.queryRow(ctx, `SELECT retention_class FROM artifacts WHERE sha256 = $1`, sha).Scan(&a.RetentionClass); err != nil {
-			return err
-		}
-		if err := tx.auditEvent(ctx, "artifact.create", "artifact", sha, 1, nil, struct {
-			Artifact
-			Kind string `json:"kind"`
-		}{a, notesArtifactKind}); err != nil {
-			return err
-		}
+	if obj.Created {
+		tx.dropOnRollback(sha, files)
+	}
+	if _, _, err := tx.recordArtifact(ctx, a, notesArtifactKind); err != nil {
+		return err
 	}
 	_, err = tx.exec(ctx, `INSERT INTO release_artifacts (release_id, sha256, kind) VALUES ($1, $2, $3)`, id, sha, notesArtifactKind)
 	return err

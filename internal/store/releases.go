@@ -312,7 +312,7 @@ func (s *Store) UpdateRelease(ctx context.Context, a audit.Actor, id int64, ifRe
 
 // AttachReleaseArtifact attaches the uploaded artifact sha under kind
 // (release.Release.Attach decides whether it may). Returns Invalid naming
-// "sha256" when no such artifact was uploaded. Attaching what is already
+// "sha256" when no such artifact was uploaded or it was purged. Attaching what is already
 // attached under the same kind changes nothing and returns the release.
 func (s *Store) AttachReleaseArtifact(ctx context.Context, a audit.Actor, id int64, ifRev int64, sha, kind string) (release.Release, error) {
 	var r release.Release
@@ -327,11 +327,7 @@ func (s *Store) AttachReleaseArtifact(ctx context.Context, a audit.Actor, id int
 		if err := checkRev("release "+before.ID, before.Revision, ifRev); err != nil {
 			return err
 		}
-		var name string
-		err = tx.queryRow(ctx, `SELECT name FROM artifacts WHERE sha256 = $1`, sha).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.Field("sha256", "artifact %s has not been uploaded (POST /api/v1/artifacts first)", sha)
-		}
+		name, err := tx.attachableArtifact(ctx, sha) // artifacts_bytes.go
 		if err != nil {
 			return err
 		}

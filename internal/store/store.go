@@ -18,6 +18,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
+	"fixgate/internal/artifact"
 	"fixgate/internal/fault"
 	"fixgate/internal/matcher"
 )
@@ -50,8 +51,8 @@ type Store struct {
 	sigs   *sigIndex      // signatures of open and resolved problems
 	// rollouts: the server's hooks for event-driven rollbacks (SetRollouts)
 	rollouts Rollouts
-	// artifacts: the server's writer of generated artifacts (SetArtifactWriter)
-	artifacts ArtifactWriter
+	// files: where artifact bytes live (SetArtifactStorage; nil: nowhere)
+	files artifact.Storage
 	// writers admits SQLite write transactions one at a time (write_gate.go)
 	writers writeGate
 	noGate  bool

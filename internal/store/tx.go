@@ -32,7 +32,16 @@ type Tx struct {
 	pol     *policy.Policy
 	arrived time.Time
 	decided []RollbackDecision
+	// undo runs when the transaction does not commit, after its rollback
+	// (onRollback): it reverts effects outside the database.
+	undo []func(context.Context)
 }
+
+// onRollback registers fn to run if this transaction does not commit,
+// after its rollback and outside the write gate, with a context that is
+// not canceled: for what the transaction did outside the database, such
+// as artifact bytes it stored (artifacts_bytes.go).
+func (tx *Tx) onRollback(fn func(context.Context)) { tx.undo = append(tx.undo, fn) }
 
 // Now is the transaction's fixed time.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -90,14 +99,26 @@ func (tx *Tx) endRead(ctx context.Context) {
 // COMMITTED on PostgreSQL, so the audit chain head lock sees the latest
 // head) and commits if fn succeeds. Nothing is written if fn fails.
 func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error) error {
+	undo, err := s.writeOnce(ctx, actor, fn)
+	if err != nil {
+		for _, f := range undo {
+			f(context.WithoutCancel(ctx))
+		}
+	}
+	return err
+}
+
+// writeOnce is write's transaction; it returns the failed transaction's
+// onRollback functions for write to run once the write gate is left.
+func (s *Store) writeOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error) (undo []func(context.Context), err error) {
 	leave, err := s.writers.enter(ctx)
 	if err != nil {
-		return unavailable(err, "begin transaction")
+		return nil, unavailable(err, "begin transaction")
 	}
 	defer leave()
 	sqlTx, conn, err := s.beginWrite(ctx)
 	if err != nil {
-		return unavailable(err, "begin transaction")
+		return nil, unavailable(err, "begin transaction")
 	}
 	if conn != nil {
 		defer conn.Close()
@@ -105,20 +126,20 @@ func (s *Store) write(ctx context.Context, actor audit.Actor, fn func(*Tx) error
 	tx := &Tx{tx: sqlTx, conn: conn, store: s, dialect: s.dialect, now: s.Now(), actor: actor, arrived: time.Now()}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
-		return classify(err)
+		return tx.undo, classify(err)
 	}
 	if err := tx.flushAudit(ctx); err != nil {
 		sqlTx.Rollback()
-		return classify(err)
+		return tx.undo, classify(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return unavailable(err, "commit")
+		return tx.undo, unavailable(err, "commit")
 	}
 	for _, q := range tx.unprepared {
 		s.cachedStmt(ctx, q)
 	}
 	s.tellDecided(tx.decided)
-	return nil
+	return nil, nil
 }
 
 // classify turns driver errors about constraints into Conflict or Invalid

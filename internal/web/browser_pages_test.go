@@ -36,7 +36,8 @@ func browserTestData(tw *testWeb) {
 	}
 	tw.apiCall("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"assess"}`, 200)
 	tw.apiCall("pm", "POST", "/api/v1/problems/PRB-1/transitions", `{"to":"rca"}`, 200)
-	tw.apiCall("eng", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"code_defect","summary":"nil map on empty cart"}`, 200)
+	tw.apiCall("eng", "POST", "/api/v1/artifacts?name=rca-prb-1.md&kind=rca&retention_class=regulated", browserRCADoc, 201)
+	tw.apiCall("eng", "PUT", "/api/v1/problems/PRB-1/rca", `{"category":"code_defect","summary":"nil map on empty cart","doc_sha256":"`+browserRCASHA+`"}`, 200)
 	tw.apiCall("pm", "POST", "/api/v1/known-errors", `{"title":"Checkout connection pool exhaustion","problem":"PRB-1",`+
 		`"labels":{"ci":"checkout-api"},"symptoms":"timeouts on checkout","workaround":"restart the checkout pods"}`, 201)
 	tw.apiCall("pm", "POST", "/api/v1/known-errors/KE-1/transitions", `{"to":"published"}`, 200)
@@ -47,7 +48,15 @@ func browserTestData(tw *testWeb) {
 	tw.apiCall("bot", "POST", "/api/v1/deployments/start", `{"release":"REL-1","env":"prod-eu","driver":"reported"}`, 201)
 	browserStartRunning(tw)
 	browserStorePolicy(tw)
+	tw.apiCall("pm", "POST", "/api/v1/cycles", `{"name":"train-2026-12","starts_at":"2026-12-01T00:00:00Z","ends_at":"2027-01-01T00:00:00Z","envs":["prod-eu"]}`, 201)
+	tw.apiCall("pm", "POST", "/api/v1/cycles/CYC-1/problems", `{"problem":"PRB-1","revision":1}`, 200)
 }
+
+// browserRCADoc is PRB-1's RCA document (browserRCASHA its digest), attached to REL-1 as evidence.
+const (
+	browserRCADoc = "# RCA of PRB-1\n\nA nil map on an empty cart.\n"
+	browserRCASHA = "e1044817249d54505832a13fbb39d16086b7dd46ca125d1ad31ddb50d7bfec93"
+)
 
 // browserStorePolicy stores the built-in policy as version 1 (the policy
 // pages list stored versions).
@@ -95,7 +104,7 @@ func browserStartRunning(tw *testWeb) {
 var browserPageIDs = map[string][]string{
 	"problems": {"PRB-1"}, "incidents": {"INC-1"}, "known-errors": {"KE-1"}, "releases": {"REL-1"},
 	"changes": {"CHG-1"}, "deployments": {"DEP-1", "DEP-2"}, "approvals": {"APR-1"}, "meetings": {"CAB-1"},
-	"cab": {"CAB-1"}, "evaluations": {"GATE-1"}, "gates": {"GATE-1"}, "versions": {"1"},
+	"cab": {"CAB-1"}, "evaluations": {"GATE-1"}, "gates": {"GATE-1"}, "versions": {"1"}, "cycles": {"CYC-1"},
 	"users": {"pm"}, "cis": {"checkout-api"}, "environments": {"prod-eu"},
 }
 
@@ -103,6 +112,9 @@ var browserPageIDs = map[string][]string{
 var browserPageQueries = map[string][]string{
 	"GET /known-errors":                     {"?q=pool", "?label=ci%3Dcheckout-api"},
 	"GET /problems/{id}/signatures/preview": {"?matcher=%7Bservice%3D%22checkout-api%22%7D"},
+	"GET /release-plan":                     {"?resolves=PRB-1"},
+	"GET /cycles/plan":                      {"?cycle=CYC-1"},
+	"GET /artifacts":                        {"?sha256=" + browserRCASHA},
 }
 
 // browserPageStatus is the status a GET page answers in this test when not 200.
@@ -179,8 +191,8 @@ func TestEveryPageAccessible(t *testing.T) {
 	slices.SortStableFunc(pages, func(a, b page) int { return strings.Compare(browserVisitor(a), browserVisitor(b)) })
 	signedInAs, visited := "", 0
 	for _, p := range pages {
-		if !strings.HasPrefix(p.pattern, "GET ") {
-			continue
+		if !strings.HasPrefix(p.pattern, "GET ") || p.file {
+			continue // downloads are files, not pages
 		}
 		paths, err := browserPagePaths(p.pattern)
 		if err != nil {

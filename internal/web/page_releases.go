@@ -86,7 +86,7 @@ type releaseData struct {
 	Approvals   []approvalRow
 	Counting    approval.Verdict
 	Decide      decideForm
-	Notes       string
+	Evidence    releaseEvidence // notes, artifacts, RCA documents, legal hold (page_releases_evidence.go)
 	Deployments []releaseDeploymentRow
 	DepsPager   pagerLink
 	Changed     []audit.Event // after a stale form: what changed since its revision
@@ -140,7 +140,7 @@ func (s *Server) loadRelease(ctx context.Context, r *http.Request, v *visit, id 
 	if err := s.loadApprovals(ctx, v, d); err != nil {
 		return nil, err
 	}
-	if d.Notes, err = s.releaseNotes(ctx, rel); err != nil {
+	if err := s.loadEvidence(ctx, v, d); err != nil {
 		return nil, err
 	}
 	after, err := cursor(r.URL.Query().Get("deployments_after"), ident.Deployment)
@@ -262,18 +262,4 @@ func approvingRoles(v *visit) []string {
 		}
 	}
 	return out
-}
-
-// releaseNotes renders the notes as the API's GET
-// /api/v1/releases/{id}/notes?format=md does (the same store facts).
-func (s *Server) releaseNotes(ctx context.Context, rel release.Release) (string, error) {
-	id, err := ident.Release.Parse("id", rel.ID)
-	if err != nil {
-		return "", err
-	}
-	n, err := s.store.ReleaseNotes(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	return n.Markdown(), nil
 }

@@ -73,7 +73,7 @@ func TestReleasePageShowsBlockedGateRuleByRule(t *testing.T) {
 	if !strings.Contains(comp, "fail") || !strings.Contains(comp, "checkout-api@1.4.3") {
 		t.Fatalf("component_approval row: %q", comp)
 	}
-	for _, want := range []string{"stop the leak", "# ", "checkout-api@1.4.3", "No deployment yet", "No decision yet"} {
+	for _, want := range []string{"stop the leak", "<caption>Resolved problems</caption>", "checkout-api@1.4.3", "No deployment yet", "No decision yet"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("release page lacks %q", want)
 		}

@@ -13,6 +13,7 @@ type page struct {
 	roles   []auth.Role // who may use it (empty only when public)
 	public  bool        // no session needed (sign-in, sign-out)
 	tmpl    string      // the template file it renders ("" for actions that redirect)
+	file    bool        // answers a file, not a page (a download): no page walk opens it
 	h       pageFunc
 }
 
@@ -79,6 +80,26 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /policy", roles: readers, tmpl: "policy.html", h: s.policyPage},
 		{pattern: "GET /policy/versions/{version}", roles: readers, tmpl: "policy_version.html", h: s.policyVersion},
 		{pattern: "GET /policy/dry-run", roles: readers, tmpl: "policy_dryrun.html", h: s.policyDryRun},
+
+		// problem-fix releases (issue 13: page_release_plan.go, page_cycles*.go, page_retention.go,
+		// page_artifacts_download.go, page_releases_evidence.go, page_releases_hold.go): what to rebuild and the
+		// release that does it, release cycles and their ranked plan, a release's legal hold, artifact retention
+		// and holds, verified downloads; each action the store call of its API route, with that route's roles.
+		{pattern: "GET /release-plan", roles: readers, tmpl: "release_plan.html", h: s.releasePlanPage},
+		{pattern: "POST /release-plan/release", roles: releaseCreators, tmpl: "release_plan.html", h: s.createPlannedRelease},
+		{pattern: "GET /cycles", roles: readers, tmpl: "cycles.html", h: s.cycleList},
+		{pattern: "POST /cycles", roles: cycleEditors, tmpl: "cycles.html", h: s.createCycle},
+		{pattern: "GET /cycles/plan", roles: readers, tmpl: "cycle_plan.html", h: s.cyclePlan},
+		{pattern: "GET /cycles/{id}", roles: readers, tmpl: "cycle.html", h: s.cyclePage},
+		{pattern: "POST /cycles/{id}/problems", roles: cycleEditors, tmpl: "cycle.html", h: s.targetProblem},
+		{pattern: "POST /cycles/{id}/problems/{problem}/remove", roles: cycleEditors, tmpl: "cycle.html", h: s.untargetProblem},
+		{pattern: "POST /releases/{id}/hold", roles: holders, tmpl: "release.html", h: s.releaseHold(true)},
+		{pattern: "POST /releases/{id}/unhold", roles: holders, tmpl: "release.html", h: s.releaseHold(false)},
+		{pattern: "GET /artifacts", roles: readers, tmpl: "retention.html", h: s.retentionPage},
+		{pattern: "POST /artifacts/purge", roles: admins, tmpl: "retention.html", h: s.purgeNow},
+		{pattern: "POST /artifacts/{sha256}/hold", roles: holders, tmpl: "retention.html", h: s.artifactHold(true)},
+		{pattern: "POST /artifacts/{sha256}/unhold", roles: holders, tmpl: "retention.html", h: s.artifactHold(false)},
+		{pattern: "GET /artifacts/{sha256}", roles: readers, file: true, h: s.downloadArtifact},
 
 		{pattern: "GET /problems", roles: readers, tmpl: "problems.html", h: s.problems},
 		{pattern: "GET /problems/{id}", roles: readers, tmpl: "problem.html", h: s.problemDetail},

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"fixgate/internal/artifact"
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/policy"
@@ -40,6 +41,9 @@ type Config struct {
 	TLS bool
 	// OIDC, when set, offers single sign-on on the sign-in page.
 	OIDC *OIDCConfig
+	// Files is where artifact bytes live (the API's data directory): verified
+	// downloads and the purge. Nil: no downloads, no purge from the pages.
+	Files artifact.Storage
 }
 
 // Server serves the pages. Create it with New.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fixgate/internal/api"
+	"fixgate/internal/artifact"
 	"fixgate/internal/audit"
 	"fixgate/internal/auth"
 	"fixgate/internal/policy"
@@ -29,6 +30,8 @@ type testWeb struct {
 	web    *Server
 	http   *httptest.Server
 	tokens map[string]string
+	// dataDir holds artifact bytes (api.Config.DataDir, Config.Files).
+	dataDir string
 }
 
 const testPassword = "correct horse battery"
@@ -60,11 +63,13 @@ func newTestWeb(t *testing.T) *testWeb {
 		}
 	}
 	var err error
-	tw.web, err = New(Config{Store: s, Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return tw.api.Policy(ctx) }})
+	tw.dataDir = t.TempDir() // the API's uploads, the pages' downloads and purge
+	tw.web, err = New(Config{Store: s, Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return tw.api.Policy(ctx) },
+		Files: artifact.FS{Dir: tw.dataDir}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tw.api = api.New(api.Config{Store: s, DataDir: t.TempDir(), Web: tw.web.Handler()})
+	tw.api = api.New(api.Config{Store: s, DataDir: tw.dataDir, Web: tw.web.Handler()})
 	if err := tw.api.InitPolicy(ctx); err != nil {
 		t.Fatal(err)
 	}
