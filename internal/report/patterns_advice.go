@@ -66,7 +66,7 @@ var phrases = map[string]phrase{
 		map[string]string{"<=5": "at most 5 commits", "6-20": "6–20 commits", ">20": "more than 20 commits"}},
 	DimFrequency: {"problem fixes on CIs with %s", "problems on CIs with %s", "those on CIs with %s",
 		"let each fix pass its observation period before the next one on the same CI",
-		map[string]string{"<=1": "at most 1 problem-fix release per 30 days", "1-4": "2–4 problem-fix releases per 30 days",
+		map[string]string{"<=1": "at most 1 problem-fix release per 30 days", "1-4": "more than 1 and at most 4 problem-fix releases per 30 days",
 			">4": "more than 4 problem-fix releases per 30 days"}},
 }
 
@@ -121,7 +121,13 @@ func recommend(d Binned, e Evidence, period time.Duration) []Recommendation {
 		case len(recs) > 0:
 			out = append(out, recs...)
 		case len(short) > 0 || b0.of < e.MinSample:
-			out = append(out, shortText(d, m, b0, short, e))
+			r := shortText(d, m, b0, short, e)
+			for _, b := range d.Bins {
+				if c := measureOf(b, m); b.Bin == Unknown && c.of > 0 {
+					r.Text += fmt.Sprintf("; the %s of %d %s are unknown (not recorded, never guessed)", d.Dimension, c.of, unit(m))
+				}
+			}
+			out = append(out, r)
 		default:
 			out = append(out, Recommendation{Kind: NoDifference, Dimension: d.Dimension, Measure: m, Baseline: d.Baseline,
 				BaseCount: b0.n, BaseSample: b0.of, Text: fmt.Sprintf("%s: no bin %s clearly more often than the baseline %s (%d of %d)",
