@@ -17,8 +17,8 @@ import (
 	"fixgate/internal/incident"
 	"fixgate/internal/pir"
 	"fixgate/internal/problem"
-	"fixgate/internal/report"
 	"fixgate/internal/release"
+	"fixgate/internal/report"
 	"fixgate/internal/store"
 	"fixgate/internal/store/storetest"
 )
