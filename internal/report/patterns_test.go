@@ -196,3 +196,21 @@ func TestPatternsOverNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternsCSV: one row per bucket, bin and conclusion, null rates
+// empty, the ids behind a count space-separated.
+func TestPatternsCSV(t *testing.T) {
+	var b strings.Builder
+	if err := BuildPatterns(patFilter(), sizeFacts(), DefaultEvidence).WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"section,dimension,key,count,total,rate,records\n", "problem_fix,all,all,0,0,,\n",
+		"size_failure,components,>3,8,20,0.4,DEP-101 DEP-102 DEP-103 DEP-104 DEP-105 DEP-106 DEP-107 DEP-108\n",
+		"size_failure,components,0,0,0,,\n", "size_recurrence,components,1,0,0,,\n",
+		"recommendation,components/failure,recommend >3,8,20,4,problem-fix releases with more than 3 components failed 4× as often"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("csv lacks %q:\n%s", want, out)
+		}
+	}
+}
