@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fixgate/internal/deploy"
+	"fixgate/internal/fault"
 	"fixgate/internal/ident"
 	"fixgate/internal/report"
 )
@@ -144,4 +145,33 @@ func patternKey(dim, key string) string {
 		return "stage " + strconv.Itoa(n+1)
 	}
 	return stages[n].Name
+}
+
+// PatternBucket lists the counted problem-fix deployments of the period
+// (as PatternsReport's filter) behind bucket or bin key of dimension dim
+// ("" for all of them), in id order, each with whether it failed there
+// (report.BucketDeployments). Returns Invalid naming "dim" for an unknown
+// dimension.
+func (s *Store) PatternBucket(ctx context.Context, since time.Duration, env, ci, dim, key string) ([]report.BucketDeployment, error) {
+	if !report.KnownDim(dim) {
+		return nil, fault.Field("dim", "unknown dimension %q", dim)
+	}
+	now := s.Now()
+	var rows []report.PatternDeployment
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		rows, err = scanAll(ctx, tx, patternBucketSQL, func(r *sql.Rows) (report.PatternDeployment, error) {
+			d := report.PatternDeployment{Dim: dim}
+			var id, rel, hit int64
+			err := r.Scan(&d.Key, &d.N, &hit, &id, &rel, &d.Env, &d.Status, &d.Incidents)
+			d.Hit, d.Key = hit > 0, patternKey(dim, d.Key)
+			d.ID, d.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
+			return d, err
+		}, ts(now.Add(-since)), ts(now), env, ci, dim)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return report.BucketDeployments(dim, key, since, rows), nil
 }

@@ -92,3 +92,10 @@ SELECT pk.dim, pk.n, pk.id FROM pk WHERE pk.rec = 1 ORDER BY pk.id, pk.dim`
 // patternCIReleasesSQL lists the release frequency of each CI (cf).
 const patternCIReleasesSQL = patternsCTE + `
 SELECT cf.ci, cf.n FROM cf ORDER BY cf.ci`
+
+// patternBucketSQL lists the deployments of pd under their keys of one
+// dimension ($5), in id order: the rows a bucket's deployments are picked
+// from (report.BucketDeployments).
+const patternBucketSQL = patternsCTE + patternsKeys + `
+SELECT k.key, k.n, k.hit, pd.id, pd.release_id, pd.env, pd.status, pd.inc FROM k JOIN pd ON pd.id = k.id
+WHERE k.dim = $5 ORDER BY pd.id, k.key`

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"fixgate/internal/ci"
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
+	"fixgate/internal/fault"
 	"fixgate/internal/incident"
 	"fixgate/internal/pir"
 	"fixgate/internal/problem"
@@ -242,5 +244,42 @@ func TestPatternsFiltersMatchingNothing(t *testing.T) {
 	p, err := s.PatternsReport(ctx, 90*24*time.Hour, "", "payments")
 	if err != nil || p.ProblemFix.Total != 2 || p.ProblemFix.Failed != 2 || len(p.Frequency.Bins[0].CIs) != 1 {
 		t.Fatalf("payments: %+v %v", p.ProblemFix, err)
+	}
+}
+
+// TestPatternBucket: the deployments behind a bucket or bin are the
+// counted ones under that key, each once, marked failed as the report
+// counts them; "" lists the whole dimension; an unknown dimension names dim.
+func TestPatternBucket(t *testing.T) {
+	s, clock := storetest.Open(t)
+	patternsScenario(t, s, clock)
+	ctx := context.Background()
+	for _, c := range []struct{ dim, key, want string }{
+		{report.DimComponent, "checkout-api", "DEP-1 DEP-2!"},
+		{report.DimCheck, "incidents/new", "DEP-2"}, // measured, passed: not failed under this check
+		{report.DimCheck, report.NoKey, "DEP-1 DEP-4!"},
+		{report.DimStage, "canary", "DEP-2!"},
+		{report.DimComponents, "1", "DEP-1 DEP-4!"},
+		{report.DimCommits, report.Unknown, "DEP-1 DEP-2! DEP-4!"},
+		{report.DimEnv, "", "DEP-1 DEP-2! DEP-4!"},
+		{report.DimFinding, "nope", ""},
+	} {
+		ds, err := s.PatternBucket(ctx, 90*24*time.Hour, "", "", c.dim, c.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range ds {
+			if d.Failed {
+				d.ID += "!"
+			}
+			got = append(got, d.ID)
+		}
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("%s %q: %q, want %q", c.dim, c.key, g, c.want)
+		}
+	}
+	if _, err := s.PatternBucket(ctx, time.Hour, "", "", "colour", ""); fault.As(err) == nil || fault.As(err).Field != "dim" {
+		t.Fatalf("unknown dim: %v", err)
 	}
 }
