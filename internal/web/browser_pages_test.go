@@ -101,6 +101,7 @@ var browserPageIDs = map[string][]string{
 var browserPageQueries = map[string][]string{
 	"GET /known-errors":                     {"?q=pool", "?label=ci%3Dcheckout-api"},
 	"GET /problems/{id}/signatures/preview": {"?matcher=%7Bservice%3D%22checkout-api%22%7D"},
+	"GET /reports/patterns":                 {"?dim=environment&key=prod-eu"}, // page_report_patterns.go: a drill-down
 }
 
 // browserPageStatus is the status a GET page answers in this test when not 200.
