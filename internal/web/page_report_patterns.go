@@ -64,7 +64,7 @@ type patternRow struct {
 
 type patternDim struct {
 	ID, Title, Note string
-	Rows      []patternRow
+	Rows            []patternRow
 }
 
 // binRow is one bin: failure (patternRow) and recurrence of the problems fixed.
