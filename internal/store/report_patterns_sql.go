@@ -45,8 +45,9 @@ const patternsKeys = `, k AS (
 	UNION ALL SELECT 'components', pd.id, '', (SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = pd.release_id), 1 FROM pd
 	UNION ALL SELECT 'problems', pd.id, '', (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = pd.release_id), 1 FROM pd
 	UNION ALL SELECT 'commits', pd.id, '', -1, 1 FROM pd
-	UNION ALL SELECT 'frequency', pd.id, '', COALESCE((SELECT MAX(cf.n) FROM release_components rc
-		JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cf ON cf.ci = cv.ci WHERE rc.release_id = pd.release_id), 0), 1 FROM pd
+	UNION ALL SELECT 'frequency', pd.id, '', COALESCE(MAX(cf.n), 0), 1 FROM pd
+		LEFT JOIN release_components rc ON rc.release_id = pd.release_id LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
+		LEFT JOIN cf ON cf.ci = cv.ci GROUP BY pd.id
 )`
 
 // patternGroupsSQL counts the deployments by dimension, key, measure,
@@ -77,8 +78,8 @@ const patternsProblems = `, fp AS MATERIALIZED (
 		fp.rec AS rec FROM fp
 	UNION ALL SELECT 'problems', fp.id, (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = fp.release_id), fp.rec FROM fp
 	UNION ALL SELECT 'commits', fp.id, -1, fp.rec FROM fp
-	UNION ALL SELECT 'frequency', fp.id, COALESCE((SELECT MAX(cf.n) FROM problem_cis pc JOIN cf ON cf.ci = pc.ci
-		WHERE pc.problem_id = fp.id), 0), fp.rec FROM fp
+	UNION ALL SELECT 'frequency', fp.id, COALESCE(MAX(cf.n), 0), fp.rec FROM fp
+		LEFT JOIN problem_cis pc ON pc.problem_id = fp.id LEFT JOIN cf ON cf.ci = pc.ci GROUP BY fp.id, fp.rec
 )`
 
 // patternProblemGroupsSQL counts the problems by dimension, measure and recurrence.
