@@ -37,38 +37,42 @@ func (s *Store) PatternsFacts(ctx context.Context, since time.Duration, env, ci 
 	err := s.read(ctx, func(tx *Tx) error {
 		args := []any{ts(f.Since), ts(f.Now), env, ci}
 		var err error
-		if x.Groups, err = tx.patternGroups(ctx, args); err != nil {
+		if x.Groups, x.CIReleases, err = tx.patternGroups(ctx, args); err != nil {
 			return err
 		}
 		if x.Deployments, err = tx.patternCandidates(ctx, args); err != nil {
 			return err
 		}
-		if x.Problems, x.Recurred, err = tx.patternProblems(ctx, args); err != nil {
-			return err
-		}
-		x.CIReleases, err = tx.patternCIReleases(ctx, args)
+		x.Problems, x.Recurred, err = tx.patternProblems(ctx, args)
 		return err
 	})
 	return f, x, err
 }
 
-func (tx *Tx) patternGroups(ctx context.Context, args []any) ([]report.PatternGroup, error) {
+// patternGroups loads the deployment groups and each CI's release
+// frequency (the rows of dimension ci_releases).
+func (tx *Tx) patternGroups(ctx context.Context, args []any) ([]report.PatternGroup, map[string]int64, error) {
 	rows, err := tx.query(ctx, patternGroupsSQL, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var out []report.PatternGroup
+	cis := map[string]int64{}
 	for rows.Next() {
 		var g report.PatternGroup
 		var inc, hit int64
 		if err := rows.Scan(&g.Dim, &g.Key, &g.N, &g.Status, &inc, &hit, &g.Count); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if g.Dim == "ci_releases" {
+			cis[g.Key] = g.N
+			continue
 		}
 		g.Incident, g.Hit, g.Key = inc > 0, hit > 0, patternKey(g.Dim, g.Key)
 		out = append(out, g)
 	}
-	return out, rows.Err()
+	return out, cis, rows.Err()
 }
 
 func (tx *Tx) patternCandidates(ctx context.Context, args []any) ([]report.PatternDeployment, error) {
@@ -92,43 +96,29 @@ func (tx *Tx) patternCandidates(ctx context.Context, args []any) ([]report.Patte
 	return out, rows.Err()
 }
 
+// patternProblems loads the problem groups and the recurred problems.
 func (tx *Tx) patternProblems(ctx context.Context, args []any) ([]report.ProblemGroup, []report.RecurredProblem, error) {
-	groups, err := scanAll(ctx, tx, patternProblemGroupsSQL, func(r *sql.Rows) (report.ProblemGroup, error) {
-		var g report.ProblemGroup
-		var rec int64
-		err := r.Scan(&g.Dim, &g.N, &rec, &g.Count)
-		g.Recurred = rec > 0
-		return g, err
-	}, args...)
+	rows, err := tx.query(ctx, patternProblemsSQL, args...)
 	if err != nil {
 		return nil, nil, err
 	}
-	recurred, err := scanAll(ctx, tx, patternRecurredSQL, func(r *sql.Rows) (report.RecurredProblem, error) {
-		var p report.RecurredProblem
-		var id int64
-		err := r.Scan(&p.Dim, &p.N, &id)
-		p.Problem = ident.Problem.Format(id)
-		return p, err
-	}, args...)
-	return groups, recurred, err
-}
-
-func (tx *Tx) patternCIReleases(ctx context.Context, args []any) (map[string]int64, error) {
-	rows, err := tx.query(ctx, patternCIReleasesSQL, args...)
-	if err != nil {
-		return nil, err
-	}
 	defer rows.Close()
-	out := map[string]int64{}
+	var groups []report.ProblemGroup
+	var recurred []report.RecurredProblem
 	for rows.Next() {
-		var ci string
-		var n int64
-		if err := rows.Scan(&ci, &n); err != nil {
-			return nil, err
+		var g report.ProblemGroup
+		var rec, id int64
+		if err := rows.Scan(&g.Dim, &g.N, &rec, &g.Count, &id); err != nil {
+			return nil, nil, err
 		}
-		out[ci] = n
+		if id > 0 {
+			recurred = append(recurred, report.RecurredProblem{Dim: g.Dim, N: g.N, Problem: ident.Problem.Format(id)})
+			continue
+		}
+		g.Recurred = rec > 0
+		groups = append(groups, g)
 	}
-	return out, rows.Err()
+	return groups, recurred, rows.Err()
 }
 
 // patternKey turns a stored key into the report's: stage_reached's
