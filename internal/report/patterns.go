@@ -151,6 +151,35 @@ func failedGroup(status string, incidents int64, hit bool) (counted, failed bool
 	return true, hit && len(FailureReasons(status, incidents)) > 0
 }
 
+// tallyFailures adds the groups of dim to the counts pick returns for
+// their key and measure, and the failed deployments among its candidates
+// to their lists.
+func tallyFailures(dim string, x PatternFacts, pick func(key string, n int64) *FailureCount) {
+	for _, g := range x.Groups {
+		if g.Dim != dim {
+			continue
+		}
+		inc := int64(0)
+		if g.Incident {
+			inc = 1
+		}
+		counted, failed := failedGroup(g.Status, inc, g.Hit)
+		c := pick(g.Key, g.N)
+		if counted {
+			c.Total += g.Count
+		}
+		if failed {
+			c.Failed += g.Count
+		}
+	}
+	for _, d := range x.Deployments {
+		if _, failed := failedGroup(d.Status, d.Incidents, d.Hit); d.Dim == dim && failed {
+			c := pick(d.Key, d.N)
+			c.Deployments = append(c.Deployments, d.ID)
+		}
+	}
+}
+
 // buckets sums the groups of dim into one bucket per key, most failed
 // first (then highest rate, then key), each with its failed deployments.
 func buckets(dim string, x PatternFacts) []Bucket {
@@ -164,29 +193,7 @@ func buckets(dim string, x PatternFacts) []Bucket {
 		}
 		return by[k]
 	}
-	for _, g := range x.Groups {
-		if g.Dim != dim {
-			continue
-		}
-		inc := int64(0)
-		if g.Incident {
-			inc = 1
-		}
-		counted, failed := failedGroup(g.Status, inc, g.Hit)
-		b := get(g.Key)
-		if counted {
-			b.Total += g.Count
-		}
-		if failed {
-			b.Failed += g.Count
-		}
-	}
-	for _, d := range x.Deployments {
-		if _, failed := failedGroup(d.Status, d.Incidents, d.Hit); d.Dim == dim && failed {
-			b := get(d.Key)
-			b.Deployments = append(b.Deployments, d.ID)
-		}
-	}
+	tallyFailures(dim, x, func(key string, _ int64) *FailureCount { return &get(key).FailureCount })
 	out := make([]Bucket, 0, len(by))
 	for _, b := range by {
 		b.Rate = Rate(b.Failed, b.Total)

@@ -118,28 +118,7 @@ func binned(dim string, x PatternFacts, period time.Duration) Binned {
 		bins[k] = &Bin{Bin: k, Failure: FailureCount{Deployments: []string{}}, Recurrence: RecurrenceCount{IDs: []string{}}}
 	}
 	at := func(n int64) *Bin { return bins[binOf(dim, value(dim, n, period))] }
-	for _, g := range x.Groups {
-		if g.Dim == dim {
-			inc := int64(0)
-			if g.Incident {
-				inc = 1
-			}
-			counted, failed := failedGroup(g.Status, inc, g.Hit)
-			b := at(g.N)
-			if counted {
-				b.Failure.Total += g.Count
-			}
-			if failed {
-				b.Failure.Failed += g.Count
-			}
-		}
-	}
-	for _, d := range x.Deployments {
-		if _, failed := failedGroup(d.Status, d.Incidents, d.Hit); d.Dim == dim && failed {
-			b := at(d.N)
-			b.Failure.Deployments = append(b.Failure.Deployments, d.ID)
-		}
-	}
+	tallyFailures(dim, x, func(_ string, n int64) *FailureCount { return &at(n).Failure })
 	for _, g := range x.Problems {
 		if g.Dim == dim {
 			b := at(g.N)
