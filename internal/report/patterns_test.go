@@ -120,6 +120,7 @@ func TestFailurePatternBuckets(t *testing.T) {
 		{Dim: DimEnv, Key: "prod-us", Status: "aborted", Hit: true, Count: 4},
 		{Dim: DimCheck, Key: "recurrence/signatures", Status: "rolled_back", Hit: true, Count: 1},
 		{Dim: DimCheck, Key: "recurrence/signatures", Status: "succeeded", Hit: false, Count: 3},
+		{Dim: DimCheck, Key: "incidents/new", Status: "rolled_back", Hit: false, Count: 1}, // measured, passed
 		{Dim: DimCheck, Key: "", Status: "rolled_back", Hit: true, Count: 1},
 		{Dim: DimCheck, Key: "", Status: "succeeded", Incident: true, Hit: true, Count: 1},
 	}, Deployments: []PatternDeployment{
@@ -128,6 +129,7 @@ func TestFailurePatternBuckets(t *testing.T) {
 		{Dim: DimEnv, Key: "prod-us", Hit: true, FailedDeployment: FailedDeployment{ID: "DEP-7", Status: "succeeded", Incidents: 2}},
 		{Dim: DimCheck, Key: "recurrence/signatures", Hit: true, FailedDeployment: FailedDeployment{ID: "DEP-2", Status: "rolled_back"}},
 		{Dim: DimCheck, Key: "", Hit: true, FailedDeployment: FailedDeployment{ID: "DEP-10", Status: "rolled_back"}},
+		{Dim: DimCheck, Key: "incidents/new", Hit: false, FailedDeployment: FailedDeployment{ID: "DEP-2", Status: "rolled_back"}},
 		{Dim: DimCheck, Key: "", Hit: true, FailedDeployment: FailedDeployment{ID: "DEP-7", Status: "succeeded", Incidents: 2}},
 	}}
 	p := BuildPatterns(patFilter(), x, DefaultEvidence)
@@ -140,8 +142,9 @@ func TestFailurePatternBuckets(t *testing.T) {
 		t.Fatalf("env %+v", env)
 	}
 	chk := p.Failures[5].Buckets
-	if len(chk) != 2 || chk[0].Key != NoKey || chk[0].Failed != 2 || chk[0].Total != 2 ||
-		chk[1].Key != "recurrence/signatures" || chk[1].Failed != 1 || chk[1].Total != 4 || chk[1].Deployments[0] != "DEP-2" {
+	if len(chk) != 3 || chk[0].Key != NoKey || chk[0].Failed != 2 || chk[0].Total != 2 ||
+		chk[1].Key != "recurrence/signatures" || chk[1].Failed != 1 || chk[1].Total != 4 || chk[1].Deployments[0] != "DEP-2" ||
+		chk[2].Key != "incidents/new" || chk[2].Failed != 0 || chk[2].Total != 1 || len(chk[2].Deployments) != 0 {
 		t.Fatalf("checks %+v", chk)
 	}
 	if d := p.Failures[0]; d.Dimension != DimCategory || len(d.Buckets) != 0 {
