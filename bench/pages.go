@@ -44,7 +44,8 @@ var pageIDs = map[string]string{
 
 // pageQueries are the queries rendered besides the bare page.
 var pageQueries = map[string][]string{"GET /known-errors": {"?q=leak"},
-	"GET /release-plan": {"?resolves=PRB-1"}, "GET /cycles/plan": {"?cycle=CYC-1"}}
+	"GET /release-plan": {"?resolves=PRB-1"}, "GET /cycles/plan": {"?cycle=CYC-1"},
+	"GET /reports/patterns": {"?dim=environment&key=prod-eu"}} // page_report_patterns.go: a drill-down
 
 // pageProblemIncidents incidents are attributed to PRB-1, the problem the pages show.
 const pageProblemIncidents = 1000

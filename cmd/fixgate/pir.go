@@ -11,8 +11,8 @@ import (
 
 func init() { recordCommands = append(recordCommands, newPIRCmd) }
 
-var pirFields = []string{"id", "status", "problem", "release", "root_cause_eliminated", "kpis", "findings", "checklist",
-	"completed_by", "completed_at", "revision"}
+var pirFields = []string{"id", "status", "problem", "release", "root_cause_eliminated", "kpis", "findings", "finding_tags",
+	"checklist", "completed_by", "completed_at", "revision"}
 
 func newPIRCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "pir", Short: "Post-implementation reviews: create, show, list, update, move, complete"}
@@ -26,7 +26,7 @@ func newPIRCmd(a *app) *cobra.Command {
 // pirFlags are the editable fields of a review, shared by create and update.
 type pirFlags struct {
 	release, findings, eliminated string
-	kpis, checklist               []string
+	kpis, checklist, tags         []string
 }
 
 func (p *pirFlags) register(cmd *cobra.Command) {
@@ -36,6 +36,7 @@ func (p *pirFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&p.kpis, "kpi", nil, "KPI name=number, e.g. incidents_before=12 (repeatable; on update replaces all)")
 	f.StringVar(&p.findings, "findings", "", "what the review found")
 	f.StringArrayVar(&p.checklist, "checklist", nil, "checklist item for similar fixes (repeatable; on update replaces all)")
+	f.StringArrayVar(&p.tags, "tag", nil, "finding tag: a root cause category of the policy, e.g. testing_gap (repeatable; on update replaces all)")
 }
 
 // body returns the JSON fields whose flags were set (all of them when all).
@@ -49,6 +50,7 @@ func (p *pirFlags) body(cmd *cobra.Command, all bool) (map[string]any, error) {
 	set("release", "release", p.release)
 	set("findings", "findings", p.findings)
 	set("checklist", "checklist", nonNilList(p.checklist))
+	set("tag", "finding_tags", nonNilList(p.tags))
 	if cmd.Flags().Changed("root-cause-eliminated") {
 		switch strings.ToLower(p.eliminated) {
 		case "yes", "true":

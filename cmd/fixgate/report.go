@@ -18,7 +18,7 @@ func init() { recordCommands = append(recordCommands, newReportCmd) }
 // newReportCmd is `fixgate report`, the root of the report commands.
 func newReportCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "report", Short: "Reports: does the process work?"}
-	cmd.AddCommand(reportKPICmd(a), newReportControlsCmd(a))
+	cmd.AddCommand(reportKPICmd(a), newReportControlsCmd(a), reportPatternsCmd(a)) // report_patterns.go
 	return cmd
 }
 

@@ -27,3 +27,27 @@ func TestReportKPIOutputs(t *testing.T) {
 		t.Fatal("csv accepted by problem list")
 	}
 }
+
+// TestReportPatternsOutputs: the patterns report as a table with its
+// recommendations, as CSV (the header and one row per bucket and bin, null
+// rates empty) and as the API's JSON.
+func TestReportPatternsOutputs(t *testing.T) {
+	_, _, aud := tagServer(t)
+	code, out, errOut := runCLI(t, append(aud, "report", "patterns", "--since", "30d", "--output", "csv")...)
+	if code != 0 || !strings.HasPrefix(out, "section,dimension,key,count,total,rate,records\nproblem_fix,all,all,0,0,,\n") ||
+		!strings.Contains(out, "\nsize_failure,components,>3,0,0,,\n") ||
+		!strings.Contains(out, "\nrecommendation,frequency/recurrence,not_enough_evidence,0,0,,frequency: not enough problems to recommend") {
+		t.Fatalf("csv: %d %q %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, append(aud, "report", "patterns")...)
+	if code != 0 || !strings.Contains(out, "SECTION") || !strings.Contains(out, "- not enough evidence: components: not enough deployments") {
+		t.Fatalf("text: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, append(aud, "report", "patterns", "-o", "json")...)
+	if code != 0 || !strings.Contains(out, `"failures"`) || !strings.Contains(out, `"rate": null`) {
+		t.Fatalf("json: %d %q", code, out)
+	}
+	if code, _, errOut = runCLI(t, append(aud, "report", "patterns", "--since", "soon")...); code != 2 || !strings.Contains(errOut, "since") {
+		t.Fatalf("bad period: %d %q", code, errOut)
+	}
+}

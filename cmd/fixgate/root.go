@@ -34,7 +34,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		Version:       buildVersion(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if a.output != "text" && a.output != "json" && !(a.output == "junit" && cmd.Name() == "check") && !(a.output == "csv" && cmd.Name() == "kpi") {
+			if a.output != "text" && a.output != "json" && !(a.output == "junit" && cmd.Name() == "check") && !(a.output == "csv" && (cmd.Name() == "kpi" || cmd.Name() == "patterns")) {
 				return fault.Field("--output", "must be text or json, not %q", a.output)
 			}
 			return nil

@@ -18,6 +18,7 @@ type pirCreate struct {
 	KPIs                map[string]float64 `json:"kpis"`
 	Findings            string             `json:"findings"`
 	Checklist           []string           `json:"checklist"`
+	FindingTags         []string           `json:"finding_tags"` // root cause categories of the policy
 }
 
 type pirPatch struct {
@@ -25,7 +26,8 @@ type pirPatch struct {
 	RootCauseEliminated *bool               `json:"root_cause_eliminated"`
 	KPIs                *map[string]float64 `json:"kpis"` // replaces the map
 	Findings            *string             `json:"findings"`
-	Checklist           *[]string           `json:"checklist"` // replaces the list
+	Checklist           *[]string           `json:"checklist"`    // replaces the list
+	FindingTags         *[]string           `json:"finding_tags"` // replaces the list; root cause categories of the policy
 	Revision            int64               `json:"revision"`
 }
 
@@ -34,8 +36,12 @@ func (s *Server) createPIR(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	out, err := s.store.CreatePIR(r.Context(), c.actor, pir.PIR{Problem: in.Problem, Release: in.Release,
-		RootCauseEliminated: in.RootCauseEliminated, KPIs: in.KPIs, Findings: in.Findings, Checklist: in.Checklist})
+	p := pir.PIR{Problem: in.Problem, Release: in.Release,
+		RootCauseEliminated: in.RootCauseEliminated, KPIs: in.KPIs, Findings: in.Findings, Checklist: in.Checklist}
+	if err := s.setFindingTags(r, &p, in.FindingTags); err != nil {
+		return err
+	}
+	out, err := s.store.CreatePIR(r.Context(), c.actor, p)
 	if err != nil {
 		return err
 	}
@@ -78,9 +84,22 @@ func (s *Server) patchPIR(w http.ResponseWriter, r *http.Request, c *call) error
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	var categories []string
+	if in.FindingTags != nil {
+		ap, err := s.currentPolicy(r.Context())
+		if err != nil {
+			return err
+		}
+		categories = ap.pol.RootCauseCategories
+	}
 	return s.updatePIR(w, r, c, in.Revision, true, "pir.update", func(p *pir.PIR, _ store.PIRContext) error {
 		if err := p.Editable(); err != nil {
 			return err
+		}
+		if in.FindingTags != nil {
+			if err := p.SetFindingTags(*in.FindingTags, categories); err != nil {
+				return err
+			}
 		}
 		setIf(&p.Release, in.Release)
 		if in.RootCauseEliminated != nil {
@@ -113,4 +132,17 @@ func (s *Server) updatePIR(w http.ResponseWriter, r *http.Request, c *call, body
 	return answerUpdate(w, r, ident.PIR, bodyRev, strict, http.StatusOK, func(id, rev int64) (pir.PIR, error) {
 		return s.store.UpdatePIR(r.Context(), c.actor, id, rev, action, fn)
 	}, func(x pir.PIR) int64 { return x.Revision })
+}
+
+// setFindingTags sets tags on p when any are given, checked against the
+// root cause categories of the policy in force (pir.SetFindingTags).
+func (s *Server) setFindingTags(r *http.Request, p *pir.PIR, tags []string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	ap, err := s.currentPolicy(r.Context())
+	if err != nil {
+		return err
+	}
+	return p.SetFindingTags(tags, ap.pol.RootCauseCategories)
 }

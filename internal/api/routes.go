@@ -133,6 +133,7 @@ func (s *Server) declareRoutes() []route {
 
 		// reports
 		{pattern: "GET /api/v1/reports/kpi", roles: reportReaders, summary: "KPI report: change failure rate of problem fixes against features, recovery and flow times, recurrence, targeted releases, success criteria, teams", out: kpiOut{}, status: 200, query: []string{"since", "env", "ci"}, h: s.kpiReport},
+		{pattern: "GET /api/v1/reports/patterns", roles: reportReaders, summary: "Failure patterns of problem fixes: failed problem-fix deployments by root cause category, environment, component, change model, stage reached, failing check and PIR finding tag; release size and frequency against failure and recurrence, with recommendations on stated evidence", out: patternsOut{}, status: 200, query: []string{"since", "env", "ci"}, h: s.patternsReport}, // reports_patterns.go
 
 		// incidents, known errors (KEDB) and post-implementation reviews
 		{pattern: "POST /api/v1/incidents", roles: incidentRW, summary: "Record an incident", in: incidentCreate{}, out: incidentOut{}, status: 201, h: s.createIncident},

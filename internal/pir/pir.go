@@ -43,6 +43,7 @@ type PIR struct {
 	RootCauseEliminated *bool              `json:"root_cause_eliminated"`
 	KPIs                map[string]float64 `json:"kpis"` // e.g. incidents_before, incident_rate_after
 	Findings            string             `json:"findings"`
+	FindingTags         []string           `json:"finding_tags"` // root cause categories of the policy (SetFindingTags)
 	Checklist           []string           `json:"checklist"`
 	CompletedBy         string             `json:"completed_by,omitempty"`
 	CompletedAt         *time.Time         `json:"completed_at,omitempty"`
@@ -75,6 +76,9 @@ func (p *PIR) Validate() error {
 		return fault.Field("findings", "must be valid text of at most %d bytes", MaxFindings)
 	}
 	if err := p.validateKPIs(); err != nil {
+		return err
+	}
+	if p.FindingTags, err = normTags(p.FindingTags); err != nil {
 		return err
 	}
 	return p.validateChecklist()

@@ -63,7 +63,7 @@ func TestParseDefaultsAndOverrides(t *testing.T) {
 	if p.Gate.Rules.Canary.Enabled || p.Gate.Rules.Canary.StageTag != "canary" || !p.Gate.Rules.Semver.Enabled {
 		t.Errorf("rule params not merged: %+v", p.Gate.Rules)
 	}
-	if len(p.ChangeModels) != 4 || len(p.RootCauseCategories) != 9 {
+	if len(p.ChangeModels) != 4 || len(p.RootCauseCategories) != 11 {
 		t.Errorf("defaults lost: %d models, %d categories", len(p.ChangeModels), len(p.RootCauseCategories))
 	}
 	q, err := policy.Parse([]byte("change_models:\n  hotfix:\n    default_change_type: emergency\n    rollout_path: [{name: full, weight: 100}]\n"))

@@ -35,9 +35,11 @@ var Machine = lifecycle.Machine{Record: "problem", Moves: map[string][]string{
 	Canceled:      nil,
 }}
 
-// DefaultCategories is the root cause taxonomy used until a policy names its own.
+// DefaultCategories is the root cause taxonomy used until a policy names its own:
+// the one list a problem's root cause and a review's finding tags (why a fix
+// failed: testing_gap, environment_inconsistency …) pick from.
 var DefaultCategories = []string{"code_defect", "configuration_error", "capacity", "third_party_dependency",
-	"infrastructure", "data", "process_human_error", "security", "unknown"}
+	"infrastructure", "data", "process_human_error", "security", "testing_gap", "environment_inconsistency", "unknown"}
 
 // DefaultObservation is the observation period by priority (1 = highest)
 // used until a policy sets its own.

@@ -74,6 +74,9 @@ func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PI
 			return err
 		}
 		p.ID = ident.PIR.Format(id)
+		if err := tx.savePIRTags(ctx, id, nil, p.FindingTags); err != nil { // pir_tags.go
+			return err
+		}
 		return tx.auditEvent(ctx, "pir.create", "pir", p.ID, p.Revision, nil, p)
 	})
 	return p, err
@@ -84,6 +87,11 @@ func (s *Store) GetPIR(ctx context.Context, id int64) (pir.PIR, error) {
 	p, _, err := scanPIR(s.db.QueryRowContext(ctx, `SELECT `+pirCols+` FROM pirs WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fault.NotFoundf("post-implementation review %s not found", ident.PIR.Format(id))
+	}
+	if err == nil {
+		ps := []pir.PIR{p}
+		err = attachPIRTags(ctx, s.db.QueryContext, ps, []int64{id})
+		p = ps[0]
 	}
 	return p, errf(err, "get pir")
 }
@@ -116,15 +124,19 @@ func (s *Store) ListPIRs(ctx context.Context, f PIRFilter) ([]pir.PIR, error) {
 		return nil, errf(err, "list pirs")
 	}
 	defer rows.Close()
-	out := []pir.PIR{}
+	out, ids := []pir.PIR{}, []int64{}
 	for rows.Next() {
-		p, _, err := scanPIR(rows)
+		p, id, err := scanPIR(rows)
 		if err != nil {
 			return nil, errf(err, "scan pir")
 		}
-		out = append(out, p)
+		out, ids = append(out, p), append(ids, id)
 	}
-	return out, errf(rows.Err(), "list pirs")
+	if err := rows.Err(); err != nil {
+		return nil, errf(err, "list pirs")
+	}
+	rows.Close()
+	return out, errf(attachPIRTags(ctx, s.db.QueryContext, out, ids), "list pir tags")
 }
 
 // PIRContext is what a review mutation may consult besides the record.
@@ -150,6 +162,7 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 			p.KPIs[k] = v
 		}
 		p.Checklist = append([]string{}, before.Checklist...)
+		p.FindingTags = append([]string{}, before.FindingTags...)
 		if err := fn(&p, PIRContext{Now: tx.now}); err != nil {
 			return err
 		}
@@ -180,6 +193,9 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 			before.Revision); err != nil {
 			return err
 		}
+		if err := tx.savePIRTags(ctx, id, before.FindingTags, p.FindingTags); err != nil { // pir_tags.go
+			return err
+		}
 		if err := tx.auditEvent(ctx, action, "pir", p.ID, p.Revision, before, p); err != nil {
 			return err
 		}
@@ -202,5 +218,10 @@ func (tx *Tx) lockPIR(ctx context.Context, id, ifRev int64) (pir.PIR, error) {
 	if err != nil {
 		return p, err
 	}
+	ps := []pir.PIR{p}
+	if err := attachPIRTags(ctx, tx.query, ps, []int64{id}); err != nil {
+		return p, err
+	}
+	p = ps[0]
 	return p, checkRev("post-implementation review "+p.ID, p.Revision, ifRev)
 }

@@ -115,6 +115,7 @@ var browserPageQueries = map[string][]string{
 	"GET /release-plan":                     {"?resolves=PRB-1"},
 	"GET /cycles/plan":                      {"?cycle=CYC-1"},
 	"GET /artifacts":                        {"?sha256=" + browserRCASHA},
+	"GET /reports/patterns":                 {"?dim=environment&key=prod-eu"}, // page_report_patterns.go: a drill-down
 }
 
 // browserPageStatus is the status a GET page answers in this test when not 200.

@@ -114,5 +114,9 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /known-errors", roles: readers, tmpl: "knownerrors.html", h: s.knownErrors},
 		{pattern: "GET /audit", roles: auditors, tmpl: "audit.html", h: s.auditLog},
 		{pattern: "POST /audit/verify", roles: auditors, tmpl: "audit.html", h: s.verifyAudit},
+
+		// failure patterns of problem fixes (page_report_patterns.go, templates/report_patterns.html): the report
+		// of GET /api/v1/reports/patterns with its roles, the deployments behind each number, its CSV (?format=csv)
+		{pattern: "GET /reports/patterns", roles: patternsReaders, tmpl: "report_patterns.html", h: s.reportPatterns},
 	}
 }

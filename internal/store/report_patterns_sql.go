@@ -1,0 +1,114 @@
+package store
+
+import "strings"
+
+// The patterns report's queries (report_patterns.go). Each takes $1 the
+// start and $2 the end of the period, $3 the environment and $4 the CI (''
+// matches every one), like the KPI report's (report_kpi_sql.go).
+
+// patternsCTE is the problem-fix deployments started in the period (pd,
+// with their incidents attributed within the watch window) and the
+// problem-fix releases per CI among them (cf: the CI's release frequency;
+// only the filtered CI when $4 is set).
+const patternsCTE = `WITH pd AS MATERIALIZED (
+	SELECT d.id AS id, d.release_id AS release_id, d.env AS env, d.status AS status, d.change_id AS change_id,
+		d.path AS path, d.current_stage AS stage, ` + kpiAttributed + ` AS inc
+	FROM deployments d JOIN releases r ON r.id = d.release_id
+	WHERE r.type = 'problem-fix' AND ` + kpiDeploymentFilter + `
+), cf AS MATERIALIZED (
+	SELECT cv.ci AS ci, COUNT(DISTINCT pd.release_id) AS n FROM pd
+	JOIN release_components rc ON rc.release_id = pd.release_id JOIN component_versions cv ON cv.id = rc.component_version_id
+	WHERE pd.status <> 'aborted' AND ($4 = '' OR cv.ci = $4) GROUP BY cv.ci
+)`
+
+// patternsKeys gives every deployment of {src} (pd, or a subset of it
+// with its columns) its keys (k): one row per dimension and key
+// (report.PatternDims; an empty key for none), with n the measure of a
+// binned dimension and hit whether the key was hit (failing_check: the
+// check had a failed measurement; elsewhere 1), and the deployment's
+// release, environment, status and attributed incidents, so that k is read
+// without a join back. stage_reached's key is "<current stage> <path
+// JSON>", named by the store. Commits are unknown (-1): fixgate records no
+// commit count of a release.
+const patternsKeys = `, k AS (
+	SELECT 'environment' AS dim, pd.id AS id, pd.env AS key, 0 AS n, 1 AS hit,
+		pd.release_id AS release_id, pd.env AS env, pd.status AS status, pd.inc AS inc FROM {src} pd
+	UNION ALL SELECT 'change_model', pd.id, COALESCE(c.change_model, ''), 0, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+		LEFT JOIN changes c ON c.id = pd.change_id
+	UNION ALL SELECT DISTINCT 'root_cause_category', pd.id, COALESCE(p.category, ''), 0, 1, pd.release_id, pd.env, pd.status, pd.inc
+		FROM {src} pd LEFT JOIN release_problems rp ON rp.release_id = pd.release_id LEFT JOIN problems p ON p.id = rp.problem_id
+	UNION ALL SELECT DISTINCT 'component', pd.id, COALESCE(cv.ci, ''), 0, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+		LEFT JOIN release_components rc ON rc.release_id = pd.release_id LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
+	UNION ALL SELECT 'stage_reached', pd.id, CAST(pd.stage AS TEXT) || ' ' || pd.path, 0, 1, pd.release_id, pd.env, pd.status, pd.inc
+		FROM {src} pd
+	UNION ALL SELECT 'failing_check', pd.id, m.template || '/' || m.check_name, 0, MAX(CASE WHEN m.outcome = 'failed' THEN 1 ELSE 0 END),
+		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd JOIN deployment_measurements m ON m.deployment_id = pd.id
+		GROUP BY pd.id, pd.release_id, pd.env, pd.status, pd.inc, m.template, m.check_name
+	UNION ALL SELECT 'failing_check', pd.id, '', 0, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd WHERE NOT EXISTS (
+		SELECT 1 FROM deployment_measurements m WHERE m.deployment_id = pd.id AND m.outcome = 'failed')
+	UNION ALL SELECT DISTINCT 'finding_tag', pd.id, t.tag, 0, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+		JOIN pirs x ON x.release_id = pd.release_id JOIN pir_finding_tags t ON t.pir_id = x.id
+	UNION ALL SELECT 'finding_tag', pd.id, '', 0, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd WHERE NOT EXISTS (
+		SELECT 1 FROM pirs x JOIN pir_finding_tags t ON t.pir_id = x.id WHERE x.release_id = pd.release_id)
+	UNION ALL SELECT 'components', pd.id, '', (SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = pd.release_id), 1,
+		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+	UNION ALL SELECT 'problems', pd.id, '', (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = pd.release_id), 1,
+		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+	UNION ALL SELECT 'commits', pd.id, '', -1, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+	UNION ALL SELECT 'frequency', pd.id, '', COALESCE(MAX(cf.n), 0), 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+		LEFT JOIN release_components rc ON rc.release_id = pd.release_id LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
+		LEFT JOIN cf ON cf.ci = cv.ci GROUP BY pd.id, pd.release_id, pd.env, pd.status, pd.inc
+)`
+
+// keysOf is patternsKeys over the deployments of CTE src.
+func keysOf(src string) string { return strings.ReplaceAll(patternsKeys, "{src}", src) }
+
+// patternGroupsSQL counts the deployments by dimension, key, measure,
+// status, attributed incident and hit; and gives each CI's release
+// frequency (cf) as rows of dimension 'ci_releases' (key the CI, n its
+// releases), so that pd is computed once for both.
+var patternGroupsSQL = patternsCTE + keysOf("pd") + `
+SELECT k.dim, k.key, k.n, k.status, CASE WHEN k.inc > 0 THEN 1 ELSE 0 END, k.hit, COUNT(*) FROM k
+GROUP BY k.dim, k.key, k.n, k.status, CASE WHEN k.inc > 0 THEN 1 ELSE 0 END, k.hit
+UNION ALL SELECT 'ci_releases', cf.ci, cf.n, '', 0, 1, 0 FROM cf`
+
+// patternCandidatesSQL lists the keys of the deployments that may have
+// failed (pf): a failing status ($5, $6, $7: report.FailingStatuses) or an
+// attributed incident.
+var patternCandidatesSQL = patternsCTE + `, pf AS MATERIALIZED (
+	SELECT pd.id, pd.release_id, pd.env, pd.status, pd.change_id, pd.path, pd.stage, pd.inc FROM pd
+	WHERE pd.status IN ($5, $6, $7) OR pd.inc > 0
+)` + keysOf("pf") + `
+SELECT k.dim, k.key, k.n, k.hit, k.id, k.release_id, k.env, k.status, k.inc FROM k ORDER BY k.id, k.dim, k.key`
+
+// patternsProblems are the problems resolved by a deployment in the period
+// (fp: whether they recurred, and the release of their latest resolution by
+// a deployment) and their binned keys (pk): the size of that release, and
+// the release frequency of the busiest of their CIs.
+const patternsProblems = `, fp AS MATERIALIZED (
+	SELECT p.id AS id, CASE WHEN p.recurrence_count > 0 THEN 1 ELSE 0 END AS rec,
+		(SELECT r.release_id FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment'
+			ORDER BY r.id DESC LIMIT 1) AS release_id
+	FROM problems p WHERE EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment'
+		AND r.at >= $1 AND r.at <= $2) AND ` + kpiProblemFilter + `
+), pk AS (
+	SELECT 'components' AS dim, fp.id AS id, (SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = fp.release_id) AS n,
+		fp.rec AS rec FROM fp
+	UNION ALL SELECT 'problems', fp.id, (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = fp.release_id), fp.rec FROM fp
+	UNION ALL SELECT 'commits', fp.id, -1, fp.rec FROM fp
+	UNION ALL SELECT 'frequency', fp.id, COALESCE(MAX(cf.n), 0), fp.rec FROM fp
+		LEFT JOIN problem_cis pc ON pc.problem_id = fp.id LEFT JOIN cf ON cf.ci = pc.ci GROUP BY fp.id, fp.rec
+)`
+
+// patternProblemsSQL counts the problems by dimension, measure and
+// recurrence (id 0), and lists the recurred ones (id the problem's).
+const patternProblemsSQL = patternsCTE + patternsProblems + `
+SELECT pk.dim, pk.n, pk.rec, COUNT(*), 0 FROM pk GROUP BY pk.dim, pk.n, pk.rec
+UNION ALL SELECT pk.dim, pk.n, pk.rec, 0, pk.id FROM pk WHERE pk.rec = 1 ORDER BY 5, 1`
+
+// patternBucketSQL lists the deployments of pd under their keys of one
+// dimension ($5), in id order: the rows a bucket's deployments are picked
+// from (report.BucketDeployments).
+var patternBucketSQL = patternsCTE + keysOf("pd") + `
+SELECT k.key, k.n, k.hit, k.id, k.release_id, k.env, k.status, k.inc FROM k
+WHERE k.dim = $5 ORDER BY k.id, k.key`
