@@ -24,32 +24,128 @@ type AuditFilter struct {
 	Limit  int // 1..MaxLimit (default 50)
 }
 
-// ListAuditEvents returns the events f selects, newest first (at
-// descending, then seq descending), at most f.Limit. Each filter has an
-// index ending in (at, seq) (migration 00020), so a page reads at most
-// Limit index entries past the cursor when one filter is set: record →
-// audit_events_record_at, actor → audit_events_actor, action →
-// audit_events_action, time range alone → audit_events_at_seq. With
-// several filters the database picks one of those indexes and checks the
-// others on the rows it reads.
+// AuditScan bounds the events one page reads when it combines filters
+// that each select more than AuditScan events (see ListAuditPage).
+var AuditScan = 5000 // a variable for tests
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Events []audit.Event
+	// Next is the cursor of the following page (AuditFilter.Before), 0
+	// when there is none.
+	Next int64
+	// Bounded is set when the page stopped after reading AuditScan events
+	// of its Driver filter ("actor", "action" or "record_type"), back to
+	// ReadTo, with fewer than Limit of them matching the other filters:
+	// Next reads on from there.
+	Bounded bool
+	Driver  string
+	ReadTo  time.Time
+}
+
+// ListAuditEvents returns the events of ListAuditPage's page, without the
+// cursor.
 func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	p, err := s.ListAuditPage(ctx, f)
+	return p.Events, err
+}
+
+// ListAuditPage returns the events f selects, newest first (at
+// descending, then seq descending), at most f.Limit. Every filter has an
+// index ending in (at, seq) (migrations 00026, 00030): a record (type and
+// id), a record type, an actor, an action, the time range alone. One
+// filter (a record counts as one, and the time range goes with any) reads
+// at most Limit index entries past the cursor. Several of record type,
+// actor and action: each is first counted up to AuditScan (bounded index
+// reads); the one selecting the fewest events is read through its index
+// and the others are checked on its rows, so a page reads at most
+// AuditScan events. When each selects more than AuditScan, the page may
+// end after AuditScan events with fewer than Limit matches (Bounded), and
+// Next continues from the last event read: a combination no index holds
+// never makes one page read the whole history.
+func (s *Store) ListAuditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	f.Limit = Page{Limit: f.Limit}.Norm().Limit
 	if f.RecordID != "" && f.RecordType == "" {
-		return nil, fault.Field("record_type", "is required with a record id")
+		return AuditPage{}, fault.Field("record_type", "is required with a record id")
 	}
-	var w filter
-	if f.RecordType != "" {
-		w.add("record_type = ?", f.RecordType)
-	}
+	var page AuditPage
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		page, err = tx.auditPage(ctx, f)
+		return err
+	})
+	return page, errf(err, "list audit events")
+}
+
+// auditCond is one filter of an audit page that has its index: a name
+// ("record", "record_type", "actor", "action"), its columns and values.
+type auditCond struct {
+	name string
+	cols []string
+	vals []string
+}
+
+func (tx *Tx) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
+	var conds []auditCond // the filters that each have their index
 	if f.RecordID != "" {
-		w.add("record_id = ?", f.RecordID)
+		conds = append(conds, auditCond{"record", []string{"record_type", "record_id"}, []string{f.RecordType, f.RecordID}})
+	} else if f.RecordType != "" {
+		conds = append(conds, auditCond{"record_type", []string{"record_type"}, []string{f.RecordType}})
 	}
 	if f.Actor != "" {
-		w.add("actor = ?", f.Actor)
+		conds = append(conds, auditCond{"actor", []string{"actor"}, []string{f.Actor}})
 	}
 	if f.Action != "" {
-		w.add("action = ?", f.Action)
+		conds = append(conds, auditCond{"action", []string{"action"}, []string{f.Action}})
 	}
+	var page AuditPage
+	drive, bounded := 0, false
+	if len(conds) > 1 {
+		var err error
+		if drive, bounded, err = tx.auditDriver(ctx, f, conds); err != nil {
+			return page, err
+		}
+	}
+	var inner filter // the driving filter (or none), the time range and the cursor
+	if len(conds) > 0 {
+		addAuditCond(&inner, conds[drive])
+	}
+	addAuditRange(&inner, f)
+	q := `SELECT ` + auditCols + ` FROM audit_events` + inner.where() + ` ORDER BY at DESC, seq DESC LIMIT `
+	if len(conds) > 1 { // the other filters are checked on the driving filter's rows, at most AuditScan of them
+		q += inner.next(AuditScan)
+		outer := filter{args: inner.args}
+		for i, c := range conds {
+			if i != drive {
+				addAuditCond(&outer, c)
+			}
+		}
+		q = `SELECT ` + auditCols + ` FROM (` + q + `) x` + outer.where() + ` ORDER BY at DESC, seq DESC LIMIT ` + outer.next(f.Limit)
+		inner.args = outer.args
+	} else {
+		q += inner.next(f.Limit)
+	}
+	var err error
+	if page.Events, err = tx.auditEvents(ctx, q, inner.args...); err != nil {
+		return page, err
+	}
+	if n := len(page.Events); n == f.Limit {
+		page.Next = page.Events[n-1].Seq
+	} else if bounded {
+		err = tx.auditCut(ctx, f, conds[drive], &page)
+	}
+	return page, err
+}
+
+// addAuditCond adds a filter's equalities.
+func addAuditCond(w *filter, c auditCond) {
+	for i, col := range c.cols {
+		w.add(col+" = ?", c.vals[i]) // col is one of auditPage's literals
+	}
+}
+
+// addAuditRange adds the time range and the cursor.
+func addAuditRange(w *filter, f AuditFilter) {
 	if !f.From.IsZero() {
 		w.add("at >= ?", ts(f.From))
 	}
@@ -61,10 +157,54 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Eve
 		at := `(SELECT c.at FROM audit_events c WHERE c.seq = ` + p + `)`
 		w.conds = append(w.conds, `at <= `+at+` AND (at < `+at+` OR seq < `+p+`)`)
 	}
-	q := `SELECT ` + auditCols + ` FROM audit_events` + w.where() + ` ORDER BY at DESC, seq DESC LIMIT ` + w.next(f.Limit)
-	rows, err := s.db.QueryContext(ctx, q, w.args...)
+}
+
+// auditDriver counts, for each of several filters, its events in the
+// range (up to AuditScan + 1, through its index) and returns the one with
+// the fewest, and whether even that one selects more than AuditScan.
+func (tx *Tx) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (int, bool, error) {
+	best, fewest := 0, AuditScan+2
+	for i, c := range conds {
+		var w filter
+		addAuditCond(&w, c)
+		addAuditRange(&w, f)
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM audit_events`+w.where()+` LIMIT `+w.next(AuditScan+1)+`) x`,
+			w.args...).Scan(&n); err != nil {
+			return 0, false, err
+		}
+		if n < fewest {
+			best, fewest = i, n
+		}
+	}
+	return best, fewest > AuditScan, nil
+}
+
+// auditCut finds the AuditScan-th event of the driving filter: when it
+// exists the page read that far and Next goes on after it.
+func (tx *Tx) auditCut(ctx context.Context, f AuditFilter, c auditCond, page *AuditPage) error {
+	var w filter
+	addAuditCond(&w, c)
+	addAuditRange(&w, f)
+	var seq int64
+	var at time.Time
+	err := tx.queryRow(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
+		w.args...).Scan(&seq, timeCol{&at})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
-		return nil, errf(err, "list audit events")
+		return err
+	}
+	page.Next, page.Bounded, page.Driver, page.ReadTo = seq, true, c.name, at
+	return nil
+}
+
+// auditEvents runs a query of auditCols.
+func (tx *Tx) auditEvents(ctx context.Context, q string, args ...any) ([]audit.Event, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []audit.Event{}
@@ -72,11 +212,11 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Eve
 		var e audit.Event
 		if err := rows.Scan(&e.Seq, auditAtCol{&e.At, &e.AtText}, &e.Actor, &e.Role, &e.Action, &e.RecordType, &e.RecordID,
 			&e.RecordVersion, &e.Before, &e.After, &e.RequestID, &e.PrevHash, &e.Hash); err != nil {
-			return nil, errf(err, "scan audit event")
+			return nil, err
 		}
 		out = append(out, e)
 	}
-	return out, errf(rows.Err(), "list audit events")
+	return out, rows.Err()
 }
 
 // AuditHead is the chain's head as stored: the number of events and the
