@@ -39,6 +39,7 @@ var pageIDs = map[string]string{
 type pageFigure struct {
 	path          string
 	p50, p99, max time.Duration
+	cpu           time.Duration // CPU per render: this process's, plus the PostgreSQL backends' of the database
 	errors        int
 	status        int // the last non-200 status, if any
 }
@@ -55,7 +56,8 @@ type pageFigure struct {
 //
 // For work on the queries: FIXGATE_BENCH_PAGES_KEEP=1 keeps the large
 // round's database (its DSN is printed); FIXGATE_BENCH_PAGES_DSN=DSN
-// measures once on such a kept database, without filling.
+// measures once on such a kept database, without filling;
+// FIXGATE_BENCH_PAGES_ONLY=TEXT measures only the paths containing TEXT.
 func benchPages(ctx context.Context, c config) error {
 	fmt.Printf("\n[pages] each GET page of the UI, one client, in process, %d renders each after %d unmeasured, %s\n",
 		pageRequests, pageWarmup, dbLabel(c.db))
@@ -100,7 +102,8 @@ func printPages(figs map[string]pageFigure, order []string, small map[string]pag
 	var worst pageFigure
 	for _, k := range order {
 		f := figs[k]
-		line := fmt.Sprintf("  %-*s p50 %-9s p99 %-9s max %-9s", w, pageLabel(k), f.p50.Round(time.Microsecond), f.p99.Round(time.Microsecond), f.max.Round(time.Microsecond))
+		line := fmt.Sprintf("  %-*s p50 %-9s p99 %-9s max %-9s cpu %-9s", w, pageLabel(k), f.p50.Round(time.Microsecond), f.p99.Round(time.Microsecond),
+			f.max.Round(time.Microsecond), f.cpu.Round(time.Microsecond))
 		if f.errors > 0 {
 			line += fmt.Sprintf(" ERRORS %d (status %d)", f.errors, f.status)
 			errs++
@@ -113,8 +116,8 @@ func printPages(figs map[string]pageFigure, order []string, small map[string]pag
 		}
 		if small != nil {
 			line += " goal p99 <= 50ms: " + verdict(f.p99 <= pageGoal && f.errors == 0)
-			if s, ok := small[k]; ok && s.p50 > 0 {
-				line += fmt.Sprintf("; p50 large/small %.2f", float64(f.p50)/float64(s.p50))
+			if s, ok := small[k]; ok && s.p50 > 0 && s.cpu > 0 {
+				line += fmt.Sprintf("; large/small p50 %.2f cpu %.2f", float64(f.p50)/float64(s.p50), float64(f.cpu)/float64(s.cpu))
 			}
 		}
 		fmt.Println(line)
@@ -181,6 +184,7 @@ func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, 
 	if err != nil {
 		return nil, nil, err
 	}
+	pagesCPU = func() time.Duration { return selfCPU() + pagesBackendCPU(ctx, st) }
 	figs := map[string]pageFigure{}
 	var order []string
 	for _, pattern := range patterns {
@@ -190,6 +194,9 @@ func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, 
 			continue
 		}
 		for _, p := range paths {
+			if only := os.Getenv("FIXGATE_BENCH_PAGES_ONLY"); only != "" && !strings.Contains(p, only) {
+				continue
+			}
 			for _, f := range measureWithNext(h, cookie, p, variants.key.Replace(p)) {
 				if _, dup := figs[f.path]; !dup {
 					figs[f.path] = f
@@ -199,6 +206,31 @@ func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, 
 		}
 	}
 	return figs, order, nil
+}
+
+// pagesCPU is the CPU time used so far by the process and the PostgreSQL
+// backends serving the store (set by measurePages).
+var pagesCPU = selfCPU
+
+// pagesBackendCPU sums the CPU time of the PostgreSQL backends connected to
+// the store's database (0 on SQLite): /proc, same machine, 10 ms ticks.
+func pagesBackendCPU(ctx context.Context, st *store.Store) time.Duration {
+	if st.Dialect() != store.Postgres {
+		return 0
+	}
+	rows, err := st.DB().QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	var sum time.Duration
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			sum += procCPU(pid)
+		}
+	}
+	return sum
 }
 
 // datasetVariants reads what benchPageVariants needs of the database: the
@@ -339,7 +371,11 @@ func measurePage(h http.Handler, cookie *http.Cookie, path string) (pageFigure, 
 	f := pageFigure{path: path}
 	lat := make([]time.Duration, 0, pageRequests)
 	var body string
+	var cpu0 time.Duration
 	for i := 0; i < pageWarmup+pageRequests; i++ {
+		if i == pageWarmup {
+			cpu0 = pagesCPU()
+		}
 		req := httptest.NewRequest("GET", "https://fixgate.test"+path, nil)
 		req.AddCookie(cookie)
 		rec := httptest.NewRecorder()
@@ -356,6 +392,7 @@ func measurePage(h http.Handler, cookie *http.Cookie, path string) (pageFigure, 
 			lat = append(lat, d)
 		}
 	}
+	f.cpu = (pagesCPU() - cpu0) / pageRequests
 	f.p50, f.p99, f.max = percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1)
 	return f, body
 }

@@ -152,10 +152,9 @@ func addAuditRange(w *filter, f AuditFilter) {
 	if !f.To.IsZero() {
 		w.add("at < ?", ts(f.To))
 	}
-	if f.Before > 0 {
+	if f.Before > 0 { // a row value: the index range starts at the cursor, even among events of one transaction (one at)
 		p := w.next(f.Before)
-		at := `(SELECT c.at FROM audit_events c WHERE c.seq = ` + p + `)`
-		w.conds = append(w.conds, `at <= `+at+` AND (at < `+at+` OR seq < `+p+`)`)
+		w.conds = append(w.conds, `(at, seq) < ((SELECT c.at FROM audit_events c WHERE c.seq = `+p+`), `+p+`)`)
 	}
 }
 
