@@ -68,12 +68,7 @@ func (s *Store) ListAuditPage(ctx context.Context, f AuditFilter) (AuditPage, er
 	if f.RecordID != "" && f.RecordType == "" {
 		return AuditPage{}, fault.Field("record_type", "is required with a record id")
 	}
-	var page AuditPage
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		page, err = tx.auditPage(ctx, f)
-		return err
-	})
+	page, err := auditPage(ctx, s.db, f) // no transaction: on SQLite it would take the write lock
 	return page, errf(err, "list audit events")
 }
 
@@ -85,7 +80,7 @@ type auditCond struct {
 	vals []string
 }
 
-func (tx *Tx) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
+func auditPage(ctx context.Context, db rowsQuerier, f AuditFilter) (AuditPage, error) {
 	var conds []auditCond // the filters that each have their index
 	if f.RecordID != "" {
 		conds = append(conds, auditCond{"record", []string{"record_type", "record_id"}, []string{f.RecordType, f.RecordID}})
@@ -102,7 +97,7 @@ func (tx *Tx) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	drive, bounded := 0, false
 	if len(conds) > 1 {
 		var err error
-		if drive, bounded, err = tx.auditDriver(ctx, f, conds); err != nil {
+		if drive, bounded, err = auditDriver(ctx, db, f, conds); err != nil {
 			return page, err
 		}
 	}
@@ -126,13 +121,13 @@ func (tx *Tx) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 		q += inner.next(f.Limit)
 	}
 	var err error
-	if page.Events, err = tx.auditEvents(ctx, q, inner.args...); err != nil {
+	if page.Events, err = auditEvents(ctx, db, q, inner.args...); err != nil {
 		return page, err
 	}
 	if n := len(page.Events); n == f.Limit {
 		page.Next = page.Events[n-1].Seq
 	} else if bounded {
-		err = tx.auditCut(ctx, f, conds[drive], &page)
+		err = auditCut(ctx, db, f, conds[drive], &page)
 	}
 	return page, err
 }
@@ -161,14 +156,14 @@ func addAuditRange(w *filter, f AuditFilter) {
 // auditDriver counts, for each of several filters, its events in the
 // range (up to AuditScan + 1, through its index) and returns the one with
 // the fewest, and whether even that one selects more than AuditScan.
-func (tx *Tx) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (int, bool, error) {
+func auditDriver(ctx context.Context, db rowsQuerier, f AuditFilter, conds []auditCond) (int, bool, error) {
 	best, fewest := 0, AuditScan+2
 	for i, c := range conds {
 		var w filter
 		addAuditCond(&w, c)
 		addAuditRange(&w, f)
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM audit_events`+w.where()+` LIMIT `+w.next(AuditScan+1)+`) x`,
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM audit_events`+w.where()+` LIMIT `+w.next(AuditScan+1)+`) x`,
 			w.args...).Scan(&n); err != nil {
 			return 0, false, err
 		}
@@ -181,13 +176,13 @@ func (tx *Tx) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond)
 
 // auditCut finds the AuditScan-th event of the driving filter: when it
 // exists the page read that far and Next goes on after it.
-func (tx *Tx) auditCut(ctx context.Context, f AuditFilter, c auditCond, page *AuditPage) error {
+func auditCut(ctx context.Context, db rowsQuerier, f AuditFilter, c auditCond, page *AuditPage) error {
 	var w filter
 	addAuditCond(&w, c)
 	addAuditRange(&w, f)
 	var seq int64
 	var at time.Time
-	err := tx.queryRow(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
+	err := db.QueryRowContext(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
 		w.args...).Scan(&seq, timeCol{&at})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -200,8 +195,8 @@ func (tx *Tx) auditCut(ctx context.Context, f AuditFilter, c auditCond, page *Au
 }
 
 // auditEvents runs a query of auditCols.
-func (tx *Tx) auditEvents(ctx context.Context, q string, args ...any) ([]audit.Event, error) {
-	rows, err := tx.query(ctx, q, args...)
+func auditEvents(ctx context.Context, db rowsQuerier, q string, args ...any) ([]audit.Event, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
