@@ -55,20 +55,21 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Eve
 // index ending in (at, seq) (migrations 00026, 00030): a record (type and
 // id), a record type, an actor, an action, the time range alone. One
 // filter (a record counts as one, and the time range goes with any) reads
-// at most Limit index entries past the cursor. Several of record type,
-// actor and action: each is first counted up to AuditScan (bounded index
-// reads); the one selecting the fewest events is read through its index
-// and the others are checked on its rows, so a page reads at most
-// AuditScan events. When each selects more than AuditScan, the page may
-// end after AuditScan events with fewer than Limit matches (Bounded), and
-// Next continues from the last event read: a combination no index holds
-// never makes one page read the whole history.
+// at most Limit index entries past the cursor. With several of record,
+// record type, actor and action, each in turn is looked up for its
+// AuditScan-th event in the range (its index alone); the first that has
+// none (it selects fewer) drives the page through its index, the others
+// are checked on its rows: exact, at most AuditScan events read. When
+// every filter selects more, the first drives and the page reads its
+// events down to that AuditScan-th one only: it may end with fewer than
+// Limit matches (Bounded) and Next goes on from there. A combination no
+// index holds never makes one page read the whole history.
 func (s *Store) ListAuditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	f.Limit = Page{Limit: f.Limit}.Norm().Limit
 	if f.RecordID != "" && f.RecordType == "" {
 		return AuditPage{}, fault.Field("record_type", "is required with a record id")
 	}
-	page, err := auditPage(ctx, s.db, f) // no transaction: on SQLite it would take the write lock
+	page, err := s.auditPage(ctx, f) // no transaction: on SQLite it would take the write lock
 	return page, errf(err, "list audit events")
 }
 
@@ -80,7 +81,7 @@ type auditCond struct {
 	vals []string
 }
 
-func auditPage(ctx context.Context, db rowsQuerier, f AuditFilter) (AuditPage, error) {
+func (s *Store) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	var conds []auditCond // the filters that each have their index
 	if f.RecordID != "" {
 		conds = append(conds, auditCond{"record", []string{"record_type", "record_id"}, []string{f.RecordType, f.RecordID}})
@@ -94,48 +95,45 @@ func auditPage(ctx context.Context, db rowsQuerier, f AuditFilter) (AuditPage, e
 		conds = append(conds, auditCond{"action", []string{"action"}, []string{f.Action}})
 	}
 	var page AuditPage
-	drive, bounded := 0, false
+	drive, cut := 0, int64(0)
 	if len(conds) > 1 {
 		var err error
-		if drive, bounded, err = auditDriver(ctx, db, f, conds); err != nil {
+		if drive, cut, err = s.auditDriver(ctx, f, conds); err != nil {
 			return page, err
 		}
 	}
-	var inner filter // the driving filter (or none), the time range and the cursor
-	if len(conds) > 0 {
-		addAuditCond(&inner, conds[drive])
+	var w filter
+	for i, c := range conds {
+		// SQLite has no statistics to choose an index by: "+col" keeps it off the other filters' indexes
+		addAuditCond(&w, c, i != drive && s.dialect == SQLite)
 	}
-	addAuditRange(&inner, f)
-	q := `SELECT ` + auditCols + ` FROM audit_events` + inner.where() + ` ORDER BY at DESC, seq DESC LIMIT `
-	if len(conds) > 1 { // the other filters are checked on the driving filter's rows, at most AuditScan of them
-		q += inner.next(AuditScan)
-		outer := filter{args: inner.args}
-		for i, c := range conds {
-			if i != drive {
-				addAuditCond(&outer, c)
-			}
-		}
-		q = `SELECT ` + auditCols + ` FROM (` + q + `) x` + outer.where() + ` ORDER BY at DESC, seq DESC LIMIT ` + outer.next(f.Limit)
-		inner.args = outer.args
-	} else {
-		q += inner.next(f.Limit)
+	addAuditRange(&w, f)
+	if cut > 0 { // down to the driving filter's AuditScan-th event, included
+		p := w.next(cut)
+		w.conds = append(w.conds, `(at, seq) >= ((SELECT c.at FROM audit_events c WHERE c.seq = `+p+`), `+p+`)`)
 	}
-	var err error
-	if page.Events, err = auditEvents(ctx, db, q, inner.args...); err != nil {
+	evs, err := auditEvents(ctx, s.db, `SELECT `+auditCols+` FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT `+w.next(f.Limit), w.args...)
+	if err != nil {
 		return page, err
 	}
-	if n := len(page.Events); n == f.Limit {
-		page.Next = page.Events[n-1].Seq
-	} else if bounded {
-		err = auditCut(ctx, db, f, conds[drive], &page)
+	page.Events = evs
+	switch {
+	case len(evs) == f.Limit:
+		page.Next = evs[len(evs)-1].Seq
+	case cut > 0:
+		page.Next, page.Bounded, page.Driver = cut, true, conds[drive].name
+		err = s.db.QueryRowContext(ctx, `SELECT at FROM audit_events WHERE seq = $1`, cut).Scan(timeCol{&page.ReadTo})
 	}
 	return page, err
 }
 
-// addAuditCond adds a filter's equalities.
-func addAuditCond(w *filter, c auditCond) {
-	for i, col := range c.cols {
-		w.add(col+" = ?", c.vals[i]) // col is one of auditPage's literals
+// addAuditCond adds a filter's equalities; off its index when offIndex.
+func addAuditCond(w *filter, c auditCond, offIndex bool) {
+	for i, col := range c.cols { // col is one of auditPage's literals
+		if offIndex {
+			col = "+" + col
+		}
+		w.add(col+" = ?", c.vals[i])
 	}
 }
 
@@ -153,45 +151,29 @@ func addAuditRange(w *filter, f AuditFilter) {
 	}
 }
 
-// auditDriver counts, for each of several filters, its events in the
-// range (up to AuditScan + 1, through its index) and returns the one with
-// the fewest, and whether even that one selects more than AuditScan.
-func auditDriver(ctx context.Context, db rowsQuerier, f AuditFilter, conds []auditCond) (int, bool, error) {
-	best, fewest := 0, AuditScan+2
+// auditDriver looks up, for each filter in turn, its AuditScan-th event in
+// the range (through its index alone) and returns the first filter that
+// has none (it selects fewer: cut 0), or else the first filter with that
+// event's seq as cut.
+func (s *Store) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (drive int, cut int64, err error) {
 	for i, c := range conds {
 		var w filter
-		addAuditCond(&w, c)
+		addAuditCond(&w, c, false)
 		addAuditRange(&w, f)
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM audit_events`+w.where()+` LIMIT `+w.next(AuditScan+1)+`) x`,
-			w.args...).Scan(&n); err != nil {
-			return 0, false, err
+		var seq int64
+		err := s.db.QueryRowContext(ctx, `SELECT seq FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
+			w.args...).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return i, 0, nil
 		}
-		if n < fewest {
-			best, fewest = i, n
+		if err != nil {
+			return 0, 0, err
+		}
+		if i == 0 {
+			cut = seq
 		}
 	}
-	return best, fewest > AuditScan, nil
-}
-
-// auditCut finds the AuditScan-th event of the driving filter: when it
-// exists the page read that far and Next goes on after it.
-func auditCut(ctx context.Context, db rowsQuerier, f AuditFilter, c auditCond, page *AuditPage) error {
-	var w filter
-	addAuditCond(&w, c)
-	addAuditRange(&w, f)
-	var seq int64
-	var at time.Time
-	err := db.QueryRowContext(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
-		w.args...).Scan(&seq, timeCol{&at})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	page.Next, page.Bounded, page.Driver, page.ReadTo = seq, true, c.name, at
-	return nil
+	return 0, cut, nil
 }
 
 // auditEvents runs a query of auditCols.
