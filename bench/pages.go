@@ -172,7 +172,12 @@ func pagesRound(ctx context.Context, c config, releases, incidents int, keep boo
 // measurePages serves the pages over st and measures every GET pattern's
 // paths (benchPagePaths) and the second page of each of their lists.
 func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, []string, error) {
-	h, patterns, err := pagesHandler(ctx, st)
+	dir, err := os.MkdirTemp("", "fixgate-bench-pages-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	h, patterns, err := pagesHandler(ctx, st, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,12 +274,8 @@ func anyTime(v any) (time.Time, error) {
 // pagesHandler builds the handler as `fixgate serve --policy` does: the
 // pages mounted in the API, sharing its policy, the starting policy (the
 // built-in one) stored as version 1 at boot (the engine and workers, which
-// serve no page, are not started).
-func pagesHandler(ctx context.Context, st *store.Store) (http.Handler, []string, error) {
-	dir, err := os.MkdirTemp("", "fixgate-bench-pages-")
-	if err != nil {
-		return nil, nil, err
-	}
+// serve no page, are not started); dir is its data directory.
+func pagesHandler(ctx context.Context, st *store.Store, dir string) (http.Handler, []string, error) {
 	var apiSrv *api.Server
 	pages, err := web.New(web.Config{Store: st, Logger: accessLogger(),
 		Policy: func(ctx context.Context) (*policy.Policy, int64, error) { return apiSrv.Policy(ctx) }})
