@@ -60,9 +60,10 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Eve
 // AuditScan-th event in the range (its index alone); the first that has
 // none (it selects fewer) drives the page through its index, the others
 // are checked on its rows: exact, at most AuditScan events read. When
-// every filter selects more, the first drives and the page reads its
-// events down to that AuditScan-th one only: it may end with fewer than
-// Limit matches (Bounded) and Next goes on from there. A combination no
+// every filter selects more, the one whose AuditScan-th event is the
+// oldest drives and the page reads its events down to that one only: it
+// may end with fewer than Limit matches (Bounded) and Next goes on from
+// there. A combination no
 // index holds never makes one page read the whole history.
 func (s *Store) ListAuditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	f.Limit = Page{Limit: f.Limit}.Norm().Limit
@@ -153,27 +154,30 @@ func addAuditRange(w *filter, f AuditFilter) {
 
 // auditDriver looks up, for each filter in turn, its AuditScan-th event in
 // the range (through its index alone) and returns the first filter that
-// has none (it selects fewer: cut 0), or else the first filter with that
-// event's seq as cut.
+// has none (it selects fewer: cut 0); or else the filter whose AuditScan-th
+// event is the oldest, with that event's seq as cut: its AuditScan events
+// reach furthest back, so a page driven by it covers the longest time.
 func (s *Store) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (drive int, cut int64, err error) {
+	var oldest time.Time
 	for i, c := range conds {
 		var w filter
 		addAuditCond(&w, c, false)
 		addAuditRange(&w, f)
 		var seq int64
-		err := s.db.QueryRowContext(ctx, `SELECT seq FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+w.next(AuditScan-1),
-			w.args...).Scan(&seq)
+		var at time.Time
+		err := s.db.QueryRowContext(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+
+			w.next(AuditScan-1), w.args...).Scan(&seq, timeCol{&at})
 		if errors.Is(err, sql.ErrNoRows) {
 			return i, 0, nil
 		}
 		if err != nil {
 			return 0, 0, err
 		}
-		if i == 0 {
-			cut = seq
+		if cut == 0 || at.Before(oldest) || at.Equal(oldest) && seq < cut {
+			drive, cut, oldest = i, seq, at
 		}
 	}
-	return 0, cut, nil
+	return drive, cut, nil
 }
 
 // auditEvents runs a query of auditCols.
