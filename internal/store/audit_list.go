@@ -26,7 +26,7 @@ type AuditFilter struct {
 
 // AuditScan bounds the events one page reads when it combines filters
 // that each select more than AuditScan events (see ListAuditPage).
-var AuditScan = 5000 // a variable for tests
+var AuditScan = 2000 // a variable for tests
 
 // AuditPage is one page of the audit log.
 type AuditPage struct {
