@@ -63,8 +63,8 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter) ([]audit.Eve
 // every filter selects more, the one whose AuditScan-th event is the
 // oldest drives and the page reads its events down to that one only: it
 // may end with fewer than Limit matches (Bounded) and Next goes on from
-// there. A combination no
-// index holds never makes one page read the whole history.
+// there. A combination no index holds never makes one page read the
+// whole history.
 func (s *Store) ListAuditPage(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	f.Limit = Page{Limit: f.Limit}.Norm().Limit
 	if f.RecordID != "" && f.RecordType == "" {
@@ -96,10 +96,10 @@ func (s *Store) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error)
 		conds = append(conds, auditCond{"action", []string{"action"}, []string{f.Action}})
 	}
 	var page AuditPage
-	drive, cut := 0, int64(0)
+	drive, cut, cutAt := 0, int64(0), time.Time{}
 	if len(conds) > 1 {
 		var err error
-		if drive, cut, err = s.auditDriver(ctx, f, conds); err != nil {
+		if drive, cut, cutAt, err = s.auditDriver(ctx, f, conds); err != nil {
 			return page, err
 		}
 	}
@@ -122,10 +122,9 @@ func (s *Store) auditPage(ctx context.Context, f AuditFilter) (AuditPage, error)
 	case len(evs) == f.Limit:
 		page.Next = evs[len(evs)-1].Seq
 	case cut > 0:
-		page.Next, page.Bounded, page.Driver = cut, true, conds[drive].name
-		err = s.db.QueryRowContext(ctx, `SELECT at FROM audit_events WHERE seq = $1`, cut).Scan(timeCol{&page.ReadTo})
+		page.Next, page.Bounded, page.Driver, page.ReadTo = cut, true, conds[drive].name, cutAt
 	}
-	return page, err
+	return page, nil
 }
 
 // addAuditCond adds a filter's equalities; off its index when offIndex.
@@ -155,10 +154,10 @@ func addAuditRange(w *filter, f AuditFilter) {
 // auditDriver looks up, for each filter in turn, its AuditScan-th event in
 // the range (through its index alone) and returns the first filter that
 // has none (it selects fewer: cut 0); or else the filter whose AuditScan-th
-// event is the oldest, with that event's seq as cut: its AuditScan events
-// reach furthest back, so a page driven by it covers the longest time.
-func (s *Store) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (drive int, cut int64, err error) {
-	var oldest time.Time
+// event is the oldest, with that event's seq and time as cut: its
+// AuditScan events reach furthest back, so a page driven by it covers the
+// longest time.
+func (s *Store) auditDriver(ctx context.Context, f AuditFilter, conds []auditCond) (drive int, cut int64, oldest time.Time, err error) {
 	for i, c := range conds {
 		var w filter
 		addAuditCond(&w, c, false)
@@ -168,16 +167,16 @@ func (s *Store) auditDriver(ctx context.Context, f AuditFilter, conds []auditCon
 		err := s.db.QueryRowContext(ctx, `SELECT seq, at FROM audit_events`+w.where()+` ORDER BY at DESC, seq DESC LIMIT 1 OFFSET `+
 			w.next(AuditScan-1), w.args...).Scan(&seq, timeCol{&at})
 		if errors.Is(err, sql.ErrNoRows) {
-			return i, 0, nil
+			return i, 0, time.Time{}, nil
 		}
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, time.Time{}, err
 		}
 		if cut == 0 || at.Before(oldest) || at.Equal(oldest) && seq < cut {
 			drive, cut, oldest = i, seq, at
 		}
 	}
-	return drive, cut, nil
+	return drive, cut, oldest, nil
 }
 
 // auditEvents runs a query of auditCols.
