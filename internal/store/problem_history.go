@@ -97,67 +97,54 @@ type RecentMatches struct {
 // first, at most PreviewScan of them (index incidents_opened), and matches
 // each selector against their labels as a signature would (the incident's
 // labels plus env, ci and service: incidentLabels). It keeps up to sample
-// matches per selector. Nothing is written.
+// matches per selector, summarised from the same rows (one query in all).
+// Nothing is written.
 func (s *Store) MatchRecentIncidents(ctx context.Context, sels []matcher.Selector, since time.Time, sample int) (RecentMatches, error) {
 	m := RecentMatches{Since: since, Counts: make([]int, len(sels)), Samples: make([][]IncidentSummary, len(sels))}
-	picked := make([][]int64, len(sels))
-	err := s.read(ctx, func(tx *Tx) error {
-		rows, err := tx.query(ctx, `SELECT id, ci, env, labels FROM incidents WHERE opened_at >= $1
-			ORDER BY opened_at DESC LIMIT $2`, ts(since), PreviewScan+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		m.Complete = true
-		for rows.Next() {
-			if m.Examined == PreviewScan {
-				m.Complete = false // one more row exists: the preview is partial
-				break
-			}
-			var in incident.Incident
-			var id int64
-			if err := rows.Scan(&id, &in.CI, &in.Env, jsonCol{&in.Labels}); err != nil {
-				return err
-			}
-			m.Examined++
-			lbls := incidentLabels(&in)
-			for i, sel := range sels {
-				if sel.Matches(lbls) {
-					m.Counts[i]++
-					if len(picked[i]) < sample {
-						picked[i] = append(picked[i], id)
-					}
-				}
-			}
-		}
-		if err := firstErr(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		for i, ids := range picked {
-			if m.Samples[i], err = tx.incidentSummaries(ctx, ids); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return m, errf(err, "match recent incidents")
-}
-
-// incidentSummaries reads the summaries of incidents ids, in that order.
-func (tx *Tx) incidentSummaries(ctx context.Context, ids []int64) ([]IncidentSummary, error) {
-	out := make([]IncidentSummary, 0, len(ids))
-	for _, id := range ids {
-		var x IncidentSummary
-		var prb sql.NullInt64
-		if err := tx.queryRow(ctx, `SELECT title, ci, env, opened_at, problem_id FROM incidents WHERE id = $1`, id).
-			Scan(&x.Title, &x.CI, &x.Env, timeCol{&x.OpenedAt}, &prb); err != nil {
-			return nil, err
-		}
-		x.ID = ident.Incident.Format(id)
-		if prb.Valid {
-			x.Problem = ident.Problem.Format(prb.Int64)
-		}
-		out = append(out, x)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, title, ci, env, opened_at, problem_id, labels FROM incidents WHERE opened_at >= $1
+		ORDER BY opened_at DESC LIMIT $2`, ts(since), PreviewScan+1)
+	if err != nil {
+		return m, errf(err, "match recent incidents")
 	}
-	return out, nil
+	defer rows.Close()
+	m.Complete = true
+	for rows.Next() {
+		if m.Examined == PreviewScan {
+			m.Complete = false // one more row exists: the preview is partial
+			break
+		}
+		var in incident.Incident
+		var id int64
+		var title sql.RawBytes
+		var opened, prb any // decoded for the samples only
+		if err := rows.Scan(&id, &title, &in.CI, &in.Env, &opened, &prb, jsonCol{&in.Labels}); err != nil {
+			return m, errf(err, "match recent incidents")
+		}
+		m.Examined++
+		lbls := incidentLabels(&in)
+		for i, sel := range sels {
+			if !sel.Matches(lbls) {
+				continue
+			}
+			m.Counts[i]++
+			if len(m.Samples[i]) == sample {
+				continue
+			}
+			x := IncidentSummary{ID: ident.Incident.Format(id), Title: string(title), CI: in.CI, Env: in.Env}
+			var p sql.NullInt64
+			if err := firstErr(timeCol{&x.OpenedAt}.Scan(opened), p.Scan(prb)); err != nil {
+				return m, errf(err, "match recent incidents")
+			}
+			if p.Valid {
+				x.Problem = ident.Problem.Format(p.Int64)
+			}
+			m.Samples[i] = append(m.Samples[i], x)
+		}
+	}
+	for i := range m.Samples {
+		if m.Samples[i] == nil {
+			m.Samples[i] = []IncidentSummary{}
+		}
+	}
+	return m, errf(rows.Err(), "match recent incidents")
 }

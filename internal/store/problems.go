@@ -168,20 +168,22 @@ type ProblemFilter struct {
 func (s *Store) ListProblems(ctx context.Context, f ProblemFilter) ([]problem.Problem, error) {
 	f.Page = f.Page.Norm()
 	var w filter
-	w.add("id > ?", f.After)
+	from, key := "", "id"
+	if f.CI != "" { // the CI's problems in id order (index problem_cis_ci_problem): a page never reads all of them
+		from, key = ` JOIN problem_cis pc ON pc.problem_id = id`, "pc.problem_id"
+		w.add("pc.ci = ?", f.CI)
+	}
+	w.add(key+" > ?", f.After)
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
 	if f.Priority != 0 {
 		w.add("priority = ?", f.Priority)
 	}
-	if f.CI != "" {
-		w.add("id IN (SELECT problem_id FROM problem_cis WHERE ci = ?)", f.CI)
-	}
 	if f.Env != "" {
 		w.add("id IN (SELECT problem_id FROM problem_envs WHERE env = ?)", f.Env)
 	}
-	q := problemSelect + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	q := problemSelect + from + w.where() + ` ORDER BY ` + key + ` LIMIT ` + w.next(f.Limit)
 	rows, err := s.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, errf(err, "list problems")

@@ -34,6 +34,8 @@ type auditPage struct {
 	Types                                         []string
 	Events                                        []auditRow
 	Next                                          string
+	Bounded                                       *store.AuditPage // the page stopped after store.AuditScan events
+	Scan                                          int
 	Head                                          store.AuditHead
 	Checkpoint                                    *store.CheckpointInfo
 	SinceCheckpoint                               int64
@@ -59,7 +61,10 @@ const auditDetail = 1000
 // auditLog lists the audit trail newest first, filtered by record (type
 // and id), actor, action and time range (UTC), one page at a time
 // (store.ListAuditEvents: one index per filter), with the chain's head and
-// the latest signed checkpoint. Verifying the whole chain is a button.
+// the latest signed checkpoint. Filters that each select many events but
+// few together are read store.AuditScan events at a time (the page says
+// how far it read; its next link reads on). Verifying the whole chain is a
+// button.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, v *visit) error {
 	return s.auditPage(w, r, v, nil)
 }
@@ -81,7 +86,8 @@ func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request, v *visit) e
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit, vr *verifyResult) error {
 	q := r.URL.Query()
 	d := auditPage{RecordType: q.Get("record_type"), RecordID: strings.TrimSpace(q.Get("record_id")), Actor: strings.TrimSpace(q.Get("actor")),
-		Action: strings.TrimSpace(q.Get("action")), From: q.Get("from"), To: q.Get("to"), Types: auditRecordTypes, Verified: vr}
+		Action: strings.TrimSpace(q.Get("action")), From: q.Get("from"), To: q.Get("to"), Types: auditRecordTypes, Verified: vr,
+		Scan: store.AuditScan}
 	vw := &view{Title: "Audit trail", Path: "/audit", Data: &d, Flash: q.Get("done")}
 	status := http.StatusOK
 	if err := s.readAuditPage(r, &d); err != nil {
@@ -116,15 +122,18 @@ func (s *Server) readAuditPage(r *http.Request, d *auditPage) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.store.ListAuditEvents(ctx, f)
+	page, err := s.store.ListAuditPage(ctx, f)
 	if err != nil {
 		return err
 	}
-	for _, e := range evs {
+	for _, e := range page.Events {
 		d.Events = append(d.Events, auditRow{Event: e, Link: auditRecordLink(e.RecordType, e.RecordID), Detail: shorten(string(e.After), auditDetail)})
 	}
-	if len(evs) == listPageRows {
-		d.Next = withParam(r, "before", strconv.FormatInt(evs[len(evs)-1].Seq, 10))
+	if page.Next != 0 {
+		d.Next = withParam(r, "before", strconv.FormatInt(page.Next, 10))
+	}
+	if page.Bounded {
+		d.Bounded = &page
 	}
 	return nil
 }
