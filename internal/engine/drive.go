@@ -27,7 +27,8 @@ type step struct {
 	gate     *rollout.GateVerdict
 	evidence time.Time // wall time the last failing evidence returned
 	// pending are the measurements taken and not stored yet (also in
-	// ro.Measurements): stored with the step's end, or before a decision.
+	// ro.Measurements): stored with the step's end, with a rollback
+	// decision, or before any other decision.
 	pending []analysis.Measurement
 }
 
@@ -59,6 +60,9 @@ func (r *Runner) drive(ctx context.Context, st *step) (int64, *time.Time, error)
 			err = r.measureCheck(ctx, st, dec.Check)
 		case rollout.CheckRestored:
 			err = r.checkRestored(ctx, st)
+		case rollout.Rollback: // the measurements are stored with the decision
+			load = true
+			err = r.rollback(ctx, st, dec)
 		default:
 			load = true
 			if err = r.flush(ctx, st); err == nil {
@@ -86,8 +90,9 @@ func (r *Runner) load(ctx context.Context, st *step) error {
 	return nil
 }
 
-// flush stores the pending measurements, before a decision is carried out
-// (its transaction reads and changes the deployment they judged).
+// flush stores the pending measurements, before a decision other than a
+// rollback is carried out (its transaction reads and changes the
+// deployment they judged).
 func (r *Runner) flush(ctx context.Context, st *step) error {
 	if len(st.pending) == 0 {
 		return nil
@@ -195,8 +200,6 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 	case rollout.Pause:
 		_, err = r.Store.PauseDeployment(ctx, engineActor, st.id, rev, dec.Reason)
 		out = "paused"
-	case rollout.Rollback:
-		_, err = r.Store.DecideRollback(ctx, engineActor, st.id, rev, dec.Reason, dec.At)
 	case rollout.Succeed:
 		_, err = r.Store.SucceedDeployment(ctx, engineActor, st.id, rev, dec.At)
 		out = "succeeded"
@@ -213,6 +216,18 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 		r.outcome("deployment", out)
 	}
 	return err
+}
+
+// rollback decides the rollback dec, storing the pending measurements (the
+// failing one among them) in the same transaction.
+func (r *Runner) rollback(ctx context.Context, st *step, dec rollout.Decision) error {
+	r.writes.Add(1)
+	if _, err := r.Store.DecideRollbackMeasured(ctx, engineActor, st.id, st.ro.Deployment.Revision, dec.Reason, dec.At, st.pending); err != nil {
+		return err
+	}
+	r.recorded(st.pending)
+	st.pending = nil
+	return nil
 }
 
 func (r *Runner) outcome(kind, outcome string) {

@@ -43,3 +43,29 @@ func TestStepWritesItsMeasurementsWithTheLease(t *testing.T) {
 		t.Fatalf("after the step: %+v %v", got, err)
 	}
 }
+
+// TestFailingMeasurementStoredWithTheRollback: the step that takes a
+// failing measurement stores it in the transaction that decides the
+// rollback, not in one of its own before it: a step from the deploy action
+// to rolled back is 9 write transactions (claim; deploy begin, finish; the
+// decision with the failing measurement; rollback begin, finish; the
+// restored version's measurements, the finish; the end).
+func TestFailingMeasurementStoredWithTheRollback(t *testing.T) {
+	s, pol := setup(t, 1)
+	drv := &recorder{}
+	r := runner(s, pol, drv, &measurer{outcome: analysis.Failed})
+	ctx := context.Background()
+	d := start(t, s, pol, "REL-1")
+	if err := r.Step(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetDeployment(ctx, 1)
+	if err != nil || got.Status != deploy.RolledBack {
+		t.Fatalf("after the step: %s %v (driver calls %v)", got.Status, err, drv.kinds(d.ID))
+	}
+	ms, _ := s.ListMeasurements(ctx, 1)
+	if len(ms) != 3 || ms[0].Stage != "canary" || ms[0].Outcome != analysis.Failed || r.Writes() != 9 {
+		t.Fatalf("%d measurements (first %+v) in %d write transactions, want 3 (the failing one, then the restored "+
+			"version's two) in 9", len(ms), ms[0], r.Writes())
+	}
+}
