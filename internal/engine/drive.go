@@ -27,8 +27,8 @@ type step struct {
 	gate     *rollout.GateVerdict
 	evidence time.Time // wall time the last failing evidence returned
 	// pending are the measurements taken and not stored yet (also in
-	// ro.Measurements): stored with the step's end, with a rollback
-	// decision, or before any other decision.
+	// ro.Tallies): stored with the step's end, with a rollback decision,
+	// or before any other decision.
 	pending []analysis.Measurement
 }
 
@@ -77,7 +77,7 @@ func (r *Runner) drive(ctx context.Context, st *step) (int64, *time.Time, error)
 }
 
 // load reads the policy and the deployment's facts; the measurements not
-// stored yet are added to those loaded.
+// stored yet are added to the tallies loaded.
 func (r *Runner) load(ctx context.Context, st *step) error {
 	var err error
 	if st.pol, st.version, err = r.Policy(ctx); err != nil {
@@ -86,8 +86,24 @@ func (r *Runner) load(ctx context.Context, st *step) error {
 	if st.ro, err = r.Store.LoadRollout(ctx, st.id); err != nil {
 		return err
 	}
-	st.ro.Measurements = append(st.ro.Measurements, st.pending...)
+	for _, m := range st.pending {
+		st.tally(m)
+	}
 	return nil
+}
+
+// tally adds measurement m to the tallies of the stage that counts now.
+func (st *step) tally(m analysis.Measurement) {
+	if m.Stage != st.ro.Stage {
+		return
+	}
+	if st.ro.Tallies == nil {
+		st.ro.Tallies = map[store.CheckKey]analysis.Tally{}
+	}
+	k := store.CheckKey{Template: m.Template, Check: m.Check}
+	t := st.ro.Tallies[k]
+	t.Add(m)
+	st.ro.Tallies[k] = t
 }
 
 // flush stores the pending measurements, before a decision other than a
@@ -123,12 +139,9 @@ func (r *Runner) facts(st *step, now time.Time) rollout.Facts {
 		f.Action = &a
 	}
 	f.Checks = r.checkStates(st, now)
-	f.RestoredChecked = len(r.checks(st, false)) == 0
-	for _, m := range st.ro.Measurements {
-		if m.Stage == restoredStage {
-			f.RestoredChecked = true
-		}
-	}
+	// rolling back, the tallies are after-rollback's (rollout.Window);
+	// Next reads RestoredChecked only then
+	f.RestoredChecked = len(r.checks(st, false)) == 0 || st.ro.Stage == restoredStage && len(st.ro.Tallies) > 0
 	return f
 }
 
@@ -173,7 +186,11 @@ func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 	end := stageEnd(d)
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
-		rc := r.Judge(c.Check, measurementsOf(st.ro.Measurements, label, c), since, end, now)
+		var t analysis.Tally
+		if label == st.ro.Stage {
+			t = st.ro.Tallies[store.CheckKey{Template: c.Template, Check: c.Check.Name}]
+		}
+		rc := r.Judge(c.Check, t, since, end, now)
 		rc.Template, rc.Name, rc.Kind = c.Template, c.Check.Name, c.Kind()
 		out = append(out, rc)
 	}

@@ -75,6 +75,6 @@ func (r *Runner) measure(ctx context.Context, st *step, c check) error {
 		st.evidence = time.Now()
 	}
 	st.pending = append(st.pending, m)
-	st.ro.Measurements = append(st.ro.Measurements, m)
+	st.tally(m)
 	return nil
 }

@@ -115,16 +115,19 @@ func (s *Store) GiveBack(ctx context.Context, id int64, holder string) error {
 
 // Rollout is what the engine decides one deployment's step from.
 type Rollout struct {
-	Deployment   deploy.Deployment
-	Latest       *DeploymentAction      // the latest action, nil: none
-	Measurements []analysis.Measurement // oldest first
-	Version      string                 // the release's version
-	Model        string                 // the change's change model, "" without one
-	Priorities   []int                  // of the problems the release resolves
-	CIs          []string               // of the release's component versions
+	Deployment deploy.Deployment
+	Latest     *DeploymentAction           // the latest action, nil: none
+	Stage      string                      // the stage whose measurements count now (rollout.Window)
+	Tallies    map[CheckKey]analysis.Tally // of Stage's measurements, per check (Tallies)
+	Version    string                      // the release's version
+	Model      string                      // the change's change model, "" without one
+	Priorities []int                       // of the problems the release resolves
+	CIs        []string                    // of the release's component versions
 }
 
-// LoadRollout loads deployment id's facts for the engine.
+// LoadRollout loads deployment id's facts for the engine: of the
+// measurements, the tallies of the stage that counts now, which is all a
+// decision reads of them (analysis.JudgeTally, DueTally).
 func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	var r Rollout
 	var err error
@@ -139,7 +142,8 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return r, errf(err, "rollout latest action")
 	}
-	if r.Measurements, err = s.ListMeasurements(ctx, id); err != nil {
+	r.Stage, _ = rollout.Window(r.Deployment, s.Now())
+	if r.Tallies, err = s.Tallies(ctx, id, r.Stage); err != nil {
 		return r, err
 	}
 	relID, _ := ident.Release.Parse("release", r.Deployment.Release)

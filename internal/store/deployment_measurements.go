@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -76,6 +77,92 @@ func (s *Store) ListMeasurements(ctx context.Context, id int64) ([]analysis.Meas
 	}
 	return out, errf(rows.Err(), "list measurements")
 }
+
+// CheckKey names a check of an analysis template.
+type CheckKey struct{ Template, Check string }
+
+// Tallies returns the tally of deployment id's measurements at stage (a
+// stage's name, the watch or after-rollback: rollout.Window), per check.
+// The database counts; of the rows it reads back only those a tally
+// states (tallySQL), so the cost does not grow with the measurements a
+// long stage accumulates (a check every second for an hour: 3,600).
+func (s *Store) Tallies(ctx context.Context, id int64, stage string) (map[CheckKey]analysis.Tally, error) {
+	rows, err := s.db.QueryContext(ctx, tallySQL, id, stage)
+	if err != nil {
+		return nil, errf(err, "tally measurements")
+	}
+	defer rows.Close()
+	out := map[CheckKey]analysis.Tally{}
+	runs := map[CheckKey]int{} // the run of errors ending at the check's row read last
+	for rows.Next() {
+		var k CheckKey
+		var r tallyRow
+		var t analysis.Tally
+		if err := rows.Scan(&k.Template, &k.Check, timeCol{&r.at}, &r.outcome, &r.message, &t.Measurements, &t.Successful,
+			&t.Failed, &t.Inconclusive, &r.last, &r.latest, &r.prev); err != nil {
+			return nil, errf(err, "scan tally")
+		}
+		if old, ok := out[k]; ok {
+			t = old
+		}
+		runs[k] = r.into(&t, runs[k])
+		out[k] = t
+	}
+	return out, errf(rows.Err(), "tally measurements")
+}
+
+// tallyRow is one row tallySQL reads back.
+type tallyRow struct {
+	at               time.Time
+	outcome, message string
+	last, latest     bool           // the check's last row; taken at its latest time
+	prev             sql.NullString // an error's: the outcome of the check's row before it
+}
+
+// into states r in t, whose counts are set; run is the run of errors
+// ending at the check's row before r that was read back, which is the
+// check's row before r when that is an error. Returns the run ending at r.
+func (r tallyRow) into(t *analysis.Tally, run int) int {
+	switch r.outcome {
+	case analysis.Error:
+		if r.prev.String != analysis.Error {
+			run = 0
+		}
+		run++
+		t.LongestErrorRun = max(t.LongestErrorRun, run)
+		t.LastError, t.LastFailure = r.message, r.at
+	case analysis.Failed:
+		t.LastFailed, t.LastFailure = r.message, r.at
+	}
+	if r.outcome != analysis.Error {
+		run = 0
+	}
+	if r.last {
+		t.Last, t.ErrorRun = r.at, run
+	}
+	if r.latest && t.Latest.IsZero() { // the first in order taken at the latest time
+		t.Latest, t.LatestError = r.at, r.outcome == analysis.Error
+	}
+	return run
+}
+
+// tallySQL tallies deployment $1's measurements at stage $2, per check:
+// one aggregate counts each outcome and finds the last row and the latest
+// time; the rows read back are those that did not succeed (each error with
+// the outcome of the check's row before it, found backwards through
+// deployment_measurements_dep: the runs of errors), the last, and those
+// taken at the latest time, in order.
+const tallySQL = `SELECT m.template, m.check_name, m.at, m.outcome, m.message, g.n, g.successful, g.failed, g.inconclusive,
+	m.id = g.last_id, m.at = g.latest_at,
+	CASE WHEN m.outcome = 'error' THEN (SELECT p.outcome FROM deployment_measurements p WHERE p.deployment_id = $1
+		AND p.id < m.id AND p.stage = $2 AND p.template = m.template AND p.check_name = m.check_name ORDER BY p.id DESC LIMIT 1) END
+	FROM (SELECT template, check_name, COUNT(*) AS n, SUM(CASE WHEN outcome = 'successful' THEN 1 ELSE 0 END) AS successful,
+		SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
+		SUM(CASE WHEN outcome = 'inconclusive' THEN 1 ELSE 0 END) AS inconclusive, MAX(id) AS last_id, MAX(at) AS latest_at
+		FROM deployment_measurements WHERE deployment_id = $1 AND stage = $2 GROUP BY template, check_name) g
+	JOIN deployment_measurements m ON m.deployment_id = $1 AND m.stage = $2 AND m.template = g.template
+		AND m.check_name = g.check_name AND (m.outcome <> 'successful' OR m.id = g.last_id OR m.at = g.latest_at)
+	ORDER BY m.id`
 
 // recurrencesSQL lists the signals matched to the problems deployment $1's
 // release resolves, in its environment, received since $2.
