@@ -86,8 +86,10 @@ func benchRollback(ctx context.Context, c config) error {
 	}
 	noise := startNoise(s.client, s.base, s.tok, c.noise)
 	rate := s.startRate(ctx)
+	stopProfile := profilePhase("traffic")
 	evA, errA := s.eventRuns(ctx, fixes, preA)
 	evB, errB := s.measurementRuns(ctx, fails, preB)
+	stopProfile()
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
