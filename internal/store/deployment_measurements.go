@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -48,6 +47,9 @@ func (tx *Tx) insertMeasurement(ctx context.Context, id int64, m analysis.Measur
 	if m.At.IsZero() || m.At.After(tx.now) {
 		m.At = tx.now
 	}
+	if _, err := tx.exec(ctx, tallySQL, tallyArgs(id, m)...); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `INSERT INTO deployment_measurements (deployment_id, stage, template, check_name, kind, at,
 		query, value, outcome, message, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, m.Stage, m.Template, m.Check, m.Kind, ts(m.At), m.Query, string(m.Value), m.Outcome, m.Message, jsonText(m.Records)); err != nil {
@@ -82,87 +84,80 @@ func (s *Store) ListMeasurements(ctx context.Context, id int64) ([]analysis.Meas
 type CheckKey struct{ Template, Check string }
 
 // Tallies returns the tally of deployment id's measurements at stage (a
-// stage's name, the watch or after-rollback: rollout.Window), per check.
-// The database counts; of the rows it reads back only those a tally
-// states (tallySQL), so the cost does not grow with the measurements a
-// long stage accumulates (a check every second for an hour: 3,600).
+// stage's name, the watch or after-rollback: rollout.Window), per check:
+// one row each (deployment_tallies, kept by insertMeasurement), however
+// many measurements a long stage accumulated.
 func (s *Store) Tallies(ctx context.Context, id int64, stage string) (map[CheckKey]analysis.Tally, error) {
-	rows, err := s.db.QueryContext(ctx, tallySQL, id, stage)
+	rows, err := s.db.QueryContext(ctx, `SELECT template, check_name, measurements, successful, failed, inconclusive,
+		error_run, longest_error_run, last_failed, last_error, last_at, last_failure_at, latest_at, latest_error
+		FROM deployment_tallies WHERE deployment_id = $1 AND stage = $2`, id, stage)
 	if err != nil {
-		return nil, errf(err, "tally measurements")
+		return nil, errf(err, "tallies")
 	}
 	defer rows.Close()
 	out := map[CheckKey]analysis.Tally{}
-	runs := map[CheckKey]int{} // the run of errors ending at the check's row read last
 	for rows.Next() {
 		var k CheckKey
-		var r tallyRow
 		var t analysis.Tally
-		if err := rows.Scan(&k.Template, &k.Check, timeCol{&r.at}, &r.outcome, &r.message, &t.Measurements, &t.Successful,
-			&t.Failed, &t.Inconclusive, &r.last, &r.latest, &r.prev); err != nil {
+		var failure *time.Time
+		if err := rows.Scan(&k.Template, &k.Check, &t.Measurements, &t.Successful, &t.Failed, &t.Inconclusive, &t.ErrorRun,
+			&t.LongestErrorRun, &t.LastFailed, &t.LastError, timeCol{&t.Last}, nullTimeCol{&failure}, timeCol{&t.Latest},
+			&t.LatestError); err != nil {
 			return nil, errf(err, "scan tally")
 		}
-		if old, ok := out[k]; ok {
-			t = old
+		if failure != nil {
+			t.LastFailure = *failure
 		}
-		runs[k] = r.into(&t, runs[k])
 		out[k] = t
 	}
-	return out, errf(rows.Err(), "tally measurements")
+	return out, errf(rows.Err(), "tallies")
 }
 
-// tallyRow is one row tallySQL reads back.
-type tallyRow struct {
-	at               time.Time
-	outcome, message string
-	last, latest     bool           // the check's last row; taken at its latest time
-	prev             sql.NullString // an error's: the outcome of the check's row before it
-}
+// tallySQL adds measurement ($5 at, with outcome flags) to the tally of
+// its check at its stage, as analysis.Tally.Add does (each SET expression
+// reads the row before the update): the first one inserts the tally of one
+// measurement. insertMeasurement runs it before the measurement's INSERT,
+// so on PostgreSQL concurrent inserts of one check take its row lock, and
+// so their ids, in the order they are added.
+const tallySQL = `INSERT INTO deployment_tallies (deployment_id, stage, template, check_name, measurements, successful, failed,
+	inconclusive, error_run, longest_error_run, last_failed, last_error, last_at, last_failure_at, latest_at, latest_error)
+	VALUES ($1, $2, $3, $4, 1, $6, $7, $8, $9, $9, $10, $11, $5, $12, $5, $13)
+	ON CONFLICT (deployment_id, stage, template, check_name) DO UPDATE SET
+	measurements = deployment_tallies.measurements + 1,
+	successful = deployment_tallies.successful + excluded.successful,
+	failed = deployment_tallies.failed + excluded.failed,
+	inconclusive = deployment_tallies.inconclusive + excluded.inconclusive,
+	error_run = CASE WHEN excluded.error_run = 1 THEN deployment_tallies.error_run + 1 ELSE 0 END,
+	longest_error_run = CASE WHEN excluded.error_run = 1 AND deployment_tallies.error_run >= deployment_tallies.longest_error_run
+		THEN deployment_tallies.error_run + 1 ELSE deployment_tallies.longest_error_run END,
+	last_failed = CASE WHEN excluded.failed = 1 THEN excluded.last_failed ELSE deployment_tallies.last_failed END,
+	last_error = CASE WHEN excluded.error_run = 1 THEN excluded.last_error ELSE deployment_tallies.last_error END,
+	last_at = excluded.last_at,
+	last_failure_at = COALESCE(excluded.last_failure_at, deployment_tallies.last_failure_at),
+	latest_error = CASE WHEN excluded.latest_at > deployment_tallies.latest_at THEN excluded.latest_error
+		ELSE deployment_tallies.latest_error END,
+	latest_at = CASE WHEN excluded.latest_at > deployment_tallies.latest_at THEN excluded.latest_at
+		ELSE deployment_tallies.latest_at END`
 
-// into states r in t, whose counts are set; run is the run of errors
-// ending at the check's row before r that was read back, which is the
-// check's row before r when that is an error. Returns the run ending at r.
-func (r tallyRow) into(t *analysis.Tally, run int) int {
-	switch r.outcome {
-	case analysis.Error:
-		if r.prev.String != analysis.Error {
-			run = 0
+// tallyArgs are tallySQL's arguments for m, a measurement of deployment id.
+func tallyArgs(id int64, m analysis.Measurement) []any {
+	flag := func(outcome string) int {
+		if m.Outcome == outcome {
+			return 1
 		}
-		run++
-		t.LongestErrorRun = max(t.LongestErrorRun, run)
-		t.LastError, t.LastFailure = r.message, r.at
+		return 0
+	}
+	lastFailed, lastError := "", ""
+	var failureAt any // NULL: neither failed nor an error
+	switch m.Outcome {
 	case analysis.Failed:
-		t.LastFailed, t.LastFailure = r.message, r.at
+		lastFailed, failureAt = m.Message, ts(m.At)
+	case analysis.Error:
+		lastError, failureAt = m.Message, ts(m.At)
 	}
-	if r.outcome != analysis.Error {
-		run = 0
-	}
-	if r.last {
-		t.Last, t.ErrorRun = r.at, run
-	}
-	if r.latest && t.Latest.IsZero() { // the first in order taken at the latest time
-		t.Latest, t.LatestError = r.at, r.outcome == analysis.Error
-	}
-	return run
+	return []any{id, m.Stage, m.Template, m.Check, ts(m.At), flag(analysis.Successful), flag(analysis.Failed),
+		flag(analysis.Inconclusive), flag(analysis.Error), lastFailed, lastError, failureAt, m.Outcome == analysis.Error}
 }
-
-// tallySQL tallies deployment $1's measurements at stage $2, per check:
-// one aggregate counts each outcome and finds the last row and the latest
-// time; the rows read back are those that did not succeed (each error with
-// the outcome of the check's row before it, found backwards through
-// deployment_measurements_dep: the runs of errors), the last, and those
-// taken at the latest time, in order.
-const tallySQL = `SELECT m.template, m.check_name, m.at, m.outcome, m.message, g.n, g.successful, g.failed, g.inconclusive,
-	m.id = g.last_id, m.at = g.latest_at,
-	CASE WHEN m.outcome = 'error' THEN (SELECT p.outcome FROM deployment_measurements p WHERE p.deployment_id = $1
-		AND p.id < m.id AND p.stage = $2 AND p.template = m.template AND p.check_name = m.check_name ORDER BY p.id DESC LIMIT 1) END
-	FROM (SELECT template, check_name, COUNT(*) AS n, SUM(CASE WHEN outcome = 'successful' THEN 1 ELSE 0 END) AS successful,
-		SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
-		SUM(CASE WHEN outcome = 'inconclusive' THEN 1 ELSE 0 END) AS inconclusive, MAX(id) AS last_id, MAX(at) AS latest_at
-		FROM deployment_measurements WHERE deployment_id = $1 AND stage = $2 GROUP BY template, check_name) g
-	JOIN deployment_measurements m ON m.deployment_id = $1 AND m.stage = $2 AND m.template = g.template
-		AND m.check_name = g.check_name AND (m.outcome <> 'successful' OR m.id = g.last_id OR m.at = g.latest_at)
-	ORDER BY m.id`
 
 // recurrencesSQL lists the signals matched to the problems deployment $1's
 // release resolves, in its environment, received since $2.
