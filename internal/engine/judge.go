@@ -25,8 +25,8 @@ type Judge func(c policy.Check, t analysis.Tally, since, end, now time.Time) rol
 const DefaultStoreInterval = 30 * time.Second
 
 // AnalysisJudge returns the Judge of the product: the state from
-// analysis.Judge, the next measurement from analysis.Due (prometheus
-// checks) or every storeEvery and at the end (recurrence, incidents), and
+// analysis.JudgeTally, the next measurement from analysis.DueTally
+// (prometheus checks) or every storeEvery and at the end (recurrence, incidents), and
 // for a failed check the time of the last failed or error measurement:
 // the evidence rollback latency counts from. A check is judged on the end only
 // once it was measured (a late engine must not pause for want of evidence),
