@@ -7,6 +7,7 @@ import (
 
 	"fixgate/internal/analysis"
 	"fixgate/internal/deploy"
+	"fixgate/internal/engine"
 )
 
 // TestStepWritesItsMeasurementsWithTheLease: a step's measurements are
@@ -67,5 +68,42 @@ func TestFailingMeasurementStoredWithTheRollback(t *testing.T) {
 	if len(ms) != 3 || ms[0].Stage != "canary" || ms[0].Outcome != analysis.Failed || r.Writes() != 9 {
 		t.Fatalf("%d measurements (first %+v) in %d write transactions, want 3 (the failing one, then the restored "+
 			"version's two) in 9", len(ms), ms[0], r.Writes())
+	}
+}
+
+// stopped is a Prometheus that answers only when the runner stops, with
+// the error a cancelled query returns.
+type stopped struct{ asked chan struct{} }
+
+func (m stopped) Measure(ctx context.Context, q engine.Query) analysis.Measurement {
+	close(m.asked)
+	<-ctx.Done()
+	return analysis.Measurement{Query: "up", Outcome: analysis.Error, Message: "prometheus: " + ctx.Err().Error()}
+}
+
+// TestStopRecordsNoCutShortMeasurement: a measurement the runner's stop
+// cut short (SIGTERM) is not stored as an error: stored, it would be the
+// stage's only evidence after a restart once the stage is over, and the
+// deployment would pause for want of a successful measurement instead of
+// measuring again (bench -case rollback, restart after the traffic).
+func TestStopRecordsNoCutShortMeasurement(t *testing.T) {
+	s, pol := setup(t, 1)
+	asked := make(chan struct{})
+	r := runner(s, pol, &recorder{}, stopped{asked})
+	ctx, cancel := context.WithCancel(context.Background())
+	start(t, s, pol, "REL-1")
+	done := make(chan error)
+	go func() { done <- r.Step(ctx, 1) }()
+	<-asked
+	cancel()
+	<-done
+	ms, _ := s.ListMeasurements(context.Background(), 1)
+	for _, m := range ms {
+		if m.Outcome == analysis.Error {
+			t.Fatalf("a measurement cut short by the stop was stored: %+v", m)
+		}
+	}
+	if d, _ := s.GetDeployment(context.Background(), 1); d.NextStepAt == nil {
+		t.Fatal("the deployment is not due again after the stop")
 	}
 }
