@@ -134,7 +134,7 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	if r.Deployment, err = s.GetDeployment(ctx, id); err != nil {
 		return r, err
 	}
-	latest, err := scanAction(s.db.QueryRowContext(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
+	latest, err := scanAction(s.queryRowHot(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
 		ORDER BY seq DESC LIMIT 1`, id), r.Deployment.Path)
 	switch {
 	case err == nil:
@@ -147,7 +147,7 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 		return r, err
 	}
 	relID, _ := ident.Release.Parse("release", r.Deployment.Release)
-	if err := s.db.QueryRowContext(ctx, `SELECT version FROM releases WHERE id = $1`, relID).Scan(&r.Version); err != nil {
+	if err := s.queryRowHot(ctx, `SELECT version FROM releases WHERE id = $1`, relID).Scan(&r.Version); err != nil {
 		return r, errf(err, "rollout release")
 	}
 	if r.Model, err = s.changeModel(ctx, r.Deployment.Change); err != nil {
@@ -163,7 +163,7 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 }
 
 func (s *Store) ints(ctx context.Context, q string, args ...any) ([]int, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.queryHot(ctx, q, args...)
 	if err != nil {
 		return nil, errf(err, "query")
 	}
@@ -180,7 +180,7 @@ func (s *Store) ints(ctx context.Context, q string, args ...any) ([]int, error) 
 }
 
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.queryHot(ctx, q, args...)
 	if err != nil {
 		return nil, errf(err, "query")
 	}

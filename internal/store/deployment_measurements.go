@@ -88,7 +88,7 @@ type CheckKey struct{ Template, Check string }
 // one row each (deployment_tallies, kept by insertMeasurement), however
 // many measurements a long stage accumulated.
 func (s *Store) Tallies(ctx context.Context, id int64, stage string) (map[CheckKey]analysis.Tally, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT template, check_name, measurements, successful, failed, inconclusive,
+	rows, err := s.queryHot(ctx, `SELECT template, check_name, measurements, successful, failed, inconclusive,
 		error_run, longest_error_run, last_failed, last_error, last_at, last_failure_at, latest_at, latest_error
 		FROM deployment_tallies WHERE deployment_id = $1 AND stage = $2`, id, stage)
 	if err != nil {
