@@ -63,6 +63,9 @@ func benchRollback(ctx context.Context, c config) error {
 	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
 		gate = "SQLite write gate off (FIXGATE_BENCH_WRITE_GATE=off)"
 	}
+	if os.Getenv("FIXGATE_BENCH_INGEST_TIME") == "off" {
+		gate += ", ingest groups not bounded in time (FIXGATE_BENCH_INGEST_TIME=off)"
+	}
 	fmt.Printf("\n[rollback] %s; %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
 		dbLabel(c.db), gate, rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
@@ -169,6 +172,9 @@ func (s *rbServer) open(ctx context.Context, holder string) error {
 	var opts []store.Option
 	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
 		opts = append(opts, store.WithoutWriteGate())
+	}
+	if os.Getenv("FIXGATE_BENCH_INGEST_TIME") == "off" {
+		opts = append(opts, store.WithoutIngestTimeBound())
 	}
 	st, err := store.Open(ctx, s.dsn, opts...)
 	if err != nil {
