@@ -63,6 +63,9 @@ func benchRollback(ctx context.Context, c config) error {
 	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
 		gate = "SQLite write gate off (FIXGATE_BENCH_WRITE_GATE=off)"
 	}
+	if os.Getenv("FIXGATE_BENCH_INGEST_TIME") == "off" {
+		gate += ", ingest groups not bounded in time (FIXGATE_BENCH_INGEST_TIME=off)"
+	}
 	fmt.Printf("\n[rollback] %s; %s; %d runs each; %d other deployments under analysis; %d unrelated alerts/s (open loop); %s\n",
 		dbLabel(c.db), gate, rollbackRuns, rollbackOthers, c.noise, uptimeLoad())
 	s, err := newRBServer(ctx, c.db)
@@ -86,8 +89,10 @@ func benchRollback(ctx context.Context, c config) error {
 	}
 	noise := startNoise(s.client, s.base, s.tok, c.noise)
 	rate := s.startRate(ctx)
+	stopProfile := profilePhase("traffic")
 	evA, errA := s.eventRuns(ctx, fixes, preA)
 	evB, errB := s.measurementRuns(ctx, fails, preB)
+	stopProfile()
 	ns := noise.stop()
 	fmt.Printf("  background: %d unrelated notifications (%d alerts) sent, %d errors, answer p50 %s p99 %s, send lag max %s; %s\n",
 		ns.sent, ns.sent*noiseBatch, ns.errors, ns.p50, ns.p99, ns.lag, uptimeLoad())
@@ -167,6 +172,9 @@ func (s *rbServer) open(ctx context.Context, holder string) error {
 	var opts []store.Option
 	if os.Getenv("FIXGATE_BENCH_WRITE_GATE") == "off" {
 		opts = append(opts, store.WithoutWriteGate())
+	}
+	if os.Getenv("FIXGATE_BENCH_INGEST_TIME") == "off" {
+		opts = append(opts, store.WithoutIngestTimeBound())
 	}
 	st, err := store.Open(ctx, s.dsn, opts...)
 	if err != nil {

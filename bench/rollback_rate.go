@@ -9,30 +9,26 @@ import (
 // commitRate samples, over one window, the write transactions the rollout
 // engine asked of the store (engine.Runner.Writes) and, on PostgreSQL, the
 // database's committed transactions (pg_stat_database.xact_commit, every
-// writer and reader), plus this process's CPU.
+// writer and reader) and its backends' CPU, plus this process's CPU.
 type commitRate struct {
-	s       *rbServer
-	t0      time.Time
-	engine  int64
-	db      int64
-	cpu     time.Duration
-	pgKnown bool
+	s      *rbServer
+	t0     time.Time
+	engine int64
+	cpu    *cpuMeter
 }
 
 func (s *rbServer) startRate(ctx context.Context) *commitRate {
-	m := newCPUMeter(ctx, s.st)
-	return &commitRate{s: s, t0: time.Now(), engine: s.runner.Writes(), db: m.commits(ctx), cpu: selfCPU(), pgKnown: m.postgreSQL}
+	return &commitRate{s: s, t0: time.Now(), engine: s.runner.Writes(), cpu: newCPUMeter(ctx, s.st)}
 }
 
 // report is the rates since startRate.
 func (c *commitRate) report(ctx context.Context) string {
 	el := time.Since(c.t0).Seconds()
-	out := fmt.Sprintf("engine writes %.0f/s, process CPU %.0f %%", float64(c.s.runner.Writes()-c.engine)/el,
-		100*(selfCPU()-c.cpu).Seconds()/el)
-	if c.pgKnown {
-		time.Sleep(1500 * time.Millisecond) // backends publish their counters when idle, at most once a second
-		m := newCPUMeter(ctx, c.s.st)
-		out += fmt.Sprintf(", PostgreSQL transactions %.0f/s", float64(m.commits(ctx)-c.db)/el)
+	writes := float64(c.s.runner.Writes()-c.engine) / el
+	l := c.cpu.lap(ctx, 1) // on PostgreSQL it waits for the backends' counters
+	out := fmt.Sprintf("engine writes %.0f/s, process CPU %.0f %%", writes, 100*l.self.Seconds()/el)
+	if l.pgKnown {
+		out += fmt.Sprintf(", PostgreSQL backends CPU %.0f %%, transactions %.0f/s", 100*l.pg.Seconds()/el, l.queries/el)
 	}
 	return out
 }

@@ -36,6 +36,8 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 		return err
 	}
 	begun := time.Now() // s.open started the new runner just before
+	cpu := newCPUMeter(ctx, s.st)
+	stopProfile := profilePhase("restart")
 	var first, last time.Duration
 	for i, id := range deps {
 		at, err := s.recv.wait(id, driver.Promote, 30*time.Second)
@@ -48,6 +50,8 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 		}
 		last = max(last, at.Sub(begun))
 	}
+	stopProfile()
+	used := cpu.lap(ctx, len(deps))
 	repeated, unfinished := 0, 0
 	for _, id := range deps {
 		s.recv.mu.Lock()
@@ -61,8 +65,8 @@ func (s *rbServer) restartRun(ctx context.Context) error {
 		}
 	}
 	fmt.Printf("  (c) restart with %d deployments in flight: first resumed action (promote at the driver) %s after the new runner started, "+
-		"all %d promoted by %s; %d did not succeed, %d repeated or missed an action; %s\n",
-		len(deps), first.Round(time.Millisecond), len(deps), last.Round(time.Millisecond), unfinished, repeated, uptimeLoad())
+		"all %d promoted by %s (%s per deployment until the last promote); %d did not succeed, %d repeated or missed an action; %s\n",
+		len(deps), first.Round(time.Millisecond), len(deps), last.Round(time.Millisecond), used, unfinished, repeated, uptimeLoad())
 	return nil
 }
 

@@ -26,36 +26,6 @@ func limitsOf(c policy.Check) limits {
 	return l
 }
 
-// tally counts the outcomes of a check's measurements.
-type tally struct {
-	successful, failed, inconclusive int
-	streak, maxStreak                int // consecutive errors: now, and the longest run
-	lastFailed, lastError            string
-}
-
-func count(ms []Measurement) tally {
-	var t tally
-	for _, m := range ms {
-		if m.Outcome == Error {
-			t.streak++
-			t.maxStreak = max(t.maxStreak, t.streak)
-			t.lastError = m.Message
-			continue
-		}
-		t.streak = 0
-		switch m.Outcome {
-		case Successful:
-			t.successful++
-		case Failed:
-			t.failed++
-			t.lastFailed = m.Message
-		case Inconclusive:
-			t.inconclusive++
-		}
-	}
-	return t
-}
-
 // Judge gives the state of check c from its measurements in one stage, in
 // the order they were taken (ms holds that check's measurements only), and a
 // one-line reason. stageEnded says the stage's duration is over (or the
@@ -77,24 +47,29 @@ func count(ms []Measurement) tally {
 // Recurrence and incidents checks have no limits: their first failed
 // measurement fails them, and errors follow the default limit of 4.
 func Judge(c policy.Check, ms []Measurement, stageEnded bool) (state, reason string) {
-	l, t := limitsOf(c), count(ms)
+	return JudgeTally(c, Count(ms), stageEnded)
+}
+
+// JudgeTally is Judge on the tally of the measurements.
+func JudgeTally(c policy.Check, t Tally, stageEnded bool) (state, reason string) {
+	l := limitsOf(c)
 	switch {
-	case t.failed > l.failures:
+	case t.Failed > l.failures:
 		if l.failures == 0 {
-			return Failing, "measurement failed: " + t.lastFailed
+			return Failing, "measurement failed: " + t.LastFailed
 		}
-		return Failing, fmt.Sprintf("%d failed measurements exceed failure_limit %d; last: %s", t.failed, l.failures, t.lastFailed)
-	case t.maxStreak > l.errors:
-		return Failing, fmt.Sprintf("%d errors in a row exceed consecutive_error_limit %d; last: %s", t.maxStreak, l.errors, t.lastError)
-	case t.inconclusive > l.inconclusive:
-		return Paused, fmt.Sprintf("%d inconclusive measurements exceed inconclusive_limit %d", t.inconclusive, l.inconclusive)
+		return Failing, fmt.Sprintf("%d failed measurements exceed failure_limit %d; last: %s", t.Failed, l.failures, t.LastFailed)
+	case t.LongestErrorRun > l.errors:
+		return Failing, fmt.Sprintf("%d errors in a row exceed consecutive_error_limit %d; last: %s", t.LongestErrorRun, l.errors, t.LastError)
+	case t.Inconclusive > l.inconclusive:
+		return Paused, fmt.Sprintf("%d inconclusive measurements exceed inconclusive_limit %d", t.Inconclusive, l.inconclusive)
 	}
-	taken := t.successful + t.failed + t.inconclusive
+	taken := t.taken()
 	if (l.count > 0 && taken >= l.count) || stageEnded {
-		if t.successful == 0 {
-			return Paused, fmt.Sprintf("no successful measurement (%d taken, %d errors): no evidence the check holds", taken, len(ms)-taken)
+		if t.Successful == 0 {
+			return Paused, fmt.Sprintf("no successful measurement (%d taken, %d errors): no evidence the check holds", taken, t.Measurements-taken)
 		}
-		return Passed, fmt.Sprintf("%d of %d measurements successful", t.successful, taken)
+		return Passed, fmt.Sprintf("%d of %d measurements successful", t.Successful, taken)
 	}
 	return Running, fmt.Sprintf("%d measurements taken", taken)
 }
@@ -127,17 +102,12 @@ func JudgeCount(limit, n int) string {
 // not caught up. done is true when count measurements (errors not counted)
 // were taken; next is then zero. An unset interval is policy.DefaultInterval.
 func Due(c *policy.PrometheusCheck, stageStart time.Time, ms []Measurement, now time.Time) (next time.Time, done bool) {
-	taken := 0
-	var last *Measurement
-	for i := range ms {
-		if ms[i].Outcome != Error {
-			taken++
-		}
-		if last == nil || ms[i].At.After(last.At) {
-			last = &ms[i]
-		}
-	}
-	if c.Count > 0 && taken >= c.Count {
+	return DueTally(c, stageStart, Count(ms), now)
+}
+
+// DueTally is Due on the tally of the measurements.
+func DueTally(c *policy.PrometheusCheck, stageStart time.Time, t Tally, now time.Time) (next time.Time, done bool) {
+	if c.Count > 0 && t.taken() >= c.Count {
 		return time.Time{}, true
 	}
 	interval := time.Duration(c.Interval)
@@ -145,12 +115,12 @@ func Due(c *policy.PrometheusCheck, stageStart time.Time, ms []Measurement, now 
 		interval = policy.DefaultInterval
 	}
 	switch {
-	case last == nil:
+	case t.Measurements == 0:
 		next = stageStart.Add(time.Duration(c.InitialDelay))
-	case last.Outcome == Error:
-		next = last.At.Add(min(interval, ErrorRetryInterval))
+	case t.LatestError:
+		next = t.Latest.Add(min(interval, ErrorRetryInterval))
 	default:
-		next = last.At.Add(interval)
+		next = t.Latest.Add(interval)
 	}
 	if next.Before(now) {
 		next = now

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"fixgate/internal/analysis"
-
 	"fixgate/internal/driver"
+	"fixgate/internal/policy"
 	"fixgate/internal/rollout"
 )
 
@@ -55,7 +54,7 @@ func (r *Runner) rollbackStarts(st *step) {
 	if r.OnRollbackStart == nil {
 		return
 	}
-	cause := CauseClass(d.RollbackCause, st.ro.Measurements)
+	cause := CauseClass(d.RollbackCause, st.pol)
 	switch {
 	case !st.evidence.IsZero():
 		r.OnRollbackStart(cause, time.Since(st.evidence))
@@ -68,9 +67,10 @@ func (r *Runner) rollbackStarts(st *step) {
 
 // CauseClass is the class of a rollback cause, as metrics count them:
 // "check T/N failed…" is measurement, recurrence or incident by the kind
-// of that check's failed measurement in ms; "driver: …" is driver; "gate …"
-// is gate; anything else (`deploy rollback`: "requested by …") is person.
-func CauseClass(cause string, ms []analysis.Measurement) string {
+// of check N of template T in pol (measurement when pol has none such);
+// "driver: …" is driver; "gate …" is gate; anything else (`deploy
+// rollback`: "requested by …") is person.
+func CauseClass(cause string, pol *policy.Policy) string {
 	switch {
 	case strings.HasPrefix(cause, "driver:"):
 		return "driver"
@@ -80,9 +80,13 @@ func CauseClass(cause string, ms []analysis.Measurement) string {
 		return "person"
 	}
 	key, _, _ := strings.Cut(strings.TrimPrefix(cause, "check "), " ")
-	for i := len(ms) - 1; i >= 0; i-- {
-		if m := ms[i]; m.Outcome != analysis.Successful && m.Template+"/"+m.Check == key {
-			return kindClass(m.Kind)
+	if pol != nil {
+		for name, tpl := range pol.AnalysisTemplates {
+			for _, c := range tpl.Checks {
+				if ref := (rollout.CheckRef{Template: name, Check: c}); ref.Key() == key {
+					return kindClass(ref.Kind())
+				}
+			}
 		}
 	}
 	return "measurement"

@@ -27,7 +27,8 @@ type step struct {
 	gate     *rollout.GateVerdict
 	evidence time.Time // wall time the last failing evidence returned
 	// pending are the measurements taken and not stored yet (also in
-	// ro.Measurements): stored with the step's end, or before a decision.
+	// ro.Tallies): stored with the step's end, with a rollback decision,
+	// or before any other decision.
 	pending []analysis.Measurement
 }
 
@@ -59,6 +60,9 @@ func (r *Runner) drive(ctx context.Context, st *step) (int64, *time.Time, error)
 			err = r.measureCheck(ctx, st, dec.Check)
 		case rollout.CheckRestored:
 			err = r.checkRestored(ctx, st)
+		case rollout.Rollback: // the measurements are stored with the decision
+			load = true
+			err = r.rollback(ctx, st, dec)
 		default:
 			load = true
 			if err = r.flush(ctx, st); err == nil {
@@ -73,7 +77,7 @@ func (r *Runner) drive(ctx context.Context, st *step) (int64, *time.Time, error)
 }
 
 // load reads the policy and the deployment's facts; the measurements not
-// stored yet are added to those loaded.
+// stored yet are added to the tallies loaded.
 func (r *Runner) load(ctx context.Context, st *step) error {
 	var err error
 	if st.pol, st.version, err = r.Policy(ctx); err != nil {
@@ -82,12 +86,29 @@ func (r *Runner) load(ctx context.Context, st *step) error {
 	if st.ro, err = r.Store.LoadRollout(ctx, st.id); err != nil {
 		return err
 	}
-	st.ro.Measurements = append(st.ro.Measurements, st.pending...)
+	for _, m := range st.pending {
+		st.tally(m)
+	}
 	return nil
 }
 
-// flush stores the pending measurements, before a decision is carried out
-// (its transaction reads and changes the deployment they judged).
+// tally adds measurement m to the tallies of the stage that counts now.
+func (st *step) tally(m analysis.Measurement) {
+	if m.Stage != st.ro.Stage {
+		return
+	}
+	if st.ro.Tallies == nil {
+		st.ro.Tallies = map[store.CheckKey]analysis.Tally{}
+	}
+	k := store.CheckKey{Template: m.Template, Check: m.Check}
+	t := st.ro.Tallies[k]
+	t.Add(m)
+	st.ro.Tallies[k] = t
+}
+
+// flush stores the pending measurements, before a decision other than a
+// rollback is carried out (its transaction reads and changes the
+// deployment they judged).
 func (r *Runner) flush(ctx context.Context, st *step) error {
 	if len(st.pending) == 0 {
 		return nil
@@ -118,12 +139,9 @@ func (r *Runner) facts(st *step, now time.Time) rollout.Facts {
 		f.Action = &a
 	}
 	f.Checks = r.checkStates(st, now)
-	f.RestoredChecked = len(r.checks(st, false)) == 0
-	for _, m := range st.ro.Measurements {
-		if m.Stage == restoredStage {
-			f.RestoredChecked = true
-		}
-	}
+	// rolling back, the tallies are after-rollback's (rollout.Window);
+	// Next reads RestoredChecked only then
+	f.RestoredChecked = len(r.checks(st, false)) == 0 || st.ro.Stage == restoredStage && len(st.ro.Tallies) > 0
 	return f
 }
 
@@ -168,7 +186,11 @@ func (r *Runner) checkStates(st *step, now time.Time) []rollout.Check {
 	end := stageEnd(d)
 	var out []rollout.Check
 	for _, c := range r.checks(st, d.Status == deploy.Succeeded) {
-		rc := r.Judge(c.Check, measurementsOf(st.ro.Measurements, label, c), since, end, now)
+		var t analysis.Tally
+		if label == st.ro.Stage {
+			t = st.ro.Tallies[store.CheckKey{Template: c.Template, Check: c.Check.Name}]
+		}
+		rc := r.Judge(c.Check, t, since, end, now)
 		rc.Template, rc.Name, rc.Kind = c.Template, c.Check.Name, c.Kind()
 		out = append(out, rc)
 	}
@@ -195,8 +217,6 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 	case rollout.Pause:
 		_, err = r.Store.PauseDeployment(ctx, engineActor, st.id, rev, dec.Reason)
 		out = "paused"
-	case rollout.Rollback:
-		_, err = r.Store.DecideRollback(ctx, engineActor, st.id, rev, dec.Reason, dec.At)
 	case rollout.Succeed:
 		_, err = r.Store.SucceedDeployment(ctx, engineActor, st.id, rev, dec.At)
 		out = "succeeded"
@@ -213,6 +233,18 @@ func (r *Runner) act(ctx context.Context, st *step, dec rollout.Decision) error 
 		r.outcome("deployment", out)
 	}
 	return err
+}
+
+// rollback decides the rollback dec, storing the pending measurements (the
+// failing one among them) in the same transaction.
+func (r *Runner) rollback(ctx context.Context, st *step, dec rollout.Decision) error {
+	r.writes.Add(1)
+	if _, err := r.Store.DecideRollbackMeasured(ctx, engineActor, st.id, st.ro.Deployment.Revision, dec.Reason, dec.At, st.pending); err != nil {
+		return err
+	}
+	r.recorded(st.pending)
+	st.pending = nil
+	return nil
 }
 
 func (r *Runner) outcome(kind, outcome string) {

@@ -8,11 +8,11 @@ import (
 	"fixgate/internal/rollout"
 )
 
-// Judge turns one check's measurements (of the current stage, oldest
-// first) into its state at now; since is when the stage (or the watch)
-// began, end when no more measurements come for it (its duration or the
-// watch is over; zero: a stage that waits for `deploy promote`).
-type Judge func(c policy.Check, ms []analysis.Measurement, since, end, now time.Time) rollout.Check
+// Judge turns the tally of one check's measurements in the current stage
+// into its state at now; since is when the stage (or the watch) began, end
+// when no more measurements come for it (its duration or the watch is
+// over; zero: a stage that waits for `deploy promote`).
+type Judge func(c policy.Check, t analysis.Tally, since, end, now time.Time) rollout.Check
 
 // DefaultStoreInterval is Runner.StoreInterval's default: how often
 // recurrence and incidents checks are counted from the store while a stage
@@ -25,36 +25,38 @@ type Judge func(c policy.Check, ms []analysis.Measurement, since, end, now time.
 const DefaultStoreInterval = 30 * time.Second
 
 // AnalysisJudge returns the Judge of the product: the state from
-// analysis.Judge, the next measurement from analysis.Due (prometheus
-// checks) or every storeEvery and at the end (recurrence, incidents), and
-// for a failed check the time of the measurement that failed it: the
-// evidence rollback latency counts from. A check is judged on the end only
+// analysis.JudgeTally, the next measurement from analysis.DueTally
+// (prometheus checks) or every storeEvery and at the end (recurrence, incidents), and
+// for a failed check the time of the last failed or error measurement:
+// the evidence rollback latency counts from. A check is judged on the end only
 // once it was measured (a late engine must not pause for want of evidence),
 // a recurrence or incidents check only once it was counted at or after the
 // end.
 func AnalysisJudge(storeEvery time.Duration) Judge {
-	return func(c policy.Check, ms []analysis.Measurement, since, end, now time.Time) rollout.Check {
-		ended := !end.IsZero() && !now.Before(end) && len(ms) > 0
-		if ended && c.Prometheus == nil && ms[len(ms)-1].At.Before(end) {
+	return func(c policy.Check, t analysis.Tally, since, end, now time.Time) rollout.Check {
+		ended := !end.IsZero() && !now.Before(end) && t.Measurements > 0
+		if ended && c.Prometheus == nil && t.Last.Before(end) {
 			ended = false
 		}
-		state, reason := analysis.Judge(c, ms, ended)
+		state, reason := analysis.JudgeTally(c, t, ended)
 		out := rollout.Check{State: state, Reason: reason}
 		switch state {
 		case analysis.Failing:
-			out.EvidenceAt = lastFailure(ms)
+			if !t.LastFailure.IsZero() {
+				at := t.LastFailure
+				out.EvidenceAt = &at
+			}
 		case analysis.Running:
 			due := since
 			if p := c.Prometheus; p != nil {
-				next, done := analysis.Due(p, since, ms, now)
+				next, done := analysis.DueTally(p, since, t, now)
 				if done {
 					return out
 				}
 				due = next
-			} else if len(ms) > 0 {
-				last := ms[len(ms)-1].At
-				due = last.Add(storeEvery)
-				if !end.IsZero() && last.Before(end) && end.Before(due) {
+			} else if t.Measurements > 0 {
+				due = t.Last.Add(storeEvery)
+				if !end.IsZero() && t.Last.Before(end) && end.Before(due) {
 					due = end
 				}
 			}
@@ -62,26 +64,4 @@ func AnalysisJudge(storeEvery time.Duration) Judge {
 		}
 		return out
 	}
-}
-
-// lastFailure is the time of the last failed or error measurement of ms.
-func lastFailure(ms []analysis.Measurement) *time.Time {
-	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Outcome == analysis.Failed || ms[i].Outcome == analysis.Error {
-			at := ms[i].At
-			return &at
-		}
-	}
-	return nil
-}
-
-// measurementsOf returns the measurements of check c at stage label.
-func measurementsOf(ms []analysis.Measurement, label string, c check) []analysis.Measurement {
-	var out []analysis.Measurement
-	for _, m := range ms {
-		if m.Stage == label && m.Template == c.Template && m.Check == c.Check.Name {
-			out = append(out, m)
-		}
-	}
-	return out
 }

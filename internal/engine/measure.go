@@ -52,6 +52,9 @@ func (r *Runner) measure(ctx context.Context, st *step, c check) error {
 		vars := map[string]string{"version": version, "previous_version": d.PreviousVersion, "env": d.Env,
 			"ci": strings.Join(st.ro.CIs, "|"), "stage": label}
 		got := r.Prometheus.Measure(ctx, Query{Deployment: d.ID, Stage: label, Template: c.Template, Check: c.Check, Vars: vars, At: now})
+		if ctx.Err() != nil { // the runner stops: an answer cut short is no evidence; the check is measured on resume
+			return ctx.Err()
+		}
 		got.Deployment, got.Stage, got.Template, got.Check, got.Kind = m.Deployment, m.Stage, m.Template, m.Check, m.Kind
 		if got.At.IsZero() {
 			got.At = now
@@ -75,6 +78,6 @@ func (r *Runner) measure(ctx context.Context, st *step, c check) error {
 		st.evidence = time.Now()
 	}
 	st.pending = append(st.pending, m)
-	st.ro.Measurements = append(st.ro.Measurements, m)
+	st.tally(m)
 	return nil
 }

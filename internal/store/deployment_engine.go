@@ -115,23 +115,26 @@ func (s *Store) GiveBack(ctx context.Context, id int64, holder string) error {
 
 // Rollout is what the engine decides one deployment's step from.
 type Rollout struct {
-	Deployment   deploy.Deployment
-	Latest       *DeploymentAction      // the latest action, nil: none
-	Measurements []analysis.Measurement // oldest first
-	Version      string                 // the release's version
-	Model        string                 // the change's change model, "" without one
-	Priorities   []int                  // of the problems the release resolves
-	CIs          []string               // of the release's component versions
+	Deployment deploy.Deployment
+	Latest     *DeploymentAction           // the latest action, nil: none
+	Stage      string                      // the stage whose measurements count now (rollout.Window)
+	Tallies    map[CheckKey]analysis.Tally // of Stage's measurements, per check (Tallies)
+	Version    string                      // the release's version
+	Model      string                      // the change's change model, "" without one
+	Priorities []int                       // of the problems the release resolves
+	CIs        []string                    // of the release's component versions
 }
 
-// LoadRollout loads deployment id's facts for the engine.
+// LoadRollout loads deployment id's facts for the engine: of the
+// measurements, the tallies of the stage that counts now, which is all a
+// decision reads of them (analysis.JudgeTally, DueTally).
 func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	var r Rollout
 	var err error
 	if r.Deployment, err = s.GetDeployment(ctx, id); err != nil {
 		return r, err
 	}
-	latest, err := scanAction(s.db.QueryRowContext(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
+	latest, err := scanAction(s.queryRowHot(ctx, `SELECT `+actionCols+` FROM deployment_actions WHERE deployment_id = $1
 		ORDER BY seq DESC LIMIT 1`, id), r.Deployment.Path)
 	switch {
 	case err == nil:
@@ -139,11 +142,12 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return r, errf(err, "rollout latest action")
 	}
-	if r.Measurements, err = s.ListMeasurements(ctx, id); err != nil {
+	r.Stage, _ = rollout.Window(r.Deployment, s.Now())
+	if r.Tallies, err = s.Tallies(ctx, id, r.Stage); err != nil {
 		return r, err
 	}
 	relID, _ := ident.Release.Parse("release", r.Deployment.Release)
-	if err := s.db.QueryRowContext(ctx, `SELECT version FROM releases WHERE id = $1`, relID).Scan(&r.Version); err != nil {
+	if err := s.queryRowHot(ctx, `SELECT version FROM releases WHERE id = $1`, relID).Scan(&r.Version); err != nil {
 		return r, errf(err, "rollout release")
 	}
 	if r.Model, err = s.changeModel(ctx, r.Deployment.Change); err != nil {
@@ -159,7 +163,7 @@ func (s *Store) LoadRollout(ctx context.Context, id int64) (Rollout, error) {
 }
 
 func (s *Store) ints(ctx context.Context, q string, args ...any) ([]int, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.queryHot(ctx, q, args...)
 	if err != nil {
 		return nil, errf(err, "query")
 	}
@@ -176,7 +180,7 @@ func (s *Store) ints(ctx context.Context, q string, args ...any) ([]int, error) 
 }
 
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.queryHot(ctx, q, args...)
 	if err != nil {
 		return nil, errf(err, "query")
 	}

@@ -47,6 +47,9 @@ func (tx *Tx) insertMeasurement(ctx context.Context, id int64, m analysis.Measur
 	if m.At.IsZero() || m.At.After(tx.now) {
 		m.At = tx.now
 	}
+	if _, err := tx.exec(ctx, tallySQL, tallyArgs(id, m)...); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `INSERT INTO deployment_measurements (deployment_id, stage, template, check_name, kind, at,
 		query, value, outcome, message, records) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, m.Stage, m.Template, m.Check, m.Kind, ts(m.At), m.Query, string(m.Value), m.Outcome, m.Message, jsonText(m.Records)); err != nil {
@@ -75,6 +78,85 @@ func (s *Store) ListMeasurements(ctx context.Context, id int64) ([]analysis.Meas
 		out = append(out, m)
 	}
 	return out, errf(rows.Err(), "list measurements")
+}
+
+// CheckKey names a check of an analysis template.
+type CheckKey struct{ Template, Check string }
+
+// Tallies returns the tally of deployment id's measurements at stage (a
+// stage's name, the watch or after-rollback: rollout.Window), per check:
+// one row each (deployment_tallies, kept by insertMeasurement), however
+// many measurements a long stage accumulated.
+func (s *Store) Tallies(ctx context.Context, id int64, stage string) (map[CheckKey]analysis.Tally, error) {
+	rows, err := s.queryHot(ctx, `SELECT template, check_name, measurements, successful, failed, inconclusive,
+		error_run, longest_error_run, last_failed, last_error, last_at, last_failure_at, latest_at, latest_error
+		FROM deployment_tallies WHERE deployment_id = $1 AND stage = $2`, id, stage)
+	if err != nil {
+		return nil, errf(err, "tallies")
+	}
+	defer rows.Close()
+	out := map[CheckKey]analysis.Tally{}
+	for rows.Next() {
+		var k CheckKey
+		var t analysis.Tally
+		var failure *time.Time
+		if err := rows.Scan(&k.Template, &k.Check, &t.Measurements, &t.Successful, &t.Failed, &t.Inconclusive, &t.ErrorRun,
+			&t.LongestErrorRun, &t.LastFailed, &t.LastError, timeCol{&t.Last}, nullTimeCol{&failure}, timeCol{&t.Latest},
+			&t.LatestError); err != nil {
+			return nil, errf(err, "scan tally")
+		}
+		if failure != nil {
+			t.LastFailure = *failure
+		}
+		out[k] = t
+	}
+	return out, errf(rows.Err(), "tallies")
+}
+
+// tallySQL adds measurement ($5 at, with outcome flags) to the tally of
+// its check at its stage, as analysis.Tally.Add does (each SET expression
+// reads the row before the update): the first one inserts the tally of one
+// measurement. insertMeasurement runs it before the measurement's INSERT,
+// so on PostgreSQL concurrent inserts of one check take its row lock, and
+// so their ids, in the order they are added.
+const tallySQL = `INSERT INTO deployment_tallies (deployment_id, stage, template, check_name, measurements, successful, failed,
+	inconclusive, error_run, longest_error_run, last_failed, last_error, last_at, last_failure_at, latest_at, latest_error)
+	VALUES ($1, $2, $3, $4, 1, $6, $7, $8, $9, $9, $10, $11, $5, $12, $5, $13)
+	ON CONFLICT (deployment_id, stage, template, check_name) DO UPDATE SET
+	measurements = deployment_tallies.measurements + 1,
+	successful = deployment_tallies.successful + excluded.successful,
+	failed = deployment_tallies.failed + excluded.failed,
+	inconclusive = deployment_tallies.inconclusive + excluded.inconclusive,
+	error_run = CASE WHEN excluded.error_run = 1 THEN deployment_tallies.error_run + 1 ELSE 0 END,
+	longest_error_run = CASE WHEN excluded.error_run = 1 AND deployment_tallies.error_run >= deployment_tallies.longest_error_run
+		THEN deployment_tallies.error_run + 1 ELSE deployment_tallies.longest_error_run END,
+	last_failed = CASE WHEN excluded.failed = 1 THEN excluded.last_failed ELSE deployment_tallies.last_failed END,
+	last_error = CASE WHEN excluded.error_run = 1 THEN excluded.last_error ELSE deployment_tallies.last_error END,
+	last_at = excluded.last_at,
+	last_failure_at = COALESCE(excluded.last_failure_at, deployment_tallies.last_failure_at),
+	latest_error = CASE WHEN excluded.latest_at > deployment_tallies.latest_at THEN excluded.latest_error
+		ELSE deployment_tallies.latest_error END,
+	latest_at = CASE WHEN excluded.latest_at > deployment_tallies.latest_at THEN excluded.latest_at
+		ELSE deployment_tallies.latest_at END`
+
+// tallyArgs are tallySQL's arguments for m, a measurement of deployment id.
+func tallyArgs(id int64, m analysis.Measurement) []any {
+	flag := func(outcome string) int {
+		if m.Outcome == outcome {
+			return 1
+		}
+		return 0
+	}
+	lastFailed, lastError := "", ""
+	var failureAt any // NULL: neither failed nor an error
+	switch m.Outcome {
+	case analysis.Failed:
+		lastFailed, failureAt = m.Message, ts(m.At)
+	case analysis.Error:
+		lastError, failureAt = m.Message, ts(m.At)
+	}
+	return []any{id, m.Stage, m.Template, m.Check, ts(m.At), flag(analysis.Successful), flag(analysis.Failed),
+		flag(analysis.Inconclusive), flag(analysis.Error), lastFailed, lastError, failureAt, m.Outcome == analysis.Error}
 }
 
 // recurrencesSQL lists the signals matched to the problems deployment $1's

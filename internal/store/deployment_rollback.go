@@ -24,7 +24,21 @@ import (
 // After commit the store's Decided hook is told (SetRollouts). Returns
 // Conflict for any other state.
 func (s *Store) DecideRollback(ctx context.Context, a audit.Actor, id, ifRev int64, cause string, evidenceAt time.Time) (deploy.Deployment, error) {
+	return s.DecideRollbackMeasured(ctx, a, id, ifRev, cause, evidenceAt, nil)
+}
+
+// DecideRollbackMeasured is DecideRollback that first stores ms, the
+// measurements the engine took and has not stored yet (the failing one
+// among them), each with its audit event, in the same transaction: the
+// evidence and the decision commit together, one write fewer between a
+// failing measurement and the rollback driver's start. On error nothing is
+// stored.
+func (s *Store) DecideRollbackMeasured(ctx context.Context, a audit.Actor, id, ifRev int64, cause string, evidenceAt time.Time,
+	ms []analysis.Measurement) (deploy.Deployment, error) {
 	return s.stepDeployment(ctx, a, id, ifRev, "deployment.rollback", func(tx *Tx, d *deploy.Deployment) error {
+		if err := tx.insertMeasurements(ctx, id, ms); err != nil {
+			return err
+		}
 		return tx.decideRollback(ctx, d, cause, evidenceAt)
 	})
 }

@@ -172,7 +172,7 @@ func (tx *Tx) getDeployment(ctx context.Context, id int64) (deploy.Deployment, e
 
 // GetDeployment returns one deployment (without its events). Returns NotFound if there is none.
 func (s *Store) GetDeployment(ctx context.Context, id int64) (deploy.Deployment, error) {
-	d, err := scanDeployment(s.db.QueryRowContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE id = $1`, id))
+	d, err := scanDeployment(s.queryRowHot(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, fault.NotFoundf("deployment %s not found", ident.Deployment.Format(id))
 	}

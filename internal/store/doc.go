@@ -29,7 +29,8 @@
 //	deployment_engine.go   what the rollout engine (internal/engine) needs: leases, due deployments,
 //	                       facts (rule: rollout.Next), promote, pause, succeed, verify
 //	deployment_actions.go  driver actions (queued, begun, finished; reported stages)
-//	deployment_measurements.go  measurements of the analysis; recurrences and incidents since a stage began
+//	deployment_measurements.go  measurements of the analysis, each check's tally kept with them (what the engine
+//	                       decides from); recurrences and incidents since a stage began
 //	deployment_rollback.go rollback decided and done, with its consequences on release, problems, known errors
 //	deployment_signals.go  event-driven rollback: an alert or incident that a watching deployment's recurrence or
 //	                       incidents check counts decides its rollback in the transaction storing it (Rollouts hooks)

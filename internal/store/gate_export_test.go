@@ -26,3 +26,16 @@ func (s *Store) GateInputEach(ctx context.Context, q GateQuery, pol *policy.Poli
 	in, err := g.gather(ctx, q, pol)
 	return in, g.revs, err
 }
+
+// GateAloneRead gathers the gate input for q as GateInput does and returns
+// the firing alerts without an incident that its statements read, before
+// anything is kept or left out in Go.
+func (s *Store) GateAloneRead(ctx context.Context, q GateQuery, pol *policy.Policy) ([]gate.Alert, error) {
+	g := &gatherer{s: s, revs: map[string]int64{}}
+	err := s.readGate(ctx, func(r stmtRunner) error {
+		g.r = r
+		_, err := g.gather(ctx, q, pol)
+		return err
+	})
+	return g.alone, err
+}

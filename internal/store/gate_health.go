@@ -2,6 +2,8 @@ package store
 
 import (
 	"database/sql"
+	"maps"
+	"slices"
 	"time"
 
 	"fixgate/internal/alertmanager"
@@ -74,15 +76,15 @@ type incidentRow struct {
 }
 
 // health puts in in what rule target_health judges on the target
-// environment, from the rows openIncidents and aloneAlerts read, for the
-// release's CIs and the CIs they depend on (healthScope; the statements
-// read the environment's rows and the scope is applied here, which costs
-// less than a recursive query over a large graph): the open incidents, the
-// alerts firing behind them in incident order, then the alerts that opened
-// no incident.
-func (g *gatherer) health(in *gate.Input) {
+// environment for the release's CIs and the CIs they depend on
+// (healthScope): the open incidents openIncidents read (the environment's:
+// the scope is applied here), with the alerts firing behind them in
+// incident order, and it returns the read of the alerts that opened no
+// incident (aloneAlerts: in scope in SQL), which appends them after those.
+// It needs the CI graph, so that read goes in the second list.
+func (g *gatherer) health(in *gate.Input) []readStmt {
 	if in.Environment.Name == "" {
-		return
+		return nil
 	}
 	scope := healthScope(in)
 	for _, i := range g.incidents {
@@ -95,11 +97,10 @@ func (g *gatherer) health(in *gate.Input) {
 			in.FiringAlerts = append(in.FiringAlerts, *i.alert)
 		}
 	}
-	for _, a := range g.alone {
-		if scope[a.CI] {
-			in.FiringAlerts = append(in.FiringAlerts, a)
-		}
+	if len(scope) == 0 {
+		return nil
 	}
+	return []readStmt{g.aloneAlerts(in, slices.Sorted(maps.Keys(scope)))}
 }
 
 // openIncidents reads the environment's open incidents (the literal 'open'
@@ -149,20 +150,44 @@ func (c alertCells) alert(id int64, prb sql.NullInt64) gate.Alert {
 	return a
 }
 
-// aloneAlerts reads the environment's firing alerts that opened no
-// incident and were not followed by another signal of their fingerprint
-// (partial index signals_firing_alone: the literal 'firing' matches its
-// predicate).
-func (g *gatherer) aloneAlerts(env string) readStmt {
-	return readStmt{`SELECT ` + alertCols + ` FROM signals s
-		WHERE s.status = 'firing' AND s.incident_id IS NULL AND s.env = $1
-		AND NOT EXISTS (SELECT 1 FROM signals r WHERE r.fingerprint = s.fingerprint AND r.id > s.id) ORDER BY s.id`,
-		[]any{env}, func(sc rowScanner) error {
-			a, err := scanAlert(sc)
-			g.alone = append(g.alone, a.Alert)
-			return err
-		}}
+// aloneAlerts reads the firing alerts of in's environment on the CIs of
+// scope that opened no incident and were not followed by another signal
+// of their fingerprint, in signal order, into in.FiringAlerts (and
+// g.alone). Each CI of scope is one seek of the partial index
+// signals_firing_alone (env, ci, id; the literal 'firing' matches its
+// predicate): the environment's other firing alerts (unrelated traffic,
+// 350,000 in bench/README.md session 6) are never read. The CIs travel as
+// one parameter (a JSON array on SQLite, whose table function is the one
+// place the dialects differ; an array on PostgreSQL).
+func (g *gatherer) aloneAlerts(in *gate.Input, scope []string) readStmt {
+	var arg any = scope
+	if g.s.dialect != Postgres {
+		arg = jsonText(scope)
+	}
+	return readStmt{aloneSQL[g.s.dialect], []any{in.Environment.Name, arg}, func(sc rowScanner) error {
+		a, err := scanAlert(sc)
+		g.alone = append(g.alone, a.Alert)
+		in.FiringAlerts = append(in.FiringAlerts, a.Alert)
+		return err
+	}}
 }
+
+// aloneSQL is aloneAlerts' statement: $1 the environment, $2 the CIs.
+// SQLite names the index: with statistics (ANALYZE) that show the
+// environment's alerts on few CIs, its planner would scan the table
+// instead.
+var aloneSQL = map[Dialect]string{
+	SQLite: `SELECT ` + alertCols + ` FROM signals s INDEXED BY signals_firing_alone` + aloneWhere +
+		`s.ci IN (SELECT value FROM json_each($2))` + aloneLatest,
+	Postgres: `SELECT ` + alertCols + ` FROM signals s` + aloneWhere + `s.ci = ANY($2)` + aloneLatest,
+}
+
+const (
+	aloneWhere = `
+		WHERE s.status = 'firing' AND s.incident_id IS NULL AND s.env = $1 AND `
+	aloneLatest = `
+		AND NOT EXISTS (SELECT 1 FROM signals r WHERE r.fingerprint = s.fingerprint AND r.id > s.id) ORDER BY s.id`
+)
 
 const alertCols = `id, status, labels, fingerprint, env, ci, starts_at, problem_id`
 

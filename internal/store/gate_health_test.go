@@ -130,6 +130,41 @@ func TestGateInputTargetHealth(t *testing.T) {
 	}
 }
 
+// TestGateInputReadsAloneAlertsInScope: of the firing alerts that opened
+// no incident, the gate reads those of the release's CIs and of the CIs
+// they depend on (cache-db, through shop-api → payments-lib), and never
+// those of other CIs of the environment (an unregistered service, a CI
+// outside the graph: the unrelated traffic of bench/README.md session 6);
+// another environment's none.
+func TestGateInputReadsAloneAlertsInScope(t *testing.T) {
+	s, clock := healthWorld(t)
+	ctx := context.Background()
+	for _, svc := range []string{"billing", "ledger"} {
+		other := map[string]string{"alertname": "Unrelated", "service": svc, "env": "prod-eu", "severity": "critical"}
+		sigIngest(t, s, sigPayload(t, sigAlert{status: "firing", labels: other, starts: clock.Now()}))
+	}
+	mustDo(t, func() error { _, err := s.CreateCI(ctx, alice, ci.CI{Name: "ledger", Kind: "service"}); return err })
+	q := store.GateQuery{Release: 1, Env: "prod-eu", At: clock.Now()}
+	read, err := s.GateAloneRead(ctx, q, policy.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range read {
+		names = append(names, a.CI+" "+a.Name)
+	}
+	if !slices.Equal(names, []string{"cache-db CacheEvictions"}) {
+		t.Fatalf("lone firing alerts read: %v, want only the dependency cache-db's", names)
+	}
+	in, _, err := s.GateInput(ctx, q, policy.Default())
+	if err != nil || len(in.FiringAlerts) != 1 || in.FiringAlerts[0].CI != "cache-db" || in.FiringAlerts[0].Incident != "" {
+		t.Fatalf("firing alerts: %v %+v", err, in.FiringAlerts)
+	}
+	if read, err = s.GateAloneRead(ctx, store.GateQuery{Release: 1, Env: "staging", At: clock.Now()}, policy.Default()); err != nil || len(read) != 0 {
+		t.Fatalf("staging: %v %+v", err, read)
+	}
+}
+
 // TestGateInputDeployments: one deployment per environment, the one that
 // counts for progression when there is one; rule progression judges them.
 func TestGateInputDeployments(t *testing.T) {

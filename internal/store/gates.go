@@ -39,7 +39,8 @@ type GateQuery struct {
 // CIs and their dependencies (gate_health.go). The queries share one
 // read-only transaction, so they see one snapshot. They run in two lists:
 // those that depend only on q, then those that depend on what the first
-// read (the validators' roles, the change's approvals); on PostgreSQL each
+// read (the validators' roles, the change's approvals, the lone firing
+// alerts of the release's CIs and their dependencies); on PostgreSQL each
 // list is one round trip (gate_batch.go). It also returns the revision of
 // every record read (id → revision), which the evaluation record keeps.
 // Returns NotFound naming the release or the environment.
@@ -107,12 +108,13 @@ type gatherer struct {
 	relFound, envFound bool
 	problems           []problem.Problem
 	incidents          []incidentRow
-	alone              []gate.Alert
 	change             *change.Change
-	// rows of the second list: problem id → role its RCA validator acted in
+	// rows of the second list: problem id → role its RCA validator acted
+	// in; the firing alerts that opened no incident (gate_health.go)
 	roles map[string]string
 	// problem id → the release whose deployment resolved it (gates_resolutions.go)
 	fixedBy map[string]string
+	alone []gate.Alert
 }
 
 // gather reads the input for q in two lists of statements (g.r): those that
@@ -131,10 +133,10 @@ func (g *gatherer) gather(ctx context.Context, q GateQuery, pol *policy.Policy) 
 	if err := g.catalogue(ctx, &in); err != nil {
 		return in, err
 	}
-	g.health(&in)
+	alone := g.health(&in) // the lone firing alerts are read in scope, with the second list (gate_health.go)
 	model := g.changeInput(&in)
 	second := append(append(append(g.validatorRoles(), g.resolvingReleases()...), g.approvals(&in)), g.checklist(&in, pol)...)
-	if err := g.r.last(ctx, second...); err != nil {
+	if err := g.r.last(ctx, append(second, alone...)...); err != nil {
 		return in, err
 	}
 	for _, p := range g.problems {
@@ -156,7 +158,7 @@ func (g *gatherer) firstList(q GateQuery, in *gate.Input, deps *keptDeployments)
 	stmts = append(stmts, g.releaseProblems(q.Release), g.components(q.Release, in), g.openProblems(q.Release, q.Env, in),
 		live(q.Release, q.Env, q.At, in), deps.stmt(q.Release))
 	if q.Env != "" {
-		stmts = append(stmts, g.openIncidents(q.Env), g.aloneAlerts(q.Env))
+		stmts = append(stmts, g.openIncidents(q.Env))
 	}
 	return append(stmts, g.newestChange(q.Release, q.Env))
 }

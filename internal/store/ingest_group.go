@@ -20,6 +20,15 @@ var ingestRunners = map[Dialect]int{SQLite: 1, Postgres: 2}
 // ingestGroupAlerts bounds the alerts stored in one group transaction.
 const ingestGroupAlerts = 2000
 
+// ingestGroupTime bounds, on SQLite, how long one group holds the one
+// writer: every other write (a rollback decided, a driver action begun, the
+// engine's step ends) waits in the write gate until the group commits. A
+// backlog of notifications (more arriving than the process stores) made
+// groups of 2,000 alerts that held it for most of a second under load
+// (bench/README.md, sessions 6 and 7). The next group takes as many alerts
+// as the last groups stored in this time (ingestQueue.perAlert).
+const ingestGroupTime = 50 * time.Millisecond
+
 // ingestQueue is the group commit for Alertmanager notifications. On SQLite
 // (one writer) concurrent notifications would otherwise wait in BEGIN
 // IMMEDIATE (the busy handler sleeps and retries) and each pay for a commit;
@@ -34,7 +43,16 @@ type ingestQueue struct {
 	pending  []*ingestReq
 	runners  int             // goroutines storing groups
 	inflight map[string]bool // de-duplication keys of the groups being stored
+	// perAlert is how long storing one alert took in the last groups
+	// (a moving average; SQLite: it sizes groups to ingestGroupTime).
+	perAlert time.Duration
+	untimed  bool // WithoutIngestTimeBound
 }
+
+// WithoutIngestTimeBound opens a store whose ingest groups are bounded by
+// their alerts only (ingestGroupAlerts), not by ingestGroupTime: for
+// benchmarks that measure what the bound does.
+func WithoutIngestTimeBound() Option { return func(s *Store) { s.ingest.untimed = true } }
 
 type ingestReq struct {
 	a       audit.Actor
@@ -73,7 +91,7 @@ func (q *ingestQueue) submit(ctx context.Context, s *Store, a audit.Actor, p *al
 func (q *ingestQueue) run(ctx context.Context, s *Store) {
 	for {
 		q.mu.Lock()
-		group := q.next()
+		group := q.next(q.limit(s.dialect))
 		if len(group) == 0 {
 			q.runners--
 			q.mu.Unlock()
@@ -94,16 +112,41 @@ func (q *ingestQueue) run(ctx context.Context, s *Store) {
 	}
 }
 
+// limit is how many alerts the next group may take (q.mu held): on SQLite
+// those stored in ingestGroupTime at the last groups' pace, else (and
+// before any group) ingestGroupAlerts.
+func (q *ingestQueue) limit(d Dialect) int {
+	if d != SQLite || q.untimed || q.perAlert <= 0 {
+		return ingestGroupAlerts
+	}
+	return max(1, min(ingestGroupAlerts, int(ingestGroupTime/q.perAlert)))
+}
+
+// took notes that storing n alerts took d (a moving average over about
+// four groups).
+func (q *ingestQueue) took(d time.Duration, n int) {
+	if n == 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if per := d / time.Duration(n); q.perAlert == 0 {
+		q.perAlert = per
+	} else {
+		q.perAlert += (per - q.perAlert) / 4
+	}
+}
+
 // next takes the next group (q.mu held): waiting notifications in arrival
-// order up to ingestGroupAlerts alerts, except those sharing an alert with a
-// group another runner is storing. Stored side by side, one of the two would
-// meet the other's alert and be retried alone; they wait for that group,
-// whose runner takes them next.
-func (q *ingestQueue) next() []*ingestReq {
+// order up to limit alerts (the first one whatever its size), except those
+// sharing an alert with a group another runner is storing. Stored side by
+// side, one of the two would meet the other's alert and be retried alone;
+// they wait for that group, whose runner takes them next.
+func (q *ingestQueue) next(limit int) []*ingestReq {
 	var group, rest []*ingestReq
 	alerts := 0
 	for _, r := range q.pending {
-		if len(group) > 0 && alerts+len(r.p.Alerts) > ingestGroupAlerts || q.busy(r) {
+		if len(group) > 0 && alerts+len(r.p.Alerts) > limit || q.busy(r) {
 			rest = append(rest, r)
 			continue
 		}
@@ -131,9 +174,20 @@ func (q *ingestQueue) busy(r *ingestReq) bool {
 	return false
 }
 
-// ingestGroup stores group in one transaction, else each alone.
+// ingestGroup stores group in one transaction, else each alone; the time
+// the group's statements took (in the transaction, not waiting for it)
+// sizes the next groups (ingestQueue.took).
 func (s *Store) ingestGroup(ctx context.Context, group []*ingestReq) {
-	err := s.write(ctx, group[0].a, func(tx *Tx) error { return tx.ingestReqs(ctx, s.sigIndex(), group) })
+	err := s.write(ctx, group[0].a, func(tx *Tx) error {
+		t0 := time.Now()
+		err := tx.ingestReqs(ctx, s.sigIndex(), group)
+		n := 0
+		for _, r := range group {
+			n += len(r.p.Alerts)
+		}
+		s.ingest.took(time.Since(t0), n)
+		return err
+	})
 	if err == nil {
 		return
 	}
