@@ -96,7 +96,7 @@ func live(rel int64, env string, at time.Time, in *gate.Input) readStmt {
 	return readStmt{`SELECT c.ci, (SELECT cv.version FROM deployments d
 			JOIN release_components rc ON rc.release_id = d.release_id
 			JOIN component_versions cv ON cv.id = rc.component_version_id
-			WHERE d.env = $1 AND d.status = '`+deploy.Succeeded+`' AND d.finished_at <= $2 AND cv.ci = c.ci
+			WHERE d.env = $1 AND d.status = '` + deploy.Succeeded + `' AND d.finished_at <= $2 AND cv.ci = c.ci
 			ORDER BY d.finished_at DESC, d.id DESC LIMIT 1)
 		FROM (SELECT DISTINCT cv.ci FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id
 			WHERE rc.release_id = $3) c`,
