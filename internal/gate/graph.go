@@ -1,5 +1,7 @@
 package gate
 
+import "slices"
+
 // ciGraph is the CI graph of one evaluation, numbered for its walks (rules
 // open_problems and target_health walk it, each from the release's CIs):
 // every name the graph mentions, as a CI or as what a CI depends on, gets a
@@ -29,64 +31,59 @@ func (in *Input) graph() *ciGraph {
 
 func newGraph(cis []CI) *ciGraph {
 	g := &ciGraph{index: make(map[string]int32, len(cis)), names: make([]string, 0, len(cis))}
-	id := func(name string) int32 {
-		i, ok := g.index[name]
-		if !ok {
-			i = int32(len(g.names))
-			g.index[name] = i
-			g.names = append(g.names, name)
-		}
-		return i
-	}
 	last := make([]int32, 0, len(cis)) // node → its last entry in cis
 	nedges := 0
 	for k, c := range cis {
-		i := id(c.Name)
+		i := g.id(c.Name)
 		for len(last) <= int(i) {
 			last = append(last, -1)
 		}
 		last[i] = int32(k)
 		for _, d := range c.DependsOn {
-			id(d)
+			g.id(d)
 		}
 		nedges += len(c.DependsOn)
 	}
 	n := len(g.names)
-	g.next = g.build(n, nedges, func(emit func(from, to int32)) {
-		for i, k := range last {
-			if k >= 0 {
-				for _, d := range cis[k].DependsOn {
-					emit(int32(i), g.index[d])
-				}
+	g.next = edges{off: make([]int32, n+1), to: make([]int32, 0, nedges)}
+	for i := range n {
+		if i < len(last) && last[i] >= 0 {
+			for _, d := range cis[last[i]].DependsOn {
+				g.next.to = append(g.next.to, g.index[d])
 			}
 		}
-	})
-	g.prev = g.build(n, nedges, func(emit func(from, to int32)) {
-		for _, c := range cis {
-			for _, d := range c.DependsOn {
-				emit(g.index[d], g.index[c.Name])
-			}
+		g.next.off[i+1] = int32(len(g.next.to))
+	}
+	g.prev = edges{off: make([]int32, n+1), to: make([]int32, nedges)}
+	for _, c := range cis { // count, then place each in graph order
+		for _, d := range c.DependsOn {
+			g.prev.off[g.index[d]+1]++
 		}
-	})
+	}
+	for i := range n {
+		g.prev.off[i+1] += g.prev.off[i]
+	}
+	at := slices.Clone(g.prev.off[:n])
+	for _, c := range cis {
+		from := g.index[c.Name]
+		for _, d := range c.DependsOn {
+			to := g.index[d]
+			g.prev.to[at[to]] = from
+			at[to]++
+		}
+	}
 	return g
 }
 
-// build lays out the edges that each calls emit with (at most max; twice:
-// once to count, once to place), keeping their order per node.
-func (g *ciGraph) build(n, max int, each func(emit func(from, to int32))) edges {
-	e := edges{off: make([]int32, n+1), to: make([]int32, 0, max)}
-	each(func(from, _ int32) { e.off[from+1]++ })
-	for i := range n {
-		e.off[i+1] += e.off[i]
+// id numbers name, the first time it is seen.
+func (g *ciGraph) id(name string) int32 {
+	i, ok := g.index[name]
+	if !ok {
+		i = int32(len(g.names))
+		g.index[name] = i
+		g.names = append(g.names, name)
 	}
-	e.to = e.to[:e.off[n]]
-	at := make([]int32, n)
-	copy(at, e.off[:n])
-	each(func(from, to int32) {
-		e.to[at[from]] = to
-		at[from]++
-	})
-	return e
+	return i
 }
 
 // reached is the outcome of a walk: for every CI reached, the root it was
