@@ -111,7 +111,7 @@ func benchGateRate(ctx context.Context, c config) error {
 		if st.Dialect() == store.Postgres {
 			// as autovacuum would before any pipeline polls: right after the bulk
 			// fill the problem index still points at 10k dead row versions
-			// (created, then closed), and the open-problems scan took 22 - 30 ms
+			// (created, then canceled), and the open-problems scan took 22 - 30 ms
 			if _, err := st.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
 				done()
 				return err
