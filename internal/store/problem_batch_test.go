@@ -22,7 +22,9 @@ func TestUpdateProblemsAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cancel := func(p *problem.Problem, c store.ProblemContext) error { return p.Move(problem.Canceled, "alice", c.Now, 0) }
+	cancel := func(p *problem.Problem, c store.ProblemContext) error {
+		return p.Move(problem.Canceled, "alice", c.Now, 0)
+	}
 	before := auditCount(t, s)
 	got, err := s.UpdateProblems(ctx, alice, []int64{1, 2}, "problem.move", cancel)
 	if err != nil || len(got) != 2 || got[1].ID != ps[1].ID || got[1].Status != problem.Canceled || got[1].Revision != 2 {
