@@ -14,6 +14,7 @@ import (
 	"fixgate/internal/deploy"
 	"fixgate/internal/environment"
 	"fixgate/internal/gate"
+	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/policy"
 	"fixgate/internal/problem"
@@ -40,7 +41,7 @@ const (
 // number, each with an approved 1.0.0 whose dependencies follow the graph),
 // the users, REL-3: a well-prepared problem-fix of ci-000 (validated RCA,
 // approved components, CAB approval, change with a canary model), 1.0.0 of
-// ci-000 live in prod-eu, then the history: releases, closed problems on
+// ci-000 live in prod-eu, then the history: releases, canceled problems on
 // ci-000 and prod-eu, and incidents. It returns the pipeline's token.
 func gateDataset(ctx context.Context, st *store.Store, releases, incidents int) (string, error) {
 	a := audit.System("bench")
@@ -203,14 +204,34 @@ func livePolicy() *policy.Policy {
 	return p
 }
 
+// cancelProblems ends ps through the audited batch path, each move judged
+// by the problem's lifecycle. Canceled, not closed: a problem closes only
+// once resolved by a fix live in production, its observation period over,
+// a PIR completed and the fix confirmed, which the fill cannot honestly
+// give 10k problems; to the gate (and to pages' status filters other than
+// closed) canceled and closed problems are alike: no longer open.
+func cancelProblems(ctx context.Context, st *store.Store, a audit.Actor, ps []problem.Problem) error {
+	ids := make([]int64, len(ps))
+	for j, p := range ps {
+		var err error
+		if ids[j], err = ident.Problem.Parse("problem", p.ID); err != nil {
+			return err
+		}
+	}
+	_, err := st.UpdateProblems(ctx, a, ids, "problem.move", func(p *problem.Problem, c store.ProblemContext) error {
+		return p.Move(problem.Canceled, a.User, c.Now, 0)
+	})
+	return err
+}
+
 // gateOpenIncidents of the history's incidents stay open (severity 4, on
 // CIs the release reaches): rule target_health reads them, whatever the size
 // of the history.
 const gateOpenIncidents = 10
 
-// gateHistory adds closed problems attached to ci-000 and prod-eu, releases
-// resolving them, and incidents, resolved but the last gateOpenIncidents:
-// rows the gate must not read, except those.
+// gateHistory adds problems attached to ci-000 and prod-eu that are no
+// longer open (canceled), releases resolving them, and incidents, resolved
+// but the last gateOpenIncidents: rows the gate must not read, except those.
 func gateHistory(ctx context.Context, st *store.Store, a audit.Actor, releases, incidents int) error {
 	for i := 0; i < releases; i += 1000 {
 		n := min(1000, releases-i)
@@ -229,10 +250,9 @@ func gateHistory(ctx context.Context, st *store.Store, a audit.Actor, releases, 
 		if _, err := st.CreateReleases(ctx, a, rs); err != nil {
 			return err
 		}
-	}
-	// history is closed: bulk-close it directly (going through five moves per problem would only slow the fill)
-	if _, err := st.DB().ExecContext(ctx, `UPDATE problems SET status = 'closed' WHERE id > 1`); err != nil {
-		return err
+		if err := cancelProblems(ctx, st, a, ps); err != nil {
+			return err
+		}
 	}
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < incidents; i += 5000 {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"time"
@@ -111,7 +112,7 @@ func benchGateRate(ctx context.Context, c config) error {
 		if st.Dialect() == store.Postgres {
 			// as autovacuum would before any pipeline polls: right after the bulk
 			// fill the problem index still points at 10k dead row versions
-			// (created, then closed), and the open-problems scan took 22 - 30 ms
+			// (created, then canceled), and the open-problems scan took 22 - 30 ms
 			if _, err := st.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
 				done()
 				return err
@@ -133,8 +134,10 @@ func benchGateRate(ctx context.Context, c config) error {
 		for _, rps := range c.rates {
 			h := atRate(client, rps, c.duration, healthReq)
 			hc := cpu.lap(ctx, h.sent)
-			stopProfile := startProfile(rps == c.rates[len(c.rates)-1] && i == 0) // FIXGATE_BENCH_CPUPROFILE: small history, last rate
+			last := rps == c.rates[len(c.rates)-1] && i == 0
+			stopProfile, stopTrace := startProfile(last), startTrace(last) // small history, last rate
 			g := atRate(client, rps, c.duration, gateReq)
+			stopTrace()
 			stopProfile()
 			gc := cpu.lap(ctx, g.sent)
 			goal := 50 * time.Millisecond // the 500/s goal; 50/s and below: 10 ms
@@ -158,6 +161,26 @@ func benchGateRate(ctx context.Context, c config) error {
 		done()
 	}
 	return nil
+}
+
+// startTrace writes an execution trace (runtime/trace) of the phase to
+// the file FIXGATE_BENCH_TRACE names, if any and first: what each request
+// waited for (`go tool trace`: goroutine analysis, blocking and scheduler
+// latency profiles).
+func startTrace(first bool) func() {
+	path := os.Getenv("FIXGATE_BENCH_TRACE")
+	if path == "" || !first {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { trace.Stop(); f.Close() }
 }
 
 // loadAvg returns the 1-minute load average (Linux), or "?".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fixgate/internal/audit"
 	"fixgate/internal/deploy"
@@ -409,4 +410,31 @@ func TestAPIPolicyDefaultRoundTrip(t *testing.T) {
 	if put["version"] != 1.0 || put["hash"] != def["hash"] || put["source"] != "stored" {
 		t.Fatalf("round trip: %v vs %v", put["hash"], def["hash"])
 	}
+}
+
+// While one request checks the stored policy version, the others go on
+// with the policy in force instead of waiting for that read.
+func TestPolicyCheckDoesNotHoldOthers(t *testing.T) {
+	ta := newTestAPI(t)
+	srv := New(Config{Store: ta.store, DataDir: t.TempDir()})
+	srv.policy.every = 1 // every call is due for a check
+	first, err := srv.currentPolicy(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.policy.mu.Lock() // a check in progress
+	done := make(chan *activePolicy)
+	go func() {
+		ap, _ := srv.currentPolicy(t.Context())
+		done <- ap
+	}()
+	select {
+	case ap := <-done:
+		if ap != first {
+			t.Fatalf("got %+v, want the policy in force", ap)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request waited for another's policy check")
+	}
+	srv.policy.mu.Unlock()
 }

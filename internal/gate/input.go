@@ -44,6 +44,10 @@ type Input struct {
 	// risk memoises the risk class during one Evaluate (three rules and
 	// the verdict need it); nil outside Evaluate.
 	risk *riskMemo
+	// ciIndex is CIs numbered for the graph walks of one Evaluate
+	// (Input.graph); semvers the versions and constraints it parsed.
+	ciIndex *ciGraph
+	semvers *semvers
 	// Authors are people who may not approve (release team members, …);
 	// the gate adds the release creator, change requester, RCA authors and resolvers.
 	Authors []Author `json:"authors"`

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -20,91 +18,84 @@ import (
 // would). Each version is checked once; a cycle is reported, not followed.
 type resolver struct {
 	allowed []string
-	own     map[string]Component
+	own     map[string]*Component
 	raw     map[string][]Component
-	memo    map[string]Component // "ci constraint" → chosen version
-	state   map[[2]string]int    // {ci, version} → 1 on the current path, 2 done
-	path    []Component
+	sv      *semvers
+	memo    map[dependency]*Component // the version chosen for a dependency
+	state   map[[2]string]int8        // {ci, version} → 1 on the current path, 2 done
+	path    []*Component
 	cycles  map[string]bool
 	out     []Result
 	deps    int
 }
 
+// dependency is a CI and a constraint on its version.
+type dependency struct{ ci, constraint string }
+
 func newResolver(in *Input, allowed []string) *resolver {
-	n := len(in.Components)
-	for _, vs := range in.Catalogue {
-		n += len(vs)
-	}
-	r := &resolver{allowed: allowed, own: make(map[string]Component, len(in.Components)), raw: in.Catalogue,
-		memo: make(map[string]Component, len(in.Catalogue)), state: make(map[[2]string]int, n), cycles: map[string]bool{}}
-	for _, c := range in.Components {
-		r.own[c.CI] = c
+	r := &resolver{allowed: allowed, own: make(map[string]*Component, len(in.Components)), raw: in.Catalogue, sv: in.semver(),
+		memo: make(map[dependency]*Component, len(in.Catalogue)), state: make(map[[2]string]int8, len(in.Catalogue)+len(in.Components)),
+		cycles: map[string]bool{}}
+	for i := range in.Components {
+		r.own[in.Components[i].CI] = &in.Components[i]
 	}
 	return r
 }
 
 // best returns the highest catalogue version of name that satisfies con.
-func (r *resolver) best(name string, con *semver.Constraints) (Component, bool) {
-	var top Component
+func (r *resolver) best(name string, con *semver.Constraints) (*Component, bool) {
+	var top *Component
 	var topV *semver.Version
-	for _, c := range r.raw[name] {
-		v, err := parseVersion(c.Version)
-		if err != nil || !con.Check(v) || topV != nil && !v.GreaterThan(topV) {
+	vs := r.raw[name]
+	for i := range vs {
+		v := r.sv.version(vs[i].Version)
+		if v == nil || !con.Check(v) || topV != nil && !v.GreaterThan(topV) {
 			continue
 		}
-		top, topV = c, v
+		top, topV = &vs[i], v
 	}
-	if top.CI == "" {
-		top.CI = name
-	}
-	return top, topV != nil
+	return top, top != nil
 }
 
-// Parsed versions and constraints are cached across evaluations: the same
-// strings come back in every gate call. The caches stop growing at maxCached.
-const maxCached = 100_000
+// semvers parses each version and each constraint once per evaluation
+// (nil: not a version, not a constraint).
+type semvers struct {
+	versions    map[string]*semver.Version
+	constraints map[string]*semver.Constraints
+}
 
-var (
-	versionCache, constraintCache sync.Map
-	cached                        atomic.Int64
-)
+// semver returns the evaluation's parsed versions and constraints.
+func (in *Input) semver() *semvers {
+	if in.semvers == nil {
+		in.semvers = &semvers{versions: map[string]*semver.Version{}, constraints: map[string]*semver.Constraints{}}
+	}
+	return in.semvers
+}
 
-func remember(m *sync.Map, k string, v any) {
-	if cached.Load() < maxCached {
-		if _, loaded := m.LoadOrStore(k, v); !loaded {
-			cached.Add(1)
+// version parses s as a semantic version, leniently (v1.2, 1.2.3.4 is not).
+func (sv *semvers) version(s string) *semver.Version {
+	v, ok := sv.versions[s]
+	if !ok {
+		var err error
+		if v, err = semver.StrictNewVersion(s); err != nil {
+			v, _ = semver.NewVersion(s)
 		}
+		sv.versions[s] = v
 	}
+	return v
 }
 
-func parseVersion(s string) (*semver.Version, error) {
-	if v, ok := versionCache.Load(s); ok {
-		return v.(*semver.Version), nil
+func (sv *semvers) constraint(s string) *semver.Constraints {
+	c, ok := sv.constraints[s]
+	if !ok {
+		c, _ = semver.NewConstraint(s)
+		sv.constraints[s] = c
 	}
-	v, err := semver.StrictNewVersion(s)
-	if err != nil {
-		if v, err = semver.NewVersion(s); err != nil {
-			return nil, err
-		}
-	}
-	remember(&versionCache, s, v)
-	return v, nil
-}
-
-func parseConstraint(s string) (*semver.Constraints, error) {
-	if c, ok := constraintCache.Load(s); ok {
-		return c.(*semver.Constraints), nil
-	}
-	c, err := semver.NewConstraint(s)
-	if err != nil {
-		return nil, err
-	}
-	remember(&constraintCache, s, c)
-	return c, nil
+	return c
 }
 
 // trail renders the current path plus c: "a@1.0.0 → b@2.1.0".
-func (r *resolver) trail(c Component) string {
+func (r *resolver) trail(c *Component) string {
 	parts := make([]string, 0, len(r.path)+1)
 	for _, p := range r.path {
 		parts = append(parts, p.Ref())
@@ -112,7 +103,7 @@ func (r *resolver) trail(c Component) string {
 	return strings.Join(append(parts, c.Ref()), " → ")
 }
 
-func (r *resolver) visit(c Component) {
+func (r *resolver) visit(c *Component) {
 	key := [2]string{c.CI, c.Version}
 	switch r.state[key] {
 	case 2:
@@ -139,8 +130,8 @@ func (r *resolver) visit(c Component) {
 }
 
 // cycle reports the cycle closed by c once, however often it is reached.
-func (r *resolver) cycle(c Component) {
-	i := slices.IndexFunc(r.path, func(p Component) bool { return p.Ref() == c.Ref() })
+func (r *resolver) cycle(c *Component) {
+	i := slices.IndexFunc(r.path, func(p *Component) bool { return p.Ref() == c.Ref() })
 	loop := append(slices.Clone(r.path[i:]), c)
 	refs := make([]string, 0, len(loop))
 	records := []string{}
@@ -160,22 +151,21 @@ func (r *resolver) cycle(c Component) {
 }
 
 // resolve picks the version that satisfies dependency d of c.
-func (r *resolver) resolve(c Component, d ci.Dependency) (Component, bool) {
-	con, _ := parseConstraint(d.Constraint)
+func (r *resolver) resolve(c *Component, d ci.Dependency) (*Component, bool) {
+	con := r.sv.constraint(d.Constraint)
 	where := func() string { return r.trail(c) + " → " + d.CI + " " + d.Constraint }
 	if con == nil {
 		r.out = append(r.out, fail(idOr(c.ID, c.Ref()), "%s: %q is not a semver constraint", where(), d.Constraint))
-		return Component{}, false
+		return nil, false
 	}
 	if own, ok := r.own[d.CI]; ok {
-		v, err := parseVersion(own.Version)
-		if err != nil || !con.Check(v) {
+		if v := r.sv.version(own.Version); v == nil || !con.Check(v) {
 			r.out = append(r.out, fail(idOr(own.ID, own.Ref()), "%s: the release ships %s, which does not satisfy it", where(), own.Ref()))
-			return Component{}, false
+			return nil, false
 		}
 		return own, true
 	}
-	key := d.CI + " " + d.Constraint
+	key := dependency{d.CI, d.Constraint}
 	if c, ok := r.memo[key]; ok {
 		return c, true
 	}
@@ -184,7 +174,7 @@ func (r *resolver) resolve(c Component, d ci.Dependency) (Component, bool) {
 		return c, true
 	}
 	r.out = append(r.out, fail(idOr(c.ID, c.Ref()), "%s: no known version of %s satisfies the constraint", where(), d.CI))
-	return Component{}, false
+	return nil, false
 }
 
 // ruleComponentApproval (rule 4): every component version and every
@@ -193,9 +183,9 @@ func (r *resolver) resolve(c Component, d ci.Dependency) (Component, bool) {
 func ruleComponentApproval(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	allowed := pol.Gate.Rules.ComponentApproval.AllowedStatuses
 	r := newResolver(in, allowed)
-	for _, c := range in.Components {
-		if slices.Contains(in.Release.Components, c.Ref()) {
-			r.visit(c)
+	for i := range in.Components {
+		if slices.Contains(in.Release.Components, in.Components[i].Ref()) {
+			r.visit(&in.Components[i])
 		}
 	}
 	if len(r.out) > 0 {
@@ -261,9 +251,8 @@ func ruleSemver(pol *policy.Policy, in *Input, _ time.Time) []Result {
 				Reason: fmt.Sprintf("%s is not live in %s; there is no version to compare the patch bump with", name, in.Environment.Name)})
 			continue
 		}
-		nv, err1 := parseVersion(ver)
-		lv, err2 := parseVersion(live)
-		if err1 != nil || err2 != nil {
+		nv, lv := in.semver().version(ver), in.semver().version(live)
+		if nv == nil || lv == nil {
 			out = append(out, Result{Result: Fail, Undecided: true, Records: []string{ref},
 				Reason: fmt.Sprintf("cannot compare %s with live %s@%s: not semantic versions", ref, name, live)})
 			continue

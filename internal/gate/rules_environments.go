@@ -118,9 +118,9 @@ func ruleTargetHealth(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	minSev := pol.Gate.Rules.TargetHealth.MinSeverity
 	env := in.Environment.Name
 	own := releaseCIs(in)
-	via := Dependencies(in.CIs, own)
+	via := in.graph().dependencies(own)
 	counts := func(e, ci string, sev int) bool {
-		_, reached := via[ci]
+		_, reached := via.rootOf(ci)
 		return e == env && (reached || slices.Contains(own, ci)) && sev >= 1 && sev <= minSev
 	}
 	var out []Result
@@ -151,7 +151,7 @@ func ruleTargetHealth(pol *policy.Policy, in *Input, _ time.Time) []Result {
 		return excuse(in, RuleTargetHealth, out)
 	}
 	reason := fmt.Sprintf("no open incident and no firing alert of severity 1–%d in %s on %s or the %d CIs they depend on",
-		minSev, env, strings.Join(own, ", "), len(via))
+		minSev, env, strings.Join(own, ", "), via.n)
 	if len(exempt) > 0 {
 		reason += "; not counted, as this release resolves their problem: " + strings.Join(exempt, ", ")
 	}
@@ -159,8 +159,8 @@ func ruleTargetHealth(pol *policy.Policy, in *Input, _ time.Time) []Result {
 }
 
 // reach names a CI and, for a dependency, the release's CI that needs it.
-func reach(ci string, via map[string]string) string {
-	if root, ok := via[ci]; ok {
+func reach(ci string, via reached) string {
+	if root, ok := via.rootOf(ci); ok {
 		return fmt.Sprintf("%s, which %s depends on", ci, root)
 	}
 	return ci
@@ -185,37 +185,6 @@ func alertRecords(a Alert) []string {
 	out := []string{fmt.Sprintf("signal-%d", a.Signal)}
 	if a.Incident != "" {
 		out = append(out, a.Incident)
-	}
-	return out
-}
-
-// Dependencies returns every CI that one of roots depends on, directly or
-// not, through cis, mapped to the root that reaches it first (breadth
-// first, roots in order): the CIs rule target_health looks at besides the
-// release's own. Roots themselves are left out. Cycles are harmless.
-func Dependencies(cis []CI, roots []string) map[string]string {
-	next := make(map[string][]string, len(cis))
-	for _, c := range cis {
-		next[c.Name] = c.DependsOn
-	}
-	out := make(map[string]string, len(cis))
-	type item struct{ ci, root string }
-	queue := make([]item, 0, len(roots))
-	for _, r := range roots {
-		queue = append(queue, item{r, r})
-	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range next[n.ci] {
-			if _, seen := out[d]; !seen {
-				out[d] = n.root
-				queue = append(queue, item{d, n.root})
-			}
-		}
-	}
-	for _, r := range roots {
-		delete(out, r)
 	}
 	return out
 }

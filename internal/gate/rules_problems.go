@@ -205,7 +205,7 @@ func resolvedElsewhere(p Problem, rel string) string {
 func ruleOpenProblems(pol *policy.Policy, in *Input, _ time.Time) []Result {
 	minPrio := pol.Gate.Rules.OpenProblems.MinPriority
 	own := releaseCIs(in)
-	via := dependents(in.CIs, own) // dependent CI → the release CI it depends on
+	via := in.graph().dependents(own) // dependent CI → the release CI it depends on
 	var out []Result
 	for _, p := range in.OpenProblems {
 		open := (&problem.Problem{Status: p.Status}).Open()
@@ -220,7 +220,7 @@ func ruleOpenProblems(pol *policy.Policy, in *Input, _ time.Time) []Result {
 			out = append(out, fail([]string{p.ID}, "%s is open on %s, which this release ships", what, strings.Join(common(p.CIs, own), ", ")))
 		default:
 			for _, c := range p.CIs {
-				if dep, ok := via[c]; ok {
+				if dep, ok := via.rootOf(c); ok {
 					out = append(out, fail([]string{p.ID}, "%s is open on %s, which depends on %s shipped by this release", what, c, dep))
 					break
 				}
@@ -231,38 +231,7 @@ func ruleOpenProblems(pol *policy.Policy, in *Input, _ time.Time) []Result {
 		return out
 	}
 	return pass("no open problem of priority 1–%d on %s, on %s, or on the %d CIs that depend on them",
-		minPrio, in.Environment.Name, strings.Join(own, ", "), len(via))
-}
-
-// dependents returns every CI that depends, directly or not, on one of
-// roots, mapped to the root it reaches. Cycles in the graph are harmless.
-func dependents(cis []CI, roots []string) map[string]string {
-	rev := make(map[string][]string, len(cis))
-	for _, c := range cis {
-		for _, d := range c.DependsOn {
-			rev[d] = append(rev[d], c.Name)
-		}
-	}
-	out := make(map[string]string, len(cis))
-	queue := make([]string, 0, len(cis))
-	for _, r := range roots {
-		out[r] = r
-		queue = append(queue, r)
-	}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, d := range rev[n] {
-			if _, seen := out[d]; !seen {
-				out[d] = out[n]
-				queue = append(queue, d)
-			}
-		}
-	}
-	for _, r := range roots {
-		delete(out, r)
-	}
-	return out
+		minPrio, in.Environment.Name, strings.Join(own, ", "), via.n)
 }
 
 func hasAny(xs, ys []string) bool { return len(common(xs, ys)) > 0 }

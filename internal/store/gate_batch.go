@@ -170,11 +170,17 @@ func (s *Store) withBatch(ctx context.Context, fn func(stmtRunner) error) error 
 // beginWrite begins a write transaction (the database's default isolation:
 // READ COMMITTED on PostgreSQL). On PostgreSQL it begins it on a connection
 // taken for it, returned for the transaction's pgx batches (Tx.execAll);
-// the caller closes it once the transaction ended. On SQLite conn is nil.
+// the caller closes it once the transaction ended. On SQLite conn is nil
+// and the transaction runs on the write gate's connection (write_gate.go;
+// without a gate, on one from the pool).
 func (s *Store) beginWrite(ctx context.Context) (tx *sql.Tx, conn *sql.Conn, err error) {
 	opts := &sql.TxOptions{Isolation: sql.LevelDefault}
 	if s.dialect != Postgres {
-		tx, err = s.db.BeginTx(ctx, opts)
+		if s.writers != nil {
+			tx, err = s.writers.begin(ctx, opts)
+		} else {
+			tx, err = s.db.BeginTx(ctx, opts)
+		}
 		return tx, nil, err
 	}
 	if conn, err = s.db.Conn(ctx); err != nil {

@@ -194,8 +194,8 @@ func BenchmarkGateInputAlternating(b *testing.B) {
 		b.Fatal(err)
 	}
 	gateGraph200(b, s) // REL-1
-	for range 3 {
-		if _, err := s.CreateRelease(ctx, alice, release.Release{Version: "1.0.1", Type: release.Feature, Components: []string{"ci-000@1.0.1"}}); err != nil {
+	for i := range 3 { // a release's version bumps its line's latest
+		if _, err := s.CreateRelease(ctx, alice, release.Release{Version: fmt.Sprintf("1.0.%d", 2+i), Type: release.Feature, Components: []string{"ci-000@1.0.1"}}); err != nil {
 			b.Fatal(err)
 		}
 	}

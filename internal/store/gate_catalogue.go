@@ -19,6 +19,11 @@ type catalogue struct {
 	cis      []gate.CI                   // by name; DependsOn sorted
 	versions map[string][]gate.Component // by CI, in id order
 	revs     map[string]int64            // component version id → revision
+	// every CI name the graph or a version mentions, numbered, and for
+	// each what an evaluation reaching it reaches next (reach)
+	names []string
+	index map[string]int32
+	leads [][]int32
 }
 
 // catalogueCache holds the newest snapshot of one store; mu makes
@@ -59,6 +64,7 @@ func (s *Store) catalogueAt(ctx context.Context, r stmtRunner, v int64) (*catalo
 	if err := r.run(ctx, c.graphStmt(), c.versionsStmt()); err != nil {
 		return nil, err
 	}
+	c.number()
 	if old := cache.cur.Load(); old == nil || old.version < v {
 		cache.cur.Store(c)
 	}
@@ -107,44 +113,77 @@ func (c *catalogue) versionsStmt() readStmt {
 	}}
 }
 
+// number numbers every CI name of c and lists, for each, the CIs it leads
+// to: those it depends on in the graph, then those any of its versions
+// depends on, in the order reach adds them.
+func (c *catalogue) number() {
+	c.index = map[string]int32{}
+	id := func(name string) int32 {
+		i, ok := c.index[name]
+		if !ok {
+			i = int32(len(c.names))
+			c.index[name] = i
+			c.names = append(c.names, name)
+			c.leads = append(c.leads, nil)
+		}
+		return i
+	}
+	deps := make(map[string][]string, len(c.cis))
+	for _, x := range c.cis {
+		deps[x.Name] = x.DependsOn
+		id(x.Name)
+	}
+	for name := range c.versions {
+		id(name)
+	}
+	for i := 0; i < len(c.names); i++ { // names mentioned as dependencies are numbered as they come
+		name := c.names[i]
+		var leads []int32
+		for _, d := range deps[name] {
+			leads = append(leads, id(d))
+		}
+		for _, v := range c.versions[name] {
+			for _, d := range v.Dependencies {
+				leads = append(leads, id(d.CI))
+			}
+		}
+		c.leads[i] = leads
+	}
+}
+
 // reach returns the versions of every CI the release's components reach:
 // through the CI graph from their CIs, and through the dependencies the
 // versions themselves name (which may go beyond the graph). A cycle ends
 // when no new CI appears.
 func (c *catalogue) reach(own []gate.Component) map[string][]gate.Component {
-	deps := make(map[string][]string, len(c.cis))
-	for _, x := range c.cis {
-		deps[x.Name] = x.DependsOn
-	}
 	out := map[string][]gate.Component{}
-	seen := map[string]bool{}
-	var queue []string
-	add := func(name string) {
-		if !seen[name] {
-			seen[name] = true
-			queue = append(queue, name)
+	seen := make([]bool, len(c.names))
+	queue := make([]int32, 0, len(c.names))
+	add := func(i int32) {
+		if !seen[i] {
+			seen[i] = true
+			queue = append(queue, i)
+		}
+	}
+	addName := func(name string) {
+		if i, ok := c.index[name]; ok { // a CI the catalogue does not know has no versions and leads nowhere
+			add(i)
 		}
 	}
 	for _, x := range own {
-		add(x.CI)
+		addName(x.CI)
 		for _, d := range x.Dependencies {
-			add(d.CI)
+			addName(d.CI)
 		}
 	}
 	for len(queue) > 0 {
-		name := queue[0]
+		i := queue[0]
 		queue = queue[1:]
-		for _, d := range deps[name] {
+		for _, d := range c.leads[i] {
 			add(d)
 		}
-		vs := c.versions[name]
-		if len(vs) > 0 {
-			out[name] = vs
-		}
-		for _, v := range vs {
-			for _, d := range v.Dependencies {
-				add(d.CI)
-			}
+		if vs := c.versions[c.names[i]]; len(vs) > 0 {
+			out[c.names[i]] = vs
 		}
 	}
 	return out

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
 	"fixgate/internal/fault"
@@ -15,14 +18,14 @@ import (
 // GateEvaluation is one stored gate evaluation: the verdict, what it was
 // about, the revisions of the records it read and the policy it ran with.
 type GateEvaluation struct {
-	ID             string           `json:"id"`
-	Release        string           `json:"release"`
-	Environment    string           `json:"environment"`
-	At             time.Time        `json:"at"`
-	Decision       string           `json:"decision"`
-	RiskClass      string           `json:"risk_class"`
-	Verdict        gate.Verdict     `json:"verdict"`
-	InputRevisions map[string]int64 `json:"input_revisions"`
+	ID             string       `json:"id"`
+	Release        string       `json:"release"`
+	Environment    string       `json:"environment"`
+	At             time.Time    `json:"at"`
+	Decision       string       `json:"decision"`
+	RiskClass      string       `json:"risk_class"`
+	Verdict        gate.Verdict `json:"verdict"`
+	InputRevisions Revisions    `json:"input_revisions"`
 	// PolicyVersion is the stored policy version (0: the built-in default).
 	PolicyVersion int64  `json:"policy_version"`
 	PolicyHash    string `json:"policy_hash"`
@@ -32,6 +35,49 @@ type GateEvaluation struct {
 	CreatedBy     string    `json:"created_by"`
 	CreatedAt     time.Time `json:"created_at"`
 	verdictDigest string    // SHA-256 of EncodeVerdict(Verdict), set when stored
+}
+
+// Revisions maps each record an evaluation read (REL-n, CMP-n, env:name,
+// …) to the revision it read. It encodes exactly as encoding/json encodes
+// a map[string]int64 (keys sorted, HTML characters escaped), the canonical
+// form its digest is taken of, without reflection: an evaluation of a
+// release reaching 200 CIs carries some 200 of them, and sorting them by
+// reflection was most of the JSON work of an evaluation (bench/README.md,
+// session 7).
+type Revisions map[string]int64
+
+// MarshalJSON returns r as a JSON object, keys sorted; null when r is nil.
+func (r Revisions) MarshalJSON() ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	keys := slices.Sorted(maps.Keys(r))
+	b := make([]byte, 0, 2+24*len(keys))
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONKey(b, k)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, r[k], 10)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONKey appends k as encoding/json writes a string: as is when
+// every byte is printable ASCII that needs no escape, else through
+// encoding/json itself.
+func appendJSONKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
 }
 
 // storedVerdict is a verdict as stored: without its two times, which the
@@ -90,7 +136,7 @@ func scanGateEvaluation(sc interface{ Scan(...any) error }) (GateEvaluation, err
 		e.Verdict.At, e.Verdict.EvaluatedAt = e.At, *evaluated
 	}
 	if e.InputRevisions == nil {
-		e.InputRevisions = map[string]int64{}
+		e.InputRevisions = Revisions{}
 	}
 	return e, err
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"slices"
 
@@ -52,12 +51,10 @@ func (s *Store) createGateEvaluation(ctx context.Context, a audit.Actor, e GateE
 	}
 	e.Decision, e.RiskClass = e.Verdict.Decision, e.Verdict.RiskClass
 	if e.InputRevisions == nil {
-		e.InputRevisions = map[string]int64{}
+		e.InputRevisions = Revisions{}
 	}
 	p := &pendingEval{actor: a, rel: rel, e: e, found: found, done: make(chan struct{})}
-	if p.revs, err = json.Marshal(e.InputRevisions); err != nil { // encoding/json sorts map keys: canonical
-		return e, fault.Wrap(err, "encode input revisions")
-	}
+	p.revs, _ = e.InputRevisions.MarshalJSON() // canonical: keys sorted
 	if p.verdict, err = EncodeVerdict(e.Verdict); err != nil {
 		return e, fault.Wrap(err, "encode verdict")
 	}

@@ -216,49 +216,57 @@ func (s *Store) UpdateProblem(ctx context.Context, a audit.Actor, id int64, ifRe
 	fn func(p *problem.Problem, c ProblemContext) error) (problem.Problem, error) {
 	var p problem.Problem
 	err := s.write(ctx, a, func(tx *Tx) error {
-		before, err := tx.getProblem(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkRev("problem "+before.ID, before.Revision, ifRev); err != nil {
-			return err
-		}
-		p = before
-		p.CIs, p.Environments = append([]string{}, before.CIs...), append([]string{}, before.Environments...)
-		if err := fn(&p, ProblemContext{Now: tx.now}); err != nil {
-			return err
-		}
-		if p.Status == problem.Resolved && before.Status != problem.Resolved {
-			return fault.New(fault.PreconditionFailed, "%s is resolved only through ResolveProblem (a deviation) or a production deployment", before.ID)
-		}
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
-			return err
-		}
-		if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
-			return err
-		}
-		p.ID, p.CreatedBy, p.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
-		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
-		if err := tx.saveProblem(ctx, id, &p); err != nil {
-			return err
-		}
-		if err := tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p); err != nil {
-			return err
-		}
-		if p.RCA.DocSHA256 != before.RCA.DocSHA256 { // a new RCA document joins its releases' evidence
-			if _, err := tx.attachRCAEvidence(ctx, evidenceOfProblem, id, true); err != nil {
-				return err
-			}
-		}
-		if why := withdrawnBy(before, p); why != "" {
-			return tx.withdrawValidations(ctx, id, why)
-		}
-		return nil
+		var err error
+		p, err = tx.updateProblem(ctx, id, ifRev, action, fn)
+		return err
 	})
 	return p, err
+}
+
+// updateProblem is UpdateProblem's work inside tx.
+func (tx *Tx) updateProblem(ctx context.Context, id int64, ifRev int64, action string,
+	fn func(p *problem.Problem, c ProblemContext) error) (problem.Problem, error) {
+	before, err := tx.getProblem(ctx, id)
+	if err != nil {
+		return problem.Problem{}, err
+	}
+	if err := checkRev("problem "+before.ID, before.Revision, ifRev); err != nil {
+		return problem.Problem{}, err
+	}
+	p := before
+	p.CIs, p.Environments = append([]string{}, before.CIs...), append([]string{}, before.Environments...)
+	if err := fn(&p, ProblemContext{Now: tx.now}); err != nil {
+		return p, err
+	}
+	if p.Status == problem.Resolved && before.Status != problem.Resolved {
+		return p, fault.New(fault.PreconditionFailed, "%s is resolved only through ResolveProblem (a deviation) or a production deployment", before.ID)
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if err := tx.requireNames(ctx, "cis", "cis", p.CIs); err != nil {
+		return p, err
+	}
+	if err := tx.requireNames(ctx, "environments", "environments", p.Environments); err != nil {
+		return p, err
+	}
+	p.ID, p.CreatedBy, p.CreatedAt = before.ID, before.CreatedBy, before.CreatedAt
+	p.Revision, p.UpdatedAt = before.Revision+1, tx.now
+	if err := tx.saveProblem(ctx, id, &p); err != nil {
+		return p, err
+	}
+	if err := tx.auditEvent(ctx, action, "problem", p.ID, p.Revision, before, p); err != nil {
+		return p, err
+	}
+	if p.RCA.DocSHA256 != before.RCA.DocSHA256 { // a new RCA document joins its releases' evidence
+		if _, err := tx.attachRCAEvidence(ctx, evidenceOfProblem, id, true); err != nil {
+			return p, err
+		}
+	}
+	if why := withdrawnBy(before, p); why != "" {
+		return p, tx.withdrawValidations(ctx, id, why)
+	}
+	return p, nil
 }
 
 // saveProblem stores p at its new revision p.Revision, provided the row is

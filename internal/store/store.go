@@ -54,7 +54,7 @@ type Store struct {
 	// files: where artifact bytes live (SetArtifactStorage; nil: nowhere)
 	files artifact.Storage
 	// writers admits SQLite write transactions one at a time (write_gate.go)
-	writers writeGate
+	writers *writeGate
 	noGate  bool
 }
 
@@ -78,7 +78,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		s.dialect = SQLite
 		s.db, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
 		if !s.noGate {
-			s.writers = make(writeGate, 1)
+			s.writers = newWriteGate(s.db)
 		}
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.dialect = Postgres
@@ -102,7 +102,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	if err := s.buildAuditTree(ctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -222,6 +222,7 @@ func (s *Store) cachedStmt(ctx context.Context, q string) *sql.Stmt {
 
 // Close releases the prepared statements and the database.
 func (s *Store) Close() error {
+	s.writers.close()
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
