@@ -24,13 +24,13 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 	err := s.read(ctx, func(tx *Tx) error {
 		args := []any{ts(f.Since), ts(f.Now), env, ci}
 		var err error
-		if x.Deployments, err = tx.kpiGroups(ctx, kpiDeploymentGroupsSQL, args); err != nil {
+		if x.Deployments, err = tx.kpiGroups(ctx, tx.kpiSQL(kpiDeploymentGroupsSQL), args, false); err != nil {
 			return err
 		}
 		if x.Candidates, err = tx.kpiCandidates(ctx, args); err != nil {
 			return err
 		}
-		if x.TeamDeployments, err = tx.kpiGroups(ctx, kpiTeamGroupsSQL, args); err != nil {
+		if x.TeamDeployments, err = tx.kpiGroups(ctx, kpiTeamGroupsSQL, args, true); err != nil {
 			return err
 		}
 		if x.Durations, err = tx.kpiDurations(ctx, args); err != nil {
@@ -55,21 +55,40 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 }
 
 // kpiSQL puts the dialect's expression of whole seconds between two times
-// in place of every secs(a, b) of q.
+// in place of every secs(a, b) of q, and of a time's calendar month (UTC,
+// "YYYY-MM") in place of every month(a).
 func (tx *Tx) kpiSQL(q string) string {
+	q = replaceCalls(q, "secs(", func(arg string) string {
+		a, c, _ := strings.Cut(arg, ",")
+		return secondsBetween(tx.dialect, strings.TrimSpace(a), strings.TrimSpace(c))
+	})
+	return replaceCalls(q, "month(", func(arg string) string { return monthOf(tx.dialect, strings.TrimSpace(arg)) })
+}
+
+// replaceCalls replaces every call name(arg) of q (arg without
+// parentheses) by expand(arg).
+func replaceCalls(q, name string, expand func(arg string) string) string {
 	var b strings.Builder
 	for {
-		i := strings.Index(q, "secs(")
+		i := strings.Index(q, name)
 		if i < 0 {
 			b.WriteString(q)
 			return b.String()
 		}
 		j := i + strings.Index(q[i:], ")")
-		a, c, _ := strings.Cut(q[i+len("secs("):j], ",")
 		b.WriteString(q[:i])
-		b.WriteString(secondsBetween(tx.dialect, strings.TrimSpace(a), strings.TrimSpace(c)))
+		b.WriteString(expand(q[i+len(name) : j]))
 		q = q[j+1:]
 	}
+}
+
+// monthOf is the SQL of time a's calendar month in UTC, "YYYY-MM" (SQLite
+// stores times as UTC text, tsFormat).
+func monthOf(d Dialect, a string) string {
+	if d == Postgres {
+		return "to_char(" + a + " AT TIME ZONE 'UTC', 'YYYY-MM')"
+	}
+	return "substr(" + a + ", 1, 7)"
 }
 
 // secondsBetween is the SQL of the whole seconds from time a to time b.
@@ -88,7 +107,9 @@ func teamKey(owner string) string {
 	return owner
 }
 
-func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any) ([]report.DeploymentGroup, error) {
+// kpiGroups reads deployment groups (key, month, status, incident, count);
+// byTeam names the key a team (teamKey).
+func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any, byTeam bool) ([]report.DeploymentGroup, error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -98,11 +119,11 @@ func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any) ([]report.Dep
 	for rows.Next() {
 		var g report.DeploymentGroup
 		var inc int64
-		if err := rows.Scan(&g.Key, &g.Status, &inc, &g.Count); err != nil {
+		if err := rows.Scan(&g.Key, &g.Month, &g.Status, &inc, &g.Count); err != nil {
 			return nil, err
 		}
 		g.Incident = inc > 0
-		if q == kpiTeamGroupsSQL {
+		if byTeam {
 			g.Key = teamKey(g.Key)
 		}
 		out = append(out, g)

@@ -2,8 +2,9 @@ package store
 
 // The KPI report's queries (report_kpi.go). Each takes $1 the start and
 // $2 the end of the period, $3 the environment and $4 the CI ('' matches
-// every one). secs(a, b) stands for the whole seconds from a to b in the
-// dialect's SQL (Tx.kpiSQL).
+// every one). secs(a, b) stands for the whole seconds from a to b and
+// month(a) for a's calendar month in UTC ("YYYY-MM") in the dialect's SQL
+// (Tx.kpiSQL).
 
 // kpiDeploymentFilter keeps deployments (d) started in the period, in the
 // environment, whose release carries a component version of the CI.
@@ -17,16 +18,18 @@ const kpiDeploymentFilter = `d.started_at >= $1 AND d.started_at <= $2 AND ($3 =
 const kpiAttributed = `(SELECT COUNT(*) FROM incidents i WHERE i.deployment_id = d.id AND i.opened_at >= d.started_at
 	AND i.opened_at <= COALESCE(d.watch_until, d.finished_at, $2))`
 
-// kpiDeploymentGroupsSQL counts deployments by release type, status and
-// whether an incident was attributed within the watch window.
-const kpiDeploymentGroupsSQL = `SELECT t.type, t.status, t.inc, COUNT(*) FROM (
-	SELECT r.type AS type, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
+// kpiDeploymentGroupsSQL counts deployments by release type, calendar
+// month of their start (month(x): "YYYY-MM" in UTC, Tx.kpiSQL), status and
+// whether an incident was attributed within the watch window: the period's
+// figures are the sums over the months, the trend is the months.
+const kpiDeploymentGroupsSQL = `SELECT t.type, t.month, t.status, t.inc, COUNT(*) FROM (
+	SELECT r.type AS type, month(d.started_at) AS month, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
 	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `) t
-	GROUP BY t.type, t.status, t.inc`
+	GROUP BY t.type, t.month, t.status, t.inc`
 
 // kpiTeamGroupsSQL is kpiDeploymentGroupsSQL by team: the owners of the
 // CIs of the release's components (a deployment counts once per team).
-const kpiTeamGroupsSQL = `SELECT t.owner, t.status, t.inc, COUNT(*) FROM (
+const kpiTeamGroupsSQL = `SELECT t.owner, '', t.status, t.inc, COUNT(*) FROM (
 	SELECT DISTINCT d.id, c.owner AS owner, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
 	FROM deployments d JOIN release_components rc ON rc.release_id = d.release_id
 	JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci
