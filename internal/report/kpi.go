@@ -25,7 +25,7 @@ type Facts struct {
 	Deployments     []DeploymentGroup // Key: release type, by month
 	Candidates      []DeploymentFact  // Key: release type
 	TeamDeployments []DeploymentGroup // Key: team (CI owner)
-	Durations       map[string][]RankedValue
+	Durations       map[string][]ValueCount // per measure, its histogram
 	Recurrence      []RecurrenceGroup
 	Closed          int64
 	AfterClosure    []ClosedRecurrence

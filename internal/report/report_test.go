@@ -6,7 +6,7 @@ import (
 )
 
 // TestRateAndPercentiles: a rate over nothing is null; nearest-rank
-// percentiles match DurationsOf's picks by rank.
+// percentiles match DurationsOf's picks from a histogram.
 func TestRateAndPercentiles(t *testing.T) {
 	if Rate(3, 0) != nil || *Rate(1, 3) != 0.3333 {
 		t.Fatal("Rate")
@@ -15,9 +15,21 @@ func TestRateAndPercentiles(t *testing.T) {
 	if *Percentile(s, Median) != 50 || *Percentile(s, P90) != 90 || Percentile(nil, Median) != nil {
 		t.Fatal("Percentile")
 	}
-	d := DurationsOf([]RankedValue{{N: 10, Rank: Rank(10, Median), Seconds: 50}, {N: 10, Rank: Rank(10, P90), Seconds: 90}})
+	var h []ValueCount
+	for _, v := range s {
+		h = append(h, ValueCount{Seconds: v, Count: 1})
+	}
+	d := DurationsOf(h)
 	if d.N != 10 || *d.MedianSec != 50 || *d.P90Sec != 90 {
 		t.Fatalf("DurationsOf: %+v", d)
+	}
+	// 7 × 10 s, 2 × 20 s, 1 × 99 s: median rank 5 → 10, p90 rank 9 → 20
+	d = DurationsOf([]ValueCount{{99, 1}, {20, 2}, {10, 7}})
+	if d.N != 10 || *d.MedianSec != 10 || *d.P90Sec != 20 {
+		t.Fatalf("DurationsOf histogram: %+v", d)
+	}
+	if d := DurationsOf(nil); d.N != 0 || d.MedianSec != nil || d.P90Sec != nil {
+		t.Fatalf("empty: %+v", d)
 	}
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,15 +24,12 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 	f := report.Filter{Since: now.Add(-since), Now: now, Env: env, CI: ci}
 	var x report.Facts
 	err := s.read(ctx, func(tx *Tx) error {
+		if err := tx.reportSettings(ctx); err != nil {
+			return err
+		}
 		args := []any{ts(f.Since), ts(f.Now), env, ci}
 		var err error
-		if x.Deployments, err = tx.kpiGroups(ctx, tx.kpiSQL(kpiDeploymentGroupsSQL), args, false); err != nil {
-			return err
-		}
-		if x.Candidates, err = tx.kpiCandidates(ctx, args); err != nil {
-			return err
-		}
-		if x.TeamDeployments, err = tx.kpiGroups(ctx, kpiTeamGroupsSQL, args, true); err != nil {
+		if err = tx.kpiDeployments(ctx, args, &x); err != nil {
 			return err
 		}
 		if x.Durations, err = tx.kpiDurations(ctx, args); err != nil {
@@ -107,61 +106,69 @@ func teamKey(owner string) string {
 	return owner
 }
 
-// kpiGroups reads deployment groups (key, month, status, incident, count);
-// byTeam names the key a team (teamKey).
-func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any, byTeam bool) ([]report.DeploymentGroup, error) {
-	rows, err := tx.query(ctx, q, args...)
+// reportSettings tunes a report's read transaction: on PostgreSQL it
+// turns JIT compilation off (SET LOCAL: this transaction only). The
+// report's queries are planned as costly over large tables, which starts
+// JIT, whose compile time (measured up to seconds under load) exceeds
+// what it saves on these index-driven aggregates (bench/README.md, kpi).
+func (tx *Tx) reportSettings(ctx context.Context) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SET LOCAL jit = off`)
+	return err
+}
+
+// kpiDeployments reads the deployment facts of the report in one query
+// (kpiDeploymentsSQL): the groups by release type and month, the groups by
+// team, and the candidates for failure in id order.
+func (tx *Tx) kpiDeployments(ctx context.Context, args []any, x *report.Facts) error {
+	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
+	rows, err := tx.query(ctx, tx.kpiSQL(kpiDeploymentsSQL), a...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []report.DeploymentGroup
 	for rows.Next() {
+		var kind string
 		var g report.DeploymentGroup
-		var inc int64
-		if err := rows.Scan(&g.Key, &g.Month, &g.Status, &inc, &g.Count); err != nil {
-			return nil, err
+		var inc, id, rel int64
+		var env string
+		if err := rows.Scan(&kind, &g.Key, &g.Month, &g.Status, &inc, &g.Count, &id, &rel, &env); err != nil {
+			return err
 		}
 		g.Incident = inc > 0
-		if byTeam {
+		switch kind {
+		case "type":
+			x.Deployments = append(x.Deployments, g)
+		case "team":
 			g.Key = teamKey(g.Key)
+			x.TeamDeployments = append(x.TeamDeployments, g)
+		default:
+			x.Candidates = append(x.Candidates, report.DeploymentFact{Key: g.Key, FailedDeployment: report.FailedDeployment{
+				ID: ident.Deployment.Format(id), Release: ident.Release.Format(rel), Env: env, Status: g.Status, Incidents: inc}})
 		}
-		out = append(out, g)
 	}
-	return out, rows.Err()
+	slices.SortFunc(x.Candidates, func(a, b report.DeploymentFact) int {
+		m, _ := ident.Deployment.Parse("id", a.ID)
+		n, _ := ident.Deployment.Parse("id", b.ID)
+		return cmp.Compare(m, n)
+	})
+	return rows.Err()
 }
 
-func (tx *Tx) kpiCandidates(ctx context.Context, args []any) ([]report.DeploymentFact, error) {
-	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
-	rows, err := tx.query(ctx, kpiCandidatesSQL, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []report.DeploymentFact
-	for rows.Next() {
-		var c report.DeploymentFact
-		var id, rel int64
-		if err := rows.Scan(&id, &rel, &c.Key, &c.Env, &c.Status, &c.Incidents); err != nil {
-			return nil, err
-		}
-		c.ID, c.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-func (tx *Tx) kpiDurations(ctx context.Context, args []any) (map[string][]report.RankedValue, error) {
+// kpiDurations reads every duration sample's histogram (kpiDurationsSQL).
+func (tx *Tx) kpiDurations(ctx context.Context, args []any) (map[string][]report.ValueCount, error) {
 	rows, err := tx.query(ctx, tx.kpiSQL(kpiDurationsSQL), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string][]report.RankedValue{}
+	out := map[string][]report.ValueCount{}
 	for rows.Next() {
 		var m string
-		var v report.RankedValue
-		if err := rows.Scan(&m, &v.N, &v.Rank, &v.Seconds); err != nil {
+		var v report.ValueCount
+		if err := rows.Scan(&m, &v.Seconds, &v.Count); err != nil {
 			return nil, err
 		}
 		out[m] = append(out[m], v)
