@@ -22,9 +22,9 @@ var Measures = []string{MeasureRecovery, MeasureDetect, MeasureMTTR, MeasureToRC
 
 // Facts is what the store loads for one report.
 type Facts struct {
-	Deployments     []DeploymentGroup // Key: release type, by month
-	Candidates      []DeploymentFact  // Key: release type
-	TeamDeployments []DeploymentGroup // Key: team (CI owner)
+	Deployments     []DeploymentGroup       // Key: release type, by month
+	Candidates      []DeploymentFact        // Key: release type
+	TeamDeployments []DeploymentGroup       // Key: team (CI owner)
 	Durations       map[string][]ValueCount // per measure, its histogram
 	Recurrence      []RecurrenceGroup
 	Closed          int64
