@@ -74,7 +74,7 @@ func (tx *Tx) policyVersionInForce(ctx context.Context) (*policy.Policy, int64, 
 	return pol, version, nil
 }
 
-// targetsText is the stored form of an evaluation (” for none).
+// targetsText is the stored form of an evaluation (empty for none).
 func targetsText(e *pir.Evaluation) string {
 	if e == nil {
 		return ""

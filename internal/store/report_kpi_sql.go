@@ -138,7 +138,7 @@ const kpiIncidentProblemsSQL = `SELECT p.id, x.n, (SELECT COUNT(*) FROM incident
 // with an observation period, the change model and release of that
 // resolution, the newest review of the problem (for that release, or for
 // none) that stored an evaluation of its targets, with that evaluation
-// (” when none), and their incidents in the windows of pir.KPIWindows:
+// (empty when none), and their incidents in the windows of pir.KPIWindows:
 // before [resolved − L, resolved), after [resolved, observation end), with
 // the count and total seconds of the after window's resolved incidents.
 const kpiTargetsSQL = `WITH fx AS (
