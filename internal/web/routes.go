@@ -93,5 +93,14 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /known-errors", roles: readers, tmpl: "knownerrors.html", h: s.knownErrors},
 		{pattern: "GET /audit", roles: auditors, tmpl: "audit.html", h: s.auditLog},
 		{pattern: "POST /audit/verify", roles: auditors, tmpl: "audit.html", h: s.verifyAudit},
+
+		// reports (page_reports*.go, templates/reports*.html): the KPI report of GET /api/v1/reports/kpi with
+		// its charts, ?format=csv|pdf; control assessments with the roles of /api/v1/reports/controls (auditor,
+		// admin): the list, "assess a period" (store.AssessControls), one assessment and its ISO/IEC 20000
+		// exports (?format=md|html|pdf)
+		{pattern: "GET /reports", roles: reportReaders, tmpl: "reports.html", h: s.reportsPage},
+		{pattern: "GET /reports/controls", roles: auditors, tmpl: "reports_controls.html", h: s.assessmentsPage},
+		{pattern: "POST /reports/controls", roles: auditors, tmpl: "reports_controls.html", h: s.assessPeriod},
+		{pattern: "GET /reports/controls/{id}", roles: auditors, tmpl: "reports_assessment.html", h: s.assessmentPage},
 	}
 }
