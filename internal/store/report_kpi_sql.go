@@ -26,7 +26,9 @@ const kpiAttributed = `(SELECT COUNT(*) FROM incidents i WHERE i.deployment_id =
 //     incident was attributed (the period's figures sum the months; the
 //     trend is the months);
 //   - 'team': the same counts by team, the owners of the CIs of the
-//     release's components (a deployment counts once per team), not by month;
+//     release's components (a deployment counts once per team: the
+//     deployments are counted per release, then per distinct owner of the
+//     release's CIs), not by month;
 //   - 'failed': the deployments that may have failed, a failing status
 //     ($5, $6, $7: report.FailingStatuses) or an attributed incident, with
 //     id, release, environment and the incident count.
@@ -39,11 +41,12 @@ const kpiDeploymentsSQL = `WITH d AS MATERIALIZED (
 )
 SELECT 'type', d.type, d.month, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END, COUNT(*), 0, 0, '' FROM d
 	GROUP BY d.type, d.month, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END
-UNION ALL SELECT 'team', t.owner, '', t.status, t.inc, COUNT(*), 0, 0, '' FROM (
-	SELECT DISTINCT d.id AS id, c.owner AS owner, d.status AS status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END AS inc FROM d
-	JOIN release_components rc ON rc.release_id = d.release_id JOIN component_versions cv ON cv.id = rc.component_version_id
-	JOIN cis c ON c.name = cv.ci) t
-	GROUP BY t.owner, t.status, t.inc
+UNION ALL SELECT 'team', o.owner, '', g.status, g.inc, SUM(g.n), 0, 0, '' FROM (
+	SELECT d.release_id AS release_id, d.status AS status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END AS inc, COUNT(*) AS n FROM d
+	GROUP BY d.release_id, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END) g
+	JOIN (SELECT DISTINCT rc.release_id AS release_id, c.owner AS owner FROM release_components rc
+		JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci) o ON o.release_id = g.release_id
+	GROUP BY o.owner, g.status, g.inc
 UNION ALL SELECT 'failed', d.type, '', d.status, d.inc, 1, d.id, d.release_id, d.env FROM d
 	WHERE d.status IN ($5, $6, $7) OR d.inc > 0`
 
