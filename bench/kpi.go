@@ -105,6 +105,12 @@ func benchKPI(ctx context.Context, c config) error {
 	cfr := k.ChangeFailureRate
 	fmt.Printf("  change failure rate: problem fixes %d/%d, features %d/%d, mixed %d/%d (raw: %v)\n", cfr.ProblemFix.Failed,
 		cfr.ProblemFix.Total, cfr.Feature.Failed, cfr.Feature.Total, cfr.Mixed.Failed, cfr.Mixed.Total, raw)
+	return kpiControls(ctx, st, now)
+}
+
+// kpiControls times store.ControlFacts over the period against
+// kpiRawGate, and the audit chain verification it includes alone.
+func kpiControls(ctx context.Context, st *store.Store, now time.Time) error {
 	p := control.Period{Name: "bench", From: now.Add(-kpiPeriod), To: now.Add(time.Second)}
 	var f control.Facts
 	var gate [2]int64
@@ -117,7 +123,7 @@ func benchKPI(ctx context.Context, c config) error {
 		return err
 	}
 	verify := func() error { _, _, err := st.VerifyAuditCheckpoint(ctx, nil); return err }
-	vt, err := kpiTimes2(verify)
+	vt, err := medianOf3(verify)
 	if err != nil {
 		return err
 	}
@@ -154,7 +160,8 @@ func kpiCompare(what, base string, ours, raw func() error) (time.Duration, time.
 	return r, b, nil
 }
 
-func kpiTimes2(fn func() error) (time.Duration, error) {
+// medianOf3 runs fn three times and returns the median time.
+func medianOf3(fn func() error) (time.Duration, error) {
 	var ds []time.Duration
 	for i := 0; i < 3; i++ {
 		t0 := time.Now()

@@ -292,37 +292,23 @@ func kpiIncidents(ctx context.Context, st *store.Store, a audit.Actor, n kpiSize
 	return nil
 }
 
-// kpiProblemHistory gives every problem its history. A problem resolved
-// by its release (problem-fix or mixed release j resolves PRB-(j+1)) was
-// opened 10 days before that release's first deployment started, its RCA
-// validated a day after, resolved by that deployment when it finished,
-// observed for 7 days, closed a day after when its number is even, and
-// recurred once when it is a multiple of 10. Of the other problems, two
-// in three have a validated RCA. Categories cycle through four.
-func kpiProblemHistory(ctx context.Context, st *store.Store, n kpiSizes, t kpiTimes) error {
-	firstDep := map[int]int{} // release id → its first deployment id
-	rows, err := st.DB().QueryContext(ctx, `SELECT release_id, MIN(id) FROM deployments GROUP BY release_id`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var rel, dep int
-		if err := rows.Scan(&rel, &dep); err != nil {
-			rows.Close()
-			return err
-		}
-		firstDep[rel] = dep
-	}
-	rows.Close()
-	now := st.Now()
-	cats := []string{"code_defect", "configuration", "capacity", "dependency"}
-	type hist struct {
-		created, validated, resolved, until, closed *time.Time
-		dep, rel                                    int
-	}
-	plan := func(i int) hist {
+// kpiHist is one problem's history (nil times: not reached).
+type kpiHist struct {
+	created, validated, resolved, until, closed *time.Time
+	dep, rel                                    int
+}
+
+// kpiProblemPlan returns the history of problem i+1. A problem resolved by
+// its release (problem-fix or mixed release j resolves PRB-(j+1)) was
+// opened 10 days before that release's first deployment (firstDep) started,
+// its RCA validated a day after, resolved by that deployment when it
+// finished, observed for 7 days, closed a day after when its number is
+// even (and that is before now). Of the other problems, two in three have a
+// validated RCA.
+func kpiProblemPlan(n kpiSizes, t kpiTimes, firstDep map[int]int, now time.Time) func(i int) kpiHist {
+	return func(i int) kpiHist {
 		p := i + 1
-		var h hist
+		var h kpiHist
 		c := t.start.Add(time.Duration(i) * (kpiSpan / time.Duration(n.problems)))
 		h.created = &c
 		if dep, ok := firstDep[i+1]; ok && i < n.releases && kpiReleaseType(i) != release.Feature {
@@ -338,13 +324,60 @@ func kpiProblemHistory(ctx context.Context, st *store.Store, n kpiSizes, t kpiTi
 		}
 		return h
 	}
+}
+
+// kpiProblemHistory gives every problem its history (kpiProblemPlan):
+// its times, status, category (four in turn) and recurrence count (one
+// for every 10th resolved problem), its RCA validation and its resolution
+// by deployment.
+func kpiProblemHistory(ctx context.Context, st *store.Store, n kpiSizes, t kpiTimes) error {
+	firstDep := map[int]int{} // release id → its first deployment id
+	rows, err := st.DB().QueryContext(ctx, `SELECT release_id, MIN(id) FROM deployments GROUP BY release_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var rel, dep int
+		if err := rows.Scan(&rel, &dep); err != nil {
+			rows.Close()
+			return err
+		}
+		firstDep[rel] = dep
+	}
+	rows.Close()
+	plan := kpiProblemPlan(n, t, firstDep, st.Now())
+	if err := kpiProblemRows(ctx, st, n, plan); err != nil {
+		return err
+	}
+	err = batches(ctx, st, n.problems, `INSERT INTO rca_validations (problem_id, problem_rev, validator, role, at)
+		VALUES ($1, 1, 'pm', 'problem_manager', $2)`, func(i int) []any {
+		if h := plan(i); h.validated != nil {
+			return []any{i + 1, bts(*h.validated)}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return batches(ctx, st, n.problems, `INSERT INTO problem_resolutions (problem_id, problem_rev, kind, deployment_id, release_id,
+		requested_by, at) VALUES ($1, 1, 'deployment', $2, $3, 'fixgate-engine', $4)`, func(i int) []any {
+		if h := plan(i); h.resolved != nil {
+			return []any{i + 1, h.dep, h.rel, bts(*h.resolved)}
+		}
+		return nil
+	})
+}
+
+// kpiProblemRows writes each problem's times, status, category and recurrence count.
+func kpiProblemRows(ctx context.Context, st *store.Store, n kpiSizes, plan func(int) kpiHist) error {
+	cats := []string{"code_defect", "configuration", "capacity", "dependency"}
 	opt := func(x *time.Time) any {
 		if x == nil {
 			return nil
 		}
 		return bts(*x)
 	}
-	err = batches(ctx, st, n.problems, `UPDATE problems SET created_at = $1, updated_at = $2, status = $3, category = $4,
+	return batches(ctx, st, n.problems, `UPDATE problems SET created_at = $1, updated_at = $2, status = $3, category = $4,
 		rca_validated_at = $5, resolved_at = $6, observation_until = $7, closed_at = $8, recurrence_count = $9 WHERE id = $10`,
 		func(i int) []any {
 			h, p := plan(i), i+1
@@ -366,24 +399,4 @@ func kpiProblemHistory(ctx context.Context, st *store.Store, n kpiSizes, t kpiTi
 			return []any{bts(*h.created), bts(updated), status, cats[p%len(cats)], opt(h.validated), opt(h.resolved), opt(h.until),
 				opt(h.closed), rec, p}
 		})
-	if err != nil {
-		return err
-	}
-	err = batches(ctx, st, n.problems, `INSERT INTO rca_validations (problem_id, problem_rev, validator, role, at)
-		VALUES ($1, 1, 'pm', 'problem_manager', $2)`, func(i int) []any {
-		if h := plan(i); h.validated != nil {
-			return []any{i + 1, bts(*h.validated)}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return batches(ctx, st, n.problems, `INSERT INTO problem_resolutions (problem_id, problem_rev, kind, deployment_id, release_id,
-		requested_by, at) VALUES ($1, 1, 'deployment', $2, $3, 'fixgate-engine', $4)`, func(i int) []any {
-		if h := plan(i); h.resolved != nil {
-			return []any{i + 1, h.dep, h.rel, bts(*h.resolved)}
-		}
-		return nil
-	})
 }
