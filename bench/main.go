@@ -8,6 +8,7 @@
 //	go run ./bench -case pages   # each GET page of the UI at one client, 10k vs 1M incidents
 //	go run ./bench -case plan     # release plan on a 5,000-CI graph vs a plain BFS in memory
 //	go run ./bench -case notes    # release notes of 200 problems over a 10,000-commit range vs a plain go-git log walk
+//	go run ./bench -case kpi      # KPI report and control facts over 1M incidents, 100k deployments vs their raw SQL aggregate
 //
 // -db postgres://… runs against PostgreSQL (a fresh database is created and dropped).
 package main
@@ -38,7 +39,7 @@ type config struct {
 
 func main() {
 	var c config
-	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages, plan, notes or all")
+	which := flag.String("case", "all", "api, verify, fill, gate-rate, ingest, rollback, pages, plan, notes, kpi or all")
 	flag.StringVar(&c.db, "db", "sqlite", `"sqlite" or a postgres:// DSN (databases are created on that server)`)
 	flag.IntVar(&c.clients, "clients", 32, "concurrent HTTP clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "measuring time per HTTP phase")
@@ -58,8 +59,9 @@ func main() {
 	}
 	ctx := context.Background()
 	cases := map[string]func(context.Context, config) error{"api": benchAPI, "verify": benchVerify, "fill": benchFill, "gate-rate": benchGateRate,
-		"ingest": benchIngest, "rollback": benchRollback, "pages": benchPages, "plan": benchPlan, "notes": benchNotes}
-	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages", "plan", "notes"}
+		"ingest": benchIngest, "rollback": benchRollback, "pages": benchPages, "plan": benchPlan, "notes": benchNotes,
+		"kpi": benchKPI}
+	order := []string{"api", "verify", "fill", "gate-rate", "ingest", "rollback", "pages", "plan", "notes", "kpi"}
 	if *which != "all" {
 		if _, ok := cases[*which]; !ok {
 			fmt.Fprintln(os.Stderr, "bench: unknown -case", *which)

@@ -9,6 +9,7 @@ import (
 
 	"fixgate/internal/audit"
 	"fixgate/internal/cab"
+	"fixgate/internal/control"
 	"fixgate/internal/cycle"
 	"fixgate/internal/incident"
 	"fixgate/internal/knownerror"
@@ -65,8 +66,15 @@ func pagesExtra(ctx context.Context, st *store.Store, releases int) error {
 	if _, _, _, bad, err := st.ImportIncidents(ctx, audit.System("bench"), rows); err != nil || len(bad) > 0 {
 		return fmt.Errorf("incidents of PRB-1: %v %v", err, bad)
 	}
+	year, err := control.ParsePeriod(now.UTC().Format("2006")) // ASSESS-1, the controls over this year
+	if err != nil {
+		return err
+	}
+	if _, err := st.AssessControls(ctx, audit.Actor{User: "admin", Role: "admin", RequestID: "bench"}, year); err != nil {
+		return err
+	}
 	// history releases are ids 5.. (gateFix made 1-4)
-	_, err := st.DB().ExecContext(ctx, `INSERT INTO deployments (release_id, env, status, path, started_at, finished_at, rev, created_by, created_at, updated_at)
+	_, err = st.DB().ExecContext(ctx, `INSERT INTO deployments (release_id, env, status, path, started_at, finished_at, rev, created_by, created_at, updated_at)
 		SELECT id, 'prod-eu', CASE WHEN id % 10 = 0 THEN 'rolled_back' ELSE 'succeeded' END, '[]', created_at, created_at, 1, 'bench', created_at, created_at
 		FROM releases WHERE id > 4 AND (id % $1 = 0 OR id <= $2) ORDER BY id`, pageDeploymentsEvery, 4+pageDeploymentsMin)
 	return err

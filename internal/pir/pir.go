@@ -45,12 +45,17 @@ type PIR struct {
 	Findings            string             `json:"findings"`
 	FindingTags         []string           `json:"finding_tags"` // root cause categories of the policy (SetFindingTags)
 	Checklist           []string           `json:"checklist"`
-	CompletedBy         string             `json:"completed_by,omitempty"`
-	CompletedAt         *time.Time         `json:"completed_at,omitempty"`
-	Revision            int64              `json:"revision"`
-	CreatedBy           string             `json:"created_by"`
-	CreatedAt           time.Time          `json:"created_at"`
-	UpdatedAt           time.Time          `json:"updated_at"`
+	// Targets is the evaluation of the fix's success criteria stored with
+	// the computed KPIs (nil when the change model of the fix states none,
+	// or the problem has no resolution to measure around). Set by the
+	// store only, never by a person.
+	Targets     *Evaluation `json:"targets,omitempty"`
+	CompletedBy string      `json:"completed_by,omitempty"`
+	CompletedAt *time.Time  `json:"completed_at,omitempty"`
+	Revision    int64       `json:"revision"`
+	CreatedBy   string      `json:"created_by"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
 }
 
 // Validate checks and normalises the fields a person sets. Returns an

@@ -33,12 +33,39 @@ type TargetResult struct {
 }
 
 // FixTargets is the evaluation of one fix: the problem, its release and
-// change model, and each target's result.
+// change model, and each target's result. PIR names the review whose
+// stored evaluation it is ("" when evaluated under the policy in force).
 type FixTargets struct {
 	Problem     string         `json:"problem"`
 	Release     string         `json:"release"`
 	ChangeModel string         `json:"change_model"`
 	Results     []TargetResult `json:"results"`
+	PIR         string         `json:"pir,omitempty"`
+}
+
+// Evaluation is a fix's targets as a review evaluated and stored them with
+// its computed KPIs: the change model and policy version whose targets
+// were evaluated, when, and each result. A stored evaluation is history:
+// a later policy does not change it.
+type Evaluation struct {
+	ChangeModel   string         `json:"change_model"`
+	PolicyVersion int64          `json:"policy_version"` // 0: the built-in policy
+	EvaluatedAt   time.Time      `json:"evaluated_at"`
+	Results       []TargetResult `json:"results"`
+}
+
+// Final reports whether no result is pending: the evaluation then stands
+// for the fix in the KPI report instead of a new one.
+func (e *Evaluation) Final() bool {
+	if e == nil || len(e.Results) == 0 {
+		return false
+	}
+	for _, r := range e.Results {
+		if r.Outcome == TargetPending {
+			return false
+		}
+	}
+	return true
 }
 
 // Verdict is the fix's outcome: fail when a target failed, else pending

@@ -40,9 +40,11 @@ func FailureReasons(status string, incidents int64) []string {
 
 // DeploymentGroup counts the deployments of one group (Key: a release
 // type, or a team) in one status, with (Incident) or without an incident
-// attributed within the watch window. The store loads them with GROUP BY.
+// attributed within the watch window, started in one calendar month (UTC,
+// "YYYY-MM"; "" when not split by month). The store loads them with GROUP BY.
 type DeploymentGroup struct {
 	Key      string
+	Month    string
 	Status   string
 	Incident bool
 	Count    int64

@@ -22,10 +22,10 @@ var Measures = []string{MeasureRecovery, MeasureDetect, MeasureMTTR, MeasureToRC
 
 // Facts is what the store loads for one report.
 type Facts struct {
-	Deployments     []DeploymentGroup // Key: release type
-	Candidates      []DeploymentFact  // Key: release type
-	TeamDeployments []DeploymentGroup // Key: team (CI owner)
-	Durations       map[string][]RankedValue
+	Deployments     []DeploymentGroup       // Key: release type, by month
+	Candidates      []DeploymentFact        // Key: release type
+	TeamDeployments []DeploymentGroup       // Key: team (CI owner)
+	Durations       map[string][]ValueCount // per measure, its histogram
 	Recurrence      []RecurrenceGroup
 	Closed          int64
 	AfterClosure    []ClosedRecurrence
@@ -84,6 +84,7 @@ type KPI struct {
 	Targeted          TargetedShare     `json:"targeted_releases"`
 	SuccessCriteria   SuccessCriteria   `json:"success_criteria"`
 	Teams             []Team            `json:"teams"`
+	Trend             []MonthRate       `json:"change_failure_rate_by_month"` // every month of the period, oldest first
 }
 
 // Build turns the facts of filter f into the report.
@@ -96,6 +97,7 @@ func Build(f Filter, x Facts) KPI {
 		Flow: Flow{OpenedToRCAValidated: d(MeasureToRCAValidated), RCAValidatedToDeployed: d(MeasureToFixDeployed),
 			DeployedToClosed: d(MeasureToClosed), OpenedToClosed: d(MeasureOpenToClosed)},
 		Targeted: TargetedShareOf(x.Incidents, f.Now),
+		Trend:    MonthlyFailureRates(Months(f.Since, f.Now), x.Deployments),
 	}
 	perProblem := RecurrenceRates(ByProblem, x.Recurrence)
 	k.Recurrence = Recurrence{Overall: Overall(perProblem), Problems: recurred(perProblem),

@@ -37,8 +37,7 @@ const (
 )
 
 // Rank is the 1-based nearest-rank position of percentile pct (1..100) in
-// a sorted sample of n values: ceil(n·pct/100), 0 when n is 0. The store's
-// SQL computes the same rank in integer arithmetic, (n·pct + 99) / 100.
+// a sorted sample of n values: ceil(n·pct/100), 0 when n is 0.
 func Rank(n, pct int64) int64 {
 	if n <= 0 {
 		return 0
@@ -57,7 +56,7 @@ type Durations struct {
 
 // Percentile returns the nearest-rank percentile pct of secs (any order),
 // or nil for an empty sample. Used by tests and small in-memory samples;
-// the store computes the same figure in SQL (Rank).
+// the store reads a histogram (DurationsOf).
 func Percentile(secs []int64, pct int64) *int64 {
 	if len(secs) == 0 {
 		return nil
@@ -68,25 +67,33 @@ func Percentile(secs []int64, pct int64) *int64 {
 	return &v
 }
 
-// RankedValue is one value the store picked from a sorted sample of N
-// values: the value at 1-based position Rank.
-type RankedValue struct {
-	N, Rank, Seconds int64
+// ValueCount is one distinct value of a sample with how many times it
+// occurs: the store reads a sample as its histogram of whole seconds
+// (GROUP BY), ascending, instead of sorting and ranking every value.
+type ValueCount struct {
+	Seconds, Count int64
 }
 
-// DurationsOf builds a Durations figure from the values the store picked at
-// the median and p90 ranks of one sample. An empty list is a sample of 0.
-func DurationsOf(vs []RankedValue) Durations {
+// DurationsOf builds a Durations figure from a sample's histogram (any
+// order): the sample size, and the values at the median and p90 nearest
+// ranks (Rank). An empty histogram is a sample of 0.
+func DurationsOf(vs []ValueCount) Durations {
+	s := append([]ValueCount(nil), vs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Seconds < s[j].Seconds })
 	var d Durations
-	for _, v := range vs {
-		d.N = v.N
-		s := v.Seconds
-		if v.Rank == Rank(v.N, Median) {
-			d.MedianSec = &s
-		}
-		if v.Rank == Rank(v.N, P90) {
-			d.P90Sec = &s
-		}
+	for _, v := range s {
+		d.N += v.Count
 	}
+	pick := func(pct int64) *int64 {
+		r, seen := Rank(d.N, pct), int64(0)
+		for _, v := range s {
+			if seen += v.Count; r > 0 && seen >= r {
+				x := v.Seconds
+				return &x
+			}
+		}
+		return nil
+	}
+	d.MedianSec, d.P90Sec = pick(Median), pick(P90)
 	return d
 }

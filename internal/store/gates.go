@@ -114,7 +114,7 @@ type gatherer struct {
 	roles map[string]string
 	// problem id → the release whose deployment resolved it (gates_resolutions.go)
 	fixedBy map[string]string
-	alone []gate.Alert
+	alone   []gate.Alert
 }
 
 // gather reads the input for q in two lists of statements (g.r): those that

@@ -13,7 +13,7 @@ import (
 
 // pirKPIs sets the computed KPIs of p (pir.SetComputedKPIs) from the
 // incidents linked to its problem in the windows around the problem's
-// resolution (pir.KPIWindows). It reports false, and changes nothing, when
+// resolution (pir.KPIWindows), and the evaluation of its targets (pirTargets). It reports false, and changes nothing, when
 // the problem has no resolution to centre the windows on.
 func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
 	prbID, err := ident.Problem.Parse("problem", p.Problem)
@@ -46,11 +46,11 @@ func (tx *Tx) pirKPIs(ctx context.Context, p *pir.PIR) (bool, error) {
 		p.KPIs = map[string]float64{}
 	}
 	pir.SetComputedKPIs(p.KPIs, w, before, after, tx.now)
-	return true, nil
+	return true, tx.pirTargets(ctx, p, prbID, w, before, after) // pir_targets.go
 }
 
 // RefreshPIRKPIs recomputes the computed KPIs of a draft review (see
-// pirKPIs), keeping the others. ifRev 0 skips the revision check. Returns
+// pirKPIs), keeping the others, and the evaluation of its targets. ifRev 0 skips the revision check. Returns
 // NotFound, PreconditionFailed on a stale revision or when the problem has
 // no resolution to measure around, Conflict when the review is completed
 // (its KPIs are part of the record). Audited as pir.kpis.
@@ -81,8 +81,8 @@ func (s *Store) RefreshPIRKPIs(ctx context.Context, a audit.Actor, id, ifRev int
 		}
 		p.Revision, p.UpdatedAt = before.Revision+1, tx.now
 		if err := tx.updateRev(ctx, "post-implementation review "+before.ID, before.Revision,
-			`UPDATE pirs SET kpis = $1, rev = $2, updated_at = $3 WHERE id = $4 AND rev = $5`,
-			jsonText(p.KPIs), p.Revision, ts(tx.now), id, before.Revision); err != nil {
+			`UPDATE pirs SET kpis = $1, targets = $2, rev = $3, updated_at = $4 WHERE id = $5 AND rev = $6`,
+			jsonText(p.KPIs), targetsText(p.Targets), p.Revision, ts(tx.now), id, before.Revision); err != nil {
 			return err
 		}
 		return tx.auditEvent(ctx, "pir.kpis", "pir", p.ID, p.Revision, before, p)

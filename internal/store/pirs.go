@@ -12,15 +12,19 @@ import (
 )
 
 const pirCols = `id, problem_id, release_id, status, root_cause_eliminated, kpis, findings, checklist, completed_by, completed_at,
-	rev, created_by, created_at, updated_at`
+	rev, created_by, created_at, updated_at, targets`
 
 func scanPIR(sc interface{ Scan(...any) error }) (pir.PIR, int64, error) {
 	var p pir.PIR
 	var id, prb int64
 	var rel sql.NullInt64
 	var elim sql.NullBool
+	var targets string
 	err := sc.Scan(&id, &prb, &rel, &p.Status, &elim, jsonCol{&p.KPIs}, &p.Findings, jsonCol{&p.Checklist}, &p.CompletedBy,
-		nullTimeCol{&p.CompletedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
+		nullTimeCol{&p.CompletedAt}, &p.Revision, &p.CreatedBy, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &targets)
+	if err == nil && targets != "" {
+		err = jsonCol{&p.Targets}.Scan(targets)
+	}
 	p.ID, p.Problem = ident.PIR.Format(id), ident.Problem.Format(prb)
 	if rel.Valid {
 		p.Release = ident.Release.Format(rel.Int64)
@@ -47,7 +51,8 @@ func boolArg(b *bool) any {
 
 // CreatePIR stores a new post-implementation review as a draft after
 // p.Validate, with the computed KPIs filled in when its problem has been
-// resolved (see pirKPIs; other KPIs are kept as given). Returns Invalid naming "problem" or "release" when the
+// resolved (see pirKPIs; other KPIs are kept as given) and the evaluation
+// of its fix's targets under the policy in force (pirTargets). Returns Invalid naming "problem" or "release" when the
 // referenced record does not exist.
 func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PIR, error) {
 	if err := p.Validate(); err != nil {
@@ -61,15 +66,16 @@ func (s *Store) CreatePIR(ctx context.Context, a audit.Actor, p pir.PIR) (pir.PI
 			return err
 		}
 		p.Status, p.Revision, p.CreatedBy, p.CreatedAt, p.UpdatedAt = pir.Draft, 1, a.User, tx.now, tx.now
-		p.CompletedBy, p.CompletedAt = "", nil
+		p.CompletedBy, p.CompletedAt, p.Targets = "", nil, nil
 		if _, err := tx.pirKPIs(ctx, &p); err != nil { // pir_feedback.go: incidents before/after the fix
 			return err
 		}
 		var id int64
 		err := tx.queryRow(ctx, `INSERT INTO pirs (problem_id, release_id, status, root_cause_eliminated, kpis, findings, checklist,
-			rev, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			rev, created_by, created_at, updated_at, targets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			idArg(ident.Problem, p.Problem), idArg(ident.Release, p.Release), p.Status, boolArg(p.RootCauseEliminated),
-			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now)).Scan(&id)
+			jsonText(p.KPIs), p.Findings, jsonText(p.Checklist), p.Revision, p.CreatedBy, ts(tx.now), ts(tx.now),
+			targetsText(p.Targets)).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -166,6 +172,7 @@ func (s *Store) UpdatePIR(ctx context.Context, a audit.Actor, id, ifRev int64, a
 		if err := fn(&p, PIRContext{Now: tx.now}); err != nil {
 			return err
 		}
+		p.Targets = before.Targets // the store's evaluation, never a person's edit
 		if before.Status == pir.Completed && p.Status == pir.Completed {
 			return before.Editable()
 		}

@@ -94,7 +94,7 @@ type RecentMatches struct {
 }
 
 // MatchRecentIncidents reads the incidents opened since since, newest
-// first, at most PreviewScan of them (index incidents_opened), and matches
+// first, at most PreviewScan of them (an index leading with opened_at), and matches
 // each selector against their labels as a signature would (the incident's
 // labels plus env, ci and service: incidentLabels). It keeps up to sample
 // matches per selector, summarised from the same rows (one query in all).

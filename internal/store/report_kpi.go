@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,15 +24,12 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 	f := report.Filter{Since: now.Add(-since), Now: now, Env: env, CI: ci}
 	var x report.Facts
 	err := s.read(ctx, func(tx *Tx) error {
+		if err := tx.reportSettings(ctx); err != nil {
+			return err
+		}
 		args := []any{ts(f.Since), ts(f.Now), env, ci}
 		var err error
-		if x.Deployments, err = tx.kpiGroups(ctx, kpiDeploymentGroupsSQL, args); err != nil {
-			return err
-		}
-		if x.Candidates, err = tx.kpiCandidates(ctx, args); err != nil {
-			return err
-		}
-		if x.TeamDeployments, err = tx.kpiGroups(ctx, kpiTeamGroupsSQL, args); err != nil {
+		if err = tx.kpiDeployments(ctx, args, &x); err != nil {
 			return err
 		}
 		if x.Durations, err = tx.kpiDurations(ctx, args); err != nil {
@@ -55,21 +54,40 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 }
 
 // kpiSQL puts the dialect's expression of whole seconds between two times
-// in place of every secs(a, b) of q.
+// in place of every secs(a, b) of q, and of a time's calendar month (UTC,
+// "YYYY-MM") in place of every month(a).
 func (tx *Tx) kpiSQL(q string) string {
+	q = replaceCalls(q, "secs(", func(arg string) string {
+		a, c, _ := strings.Cut(arg, ",")
+		return secondsBetween(tx.dialect, strings.TrimSpace(a), strings.TrimSpace(c))
+	})
+	return replaceCalls(q, "month(", func(arg string) string { return monthOf(tx.dialect, strings.TrimSpace(arg)) })
+}
+
+// replaceCalls replaces every call name(arg) of q (arg without
+// parentheses) by expand(arg).
+func replaceCalls(q, name string, expand func(arg string) string) string {
 	var b strings.Builder
 	for {
-		i := strings.Index(q, "secs(")
+		i := strings.Index(q, name)
 		if i < 0 {
 			b.WriteString(q)
 			return b.String()
 		}
 		j := i + strings.Index(q[i:], ")")
-		a, c, _ := strings.Cut(q[i+len("secs("):j], ",")
 		b.WriteString(q[:i])
-		b.WriteString(secondsBetween(tx.dialect, strings.TrimSpace(a), strings.TrimSpace(c)))
+		b.WriteString(expand(q[i+len(name) : j]))
 		q = q[j+1:]
 	}
+}
+
+// monthOf is the SQL of time a's calendar month in UTC, "YYYY-MM" (SQLite
+// stores times as UTC text, tsFormat).
+func monthOf(d Dialect, a string) string {
+	if d == Postgres {
+		return "to_char(" + a + " AT TIME ZONE 'UTC', 'YYYY-MM')"
+	}
+	return "substr(" + a + ", 1, 7)"
 }
 
 // secondsBetween is the SQL of the whole seconds from time a to time b.
@@ -88,59 +106,69 @@ func teamKey(owner string) string {
 	return owner
 }
 
-func (tx *Tx) kpiGroups(ctx context.Context, q string, args []any) ([]report.DeploymentGroup, error) {
-	rows, err := tx.query(ctx, q, args...)
+// reportSettings tunes a report's read transaction: on PostgreSQL it
+// turns JIT compilation off (SET LOCAL: this transaction only). The
+// report's queries are planned as costly over large tables, which starts
+// JIT, whose compile time (measured up to seconds under load) exceeds
+// what it saves on these index-driven aggregates (bench/README.md, kpi).
+func (tx *Tx) reportSettings(ctx context.Context) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SET LOCAL jit = off`)
+	return err
+}
+
+// kpiDeployments reads the deployment facts of the report in one query
+// (kpiDeploymentsSQL): the groups by release type and month, the groups by
+// team, and the candidates for failure in id order.
+func (tx *Tx) kpiDeployments(ctx context.Context, args []any, x *report.Facts) error {
+	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
+	rows, err := tx.query(ctx, tx.kpiSQL(kpiDeploymentsSQL), a...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []report.DeploymentGroup
 	for rows.Next() {
+		var kind string
 		var g report.DeploymentGroup
-		var inc int64
-		if err := rows.Scan(&g.Key, &g.Status, &inc, &g.Count); err != nil {
-			return nil, err
+		var inc, id, rel int64
+		var env string
+		if err := rows.Scan(&kind, &g.Key, &g.Month, &g.Status, &inc, &g.Count, &id, &rel, &env); err != nil {
+			return err
 		}
 		g.Incident = inc > 0
-		if q == kpiTeamGroupsSQL {
+		switch kind {
+		case "type":
+			x.Deployments = append(x.Deployments, g)
+		case "team":
 			g.Key = teamKey(g.Key)
+			x.TeamDeployments = append(x.TeamDeployments, g)
+		default:
+			x.Candidates = append(x.Candidates, report.DeploymentFact{Key: g.Key, FailedDeployment: report.FailedDeployment{
+				ID: ident.Deployment.Format(id), Release: ident.Release.Format(rel), Env: env, Status: g.Status, Incidents: inc}})
 		}
-		out = append(out, g)
 	}
-	return out, rows.Err()
+	slices.SortFunc(x.Candidates, func(a, b report.DeploymentFact) int {
+		m, _ := ident.Deployment.Parse("id", a.ID)
+		n, _ := ident.Deployment.Parse("id", b.ID)
+		return cmp.Compare(m, n)
+	})
+	return rows.Err()
 }
 
-func (tx *Tx) kpiCandidates(ctx context.Context, args []any) ([]report.DeploymentFact, error) {
-	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
-	rows, err := tx.query(ctx, kpiCandidatesSQL, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []report.DeploymentFact
-	for rows.Next() {
-		var c report.DeploymentFact
-		var id, rel int64
-		if err := rows.Scan(&id, &rel, &c.Key, &c.Env, &c.Status, &c.Incidents); err != nil {
-			return nil, err
-		}
-		c.ID, c.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-func (tx *Tx) kpiDurations(ctx context.Context, args []any) (map[string][]report.RankedValue, error) {
+// kpiDurations reads every duration sample's histogram (kpiDurationsSQL).
+func (tx *Tx) kpiDurations(ctx context.Context, args []any) (map[string][]report.ValueCount, error) {
 	rows, err := tx.query(ctx, tx.kpiSQL(kpiDurationsSQL), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string][]report.RankedValue{}
+	out := map[string][]report.ValueCount{}
 	for rows.Next() {
 		var m string
-		var v report.RankedValue
-		if err := rows.Scan(&m, &v.N, &v.Rank, &v.Seconds); err != nil {
+		var v report.ValueCount
+		if err := rows.Scan(&m, &v.Seconds, &v.Count); err != nil {
 			return nil, err
 		}
 		out[m] = append(out[m], v)

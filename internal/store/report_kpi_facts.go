@@ -54,7 +54,10 @@ func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any) ([]report.Inc
 
 // kpiTargets evaluates the targets of the fixes resolved by a deployment
 // in the period whose change model states some (pir.Evaluate), from the
-// incidents of each problem in the windows around its resolution.
+// incidents of each problem in the windows around its resolution. A fix
+// whose review stored a final evaluation (pir.Evaluation.Final: nothing
+// pending) keeps it, whatever the policy says now: history is not
+// rewritten by a later policy.
 func (tx *Tx) kpiTargets(ctx context.Context, args []any, targets map[string]policy.Targets, now time.Time) ([]pir.FixTargets, error) {
 	rows, err := tx.query(ctx, tx.kpiSQL(kpiTargetsSQL), args...)
 	if err != nil {
@@ -63,11 +66,24 @@ func (tx *Tx) kpiTargets(ctx context.Context, args []any, targets map[string]pol
 	defer rows.Close()
 	out := []pir.FixTargets{}
 	for rows.Next() {
-		var id, rel, before, after, resolved, sum int64
+		var id, rel, pirID, before, after, resolved, sum int64
 		var resolvedAt, until *time.Time
-		var model string
-		if err := rows.Scan(&id, nullTimeCol{&resolvedAt}, nullTimeCol{&until}, &model, &rel, &before, &after, &resolved, &sum); err != nil {
+		var model, stored string
+		if err := rows.Scan(&id, nullTimeCol{&resolvedAt}, nullTimeCol{&until}, &model, &rel, &pirID, &stored, &before, &after,
+			&resolved, &sum); err != nil {
 			return nil, err
+		}
+		f := pir.FixTargets{Problem: ident.Problem.Format(id), Release: ident.Release.Format(rel), ChangeModel: model}
+		var e *pir.Evaluation
+		if stored != "" {
+			if err := (jsonCol{&e}).Scan(stored); err != nil {
+				return nil, err
+			}
+		}
+		if e.Final() {
+			f.ChangeModel, f.Results, f.PIR = e.ChangeModel, e.Results, ident.PIR.Format(pirID)
+			out = append(out, f)
+			continue
 		}
 		t, ok := targets[model]
 		w, okw := pir.KPIWindows(resolvedAt, until)
@@ -79,8 +95,8 @@ func (tx *Tx) kpiTargets(ctx context.Context, args []any, targets map[string]pol
 			d := time.Duration(sum/resolved) * time.Second
 			m.MTTRAfter = &d
 		}
-		out = append(out, pir.FixTargets{Problem: ident.Problem.Format(id), Release: ident.Release.Format(rel),
-			ChangeModel: model, Results: pir.Evaluate(t, m, now)})
+		f.Results = pir.Evaluate(t, m, now)
+		out = append(out, f)
 	}
 	return out, rows.Err()
 }

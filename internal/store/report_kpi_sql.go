@@ -2,8 +2,9 @@ package store
 
 // The KPI report's queries (report_kpi.go). Each takes $1 the start and
 // $2 the end of the period, $3 the environment and $4 the CI ('' matches
-// every one). secs(a, b) stands for the whole seconds from a to b in the
-// dialect's SQL (Tx.kpiSQL).
+// every one). secs(a, b) stands for the whole seconds from a to b and
+// month(a) for a's calendar month in UTC ("YYYY-MM") in the dialect's SQL
+// (Tx.kpiSQL).
 
 // kpiDeploymentFilter keeps deployments (d) started in the period, in the
 // environment, whose release carries a component version of the CI.
@@ -17,28 +18,37 @@ const kpiDeploymentFilter = `d.started_at >= $1 AND d.started_at <= $2 AND ($3 =
 const kpiAttributed = `(SELECT COUNT(*) FROM incidents i WHERE i.deployment_id = d.id AND i.opened_at >= d.started_at
 	AND i.opened_at <= COALESCE(d.watch_until, d.finished_at, $2))`
 
-// kpiDeploymentGroupsSQL counts deployments by release type, status and
-// whether an incident was attributed within the watch window.
-const kpiDeploymentGroupsSQL = `SELECT t.type, t.status, t.inc, COUNT(*) FROM (
-	SELECT r.type AS type, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
-	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `) t
-	GROUP BY t.type, t.status, t.inc`
-
-// kpiTeamGroupsSQL is kpiDeploymentGroupsSQL by team: the owners of the
-// CIs of the release's components (a deployment counts once per team).
-const kpiTeamGroupsSQL = `SELECT t.owner, t.status, t.inc, COUNT(*) FROM (
-	SELECT DISTINCT d.id, c.owner AS owner, d.status AS status, CASE WHEN ` + kpiAttributed + ` > 0 THEN 1 ELSE 0 END AS inc
-	FROM deployments d JOIN release_components rc ON rc.release_id = d.release_id
-	JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci
-	WHERE ` + kpiDeploymentFilter + `) t
-	GROUP BY t.owner, t.status, t.inc`
-
-// kpiCandidatesSQL lists the deployments that may have failed: a failing
-// status ($5, $6, $7: report.FailingStatuses) or an attributed incident.
-const kpiCandidatesSQL = `SELECT t.id, t.release_id, t.type, t.env, t.status, t.inc FROM (
-	SELECT d.id AS id, d.release_id AS release_id, r.type AS type, d.env AS env, d.status AS status, ` + kpiAttributed + ` AS inc
-	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `) t
-	WHERE t.status IN ($5, $6, $7) OR t.inc > 0 ORDER BY t.id`
+// kpiDeploymentsSQL reads the deployments of the period once (with the
+// incidents attributed to each, kpiAttributed: the costly part) into a
+// materialized set and answers three kinds of rows from it:
+//   - 'type': counts by release type, calendar month of the start
+//     (month(x): "YYYY-MM" in UTC, Tx.kpiSQL), status and whether an
+//     incident was attributed (the period's figures sum the months; the
+//     trend is the months);
+//   - 'team': the same counts by team, the owners of the CIs of the
+//     release's components (a deployment counts once per team: the
+//     deployments are counted per release, then per distinct owner of the
+//     release's CIs), not by month;
+//   - 'failed': the deployments that may have failed, a failing status
+//     ($5, $6, $7: report.FailingStatuses) or an attributed incident, with
+//     id, release, environment and the incident count.
+//
+// Columns: kind, key, month, status, incidents, count, id, release, env.
+const kpiDeploymentsSQL = `WITH d AS MATERIALIZED (
+	SELECT d.id AS id, d.release_id AS release_id, r.type AS type, month(d.started_at) AS month, d.env AS env, d.status AS status,
+		` + kpiAttributed + ` AS inc
+	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `
+)
+SELECT 'type', d.type, d.month, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END, COUNT(*), 0, 0, '' FROM d
+	GROUP BY d.type, d.month, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END
+UNION ALL SELECT 'team', o.owner, '', g.status, g.inc, SUM(g.n), 0, 0, '' FROM (
+	SELECT d.release_id AS release_id, d.status AS status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END AS inc, COUNT(*) AS n FROM d
+	GROUP BY d.release_id, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END) g
+	JOIN (SELECT DISTINCT rc.release_id AS release_id, c.owner AS owner FROM release_components rc
+		JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci) o ON o.release_id = g.release_id
+	GROUP BY o.owner, g.status, g.inc
+UNION ALL SELECT 'failed', d.type, '', d.status, d.inc, 1, d.id, d.release_id, d.env FROM d
+	WHERE d.status IN ($5, $6, $7) OR d.inc > 0`
 
 // kpiProblemFilter keeps problems (p) of the environment and the CI.
 const kpiProblemFilter = `($3 = '' OR EXISTS (SELECT 1 FROM problem_envs pe WHERE pe.problem_id = p.id AND pe.env = $3))
@@ -47,12 +57,14 @@ const kpiProblemFilter = `($3 = '' OR EXISTS (SELECT 1 FROM problem_envs pe WHER
 // kpiIncidentFilter keeps incidents (i) opened in the period, of the environment and the CI.
 const kpiIncidentFilter = `i.opened_at >= $1 AND i.opened_at <= $2 AND ($3 = '' OR i.env = $3) AND ($4 = '' OR i.ci = $4)`
 
-// kpiDurationsSQL computes every duration sample (report.Measures) at once
-// and keeps, per sample, the values at the median and p90 nearest ranks
-// (report.Rank: (n·pct + 99) / 100) with the sample size. A problem-flow
-// step counts in the period in which it ended; the flow uses each
-// problem's first RCA validation and first resolution by a deployment.
-const kpiDurationsSQL = `WITH f AS (
+// kpiDurationsSQL reads every duration sample (report.Measures) at once as
+// its histogram: per measure, each distinct whole number of seconds and
+// how often it occurs (report.DurationsOf picks the median and p90 nearest
+// ranks from it). Grouping needs no sort of the sample nor a window over
+// it, and answers one row per distinct value. A problem-flow step counts
+// in the period in which it ended; the flow uses each problem's first RCA
+// validation and first resolution by a deployment (f is read once).
+const kpiDurationsSQL = `WITH f AS MATERIALIZED (
 	SELECT p.created_at AS opened, (SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = p.id) AS validated,
 		(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment') AS deployed,
 		p.closed_at AS closed
@@ -70,10 +82,8 @@ const kpiDurationsSQL = `WITH f AS (
 	UNION ALL SELECT 'fix_deployed_to_closed', secs(f.deployed, f.closed) FROM f
 		WHERE f.closed >= $1 AND f.closed <= $2 AND f.deployed IS NOT NULL
 	UNION ALL SELECT 'opened_to_closed', secs(f.opened, f.closed) FROM f WHERE f.closed >= $1 AND f.closed <= $2
-), r AS (
-	SELECT m, s, ROW_NUMBER() OVER (PARTITION BY m ORDER BY s) AS rn, COUNT(*) OVER (PARTITION BY m) AS n FROM v
 )
-SELECT m, n, rn, s FROM r WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100`
+SELECT m, s, COUNT(*) FROM v GROUP BY m, s`
 
 // kpiFixedProblems are the problems resolved in the period (any kind of
 // resolution), with their root cause category, recurrence count and the
@@ -101,12 +111,21 @@ const kpiClosedSQL = `SELECT COUNT(*) FROM problems p WHERE p.closed_at >= $1 AN
 // kpiAfterClosureSQL lists the problems closed in the period with
 // incidents opened after their closure (up to the period's end): linked
 // to them, or with the fingerprint of one of their incidents from before.
-const kpiAfterClosureSQL = `SELECT p.id, COUNT(DISTINCT n.id) FROM problems p
-	JOIN incidents n ON n.opened_at > p.closed_at AND n.opened_at <= $2
+// Each way is an index lookup per closed problem (incidents_problem_opened;
+// incidents_fingerprint per fingerprint), not a join of each closed
+// problem with every later incident; UNION counts an incident found both
+// ways once.
+const kpiAfterClosureSQL = `WITH cp AS MATERIALIZED (
+	SELECT p.id AS id, p.closed_at AS closed_at FROM problems p
 	WHERE p.closed_at >= $1 AND p.closed_at <= $2 AND ` + kpiProblemFilter + `
-		AND (n.problem_id = p.id OR n.fingerprint <> '' AND n.fingerprint IN (
-			SELECT o.fingerprint FROM incidents o WHERE o.problem_id = p.id AND o.opened_at <= p.closed_at))
-	GROUP BY p.id ORDER BY p.id`
+), fp AS (
+	SELECT DISTINCT cp.id AS id, cp.closed_at AS closed_at, o.fingerprint AS fingerprint FROM cp
+	JOIN incidents o ON o.problem_id = cp.id AND o.opened_at <= cp.closed_at WHERE o.fingerprint <> ''
+), hit AS (
+	SELECT cp.id AS id, n.id AS inc FROM cp JOIN incidents n ON n.problem_id = cp.id AND n.opened_at > cp.closed_at AND n.opened_at <= $2
+	UNION SELECT fp.id, n.id FROM fp JOIN incidents n ON n.fingerprint = fp.fingerprint AND n.opened_at > fp.closed_at AND n.opened_at <= $2
+)
+SELECT hit.id, COUNT(*) FROM hit GROUP BY hit.id ORDER BY hit.id`
 
 // kpiIncidentProblemsSQL lists the problems of the incidents of the
 // period: those incidents, all of the problem's, its status, observation
@@ -120,9 +139,11 @@ const kpiIncidentProblemsSQL = `SELECT p.id, x.n, (SELECT COUNT(*) FROM incident
 
 // kpiTargetsSQL lists the problems resolved by a deployment in the period
 // with an observation period, the change model and release of that
-// resolution, and their incidents in the windows of pir.KPIWindows: before
-// [resolved − L, resolved), after [resolved, observation end), with the
-// count and total seconds of the after window's resolved incidents.
+// resolution, the newest review of the problem (for that release, or for
+// none) that stored an evaluation of its targets, with that evaluation
+// (empty when none), and their incidents in the windows of pir.KPIWindows:
+// before [resolved − L, resolved), after [resolved, observation end), with
+// the count and total seconds of the after window's resolved incidents.
 const kpiTargetsSQL = `WITH fx AS (
 	SELECT p.id AS id, p.resolved_at AS resolved_at, p.observation_until AS until,
 		COALESCE((SELECT c.change_model FROM problem_resolutions r JOIN deployments d ON d.id = r.deployment_id
@@ -131,15 +152,19 @@ const kpiTargetsSQL = `WITH fx AS (
 			ORDER BY r.id DESC LIMIT 1) AS release_id
 	FROM problems p WHERE p.resolved_at >= $1 AND p.resolved_at <= $2 AND p.observation_until > p.resolved_at
 		AND ` + kpiProblemFilter + `
+), fr AS (
+	SELECT fx.id AS id, fx.resolved_at AS resolved_at, fx.until AS until, fx.model AS model, fx.release_id AS release_id,
+		(SELECT MAX(x.id) FROM pirs x WHERE x.problem_id = fx.id AND x.targets <> ''
+			AND (x.release_id IS NULL OR x.release_id = fx.release_id)) AS pir_id
+	FROM fx WHERE fx.release_id IS NOT NULL
 )
-SELECT fx.id, fx.resolved_at, fx.until, fx.model, fx.release_id,
-	CAST(COALESCE(SUM(CASE WHEN i.opened_at < fx.resolved_at AND secs(i.opened_at, fx.resolved_at) <= secs(fx.resolved_at, fx.until)
+SELECT fr.id, fr.resolved_at, fr.until, fr.model, fr.release_id, COALESCE(fr.pir_id, 0), COALESCE(x.targets, ''),
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at < fr.resolved_at AND secs(i.opened_at, fr.resolved_at) <= secs(fr.resolved_at, fr.until)
 		THEN 1 ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until THEN 1 ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until AND i.resolved_at IS NOT NULL
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fr.resolved_at AND i.opened_at < fr.until THEN 1 ELSE 0 END), 0) AS BIGINT),
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fr.resolved_at AND i.opened_at < fr.until AND i.resolved_at IS NOT NULL
 		THEN 1 ELSE 0 END), 0) AS BIGINT),
-	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fx.resolved_at AND i.opened_at < fx.until AND i.resolved_at IS NOT NULL
+	CAST(COALESCE(SUM(CASE WHEN i.opened_at >= fr.resolved_at AND i.opened_at < fr.until AND i.resolved_at IS NOT NULL
 		THEN secs(i.opened_at, i.resolved_at) ELSE 0 END), 0) AS BIGINT)
-FROM fx LEFT JOIN incidents i ON i.problem_id = fx.id
-WHERE fx.release_id IS NOT NULL
-GROUP BY fx.id, fx.resolved_at, fx.until, fx.model, fx.release_id ORDER BY fx.id`
+FROM fr LEFT JOIN pirs x ON x.id = fr.pir_id LEFT JOIN incidents i ON i.problem_id = fr.id
+GROUP BY fr.id, fr.resolved_at, fr.until, fr.model, fr.release_id, fr.pir_id, x.targets ORDER BY fr.id`

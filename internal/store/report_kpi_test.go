@@ -147,3 +147,36 @@ func TestKPIReportFiltersMatchingNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestKPIReportTrendByMonth: the monthly series puts each deployment in the
+// calendar month (UTC) it started in, lists every month of the period
+// (zeros where nothing started), and sums to the period's figures.
+func TestKPIReportTrendByMonth(t *testing.T) {
+	s, clock := storetest.Open(t)
+	kpiScenario(t, s, clock) // DEP-1..4 in March; the clock is now in April
+	depNewRelease(t, s, release.Release{Version: "1.4.0", Type: release.Feature})
+	resDeploy(t, s, 5, "REL-5", "prod-eu", deploy.Failed)
+	k, err := s.KPIReport(context.Background(), 90*24*time.Hour, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var months []string
+	var failed, total int64
+	for _, m := range k.Trend {
+		months = append(months, m.Month)
+		failed, total = failed+m.Feature.Failed, total+m.Feature.Total
+	}
+	last := k.Trend[len(k.Trend)-1]
+	if len(k.Trend) != 4 || months[0] != "2026-01" || months[3] != "2026-04" {
+		t.Fatalf("months %v, want 2026-01 to 2026-04", months)
+	}
+	if mar := k.Trend[2]; mar.Feature.Failed != 2 || mar.Feature.Total != 3 || mar.ProblemFix.Total != 1 || *mar.ProblemFix.Rate != 0 {
+		t.Fatalf("March %+v", mar)
+	}
+	if last.Feature.Failed != 1 || last.Feature.Total != 1 || *last.Feature.Rate != 1 || k.Trend[0].Feature.Rate != nil {
+		t.Fatalf("April %+v, January %+v", last, k.Trend[0])
+	}
+	if cfr := k.ChangeFailureRate.Feature; failed != cfr.Failed || total != cfr.Total {
+		t.Fatalf("months sum to %d/%d, the period says %d/%d", failed, total, cfr.Failed, cfr.Total)
+	}
+}

@@ -26,8 +26,9 @@ import (
 // KE-1 (published, with a workaround), REL-1 (resolving PRB-1, created by
 // rm, approved by cab2 as APR-1), CHG-1 (its change), CAB-1 (a meeting),
 // DEP-1 (REL-1 into prod-eu blocked by the built-in policy's gate, GATE-1,
-// reported driver) and DEP-2 (running at its canary stage, reported driver,
-// started through the gate under an open policy).
+// reported driver), DEP-2 (running at its canary stage, reported driver,
+// started through the gate under an open policy) and ASSESS-1 (the
+// controls over this year, assessed by aud).
 func browserTestData(tw *testWeb) {
 	tw.t.Helper()
 	tw.apiCall("pm", "POST", "/api/v1/problems", `{"title":"Checkout 500s on empty carts","priority":2,"cis":["checkout-api"],"environments":["prod-eu"]}`, 201)
@@ -50,6 +51,7 @@ func browserTestData(tw *testWeb) {
 	browserStorePolicy(tw)
 	tw.apiCall("pm", "POST", "/api/v1/cycles", `{"name":"train-2026-12","starts_at":"2026-12-01T00:00:00Z","ends_at":"2027-01-01T00:00:00Z","envs":["prod-eu"]}`, 201)
 	tw.apiCall("pm", "POST", "/api/v1/cycles/CYC-1/problems", `{"problem":"PRB-1","revision":1}`, 200)
+	tw.apiCall("aud", "POST", "/api/v1/reports/controls", `{"period":"`+tw.store.Now().UTC().Format("2006")+`"}`, 201) // ASSESS-1
 }
 
 // browserRCADoc is PRB-1's RCA document (browserRCASHA its digest), attached to REL-1 as evidence.
@@ -105,7 +107,7 @@ var browserPageIDs = map[string][]string{
 	"problems": {"PRB-1"}, "incidents": {"INC-1"}, "known-errors": {"KE-1"}, "releases": {"REL-1"},
 	"changes": {"CHG-1"}, "deployments": {"DEP-1", "DEP-2"}, "approvals": {"APR-1"}, "meetings": {"CAB-1"},
 	"cab": {"CAB-1"}, "evaluations": {"GATE-1"}, "gates": {"GATE-1"}, "versions": {"1"}, "cycles": {"CYC-1"},
-	"users": {"pm"}, "cis": {"checkout-api"}, "environments": {"prod-eu"},
+	"users": {"pm"}, "cis": {"checkout-api"}, "environments": {"prod-eu"}, "controls": {"ASSESS-1"},
 }
 
 // browserPageQueries lists the queries to visit a page with besides none.

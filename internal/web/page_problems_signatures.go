@@ -27,7 +27,7 @@ type signaturePreview struct {
 
 // previewSignature shows which incidents of the last 30 days a signature
 // (?matcher=) would match, before it is added: the newest
-// store.PreviewScan incidents are read (index incidents_opened), nothing
+// store.PreviewScan incidents are read (an index leading with opened_at), nothing
 // is written. A matcher that does not parse is shown with its error (400).
 func (s *Server) previewSignature(w http.ResponseWriter, r *http.Request, v *visit) error {
 	id, err := problemID(r)

@@ -93,11 +93,11 @@ type patternDrill struct {
 }
 
 // svgBar is a rate drawn as a bar: its width in the SVG's units (0 to
-// barW) and its colour (AA contrast against the track and white).
+// patternBarW) and its colour (AA contrast against the track and white).
 type svgBar struct{ W, Fill string }
 
 const (
-	barW          = 120
+	patternBarW          = 120
 	failureColour = "#a40e26"
 	recurColour   = "#0b5394"
 )
@@ -231,5 +231,5 @@ func barOf(r *float64, fill string) svgBar {
 	if r == nil {
 		return svgBar{W: "0", Fill: fill}
 	}
-	return svgBar{W: strconv.FormatFloat(*r*barW, 'f', 1, 64), Fill: fill}
+	return svgBar{W: strconv.FormatFloat(*r*patternBarW, 'f', 1, 64), Fill: fill}
 }

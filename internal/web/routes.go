@@ -118,5 +118,13 @@ func (s *Server) declarePages() []page {
 		// failure patterns of problem fixes (page_report_patterns.go, templates/report_patterns.html): the report
 		// of GET /api/v1/reports/patterns with its roles, the deployments behind each number, its CSV (?format=csv)
 		{pattern: "GET /reports/patterns", roles: patternsReaders, tmpl: "report_patterns.html", h: s.reportPatterns},
+		// reports (page_reports*.go, templates/reports*.html): the KPI report of GET /api/v1/reports/kpi with
+		// its charts, ?format=csv|pdf; control assessments with the roles of /api/v1/reports/controls (auditor,
+		// admin): the list, "assess a period" (store.AssessControls), one assessment and its ISO/IEC 20000
+		// exports (?format=md|html|pdf)
+		{pattern: "GET /reports", roles: reportReaders, tmpl: "reports.html", h: s.reportsPage},
+		{pattern: "GET /reports/controls", roles: auditors, tmpl: "reports_controls.html", h: s.assessmentsPage},
+		{pattern: "POST /reports/controls", roles: auditors, tmpl: "reports_controls.html", h: s.assessPeriod},
+		{pattern: "GET /reports/controls/{id}", roles: auditors, tmpl: "reports_assessment.html", h: s.assessmentPage},
 	}
 }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"fixgate/internal/control"
+	kpireport "fixgate/internal/report"
+	"fixgate/internal/store"
+)
+
+// kpiRuns is how many times each report and its raw aggregate run,
+// alternating (after one unmeasured run of each).
+const kpiRuns = 7
+
+// kpiPeriod is the period the KPI report covers: the whole history.
+const kpiPeriod = 365 * 24 * time.Hour
+
+// kpiGoal: a report within 2× its raw aggregate.
+const kpiGoal = 2.0
+
+// kpiRawCFR is the single raw SQL aggregate of the KPI report's main
+// number, the change failure rate by release type: deployments started in
+// the period but aborted ones, failed when rolled back (or rolling back),
+// failed, or with an incident attributed within their watch window.
+const kpiRawCFR = `SELECT r.type, COUNT(*), SUM(CASE WHEN d.status IN ('rolling_back', 'rolled_back', 'failed') OR EXISTS (
+		SELECT 1 FROM incidents i WHERE i.deployment_id = d.id AND i.opened_at >= d.started_at
+		AND i.opened_at <= COALESCE(d.watch_until, d.finished_at, $2)) THEN 1 ELSE 0 END)
+	FROM deployments d JOIN releases r ON r.id = d.release_id
+	WHERE d.started_at >= $1 AND d.started_at <= $2 AND d.status <> 'aborted' GROUP BY r.type ORDER BY r.type`
+
+// kpiRawMTTR is the plainest aggregate over the report's largest sample,
+// the incidents of the period: how many were resolved and their total
+// time to resolve (no percentile). With kpiRawCFR it is the floor of any
+// report that has both figures.
+func kpiRawMTTR(d store.Dialect) string {
+	secs := "CAST(ROUND((julianday(resolved_at) - julianday(opened_at)) * 86400) AS INTEGER)"
+	if d == store.Postgres {
+		secs = "CAST(ROUND(EXTRACT(EPOCH FROM (resolved_at - opened_at))) AS BIGINT)"
+	}
+	return `SELECT COUNT(*), COALESCE(SUM(` + secs + `), 0) FROM incidents WHERE opened_at >= $1 AND opened_at <= $2 AND resolved_at IS NOT NULL`
+}
+
+// kpiRawGate is the single raw SQL aggregate of the control assessment's
+// main number, control gate_and_change: production deployments of the
+// period, and those without an allowed gate evaluation at their start or
+// without a change that reached scheduled.
+const kpiRawGate = `SELECT COUNT(*), COALESCE(SUM(CASE WHEN ge.decision IS NULL OR ge.decision <> 'allowed' OR c.id IS NULL
+		OR c.status IN ('draft', 'assess', 'authorize', 'canceled') THEN 1 ELSE 0 END), 0)
+	FROM deployments d JOIN environments en ON en.name = d.env AND en.tier = 'production'
+	LEFT JOIN changes c ON c.id = d.change_id
+	LEFT JOIN gate_evaluations ge ON ge.id = (SELECT MAX(g.id) FROM gate_evaluations g
+		WHERE g.release_id = d.release_id AND g.env = d.env AND g.created_at <= d.started_at)
+	WHERE d.started_at >= $1 AND d.started_at < $2`
+
+// benchKPI fills 1M incidents and 100k deployments (× -scale, kpiFill)
+// and times, alternating, each report and the single raw SQL aggregate of
+// its main number: the KPI report (store.KPIReport over the whole history)
+// against kpiRawCFR; the control assessment's facts (store.ControlFacts,
+// what AssessControls reads before it stores ASSESS-n) against kpiRawGate,
+// with the audit chain verification it includes timed alone (that control
+// reads the whole trail: it is not set-based). FIXGATE_BENCH_KEEP=1 keeps
+// the database and prints its DSN.
+func benchKPI(ctx context.Context, c config) error {
+	n := kpiSizesAt(c.scale)
+	fmt.Printf("\n[kpi] %d incidents, %d deployments, %d problems, %d releases on %s\n", n.incidents, n.deployments, n.problems,
+		n.releases, dbLabel(c.db))
+	st, done, err := openKept(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	t0 := time.Now()
+	if _, err := kpiFill(ctx, st, n); err != nil {
+		return err
+	}
+	if st.Dialect() == store.Postgres { // as autovacuum would, after the bulk fill
+		if _, err := st.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("  filled in %s; load average %s\n", time.Since(t0).Round(time.Second), loadAvg())
+	now := st.Now()
+	from := ts(now.Add(-kpiPeriod))
+	var k kpireport.KPI
+	var raw [3][3]int64
+	kpiReport := func() (err error) { k, err = st.KPIReport(ctx, kpiPeriod, "", "", nil); return err }
+	rawCFR := func() error { return scanCFR(ctx, st, from, ts(now), &raw) }
+	if _, _, err := kpiCompare("KPI report (store.KPIReport, 365d)", "raw change failure rate aggregate", kpiReport, rawCFR); err != nil {
+		return err
+	}
+	var mttr [2]int64
+	floor := func() error {
+		if err := rawCFR(); err != nil {
+			return err
+		}
+		return st.DB().QueryRowContext(ctx, kpiRawMTTR(st.Dialect()), from, ts(now)).Scan(&mttr[0], &mttr[1])
+	}
+	if _, _, err := kpiCompare("KPI report (the same)", "raw CFR + raw MTTR scan", kpiReport, floor); err != nil {
+		return err
+	}
+	cfr := k.ChangeFailureRate
+	fmt.Printf("  change failure rate: problem fixes %d/%d, features %d/%d, mixed %d/%d (raw: %v)\n", cfr.ProblemFix.Failed,
+		cfr.ProblemFix.Total, cfr.Feature.Failed, cfr.Feature.Total, cfr.Mixed.Failed, cfr.Mixed.Total, raw)
+	return kpiControls(ctx, st, now)
+}
+
+// kpiControls times store.ControlFacts over the period against
+// kpiRawGate, and the audit chain verification it includes alone.
+func kpiControls(ctx context.Context, st *store.Store, now time.Time) error {
+	p := control.Period{Name: "bench", From: now.Add(-kpiPeriod), To: now.Add(time.Second)}
+	var f control.Facts
+	var gate [2]int64
+	facts := func() (err error) { f, err = st.ControlFacts(ctx, p); return err }
+	rawGate := func() error {
+		return st.DB().QueryRowContext(ctx, kpiRawGate, ts(p.From), ts(p.To)).Scan(&gate[0], &gate[1])
+	}
+	fp, gp, err := kpiCompare("control facts (store.ControlFacts)", "raw gate_and_change aggregate", facts, rawGate)
+	if err != nil {
+		return err
+	}
+	verify := func() error { _, _, err := st.VerifyAuditCheckpoint(ctx, nil); return err }
+	vt, err := medianOf3(verify)
+	if err != nil {
+		return err
+	}
+	rest := fp - vt
+	fmt.Printf("  of which the audit chain verification (%d events, not set-based) p50 %s; the set-based rest ~%s, %.2f × the raw aggregate\n",
+		f.Audit.Events, vt.Round(time.Millisecond), rest.Round(time.Millisecond), float64(rest)/float64(gp))
+	res := control.Assess(f)
+	fmt.Printf("  gate_and_change: sample %d, exceptions %d (raw: %v); load average %s\n", res[0].Sample, len(res[0].Exceptions), gate, loadAvg())
+	return nil
+}
+
+// kpiCompare times ours and raw alternately kpiRuns times (after one
+// unmeasured run each) and prints both p50s and their ratio.
+func kpiCompare(what, base string, ours, raw func() error) (time.Duration, time.Duration, error) {
+	var rt, bt []time.Duration
+	for i := 0; i <= kpiRuns; i++ {
+		for _, x := range []struct {
+			fn  func() error
+			out *[]time.Duration
+		}{{raw, &bt}, {ours, &rt}} {
+			t0 := time.Now()
+			if err := x.fn(); err != nil {
+				return 0, 0, err
+			}
+			if i > 0 {
+				*x.out = append(*x.out, time.Since(t0))
+			}
+		}
+	}
+	r, b := median(rt), median(bt)
+	ratio := float64(r) / float64(b)
+	fmt.Printf("  %-40s p50 %-10s max %-10s | %s p50 %-10s | ratio %.2f, goal <= %.0f: %s\n", what, r.Round(time.Millisecond),
+		slicesMax(rt).Round(time.Millisecond), base, b.Round(time.Millisecond), ratio, kpiGoal, verdict(ratio <= kpiGoal))
+	return r, b, nil
+}
+
+// medianOf3 runs fn three times and returns the median time.
+func medianOf3(fn func() error) (time.Duration, error) {
+	var ds []time.Duration
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	return median(ds), nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func slicesMax(ds []time.Duration) time.Duration {
+	var m time.Duration
+	for _, d := range ds {
+		m = max(m, d)
+	}
+	return m
+}
+
+func ts(t time.Time) string { return bts(t) }
+
+// scanCFR runs kpiRawCFR into out: per type (feature, mixed, problem-fix)
+// total and failed.
+func scanCFR(ctx context.Context, st *store.Store, from, to string, out *[3][3]int64) error {
+	rows, err := st.DB().QueryContext(ctx, kpiRawCFR, from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() && i < 3 {
+		var typ string
+		if err := rows.Scan(&typ, &out[i][1], &out[i][2]); err != nil {
+			return err
+		}
+		i++
+	}
+	return rows.Err()
+}
+
+// openKept is openFresh, but with FIXGATE_BENCH_KEEP=1 the database stays
+// and its DSN is printed (for EXPLAIN).
+func openKept(ctx context.Context, db string) (*store.Store, func(), error) {
+	if os.Getenv("FIXGATE_BENCH_KEEP") != "1" {
+		return openFresh(ctx, db)
+	}
+	dsn, _, err := freshDSN(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Println("  kept database:", dsn)
+	return st, func() { st.Close() }, nil
+}
