@@ -97,7 +97,7 @@ type patternDrill struct {
 type svgBar struct{ W, Fill string }
 
 const (
-	patternBarW          = 120
+	patternBarW   = 120
 	failureColour = "#a40e26"
 	recurColour   = "#0b5394"
 )
