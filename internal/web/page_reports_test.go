@@ -27,7 +27,7 @@ func reportsTestData(tw *testWeb) {
 	ctx, rm := context.Background(), audit.Actor{User: "rm", Role: "release_manager", RequestID: "test"}
 	engine := audit.Actor{User: "fixgate-engine", Role: "system", RequestID: "test"}
 	for i, rel := range []string{"REL-1", "REL-2"} {
-		d, _, err := tw.store.StartDeployment(ctx, rm, store.StartRequest{Release: rel, Env: "prod-eu", Driver: "pipe",
+		d, _, err := tw.store.StartDeployment(ctx, rm, store.StartRequest{Release: rel, Env: "prod-eu", Driver: rollout.ReportedDriver,
 			Stages: []deploy.Stage{{Name: "full", Weight: 100}}}, storetest.OpenPolicy(), 0)
 		if err != nil || d.Status != deploy.Running {
 			tw.t.Fatalf("start %s: %+v %v", rel, d, err)
