@@ -23,6 +23,7 @@ type signInFlags struct {
 	publicURL                                string
 	tlsCert, tlsKey                          string
 	sessionIdle, sessionAbsolute             time.Duration
+	trustedProxies                           []string
 }
 
 func (f *signInFlags) register(cmd *cobra.Command) {
@@ -34,6 +35,7 @@ func (f *signInFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.publicURL, "public-url", os.Getenv("FIXGATE_PUBLIC_URL"), "the URL browsers reach this server at, e.g. https://fixgate.example.com (env FIXGATE_PUBLIC_URL); single sign-on returns to PUBLIC-URL/oidc/callback; https: pages send HSTS")
 	fl.StringVar(&f.tlsCert, "tls-cert", os.Getenv("FIXGATE_TLS_CERT"), "serve HTTPS with this certificate file (PEM, with --tls-key; env FIXGATE_TLS_CERT); pages then send HSTS")
 	fl.StringVar(&f.tlsKey, "tls-key", os.Getenv("FIXGATE_TLS_KEY"), "the certificate's private key file (PEM; env FIXGATE_TLS_KEY)")
+	fl.StringSliceVar(&f.trustedProxies, "trusted-proxy", envList("FIXGATE_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDR prefixes, repeatable or comma-separated) whose X-Forwarded-For names the client a sign-in is limited and audited under (env FIXGATE_TRUSTED_PROXIES); default none: the TCP peer")
 	fl.DurationVar(&f.sessionIdle, "session-idle", envDuration("FIXGATE_SESSION_IDLE", auth.SessionIdle), "a web session ends after this long without a request (env FIXGATE_SESSION_IDLE)")
 	fl.DurationVar(&f.sessionAbsolute, "session-absolute", envDuration("FIXGATE_SESSION_ABSOLUTE", auth.SessionAbsolute), "a web session ends this long after sign-in, however active (env FIXGATE_SESSION_ABSOLUTE)")
 }
@@ -66,6 +68,11 @@ func (f *signInFlags) webConfig() (web.Config, error) {
 	if c.SessionIdle < 0 || c.SessionAbsolute < c.SessionIdle {
 		return c, fault.Field("session-idle", "must be positive and at most --session-absolute (%v, %v)", c.SessionIdle, c.SessionAbsolute)
 	}
+	proxies, bad := web.ParseTrustedProxies(f.trustedProxies)
+	if bad != "" {
+		return c, fault.Field("trusted-proxy", "must be an address or a CIDR prefix such as 10.0.0.0/8, got %q", bad)
+	}
+	c.TrustedProxies = proxies
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return c, fault.Field("tls-cert", "--tls-cert and --tls-key go together")
 	}

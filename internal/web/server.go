@@ -12,6 +12,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"fixgate/internal/artifact"
@@ -44,6 +45,9 @@ type Config struct {
 	// Files is where artifact bytes live (the API's data directory): verified
 	// downloads and the purge. Nil: no downloads, no purge from the pages.
 	Files artifact.Storage
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client of a sign-in (clientAddr); empty: the TCP peer is.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the pages. Create it with New.

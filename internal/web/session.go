@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,7 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *visit) error {
 	name, pw := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	data := loginData{Next: next, Username: name, OIDC: s.oidc != nil}
-	addr := clientAddr(r)
+	addr := clientAddr(r, s.cfg.TrustedProxies)
 	now := s.store.Now()
 	if wait := s.limits.wait(name, addr, now); wait > 0 {
 		s.auditSignInRefusal(r, name, "too many attempts")
@@ -147,7 +146,7 @@ func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, data loginD
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user, method, next string) error {
 	a := audit.Actor{User: user, Role: "session", RequestID: api.RequestID(r)}
 	_, plain, err := s.store.StartSession(r.Context(), a, store.SessionStart{User: user, Method: method,
-		RemoteAddr: clientAddr(r), UserAgent: truncate(r.UserAgent(), 200), Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute})
+		RemoteAddr: clientAddr(r, s.cfg.TrustedProxies), UserAgent: truncate(r.UserAgent(), 200), Idle: s.cfg.SessionIdle, Absolute: s.cfg.SessionAbsolute})
 	if err != nil {
 		return err
 	}
@@ -159,7 +158,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user, meth
 
 func (s *Server) auditSignInRefusal(r *http.Request, name, reason string) {
 	a := audit.Actor{User: "anonymous", Role: "session", RequestID: api.RequestID(r)}
-	if err := s.store.AuditRefusal(r.Context(), a, r.Method, r.URL.Path, "sign_in", "sign-in as "+truncate(name, 100)+" from "+clientAddr(r)+" refused: "+reason); err != nil {
+	if err := s.store.AuditRefusal(r.Context(), a, r.Method, r.URL.Path, "sign_in", "sign-in as "+truncate(name, 100)+" from "+clientAddr(r, s.cfg.TrustedProxies)+" refused: "+reason); err != nil {
 		s.log.Error("audit sign-in refusal", "err", err)
 	}
 }
@@ -184,14 +183,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func truncate(s string, n int) string {
