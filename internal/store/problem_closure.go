@@ -82,18 +82,12 @@ func (s *Store) CheckClosure(ctx context.Context, id int64) (ClosureCheck, error
 	return c, err
 }
 
-// read runs fn in a transaction that is always rolled back (consistent
-// reads with the Tx helpers; nothing it does is kept).
+// read runs fn in a read-only transaction that is always rolled back (one
+// consistent view for the Tx helpers; nothing it does is kept): snapshot, so
+// that a long read (a report over years of history) never holds SQLite's
+// write lock, as a plain BEGIN there (BEGIN IMMEDIATE) would.
 func (s *Store) read(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return unavailable(err, "begin transaction")
-	}
-	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, dialect: s.dialect, now: s.Now()}); err != nil {
-		return classify(err)
-	}
-	return nil
+	return s.snapshot(ctx, fn)
 }
 
 // CloseProblem closes a resolved problem whose closure conditions all
