@@ -39,6 +39,7 @@ func TestSignInFlags(t *testing.T) {
 		{signInFlags{tlsCert: cert}, "tls-cert"},
 		{signInFlags{tlsCert: key, tlsKey: cert}, "tls-cert"},
 		{signInFlags{sessionIdle: 2 * time.Hour, sessionAbsolute: time.Hour}, "session-idle"},
+		{signInFlags{trustedProxies: []string{"10.0.0.0/8", "proxy.example"}}, "trusted-proxy"},
 	} {
 		if _, err := c.f.webConfig(); fault.As(err) == nil || fault.As(err).Field != c.field {
 			t.Errorf("%+v: %v, want an error on %s", c.f, err, c.field)

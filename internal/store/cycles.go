@@ -237,9 +237,9 @@ type PlanFacts struct {
 }
 
 // CyclePlanFacts loads the plan's facts with set-based, bounded queries:
-// per problem, the incidents matched since (count, worst severity, those
-// after its first resolution) in one GROUP BY over the window; the open
-// problems among them or with recurrences (at most MaxPlanCandidates); the
+// per open problem, the incidents matched since (count, worst severity,
+// those after its first resolution) in one GROUP BY driven by the open
+// problems; the open problems among them or with recurrences (at most MaxPlanCandidates); the
 // cycles ending after now that target them; and the open releases.
 func (s *Store) CyclePlanFacts(ctx context.Context, since time.Time) (PlanFacts, error) {
 	var f PlanFacts
@@ -268,8 +268,8 @@ func (tx *Tx) planProblems(ctx context.Context, since time.Time) ([]cycle.Fact, 
 	facts, err := scanAll(ctx, tx, `SELECT p.id, p.title, p.status, p.priority, p.cis_list, p.recurrence_count,
 		CASE WHEN p.workaround <> '' OR EXISTS (SELECT 1 FROM known_errors k WHERE k.problem_id = p.id AND k.workaround <> '' AND k.status <> 'retired') THEN 1 ELSE 0 END,
 		(SELECT COUNT(*) FROM release_problems rp JOIN releases r ON r.id = rp.release_id WHERE rp.problem_id = p.id AND r.status <> 'canceled')
-		FROM problems p WHERE p.status NOT IN ('closed', 'canceled')
-		AND (p.recurrence_count > 0 OR p.id IN (SELECT problem_id FROM incidents WHERE opened_at >= $1 AND problem_id IS NOT NULL))
+		FROM problems p WHERE p.status IN ('new', 'assess', 'rca', 'fix_in_progress', 'resolved')
+		AND (p.recurrence_count > 0 OR EXISTS (SELECT 1 FROM incidents i WHERE i.problem_id = p.id AND i.opened_at >= $1))
 		ORDER BY p.id LIMIT $2`,
 		func(r *sql.Rows) (cycle.Fact, error) {
 			var f cycle.Fact
@@ -291,11 +291,14 @@ func (tx *Tx) planProblems(ctx context.Context, since time.Time) ([]cycle.Fact, 
 		problem              string
 		n, worst, afterFixes int
 	}
-	counts, err := scanAll(ctx, tx, `SELECT i.problem_id, COUNT(*), MIN(i.severity),
-		SUM(CASE WHEN f.first_fix IS NOT NULL AND i.opened_at > f.first_fix THEN 1 ELSE 0 END)
-		FROM incidents i LEFT JOIN (SELECT problem_id, MIN(at) AS first_fix FROM problem_resolutions GROUP BY problem_id) f
-		ON f.problem_id = i.problem_id
-		WHERE i.opened_at >= $1 AND i.problem_id IS NOT NULL GROUP BY i.problem_id`,
+	// Driven by the open problems (problems_status), each one's incidents
+	// since through incidents_problem_opened: never the window's incidents
+	// of every problem, which grow with the history.
+	counts, err := scanAll(ctx, tx, `WITH cand AS (SELECT p.id,
+			(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id) AS first_fix
+			FROM problems p WHERE p.status IN ('new', 'assess', 'rca', 'fix_in_progress', 'resolved'))
+		SELECT c.id, COUNT(*), MIN(i.severity), SUM(CASE WHEN c.first_fix IS NOT NULL AND i.opened_at > c.first_fix THEN 1 ELSE 0 END)
+		FROM cand c JOIN incidents i ON i.problem_id = c.id AND i.opened_at >= $1 GROUP BY c.id`,
 		func(r *sql.Rows) (count, error) {
 			var c count
 			var id int64

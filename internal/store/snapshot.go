@@ -18,7 +18,7 @@ func (s *Store) snapshot(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return unavailable(err, "begin read")
 	}
-	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now()}
+	tx := &Tx{tx: sqlTx, store: s, dialect: s.dialect, now: s.Now(), readOnly: true}
 	defer tx.endRead(ctx)
 	if err := fn(tx); err != nil {
 		return classify(err)

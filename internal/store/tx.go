@@ -19,10 +19,12 @@ type Tx struct {
 	store   *Store
 	dialect Dialect
 	now     time.Time
-	actor   audit.Actor
-	pending []audit.Event   // audit events appended at commit, in order
-	attr    *attrCache      // set by an import: deployments per environment
-	seen    map[string]bool // named records found by requireNames
+	// readOnly: a snapshot (Store.snapshot): no row locks, nothing written.
+	readOnly bool
+	actor    audit.Actor
+	pending  []audit.Event   // audit events appended at commit, in order
+	attr     *attrCache      // set by an import: deployments per environment
+	seen     map[string]bool // named records found by requireNames
 	// unprepared lists statements to add to the store's cache after commit.
 	unprepared []string
 	// Event-driven rollback (deployment_signals.go): the policy the request

@@ -24,10 +24,10 @@ import (
 // forUpdate returns the row-lock clause to append to a read that precedes
 // an update of the row it reads: " FOR UPDATE" in a PostgreSQL write
 // transaction, "" on SQLite (BEGIN IMMEDIATE holds the write lock from the
-// start) and in Store.read's transactions (which have no store and change
-// nothing).
+// start), in read-only snapshots (Store.read, Store.snapshot: they change
+// nothing) and in transactions without a store.
 func (tx *Tx) forUpdate() string {
-	if tx.dialect == Postgres && tx.store != nil {
+	if tx.dialect == Postgres && tx.store != nil && !tx.readOnly {
 		return ` FOR UPDATE`
 	}
 	return ""
