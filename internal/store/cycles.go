@@ -226,8 +226,14 @@ func (tx *Tx) cycleTargets(ctx context.Context, id int64) ([]cycle.Target, error
 	return out, err
 }
 
-// MaxPlanCandidates bounds the problems a cycle plan considers.
+// MaxPlanCandidates bounds the problems a cycle plan considers, and the
+// open releases (the newest) it may propose bundling into.
 const MaxPlanCandidates = 1000
+
+// planOpenReleases selects the ids of the open (planned or approved)
+// releases a plan considers: the newest MaxPlanCandidates ($1 of the
+// statement that embeds it), through releases_status.
+const planOpenReleases = `SELECT id, version, type FROM releases WHERE status IN ('planned', 'approved') ORDER BY id DESC LIMIT $1`
 
 // PlanFacts are what a cycle plan is computed from.
 type PlanFacts struct {
@@ -251,14 +257,14 @@ func (s *Store) CyclePlanFacts(ctx context.Context, since time.Time) (PlanFacts,
 		if f.Releases, err = tx.planReleases(ctx); err != nil {
 			return err
 		}
-		f.CIs, err = scanAll(ctx, tx, `SELECT name, criticality FROM cis WHERE name IN (SELECT cv.ci FROM release_components rc
-			JOIN component_versions cv ON cv.id = rc.component_version_id JOIN releases r ON r.id = rc.release_id
-			WHERE r.status IN ('planned', 'approved')) ORDER BY name`,
+		f.CIs, err = scanAll(ctx, tx, `WITH o AS (`+planOpenReleases+`)
+			SELECT name, criticality FROM cis WHERE name IN (SELECT cv.ci FROM o JOIN release_components rc ON rc.release_id = o.id
+			JOIN component_versions cv ON cv.id = rc.component_version_id) ORDER BY name`,
 			func(r *sql.Rows) (gate.CI, error) {
 				var c gate.CI
 				err := r.Scan(&c.Name, &c.Criticality)
 				return c, err
-			})
+			}, MaxPlanCandidates)
 		return err
 	})
 	return f, err
@@ -294,7 +300,7 @@ func (tx *Tx) planProblems(ctx context.Context, since time.Time) ([]cycle.Fact, 
 	// Driven by the open problems (problems_status), each one's incidents
 	// since through incidents_problem_opened: never the window's incidents
 	// of every problem, which grow with the history.
-	counts, err := scanAll(ctx, tx, `WITH cand AS (SELECT p.id,
+	counts, err := scanAll(ctx, tx, `WITH cand AS MATERIALIZED (SELECT p.id,
 			(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id) AS first_fix
 			FROM problems p WHERE p.status IN ('new', 'assess', 'rca', 'fix_in_progress', 'resolved'))
 		SELECT c.id, COUNT(*), MIN(i.severity), SUM(CASE WHEN c.first_fix IS NOT NULL AND i.opened_at > c.first_fix THEN 1 ELSE 0 END)
@@ -331,8 +337,9 @@ func (tx *Tx) planCycles(ctx context.Context, byID map[string]*cycle.Fact) error
 	return err
 }
 
-// planReleases returns the planned and approved releases with their
-// components and the priorities of the problems they resolve.
+// planReleases returns the planned and approved releases (the newest
+// MaxPlanCandidates, in id order) with their components and the priorities
+// of the problems they resolve.
 func (tx *Tx) planReleases(ctx context.Context) ([]cycle.OpenRelease, error) {
 	type part struct {
 		release  int64
@@ -340,28 +347,27 @@ func (tx *Tx) planReleases(ctx context.Context) ([]cycle.OpenRelease, error) {
 		ref      string
 		priority int
 	}
-	rels, err := scanAll(ctx, tx, `SELECT id, version, type FROM releases WHERE status IN ('planned', 'approved') ORDER BY id`,
+	rels, err := scanAll(ctx, tx, `SELECT id, version, type FROM (`+planOpenReleases+`) o ORDER BY id`,
 		func(r *sql.Rows) (cycle.OpenRelease, error) {
 			var o cycle.OpenRelease
 			var id int64
 			err := r.Scan(&id, &o.Version, &o.Type)
 			o.ID, o.Components, o.Resolves, o.Priorities = ident.Release.Format(id), []string{}, []string{}, []int{}
 			return o, err
-		})
+		}, MaxPlanCandidates)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := scanAll(ctx, tx, `SELECT rc.release_id, 'c', cv.ci || '@' || cv.version, 0 FROM release_components rc
-		JOIN component_versions cv ON cv.id = rc.component_version_id JOIN releases r ON r.id = rc.release_id
-		WHERE r.status IN ('planned', 'approved')
-		UNION ALL SELECT rp.release_id, 'p', 'PRB-' || p.id, p.priority FROM release_problems rp
-		JOIN problems p ON p.id = rp.problem_id JOIN releases r ON r.id = rp.release_id
-		WHERE r.status IN ('planned', 'approved') ORDER BY 1, 2, 3`,
+	parts, err := scanAll(ctx, tx, `WITH o AS (`+planOpenReleases+`)
+		SELECT rc.release_id, 'c', cv.ci || '@' || cv.version, 0 FROM o JOIN release_components rc ON rc.release_id = o.id
+		JOIN component_versions cv ON cv.id = rc.component_version_id
+		UNION ALL SELECT rp.release_id, 'p', 'PRB-' || p.id, p.priority FROM o JOIN release_problems rp ON rp.release_id = o.id
+		JOIN problems p ON p.id = rp.problem_id ORDER BY 1, 2, 3`,
 		func(r *sql.Rows) (part, error) {
 			var p part
 			err := r.Scan(&p.release, &p.kind, &p.ref, &p.priority)
 			return p, err
-		})
+		}, MaxPlanCandidates)
 	byID := map[string]*cycle.OpenRelease{}
 	for i := range rels {
 		byID[rels[i].ID] = &rels[i]
