@@ -118,7 +118,7 @@ func (s *Server) loadChange(ctx context.Context, v *visit, id int64) (*changeDat
 		return nil, err
 	}
 	d := &changeData{Change: c, Final: len(change.Machine.Allowed(c.Status)) == 0, MayEdit: s.allows(v, "POST /changes/{id}/checklist/check"),
-		Roles: joinRoles(changeWorkers)}
+		Roles: strings.ReplaceAll(joinRoles(changeWorkers), ",", ", ")}
 	if d.Checklist, err = s.store.ChangeChecklist(ctx, id, pol); err != nil {
 		return nil, err
 	}
