@@ -172,7 +172,8 @@ func TestStaleChecklistFormShowsWhatChanged(t *testing.T) {
 func TestChangePageFrozenChecklist(t *testing.T) {
 	tw := newTestWeb(t)
 	changeScenario(tw)
-	tw.apiCall("rm", "POST", "/api/v1/changes", `{"title":"pool size","type":"standard","env":"prod-eu","change_model":"config-correction"}`, 201)
+	tw.apiCall("rm", "POST", "/api/v1/changes", `{"title":"pool size","type":"standard","env":"prod-eu","change_model":"config-correction",`+
+		`"planned_start":"2026-12-10T10:00:00Z","planned_end":"2026-12-10T11:00:00Z"}`, 201)
 	tw.apiCall("rm", "POST", "/api/v1/changes/CHG-2/transitions", `{"to":"assess"}`, 200)
 	tw.apiCall("rm", "POST", "/api/v1/changes/CHG-2/transitions", `{"to":"scheduled"}`, 200)
 	p := tw.signIn("pm").get("/changes/CHG-2")
