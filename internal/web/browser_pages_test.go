@@ -27,8 +27,9 @@ import (
 // rm, approved by cab2 as APR-1), CHG-1 (its change), CAB-1 (a meeting),
 // DEP-1 (REL-1 into prod-eu blocked by the built-in policy's gate, GATE-1,
 // reported driver), DEP-2 (running at its canary stage, reported driver,
-// started through the gate under an open policy) and ASSESS-1 (the
-// controls over this year, assessed by aud).
+// started through the gate under an open policy), ASSESS-1 (the
+// controls over this year, assessed by aud) and CHG-2 (a checklist, one
+// item ticked by eng).
 func browserTestData(tw *testWeb) {
 	tw.t.Helper()
 	tw.apiCall("pm", "POST", "/api/v1/problems", `{"title":"Checkout 500s on empty carts","priority":2,"cis":["checkout-api"],"environments":["prod-eu"]}`, 201)
@@ -52,6 +53,8 @@ func browserTestData(tw *testWeb) {
 	tw.apiCall("pm", "POST", "/api/v1/cycles", `{"name":"train-2026-12","starts_at":"2026-12-01T00:00:00Z","ends_at":"2027-01-01T00:00:00Z","envs":["prod-eu"]}`, 201)
 	tw.apiCall("pm", "POST", "/api/v1/cycles/CYC-1/problems", `{"problem":"PRB-1","revision":1}`, 200)
 	tw.apiCall("aud", "POST", "/api/v1/reports/controls", `{"period":"`+tw.store.Now().UTC().Format("2006")+`"}`, 201) // ASSESS-1
+	tw.apiCall("rm", "POST", "/api/v1/changes", `{"title":"Raise the pool size","type":"standard","env":"prod-eu","change_model":"config-correction"}`, 201)
+	tw.apiCall("eng", "POST", "/api/v1/changes/CHG-2/checklist", `{"item":"diff of the configuration attached","ticked":true,"evidence":"https://git.example/diff/42","revision":1}`, 200)
 }
 
 // browserRCADoc is PRB-1's RCA document (browserRCASHA its digest), attached to REL-1 as evidence.
@@ -105,7 +108,7 @@ func browserStartRunning(tw *testWeb) {
 // record to browserTestData and its id here.
 var browserPageIDs = map[string][]string{
 	"problems": {"PRB-1"}, "incidents": {"INC-1"}, "known-errors": {"KE-1"}, "releases": {"REL-1"},
-	"changes": {"CHG-1"}, "deployments": {"DEP-1", "DEP-2"}, "approvals": {"APR-1"}, "meetings": {"CAB-1"},
+	"changes": {"CHG-1", "CHG-2"}, "deployments": {"DEP-1", "DEP-2"}, "approvals": {"APR-1"}, "meetings": {"CAB-1"},
 	"cab": {"CAB-1"}, "evaluations": {"GATE-1"}, "gates": {"GATE-1"}, "versions": {"1"}, "cycles": {"CYC-1"},
 	"users": {"pm"}, "cis": {"checkout-api"}, "environments": {"prod-eu"}, "controls": {"ASSESS-1"},
 }
@@ -235,7 +238,7 @@ func TestBrowserPagePaths(t *testing.T) {
 		"GET /deployments/{id}":                {"/deployments/DEP-1", "/deployments/DEP-2"},
 		"GET /problems/{id}/signatures/{sig}":  nil,
 		"GET /releases/{id}/approvals/{appr}":  {"/releases/REL-1/approvals/APR-1"},
-		"GET /deployments/{id}/changes/{c...}": {"/deployments/DEP-1/changes/CHG-1"},
+		"GET /deployments/{id}/changes/{c...}": {"/deployments/DEP-1/changes/CHG-1", "/deployments/DEP-1/changes/CHG-2"},
 		"GET /known-errors":                    {"/known-errors", "/known-errors?q=pool", "/known-errors?label=ci%3Dcheckout-api"},
 	} {
 		got, err := browserPagePaths(pattern)

@@ -17,16 +17,19 @@ import (
 // auditFormTime is the layout of the page's datetime-local inputs (UTC).
 const auditFormTime = "2006-01-02T15:04"
 
-// auditRecordTypes are the record types the filter offers (the audit
-// trail's record_type values).
-var auditRecordTypes = []string{"problem", "incident", "known_error", "release", "change", "deployment", "approval",
-	"pir", "rca_validation", "gate_evaluation", "signal", "component_version", "ci", "environment", "cab_meeting",
-	"policy", "user", "token", "session", "request", "webhook", "artifact", "change_model"}
+// auditRecordTypes are the record types the filter offers: every
+// record_type the store audits (TestAuditRecordTypesCoverTheStore reads
+// them from internal/store's auditEvent calls).
+var auditRecordTypes = []string{"problem", "incident", "known_error", "release", "change", "change_checklist", "deployment",
+	"approval", "pir", "rca_validation", "problem_resolution", "gate_evaluation", "signal", "component_version", "ci",
+	"environment", "cab_meeting", "cycle", "assessment", "policy", "user", "token", "session", "request", "webhook",
+	"artifact", "change_model"}
 
 // auditKinds maps a record id's prefix to its audit record type, so that
 // "PRB-3" alone is enough to filter by record.
 var auditKinds = map[string]string{"PRB": "problem", "KE": "known_error", "INC": "incident", "CHG": "change",
-	"REL": "release", "DEP": "deployment", "PIR": "pir", "APR": "approval", "CV": "component_version", "GATE": "gate_evaluation"}
+	"REL": "release", "DEP": "deployment", "PIR": "pir", "APR": "approval", "CV": "component_version", "GATE": "gate_evaluation",
+	"CYC": "cycle", "ASSESS": "assessment"}
 
 // auditPage is the data of audit.html.
 type auditPage struct {
@@ -179,11 +182,18 @@ func auditTime(field, x string) (time.Time, error) {
 	return t, nil
 }
 
-// auditRecordLink is the page of a record, "" when it has none here.
+// auditRecordLink is the page of a record, "" when it has none here. A
+// change's checklist is shown on the change's page.
 func auditRecordLink(recordType, id string) string {
 	switch recordType {
-	case "problem", "release", "deployment":
-		return "/" + recordType + "s/" + id
+	case "problem", "release", "deployment", "change", "cycle":
+		return "/" + recordType + "s/" + url.PathEscape(id)
+	case "change_checklist":
+		return "/changes/" + url.PathEscape(id) + "#checklist"
+	case "assessment":
+		return "/reports/controls/" + url.PathEscape(id)
+	case "cab_meeting":
+		return "/cab?meeting=" + url.QueryEscape(id)
 	}
 	return ""
 }

@@ -80,6 +80,12 @@ func (s *Server) declarePages() []page {
 		{pattern: "GET /policy", roles: readers, tmpl: "policy.html", h: s.policyPage},
 		{pattern: "GET /policy/versions/{version}", roles: readers, tmpl: "policy_version.html", h: s.policyVersion},
 		{pattern: "GET /policy/dry-run", roles: readers, tmpl: "policy_dryrun.html", h: s.policyDryRun},
+		// changes (page_changes*.go): the list, one change with its approvals and checklist; ticks through
+		// store.CheckChangeItem and UncheckChangeItem as POST /api/v1/changes/{id}/checklist, with its roles
+		{pattern: "GET /changes", roles: readers, tmpl: "changes.html", h: s.changeList},
+		{pattern: "GET /changes/{id}", roles: readers, tmpl: "change.html", h: s.changePage},
+		{pattern: "POST /changes/{id}/checklist/check", roles: changeWorkers, tmpl: "change.html", h: s.checklistEdit(true)},
+		{pattern: "POST /changes/{id}/checklist/uncheck", roles: changeWorkers, tmpl: "change.html", h: s.checklistEdit(false)},
 
 		// problem-fix releases (issue 13: page_release_plan.go, page_cycles*.go, page_retention.go,
 		// page_artifacts_download.go, page_releases_evidence.go, page_releases_hold.go): what to rebuild and the
