@@ -23,7 +23,8 @@
 //	approval_guard.go      the approved state only by approvals (rule: gate.ApprovalsMissing);
 //	                       approval_check.go MayApprove, the same decision without writing (pages)
 //	change_checklist.go    a change's checklist: ticks and unticks (a CAS on the change), the list frozen
-//	                       when it is scheduled (rule: change.Checklist); gate_checklist.go reads it for the gate
+//	                       when it is scheduled (rule: change.Checklist); gate_checklist.go reads it for the gate;
+//	                       change_pages.go changes newest first and MayTickChecklist (the same check, writing nothing)
 //	component_update.go    component version edits
 //	releases_bump.go       a new release must bump its line's version; releases_recent.go newest first
 //	release_plan.go        what to rebuild, in order (rule: release.Plan) over the CI graph
