@@ -214,20 +214,6 @@ func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, 
 	return figs, order, nil
 }
 
-// pageSelected reports whether path contains one of only's comma-separated
-// texts (FIXGATE_BENCH_PAGES_ONLY; "" selects every path).
-func pageSelected(path, only string) bool {
-	if only == "" {
-		return true
-	}
-	for _, o := range strings.Split(only, ",") {
-		if strings.Contains(path, o) {
-			return true
-		}
-	}
-	return false
-}
-
 // pagesCPU is the CPU time used so far by the process and the PostgreSQL
 // backends serving the store (set by measurePages).
 var pagesCPU = selfCPU
