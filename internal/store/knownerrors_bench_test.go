@@ -44,6 +44,7 @@ func BenchmarkKnownErrorSearch(b *testing.B) {
 			{"label=ci-007", store.KnownErrorFilter{Labels: labels.Set{"ci": "ci-007"}}},
 		} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
+				defer reportBackendCPU(b, s)() // cpu-µs/op (and pg-µs/op): the machine is shared
 				for b.Loop() {
 					if _, err := s.ListKnownErrors(ctx, c.f); err != nil {
 						b.Fatal(err)

@@ -46,6 +46,7 @@ func BenchmarkListProblemsPage(b *testing.B) {
 			{"ci=ci-a", store.ProblemFilter{CI: "ci-a"}},
 		} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
+				defer reportBackendCPU(b, s)() // cpu-µs/op (and pg-µs/op): the machine is shared
 				for b.Loop() {
 					if _, err := s.ListProblemsPage(ctx, c.f); err != nil {
 						b.Fatal(err)
