@@ -164,6 +164,13 @@ func (s *Store) problemRows(ctx context.Context, conds []problemCond, drive int,
 	if cut > 0 {
 		w.add(key+" <= ?", cut)
 	}
+	if key != "id" { // the same range on problems.id: PostgreSQL merge-joins the link table with another
+		// filter's index (problems_status), which read from its start up to the cursor without it
+		w.add("id > ?", after)
+		if cut > 0 {
+			w.add("id <= ?", cut)
+		}
+	}
 	rows, err := s.db.QueryContext(ctx, problemSelect+from+w.where()+` ORDER BY `+key+` LIMIT `+w.next(limit), w.args...)
 	if err != nil {
 		return nil, 0, err
