@@ -57,7 +57,8 @@ type pageFigure struct {
 // For work on the queries: FIXGATE_BENCH_PAGES_KEEP=1 keeps the large
 // round's database (its DSN is printed); FIXGATE_BENCH_PAGES_DSN=DSN
 // measures once on such a kept database, without filling;
-// FIXGATE_BENCH_PAGES_ONLY=TEXT measures only the paths containing TEXT.
+// FIXGATE_BENCH_PAGES_ONLY=TEXT[,TEXT...] measures only the paths
+// containing one of the texts.
 func benchPages(ctx context.Context, c config) error {
 	fmt.Printf("\n[pages] each GET page of the UI, one client, in process, %d renders each after %d unmeasured, %s\n",
 		pageRequests, pageWarmup, dbLabel(c.db))
@@ -199,7 +200,7 @@ func measurePages(ctx context.Context, st *store.Store) (map[string]pageFigure, 
 			continue
 		}
 		for _, p := range paths {
-			if only := os.Getenv("FIXGATE_BENCH_PAGES_ONLY"); only != "" && !strings.Contains(p, only) {
+			if !pageSelected(p, os.Getenv("FIXGATE_BENCH_PAGES_ONLY")) {
 				continue
 			}
 			for _, f := range measureWithNext(h, cookie, p, variants.key.Replace(p)) {

@@ -184,3 +184,17 @@ func benchPageVariants(fillStart, fillEnd time.Time, releases int) pageVariants 
 		"GET /reports/patterns": {q("dim", "environment", "key", "prod-eu")}, // page_report_patterns.go: a drill-down
 	}}
 }
+
+// pageSelected reports whether path contains one of only's comma-separated
+// texts (FIXGATE_BENCH_PAGES_ONLY; "" selects every path).
+func pageSelected(path, only string) bool {
+	if only == "" {
+		return true
+	}
+	for _, o := range strings.Split(only, ",") {
+		if strings.Contains(path, o) {
+			return true
+		}
+	}
+	return false
+}

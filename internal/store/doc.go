@@ -18,6 +18,7 @@
 //	problem_recurrence.go  signature matches of signals and recurrences of resolved problems (rule: internal/signal)
 //	problem_resolve.go     resolution by a production deployment or a deviation (rule: internal/problem)
 //	problem_batch.go       UpdateProblems: many problems in one transaction, all or nothing
+//	problems_list.go       the problems page: a combined filter driven by the filter selecting fewest (bounded)
 //	problem_history.go     a problem page's bounded history (incidents, deployments; counts capped at CountCap)
 //	rca_validations.go     RCA validations and their withdrawal
 //	approval_guard.go      the approved state only by approvals (rule: gate.ApprovalsMissing);

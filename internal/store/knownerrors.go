@@ -172,11 +172,26 @@ type KnownErrorFilter struct {
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // ListKnownErrors returns known errors with their outcomes in id order
-// after f.After, at most f.Limit.
+// after f.After, at most f.Limit. With labels, the first label's rows
+// drive the page in id order (a join) and the others are checked on each
+// row; Q is checked on each row read (a miss reads the whole catalogue:
+// bench/README.md, session 8, measures it).
 func (s *Store) ListKnownErrors(ctx context.Context, f KnownErrorFilter) ([]knownerror.KnownError, error) {
 	f.Page = f.Page.Norm()
 	var w filter
-	w.add("id > ?", f.After)
+	from, key := "", "id"
+	for i, n := range f.Labels.Names() {
+		if i == 0 { // the first label's rows in known error order (known_error_labels_pair_ke): a page never reads all of them
+			from, key = ` JOIN known_error_labels l ON l.known_error_id = id`, "l.known_error_id"
+			w.add("l.name = ?", n)
+			w.add("l.value = ?", f.Labels[n])
+			continue
+		}
+		pn, pv := w.next(n), w.next(f.Labels[n]) // per row, through the primary key (known_error_id, name)
+		w.conds = append(w.conds, `EXISTS (SELECT 1 FROM known_error_labels x WHERE x.known_error_id = known_errors.id AND x.name = `+
+			pn+` AND x.value = `+pv+`)`)
+	}
+	w.add(key+" > ?", f.After)
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
@@ -187,11 +202,7 @@ func (s *Store) ListKnownErrors(ctx context.Context, f KnownErrorFilter) ([]know
 		p := w.next("%" + likeEscaper.Replace(strings.ToLower(q)) + "%")
 		w.conds = append(w.conds, `(LOWER(title) LIKE `+p+` ESCAPE '\' OR LOWER(symptoms) LIKE `+p+` ESCAPE '\' OR LOWER(workaround) LIKE `+p+` ESCAPE '\')`)
 	}
-	for _, n := range f.Labels.Names() {
-		pn, pv := w.next(n), w.next(f.Labels[n])
-		w.conds = append(w.conds, `id IN (SELECT known_error_id FROM known_error_labels WHERE name = `+pn+` AND value = `+pv+`)`)
-	}
-	q := `SELECT ` + knownErrorCols + ` FROM known_errors` + w.where() + ` ORDER BY id LIMIT ` + w.next(f.Limit)
+	q := `SELECT ` + knownErrorCols + ` FROM known_errors` + from + w.where() + ` ORDER BY ` + key + ` LIMIT ` + w.next(f.Limit)
 	rows, err := s.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, errf(err, "list known errors")

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"fixgate/internal/fault"
@@ -146,5 +148,64 @@ func TestPIRCompletion(t *testing.T) {
 	list, _ := s.ListPIRs(ctx, store.PIRFilter{Problem: 1, Status: pir.Completed})
 	if len(list) != 1 {
 		t.Fatalf("list: %+v", list)
+	}
+}
+
+// TestListKnownErrorsByLabelPagesInIDOrder: a label filter (a join driven
+// by the first label's rows) lists in id order from the cursor, even after
+// an update rewrote a known error's label rows, and keeps the other labels
+// and the text.
+func TestListKnownErrorsByLabelPagesInIDOrder(t *testing.T) {
+	s, _ := storetest.Open(t)
+	seed(t, s)
+	ctx := context.Background()
+	for i := 1; i <= 7; i++ {
+		k := knownerror.KnownError{Title: fmt.Sprint("ke ", i), Labels: labels.Set{"ci": "b"}}
+		if i%2 == 1 {
+			k.Labels["ci"] = "a"
+		}
+		if i%3 == 0 {
+			k.Labels["team"], k.Title = "x", fmt.Sprint("leak ", i)
+		}
+		if _, err := s.CreateKnownError(ctx, alice, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.UpdateKnownError(ctx, alice, 1, 0, "known_error.update", func(k *knownerror.KnownError, _ store.KnownErrorContext) error {
+		k.Labels["team"] = "x" // KE-1's label rows are written again, after the others
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(f store.KnownErrorFilter) []string {
+		var ids []string
+		for pages := 0; pages < 10; pages++ {
+			page, err := s.ListKnownErrors(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range page {
+				ids = append(ids, k.ID)
+			}
+			if len(page) < f.Limit {
+				break
+			}
+			fmt.Sscanf(page[len(page)-1].ID, "KE-%d", &f.After)
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		f    store.KnownErrorFilter
+		want []string
+	}{
+		{store.KnownErrorFilter{Labels: labels.Set{"ci": "a"}}, []string{"KE-1", "KE-3", "KE-5", "KE-7"}},
+		{store.KnownErrorFilter{Labels: labels.Set{"ci": "a", "team": "x"}}, []string{"KE-1", "KE-3"}},
+		{store.KnownErrorFilter{Labels: labels.Set{"team": "x"}, Q: "LEAK"}, []string{"KE-3", "KE-6"}},
+		{store.KnownErrorFilter{Labels: labels.Set{"ci": "b"}, Page: store.Page{After: 2}}, []string{"KE-4", "KE-6"}},
+	} {
+		c.f.Limit = 1
+		if got := list(c.f); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %v, want %v", c.f, got, c.want)
+		}
 	}
 }

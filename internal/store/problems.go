@@ -155,51 +155,6 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
-// ProblemFilter selects problems for ListProblems; zero fields do not filter.
-type ProblemFilter struct {
-	Status   string
-	Priority int
-	CI       string
-	Env      string
-	Page
-}
-
-// ListProblems returns problems in id order after f.After, at most f.Limit.
-func (s *Store) ListProblems(ctx context.Context, f ProblemFilter) ([]problem.Problem, error) {
-	f.Page = f.Page.Norm()
-	var w filter
-	from, key := "", "id"
-	if f.CI != "" { // the CI's problems in id order (index problem_cis_ci_problem): a page never reads all of them
-		from, key = ` JOIN problem_cis pc ON pc.problem_id = id`, "pc.problem_id"
-		w.add("pc.ci = ?", f.CI)
-	}
-	w.add(key+" > ?", f.After)
-	if f.Status != "" {
-		w.add("status = ?", f.Status)
-	}
-	if f.Priority != 0 {
-		w.add("priority = ?", f.Priority)
-	}
-	if f.Env != "" {
-		w.add("id IN (SELECT problem_id FROM problem_envs WHERE env = ?)", f.Env)
-	}
-	q := problemSelect + from + w.where() + ` ORDER BY ` + key + ` LIMIT ` + w.next(f.Limit)
-	rows, err := s.db.QueryContext(ctx, q, w.args...)
-	if err != nil {
-		return nil, errf(err, "list problems")
-	}
-	defer rows.Close()
-	out := []problem.Problem{}
-	for rows.Next() {
-		p, _, err := scanProblem(rows)
-		if err != nil {
-			return nil, errf(err, "scan problem")
-		}
-		out = append(out, p)
-	}
-	return out, errf(rows.Err(), "list problems")
-}
-
 // ProblemContext is what a problem mutation may consult besides the record.
 type ProblemContext struct {
 	Now time.Time

@@ -29,7 +29,7 @@ type knownErrorSearch struct {
 // workaround (case-insensitive), ?label=name=value (several, separated by
 // spaces, or the parameter repeated) must all be carried, ?status= and
 // ?problem= narrow further. It is store.ListKnownErrors, as GET
-// /api/v1/known-errors: labels through index known_error_labels_pair, the
+// /api/v1/known-errors: labels through index known_error_labels_pair_ke, the
 // text by LIKE over the known errors in id order, one page (LIMIT) at a time.
 func (s *Server) knownErrors(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()

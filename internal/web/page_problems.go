@@ -23,14 +23,19 @@ type problemList struct {
 	CI       string
 	States   []string
 	Next     string
+	// Bounded is the page when it stopped after reading Scan problems
+	// of one filter with fewer matching the others (store.ProblemPage).
+	Bounded *store.ProblemPage
+	Scan    int
 }
 
 // problems lists problems filtered by status, priority and CI, in id
-// order, one page at a time (store.ListProblems: indexes problems_status,
-// problem_cis_ci).
+// order, one page at a time (store.ListProblemsPage: each filter has its
+// index in id order; combined filters that are each common but rare
+// together read store.ProblemScan problems a page).
 func (s *Server) problems(w http.ResponseWriter, r *http.Request, v *visit) error {
 	q := r.URL.Query()
-	d := problemList{Status: q.Get("status"), CI: strings.TrimSpace(q.Get("ci")), States: problem.Machine.States()}
+	d := problemList{Status: q.Get("status"), CI: strings.TrimSpace(q.Get("ci")), States: problem.Machine.States(), Scan: store.ProblemScan}
 	if d.Status != "" && !problem.Machine.Known(d.Status) {
 		return fault.Field("status", "unknown problem state %q", d.Status)
 	}
@@ -42,13 +47,17 @@ func (s *Server) problems(w http.ResponseWriter, r *http.Request, v *visit) erro
 	if err != nil {
 		return err
 	}
-	d.Items, err = s.store.ListProblems(r.Context(), store.ProblemFilter{Status: d.Status, Priority: d.Priority, CI: d.CI,
+	page, err := s.store.ListProblemsPage(r.Context(), store.ProblemFilter{Status: d.Status, Priority: d.Priority, CI: d.CI,
 		Page: store.Page{After: after, Limit: listPageRows}})
 	if err != nil {
 		return err
 	}
-	if len(d.Items) == listPageRows {
-		d.Next = withParam(r, "after", d.Items[len(d.Items)-1].ID)
+	d.Items = page.Items
+	if page.Next != 0 {
+		d.Next = withParam(r, "after", ident.Problem.Format(page.Next))
+	}
+	if page.Bounded {
+		d.Bounded = &page
 	}
 	return s.render(w, r, v, http.StatusOK, "problems.html", "Problems", d)
 }
