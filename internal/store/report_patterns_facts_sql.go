@@ -14,13 +14,13 @@ package store
 //     the most problem-fix releases of one of its CIs, cf) and whether one
 //     of its deployments may have failed (cand);
 //   - rk: the keys of rl's releases in root_cause_category, component
-//     and finding_tag (” for none), which rs's counts are joined to;
+//     and finding_tag (the empty key for none), which rs's counts are joined to;
 //   - dc: the checks of pd's deployments (their tallies, one row per check
 //     and stage however many measurements: deployment_tallies keeps each
 //     check's failed count as the measurements are stored) and whether
 //     each failed; "no failed check" is pd's count less those with one.
 //
-// $1 and $2 are the period, $3 the environment and $4 the CI (” matches
+// $1 and $2 are the period, $3 the environment and $4 the CI (empty matches
 // every one), $5 – $7 report.FailingStatuses. Columns: kind, s1 – s4,
 // i1 – i7; the rows by kind:
 //   - 'g' a deployment group: dim, key, status; n, incident (0/1), hit, count
