@@ -10,9 +10,9 @@ package store
 //     and attributed incident (a few hundred rows), which the environment,
 //     change_model and stage_reached groups sum;
 //   - rl: pd's releases with their measures (components, problems,
-//     commits: -1, unknown, as fixgate records no commit count; frequency:
-//     the most problem-fix releases of one of its CIs, cf) and whether one
-//     of its deployments may have failed (cand);
+//     commits: those recorded on the release in release_commits, -1 for
+//     unknown; frequency: the most problem-fix releases of one of its CIs,
+//     cf) and whether one of its deployments may have failed (cand);
 //   - rk: the keys of rl's releases in root_cause_category, component
 //     and finding_tag (the empty key for none), which rs's counts are joined to;
 //   - dc: the checks of pd's deployments (their tallies, one row per check
@@ -53,7 +53,7 @@ const patternFactsSQL = `WITH pd AS MATERIALIZED (
 	SELECT rs.release_id AS release_id,
 		(SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = rs.release_id) AS comps,
 		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = rs.release_id) AS probs,
-		-1 AS commits,
+		COALESCE((SELECT c.commits FROM release_commits c WHERE c.release_id = rs.release_id), -1) AS commits,
 		COALESCE((SELECT MAX(cf.n) FROM release_components rc JOIN component_versions cv ON cv.id = rc.component_version_id
 			JOIN cf ON cf.ci = cv.ci WHERE rc.release_id = rs.release_id), 0) AS freq,
 		MAX(CASE WHEN rs.status IN ($5, $6, $7) OR rs.inc = 1 THEN 1 ELSE 0 END) AS cand
@@ -120,7 +120,8 @@ const patternProblemsCTE = `, fp AS MATERIALIZED (
 		AND r.at >= $1 AND r.at <= $2) AND ` + kpiProblemFilter + `
 ), pm AS MATERIALIZED (
 	SELECT fp.id AS id, fp.rec AS rec, (SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = fp.release_id) AS comps,
-		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = fp.release_id) AS probs, -1 AS commits,
+		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = fp.release_id) AS probs,
+		COALESCE((SELECT c.commits FROM release_commits c WHERE c.release_id = fp.release_id), -1) AS commits,
 		COALESCE((SELECT MAX(cf.n) FROM problem_cis pc JOIN cf ON cf.ci = pc.ci WHERE pc.problem_id = fp.id), 0) AS freq
 	FROM fp
 )`

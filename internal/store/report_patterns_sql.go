@@ -28,8 +28,8 @@ const patternsCTE = `WITH pd AS MATERIALIZED (
 // check had a failed measurement; elsewhere 1), and the deployment's
 // release, environment, status and attributed incidents, so that k is read
 // without a join back. stage_reached's key is "<current stage> <path
-// JSON>", named by the store. Commits are unknown (-1): fixgate records no
-// commit count of a release.
+// JSON>", named by the store. Commits are those recorded on the release
+// (release_commits), -1 (unknown) when none were.
 const patternsKeys = `, k AS (
 	SELECT 'environment' AS dim, pd.id AS id, pd.env AS key, 0 AS n, 1 AS hit,
 		pd.release_id AS release_id, pd.env AS env, pd.status AS status, pd.inc AS inc FROM {src} pd
@@ -54,7 +54,8 @@ const patternsKeys = `, k AS (
 		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 	UNION ALL SELECT 'problems', pd.id, '', (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = pd.release_id), 1,
 		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
-	UNION ALL SELECT 'commits', pd.id, '', -1, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+	UNION ALL SELECT 'commits', pd.id, '', COALESCE((SELECT c.commits FROM release_commits c WHERE c.release_id = pd.release_id), -1), 1,
+		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 	UNION ALL SELECT 'frequency', pd.id, '', COALESCE(MAX(cf.n), 0), 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 		LEFT JOIN release_components rc ON rc.release_id = pd.release_id LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
 		LEFT JOIN cf ON cf.ci = cv.ci GROUP BY pd.id, pd.release_id, pd.env, pd.status, pd.inc
