@@ -62,27 +62,20 @@ const kpiRawGate = `SELECT COUNT(*), COALESCE(SUM(CASE WHEN ge.decision IS NULL 
 // against kpiRawCFR; the control assessment's facts (store.ControlFacts,
 // what AssessControls reads before it stores ASSESS-n) against kpiRawGate,
 // with the audit chain verification it includes timed alone (that control
-// reads the whole trail: it is not set-based). FIXGATE_BENCH_KEEP=1 keeps
-// the database and prints its DSN.
+// reads the whole trail: it is not set-based); and the patterns report
+// against its own (kpiPatterns). FIXGATE_BENCH_KEEP=1 keeps the database
+// and prints its DSN; FIXGATE_BENCH_KPI_DSN=DSN measures such a kept
+// database again without filling it; FIXGATE_BENCH_KPI_ONLY=patterns
+// times only the patterns report.
 func benchKPI(ctx context.Context, c config) error {
-	n := kpiSizesAt(c.scale)
-	fmt.Printf("\n[kpi] %d incidents, %d deployments, %d problems, %d releases on %s\n", n.incidents, n.deployments, n.problems,
-		n.releases, dbLabel(c.db))
-	st, done, err := openKept(ctx, c.db)
+	st, done, err := kpiStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer done()
-	t0 := time.Now()
-	if _, err := kpiFill(ctx, st, n); err != nil {
-		return err
+	if os.Getenv("FIXGATE_BENCH_KPI_ONLY") == "patterns" {
+		return kpiPatterns(ctx, st)
 	}
-	if st.Dialect() == store.Postgres { // as autovacuum would, after the bulk fill
-		if _, err := st.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("  filled in %s; load average %s\n", time.Since(t0).Round(time.Second), loadAvg())
 	now := st.Now()
 	from := ts(now.Add(-kpiPeriod))
 	var k kpireport.KPI
@@ -105,7 +98,44 @@ func benchKPI(ctx context.Context, c config) error {
 	cfr := k.ChangeFailureRate
 	fmt.Printf("  change failure rate: problem fixes %d/%d, features %d/%d, mixed %d/%d (raw: %v)\n", cfr.ProblemFix.Failed,
 		cfr.ProblemFix.Total, cfr.Feature.Failed, cfr.Feature.Total, cfr.Mixed.Failed, cfr.Mixed.Total, raw)
-	return kpiControls(ctx, st, now)
+	if err := kpiControls(ctx, st, now); err != nil {
+		return err
+	}
+	return kpiPatterns(ctx, st)
+}
+
+// kpiStore opens the kept database FIXGATE_BENCH_KPI_DSN names, or a new
+// one (openKept) filled with the dataset at -scale (kpiFill; on
+// PostgreSQL then VACUUM ANALYZE, as autovacuum would after the bulk fill).
+func kpiStore(ctx context.Context, c config) (*store.Store, func(), error) {
+	if dsn := os.Getenv("FIXGATE_BENCH_KPI_DSN"); dsn != "" {
+		st, err := store.Open(ctx, dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Printf("\n[kpi] kept database %s on %s; load average %s\n", dsn, dbLabel(c.db), loadAvg())
+		return st, func() { st.Close() }, nil
+	}
+	n := kpiSizesAt(c.scale)
+	fmt.Printf("\n[kpi] %d incidents, %d deployments, %d problems, %d releases on %s\n", n.incidents, n.deployments, n.problems,
+		n.releases, dbLabel(c.db))
+	st, done, err := openKept(ctx, c.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	t0 := time.Now()
+	if _, err := kpiFill(ctx, st, n); err != nil {
+		done()
+		return nil, nil, err
+	}
+	if st.Dialect() == store.Postgres {
+		if _, err := st.DB().ExecContext(ctx, "VACUUM ANALYZE"); err != nil {
+			done()
+			return nil, nil, err
+		}
+	}
+	fmt.Printf("  filled in %s; load average %s\n", time.Since(t0).Round(time.Second), loadAvg())
+	return st, done, nil
 }
 
 // kpiControls times store.ControlFacts over the period against

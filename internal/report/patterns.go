@@ -148,7 +148,13 @@ func failedGroup(status string, incidents int64, hit bool) (counted, failed bool
 	if !Counted(status) {
 		return false, false
 	}
-	return true, hit && len(FailureReasons(status, incidents)) > 0
+	return true, hit && fails(status, incidents)
+}
+
+// fails is len(FailureReasons(status, incidents)) > 0 without building
+// the reasons (the report asks it of every key of every candidate).
+func fails(status string, incidents int64) bool {
+	return incidents > 0 || slices.Contains(FailingStatuses, status)
 }
 
 // tallyFailures adds the groups of dim to the counts pick returns for
@@ -173,7 +179,10 @@ func tallyFailures(dim string, x PatternFacts, pick func(key string, n int64) *F
 		}
 	}
 	for _, d := range x.Deployments {
-		if _, failed := failedGroup(d.Status, d.Incidents, d.Hit); d.Dim == dim && failed {
+		if d.Dim != dim {
+			continue
+		}
+		if _, failed := failedGroup(d.Status, d.Incidents, d.Hit); failed {
 			c := pick(d.Key, d.N)
 			c.Deployments = append(c.Deployments, d.ID)
 		}

@@ -153,18 +153,32 @@ func binned(dim string, x PatternFacts, period time.Duration) Binned {
 }
 
 // sortedIDs sorts record ids (PREFIX-n) by number and drops repeats (a
-// deployment with two keys in one bin is listed once).
+// deployment with two keys in one bin is listed once). Each id's number
+// is parsed once; ids already in order (the store lists candidates in id
+// order) are only compacted.
 func sortedIDs(ids []string) []string {
-	num := func(id string) int64 {
-		n, _ := strconv.ParseInt(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
-		return n
+	type num struct {
+		n  int64
+		id string
 	}
-	slices.SortFunc(ids, func(a, b string) int {
-		if c := cmp.Compare(num(a), num(b)); c != 0 {
-			return c
+	ns := make([]num, len(ids))
+	sorted := true
+	for i, id := range ids {
+		n, _ := strconv.ParseInt(id[strings.LastIndexByte(id, '-')+1:], 10, 64)
+		ns[i] = num{n, id}
+		sorted = sorted && (i == 0 || ns[i-1].n < n || ns[i-1].n == n && ns[i-1].id <= id)
+	}
+	if !sorted {
+		slices.SortFunc(ns, func(a, b num) int {
+			if c := cmp.Compare(a.n, b.n); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		for i := range ns {
+			ids[i] = ns[i].id
 		}
-		return cmp.Compare(a, b)
-	})
+	}
 	out := slices.Compact(ids)
 	if out == nil {
 		out = []string{}

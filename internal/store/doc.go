@@ -29,7 +29,8 @@
 //	component_update.go    component version edits
 //	releases_bump.go       a new release must bump its line's version; releases_recent.go newest first
 //	release_plan.go        what to rebuild, in order (rule: release.Plan) over the CI graph
-//	release_notes.go       notes from one read transaction (rule: release.GenerateNotes); release_tag.go the git tag
+//	release_notes.go       notes from one read transaction (rule: release.GenerateNotes); release_tag.go the git tag;
+//	                       release_commits.go the recorded git range and commit count (patterns' release size)
 //	artifacts_bytes.go     bytes and rows agree (digest lock); artifacts_evidence.go RCA documents on releases;
 //	                       artifacts_hold.go legal holds; artifacts_purge.go retention; artifacts_pages.go reads for pages
 //	deployment_update.go   deployment edits; deployment_events.go its event log

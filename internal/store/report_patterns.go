@@ -27,98 +27,14 @@ func (s *Store) PatternsReport(ctx context.Context, since time.Duration, env, ci
 	return report.BuildPatterns(f, x, report.DefaultEvidence), nil
 }
 
-// PatternsFacts loads what PatternsReport is built from: every fact one
-// set-based query bounded by the period (report_patterns_sql.go), read in
-// one transaction.
+// PatternsFacts loads what PatternsReport is built from: one set-based
+// query bounded by the period (patternFactsSQL), read in one transaction.
 func (s *Store) PatternsFacts(ctx context.Context, since time.Duration, env, ci string) (report.Filter, report.PatternFacts, error) {
 	now := s.Now()
 	f := report.Filter{Since: now.Add(-since), Now: now, Env: env, CI: ci}
 	var x report.PatternFacts
-	err := s.read(ctx, func(tx *Tx) error {
-		args := []any{ts(f.Since), ts(f.Now), env, ci}
-		var err error
-		if x.Groups, x.CIReleases, err = tx.patternGroups(ctx, args); err != nil {
-			return err
-		}
-		if x.Deployments, err = tx.patternCandidates(ctx, args); err != nil {
-			return err
-		}
-		x.Problems, x.Recurred, err = tx.patternProblems(ctx, args)
-		return err
-	})
+	err := s.read(ctx, func(tx *Tx) error { return tx.patternFacts(ctx, []any{ts(f.Since), ts(f.Now), env, ci}, &x) })
 	return f, x, err
-}
-
-// patternGroups loads the deployment groups and each CI's release
-// frequency (the rows of dimension ci_releases).
-func (tx *Tx) patternGroups(ctx context.Context, args []any) ([]report.PatternGroup, map[string]int64, error) {
-	rows, err := tx.query(ctx, patternGroupsSQL, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var out []report.PatternGroup
-	cis := map[string]int64{}
-	for rows.Next() {
-		var g report.PatternGroup
-		var inc, hit int64
-		if err := rows.Scan(&g.Dim, &g.Key, &g.N, &g.Status, &inc, &hit, &g.Count); err != nil {
-			return nil, nil, err
-		}
-		if g.Dim == "ci_releases" {
-			cis[g.Key] = g.N
-			continue
-		}
-		g.Incident, g.Hit, g.Key = inc > 0, hit > 0, patternKey(g.Dim, g.Key)
-		out = append(out, g)
-	}
-	return out, cis, rows.Err()
-}
-
-func (tx *Tx) patternCandidates(ctx context.Context, args []any) ([]report.PatternDeployment, error) {
-	a := append(append([]any{}, args...), report.FailingStatuses[0], report.FailingStatuses[1], report.FailingStatuses[2])
-	rows, err := tx.query(ctx, patternCandidatesSQL, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []report.PatternDeployment
-	for rows.Next() {
-		var d report.PatternDeployment
-		var id, rel, hit int64
-		if err := rows.Scan(&d.Dim, &d.Key, &d.N, &hit, &id, &rel, &d.Env, &d.Status, &d.Incidents); err != nil {
-			return nil, err
-		}
-		d.Hit, d.Key = hit > 0, patternKey(d.Dim, d.Key)
-		d.ID, d.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
-// patternProblems loads the problem groups and the recurred problems.
-func (tx *Tx) patternProblems(ctx context.Context, args []any) ([]report.ProblemGroup, []report.RecurredProblem, error) {
-	rows, err := tx.query(ctx, patternProblemsSQL, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var groups []report.ProblemGroup
-	var recurred []report.RecurredProblem
-	for rows.Next() {
-		var g report.ProblemGroup
-		var rec, id int64
-		if err := rows.Scan(&g.Dim, &g.N, &rec, &g.Count, &id); err != nil {
-			return nil, nil, err
-		}
-		if id > 0 {
-			recurred = append(recurred, report.RecurredProblem{Dim: g.Dim, N: g.N, Problem: ident.Problem.Format(id)})
-			continue
-		}
-		g.Recurred = rec > 0
-		groups = append(groups, g)
-	}
-	return groups, recurred, rows.Err()
 }
 
 // patternKey turns a stored key into the report's: stage_reached's

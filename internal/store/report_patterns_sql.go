@@ -28,8 +28,8 @@ const patternsCTE = `WITH pd AS MATERIALIZED (
 // check had a failed measurement; elsewhere 1), and the deployment's
 // release, environment, status and attributed incidents, so that k is read
 // without a join back. stage_reached's key is "<current stage> <path
-// JSON>", named by the store. Commits are unknown (-1): fixgate records no
-// commit count of a release.
+// JSON>", named by the store. Commits are those recorded on the release
+// (release_commits), -1 (unknown) when none were.
 const patternsKeys = `, k AS (
 	SELECT 'environment' AS dim, pd.id AS id, pd.env AS key, 0 AS n, 1 AS hit,
 		pd.release_id AS release_id, pd.env AS env, pd.status AS status, pd.inc AS inc FROM {src} pd
@@ -54,7 +54,8 @@ const patternsKeys = `, k AS (
 		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 	UNION ALL SELECT 'problems', pd.id, '', (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = pd.release_id), 1,
 		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
-	UNION ALL SELECT 'commits', pd.id, '', -1, 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
+	UNION ALL SELECT 'commits', pd.id, '', COALESCE((SELECT c.commits FROM release_commits c WHERE c.release_id = pd.release_id), -1), 1,
+		pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 	UNION ALL SELECT 'frequency', pd.id, '', COALESCE(MAX(cf.n), 0), 1, pd.release_id, pd.env, pd.status, pd.inc FROM {src} pd
 		LEFT JOIN release_components rc ON rc.release_id = pd.release_id LEFT JOIN component_versions cv ON cv.id = rc.component_version_id
 		LEFT JOIN cf ON cf.ci = cv.ci GROUP BY pd.id, pd.release_id, pd.env, pd.status, pd.inc
@@ -62,49 +63,6 @@ const patternsKeys = `, k AS (
 
 // keysOf is patternsKeys over the deployments of CTE src.
 func keysOf(src string) string { return strings.ReplaceAll(patternsKeys, "{src}", src) }
-
-// patternGroupsSQL counts the deployments by dimension, key, measure,
-// status, attributed incident and hit; and gives each CI's release
-// frequency (cf) as rows of dimension 'ci_releases' (key the CI, n its
-// releases), so that pd is computed once for both.
-var patternGroupsSQL = patternsCTE + keysOf("pd") + `
-SELECT k.dim, k.key, k.n, k.status, CASE WHEN k.inc > 0 THEN 1 ELSE 0 END, k.hit, COUNT(*) FROM k
-GROUP BY k.dim, k.key, k.n, k.status, CASE WHEN k.inc > 0 THEN 1 ELSE 0 END, k.hit
-UNION ALL SELECT 'ci_releases', cf.ci, cf.n, '', 0, 1, 0 FROM cf`
-
-// patternCandidatesSQL lists the keys of the deployments that may have
-// failed (pf): a failing status ($5, $6, $7: report.FailingStatuses) or an
-// attributed incident.
-var patternCandidatesSQL = patternsCTE + `, pf AS MATERIALIZED (
-	SELECT pd.id, pd.release_id, pd.env, pd.status, pd.change_id, pd.path, pd.stage, pd.inc FROM pd
-	WHERE pd.status IN ($5, $6, $7) OR pd.inc > 0
-)` + keysOf("pf") + `
-SELECT k.dim, k.key, k.n, k.hit, k.id, k.release_id, k.env, k.status, k.inc FROM k ORDER BY k.id, k.dim, k.key`
-
-// patternsProblems are the problems resolved by a deployment in the period
-// (fp: whether they recurred, and the release of their latest resolution by
-// a deployment) and their binned keys (pk): the size of that release, and
-// the release frequency of the busiest of their CIs.
-const patternsProblems = `, fp AS MATERIALIZED (
-	SELECT p.id AS id, CASE WHEN p.recurrence_count > 0 THEN 1 ELSE 0 END AS rec,
-		(SELECT r.release_id FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment'
-			ORDER BY r.id DESC LIMIT 1) AS release_id
-	FROM problems p WHERE EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment'
-		AND r.at >= $1 AND r.at <= $2) AND ` + kpiProblemFilter + `
-), pk AS (
-	SELECT 'components' AS dim, fp.id AS id, (SELECT COUNT(*) FROM release_components rc WHERE rc.release_id = fp.release_id) AS n,
-		fp.rec AS rec FROM fp
-	UNION ALL SELECT 'problems', fp.id, (SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = fp.release_id), fp.rec FROM fp
-	UNION ALL SELECT 'commits', fp.id, -1, fp.rec FROM fp
-	UNION ALL SELECT 'frequency', fp.id, COALESCE(MAX(cf.n), 0), fp.rec FROM fp
-		LEFT JOIN problem_cis pc ON pc.problem_id = fp.id LEFT JOIN cf ON cf.ci = pc.ci GROUP BY fp.id, fp.rec
-)`
-
-// patternProblemsSQL counts the problems by dimension, measure and
-// recurrence (id 0), and lists the recurred ones (id the problem's).
-const patternProblemsSQL = patternsCTE + patternsProblems + `
-SELECT pk.dim, pk.n, pk.rec, COUNT(*), 0 FROM pk GROUP BY pk.dim, pk.n, pk.rec
-UNION ALL SELECT pk.dim, pk.n, pk.rec, 0, pk.id FROM pk WHERE pk.rec = 1 ORDER BY 5, 1`
 
 // patternBucketSQL lists the deployments of pd under their keys of one
 // dimension ($5), in id order: the rows a bucket's deployments are picked
