@@ -23,34 +23,7 @@ func (s *Store) RecentChanges(ctx context.Context, f ChangeFilter, before int64)
 	if before <= 0 {
 		before = maxID
 	}
-	var w filter
-	w.add("id < ?", before)
-	if f.Status != "" {
-		w.add("status = ?", f.Status)
-	}
-	if f.Type != "" {
-		w.add("type = ?", f.Type)
-	}
-	if f.Release != 0 {
-		w.add("release_id = ?", f.Release)
-	}
-	if f.Env != "" {
-		w.add("env = ?", f.Env)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+changeCols+` FROM changes`+w.where()+` ORDER BY id DESC LIMIT `+w.next(f.Limit), w.args...)
-	if err != nil {
-		return nil, errf(err, "list changes")
-	}
-	defer rows.Close()
-	out := []change.Change{}
-	for rows.Next() {
-		c, _, err := scanChange(rows)
-		if err != nil {
-			return nil, errf(err, "scan change")
-		}
-		out = append(out, c)
-	}
-	return out, errf(rows.Err(), "list changes")
+	return s.listChanges(ctx, f, "id < ?", before, "id DESC")
 }
 
 // MayTickChecklist returns nil when user may tick items of change id's

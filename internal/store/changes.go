@@ -111,8 +111,14 @@ type ChangeFilter struct {
 // ListChanges returns changes in id order after f.After, at most f.Limit.
 func (s *Store) ListChanges(ctx context.Context, f ChangeFilter) ([]change.Change, error) {
 	f.Page = f.Page.Norm()
+	return s.listChanges(ctx, f, "id > ?", f.After, "id")
+}
+
+// listChanges reads the changes past the cursor (cursor with its value)
+// that f selects, in order, at most f.Limit.
+func (s *Store) listChanges(ctx context.Context, f ChangeFilter, cursor string, at int64, order string) ([]change.Change, error) {
 	var w filter
-	w.add("id > ?", f.After)
+	w.add(cursor, at)
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
@@ -125,7 +131,7 @@ func (s *Store) ListChanges(ctx context.Context, f ChangeFilter) ([]change.Chang
 	if f.Env != "" {
 		w.add("env = ?", f.Env)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+changeCols+` FROM changes`+w.where()+` ORDER BY id LIMIT `+w.next(f.Limit), w.args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+changeCols+` FROM changes`+w.where()+` ORDER BY `+order+` LIMIT `+w.next(f.Limit), w.args...)
 	if err != nil {
 		return nil, errf(err, "list changes")
 	}
