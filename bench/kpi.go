@@ -73,16 +73,35 @@ func benchKPI(ctx context.Context, c config) error {
 		return err
 	}
 	defer done()
-	if os.Getenv("FIXGATE_BENCH_KPI_ONLY") == "patterns" {
+	switch os.Getenv("FIXGATE_BENCH_KPI_ONLY") {
+	case "patterns":
 		return kpiPatterns(ctx, st)
+	case "controls":
+		return kpiControls(ctx, st, st.Now())
+	case "kpi":
+		return kpiMain(ctx, st)
 	}
+	if err := kpiMain(ctx, st); err != nil {
+		return err
+	}
+	if err := kpiControls(ctx, st, st.Now()); err != nil {
+		return err
+	}
+	return kpiPatterns(ctx, st)
+}
+
+// kpiMain times the KPI report against the raw aggregate of its main
+// number (kpiRawCFR), then against the raw aggregates of its two largest
+// samples together (kpiRawCFR + kpiRawMTTR), and checks that the change
+// failure rates agree.
+func kpiMain(ctx context.Context, st *store.Store) error {
 	now := st.Now()
 	from := ts(now.Add(-kpiPeriod))
 	var k kpireport.KPI
 	var raw [3][3]int64
 	kpiReport := func() (err error) { k, err = st.KPIReport(ctx, kpiPeriod, "", "", nil); return err }
 	rawCFR := func() error { return scanCFR(ctx, st, from, ts(now), &raw) }
-	if _, _, err := kpiCompare("KPI report (store.KPIReport, 365d)", "raw change failure rate aggregate", kpiReport, rawCFR); err != nil {
+	if _, _, err := kpiCompareCPU(ctx, st, "KPI report (store.KPIReport, 365d)", "raw change failure rate aggregate", kpiReport, rawCFR); err != nil {
 		return err
 	}
 	var mttr [2]int64
@@ -92,16 +111,17 @@ func benchKPI(ctx context.Context, c config) error {
 		}
 		return st.DB().QueryRowContext(ctx, kpiRawMTTR(st.Dialect()), from, ts(now)).Scan(&mttr[0], &mttr[1])
 	}
-	if _, _, err := kpiCompare("KPI report (the same)", "raw CFR + raw MTTR scan", kpiReport, floor); err != nil {
+	if _, _, err := kpiCompareCPU(ctx, st, "KPI report (the same)", "raw CFR + raw MTTR scan", kpiReport, floor); err != nil {
 		return err
 	}
 	cfr := k.ChangeFailureRate
 	fmt.Printf("  change failure rate: problem fixes %d/%d, features %d/%d, mixed %d/%d (raw: %v)\n", cfr.ProblemFix.Failed,
 		cfr.ProblemFix.Total, cfr.Feature.Failed, cfr.Feature.Total, cfr.Mixed.Failed, cfr.Mixed.Total, raw)
-	if err := kpiControls(ctx, st, now); err != nil {
-		return err
+	if cfr.ProblemFix.Total != raw[2][1] || cfr.ProblemFix.Failed != raw[2][2] || cfr.Feature.Total != raw[0][1] ||
+		cfr.Feature.Failed != raw[0][2] {
+		return fmt.Errorf("KPI report and raw change failure rate disagree")
 	}
-	return kpiPatterns(ctx, st)
+	return nil
 }
 
 // kpiStore opens the kept database FIXGATE_BENCH_KPI_DSN names, or a new
@@ -148,7 +168,7 @@ func kpiControls(ctx context.Context, st *store.Store, now time.Time) error {
 	rawGate := func() error {
 		return st.DB().QueryRowContext(ctx, kpiRawGate, ts(p.From), ts(p.To)).Scan(&gate[0], &gate[1])
 	}
-	fp, gp, err := kpiCompare("control facts (store.ControlFacts)", "raw gate_and_change aggregate", facts, rawGate)
+	fp, gp, err := kpiCompareCPU(ctx, st, "control facts (store.ControlFacts)", "raw gate_and_change aggregate", facts, rawGate)
 	if err != nil {
 		return err
 	}
@@ -163,31 +183,6 @@ func kpiControls(ctx context.Context, st *store.Store, now time.Time) error {
 	res := control.Assess(f)
 	fmt.Printf("  gate_and_change: sample %d, exceptions %d (raw: %v); load average %s\n", res[0].Sample, len(res[0].Exceptions), gate, loadAvg())
 	return nil
-}
-
-// kpiCompare times ours and raw alternately kpiRuns times (after one
-// unmeasured run each) and prints both p50s and their ratio.
-func kpiCompare(what, base string, ours, raw func() error) (time.Duration, time.Duration, error) {
-	var rt, bt []time.Duration
-	for i := 0; i <= kpiRuns; i++ {
-		for _, x := range []struct {
-			fn  func() error
-			out *[]time.Duration
-		}{{raw, &bt}, {ours, &rt}} {
-			t0 := time.Now()
-			if err := x.fn(); err != nil {
-				return 0, 0, err
-			}
-			if i > 0 {
-				*x.out = append(*x.out, time.Since(t0))
-			}
-		}
-	}
-	r, b := median(rt), median(bt)
-	ratio := float64(r) / float64(b)
-	fmt.Printf("  %-40s p50 %-10s max %-10s | %s p50 %-10s | ratio %.2f, goal <= %.0f: %s\n", what, r.Round(time.Millisecond),
-		slicesMax(rt).Round(time.Millisecond), base, b.Round(time.Millisecond), ratio, kpiGoal, verdict(ratio <= kpiGoal))
-	return r, b, nil
 }
 
 // medianOf3 runs fn three times and returns the median time.

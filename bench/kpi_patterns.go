@@ -38,7 +38,7 @@ func kpiPatterns(ctx context.Context, st *store.Store) error {
 		ours := func() (err error) { p, err = st.PatternsReport(ctx, period, "", ""); return err }
 		base := func() (err error) { raw, err = scanRawPatterns(ctx, st, ts(now.Add(-period)), ts(now)); return err }
 		d := int(period / (24 * time.Hour))
-		if err := kpiCompareCPU(ctx, st, fmt.Sprintf("patterns report (store.PatternsReport, %dd)", d),
+		if _, _, err := kpiCompareCPU(ctx, st, fmt.Sprintf("patterns report (store.PatternsReport, %dd)", d),
 			"raw failed problem fixes by environment", ours, base); err != nil {
 			return err
 		}
@@ -99,11 +99,12 @@ func scanRawPatterns(ctx context.Context, st *store.Store, from, to string) ([2]
 	return out, rows.Err()
 }
 
-// kpiCompareCPU is kpiCompare with the CPU each run used (the process,
-// plus on PostgreSQL the backends of the store's database, from /proc in
-// 10 ms ticks), read outside the timed part: the p50s, the CPU per run and
-// both ratios.
-func kpiCompareCPU(ctx context.Context, st *store.Store, what, baseName string, ours, raw func() error) error {
+// kpiCompareCPU times ours and raw alternately kpiRuns times (after one
+// unmeasured run each), with the CPU each run used (the process, plus on
+// PostgreSQL the backends of the store's database, from /proc in 10 ms
+// ticks), read outside the timed part: it prints both p50s, the CPU per
+// run and both ratios, and returns the p50s.
+func kpiCompareCPU(ctx context.Context, st *store.Store, what, baseName string, ours, raw func() error) (time.Duration, time.Duration, error) {
 	var rt, bt []time.Duration
 	var rc, bc time.Duration
 	cpu := func() time.Duration { return selfCPU() + pagesBackendCPU(ctx, st) }
@@ -116,7 +117,7 @@ func kpiCompareCPU(ctx context.Context, st *store.Store, what, baseName string, 
 			c0 := cpu()
 			t0 := time.Now()
 			if err := x.fn(); err != nil {
-				return err
+				return 0, 0, err
 			}
 			el := time.Since(t0)
 			if i > 0 {
@@ -132,5 +133,5 @@ func kpiCompareCPU(ctx context.Context, st *store.Store, what, baseName string, 
 		what, r.Round(time.Millisecond), slicesMax(rt).Round(time.Millisecond), rcpu.Round(time.Millisecond), baseName,
 		b.Round(time.Millisecond), bcpu.Round(time.Millisecond), ratio, float64(rcpu)/float64(max(bcpu, 1)), kpiGoal,
 		verdict(ratio <= kpiGoal))
-	return nil
+	return r, b, nil
 }
