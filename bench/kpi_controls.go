@@ -47,4 +47,3 @@ func kpiControls(ctx context.Context, st *store.Store, now time.Time) error {
 	fmt.Printf("  gate_and_change: sample %d, exceptions %d (raw: %v); load average %s\n", res[0].Sample, len(res[0].Exceptions), gate, loadAvg())
 	return nil
 }
-
