@@ -100,9 +100,9 @@ func AfterClosureOf(closed int64, recurred []ClosedRecurrence) AfterClosure {
 }
 
 // IncidentProblem is what the targeted-release share needs of one problem
-// with incidents in the period: those incidents, all its incidents, its
-// state, and whether a problem-fix release resolved it (a resolution by
-// deployment).
+// with incidents in the period: those incidents, all its incidents
+// (counted up to 2 at least: Recurring needs no more), its state, and
+// whether a problem-fix release resolved it (a resolution by deployment).
 type IncidentProblem struct {
 	Problem          string
 	InPeriod, Total  int64

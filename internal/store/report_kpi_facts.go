@@ -34,7 +34,7 @@ func (tx *Tx) kpiAfterClosure(ctx context.Context, args []any) (int64, []report.
 }
 
 func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any) ([]report.IncidentProblem, error) {
-	rows, err := tx.query(ctx, kpiIncidentProblemsSQL, args...)
+	rows, err := tx.query(ctx, withIncidentFilter(kpiIncidentProblemsSQL, args), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -31,12 +31,19 @@ const kpiAttributed = `(SELECT COUNT(*) FROM incidents i WHERE i.deployment_id =
 //     release's CIs), not by month;
 //   - 'failed': the deployments that may have failed, a failing status
 //     ($5, $6, $7: report.FailingStatuses) or an attributed incident, with
-//     id, release, environment and the incident count.
+//     id, release, environment and the incident count;
+//   - 'duration': the histograms (kpiDurationsSQL) of the deployments'
+//     samples, recovery (first failing evidence to rollback done) and time
+//     to detect (start to first failing evidence): key the measure, id the
+//     whole seconds, count how often.
 //
 // Columns: kind, key, month, status, incidents, count, id, release, env.
 const kpiDeploymentsSQL = `WITH d AS MATERIALIZED (
 	SELECT d.id AS id, d.release_id AS release_id, r.type AS type, month(d.started_at) AS month, d.env AS env, d.status AS status,
-		` + kpiAttributed + ` AS inc
+		` + kpiAttributed + ` AS inc,
+		CASE WHEN d.first_failure_at IS NOT NULL AND d.rollback_done_at IS NOT NULL
+			THEN secs(d.first_failure_at, d.rollback_done_at) END AS recovery,
+		CASE WHEN d.first_failure_at IS NOT NULL THEN secs(d.started_at, d.first_failure_at) END AS detect
 	FROM deployments d JOIN releases r ON r.id = d.release_id WHERE ` + kpiDeploymentFilter + `
 )
 SELECT 'type', d.type, d.month, d.status, CASE WHEN d.inc > 0 THEN 1 ELSE 0 END, COUNT(*), 0, 0, '' FROM d
@@ -48,42 +55,77 @@ UNION ALL SELECT 'team', o.owner, '', g.status, g.inc, SUM(g.n), 0, 0, '' FROM (
 		JOIN component_versions cv ON cv.id = rc.component_version_id JOIN cis c ON c.name = cv.ci) o ON o.release_id = g.release_id
 	GROUP BY o.owner, g.status, g.inc
 UNION ALL SELECT 'failed', d.type, '', d.status, d.inc, 1, d.id, d.release_id, d.env FROM d
-	WHERE d.status IN ($5, $6, $7) OR d.inc > 0`
+	WHERE d.status IN ($5, $6, $7) OR d.inc > 0
+UNION ALL SELECT 'duration', 'failed_deployment_recovery', '', '', 0, COUNT(*), d.recovery, 0, '' FROM d
+	WHERE d.recovery IS NOT NULL GROUP BY d.recovery
+UNION ALL SELECT 'duration', 'time_to_detect', '', '', 0, COUNT(*), d.detect, 0, '' FROM d
+	WHERE d.detect IS NOT NULL GROUP BY d.detect`
 
 // kpiProblemFilter keeps problems (p) of the environment and the CI.
 const kpiProblemFilter = `($3 = '' OR EXISTS (SELECT 1 FROM problem_envs pe WHERE pe.problem_id = p.id AND pe.env = $3))
 	AND ($4 = '' OR EXISTS (SELECT 1 FROM problem_cis pc WHERE pc.problem_id = p.id AND pc.ci = $4))`
 
-// kpiIncidentFilter keeps incidents (i) opened in the period, of the environment and the CI.
-const kpiIncidentFilter = `i.opened_at >= $1 AND i.opened_at <= $2 AND ($3 = '' OR i.env = $3) AND ($4 = '' OR i.ci = $4)`
+// kpiIncidentFilter keeps incidents (i) opened in the period, of the
+// environment and the CI. It stands as the marker incidentsInPeriod in
+// the queries: without an environment or a CI it names neither column, so
+// that an index without them covers the query (SQLite plans the columns a
+// query names, whatever $3 and $4 hold).
+func kpiIncidentFilter(env, ci string) string {
+	f := `i.opened_at >= $1 AND i.opened_at <= $2`
+	if env == "" {
+		f += ` AND $3 = ''`
+	} else {
+		f += ` AND i.env = $3`
+	}
+	if ci == "" {
+		return f + ` AND $4 = ''`
+	}
+	return f + ` AND i.ci = $4`
+}
 
-// kpiDurationsSQL reads every duration sample (report.Measures) at once as
-// its histogram: per measure, each distinct whole number of seconds and
-// how often it occurs (report.DurationsOf picks the median and p90 nearest
-// ranks from it). Grouping needs no sort of the sample nor a window over
-// it, and answers one row per distinct value. A problem-flow step counts
-// in the period in which it ended; the flow uses each problem's first RCA
-// validation and first resolution by a deployment (f is read once).
+// incidentsInPeriod marks where kpiIncidentFilter goes in a query.
+const incidentsInPeriod = `{incidents in period}`
+
+// kpiDurationsSQL reads the problem flow's duration samples
+// (report.Measures; the deployments' come with kpiDeploymentsSQL, the
+// incidents' with kpiMTTRSQL) as histograms: per measure, each distinct
+// whole number of seconds and how often it occurs (report.DurationsOf
+// picks the median and p90 nearest ranks from it). Grouping needs no
+// window over the sample, and answers one row per distinct value. A step
+// counts in the period in which it ended; the flow uses each problem's
+// first RCA validation and first resolution by a deployment (f is read
+// once).
 const kpiDurationsSQL = `WITH f AS MATERIALIZED (
 	SELECT p.created_at AS opened, (SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = p.id) AS validated,
 		(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment') AS deployed,
 		p.closed_at AS closed
 	FROM problems p WHERE p.updated_at >= $1 AND ` + kpiProblemFilter + `
-), v AS (
-	SELECT 'failed_deployment_recovery' AS m, secs(d.first_failure_at, d.rollback_done_at) AS s FROM deployments d
-		WHERE ` + kpiDeploymentFilter + ` AND d.first_failure_at IS NOT NULL AND d.rollback_done_at IS NOT NULL
-	UNION ALL SELECT 'time_to_detect', secs(d.started_at, d.first_failure_at) FROM deployments d
-		WHERE ` + kpiDeploymentFilter + ` AND d.first_failure_at IS NOT NULL
-	UNION ALL SELECT 'incident_mttr', secs(i.opened_at, i.resolved_at) FROM incidents i
-		WHERE ` + kpiIncidentFilter + ` AND i.resolved_at IS NOT NULL
-	UNION ALL SELECT 'opened_to_rca_validated', secs(f.opened, f.validated) FROM f WHERE f.validated >= $1 AND f.validated <= $2
-	UNION ALL SELECT 'rca_validated_to_fix_deployed', secs(f.validated, f.deployed) FROM f
-		WHERE f.deployed >= $1 AND f.deployed <= $2 AND f.validated IS NOT NULL
-	UNION ALL SELECT 'fix_deployed_to_closed', secs(f.deployed, f.closed) FROM f
-		WHERE f.closed >= $1 AND f.closed <= $2 AND f.deployed IS NOT NULL
-	UNION ALL SELECT 'opened_to_closed', secs(f.opened, f.closed) FROM f WHERE f.closed >= $1 AND f.closed <= $2
 )
-SELECT m, s, COUNT(*) FROM v GROUP BY m, s`
+SELECT 'opened_to_rca_validated', x.s, COUNT(*) FROM (SELECT secs(f.opened, f.validated) AS s FROM f
+	WHERE f.validated >= $1 AND f.validated <= $2) x GROUP BY x.s
+UNION ALL SELECT 'rca_validated_to_fix_deployed', x.s, COUNT(*) FROM (SELECT secs(f.validated, f.deployed) AS s FROM f
+	WHERE f.deployed >= $1 AND f.deployed <= $2 AND f.validated IS NOT NULL) x GROUP BY x.s
+UNION ALL SELECT 'fix_deployed_to_closed', x.s, COUNT(*) FROM (SELECT secs(f.deployed, f.closed) AS s FROM f
+	WHERE f.closed >= $1 AND f.closed <= $2 AND f.deployed IS NOT NULL) x GROUP BY x.s
+UNION ALL SELECT 'opened_to_closed', x.s, COUNT(*) FROM (SELECT secs(f.opened, f.closed) AS s FROM f
+	WHERE f.closed >= $1 AND f.closed <= $2) x GROUP BY x.s`
+
+// kpiMTTRSQL reads the histogram of the incidents' time to resolve
+// (incidents.resolve_seconds, a generated column: migration 00037) over
+// the period's resolved incidents, through incidents_opened_mttr: the
+// period's range of it, grouped (SQLite sorts it; PostgreSQL hashes it).
+const kpiMTTRSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i
+	WHERE ` + incidentsInPeriod + ` AND i.resolve_seconds IS NOT NULL GROUP BY i.resolve_seconds`
+
+// kpiMTTROrderedSQL is kpiMTTRSQL read in the order of the seconds
+// (SQLite only: INDEXED BY incidents_resolve_seconds), which groups them
+// with no sort but reads every resolved incident of the history and keeps
+// those of the period; without an environment or CI filter (the index has
+// neither). Tx.kpiMTTR chooses it when the period spans much of the
+// history.
+const kpiMTTROrderedSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i INDEXED BY incidents_resolve_seconds
+	WHERE i.resolve_seconds IS NOT NULL AND i.opened_at >= $1 AND i.opened_at <= $2 AND $3 = '' AND $4 = ''
+	GROUP BY i.resolve_seconds`
 
 // kpiFixedProblems are the problems resolved in the period (any kind of
 // resolution), with their root cause category, recurrence count and the
@@ -128,13 +170,17 @@ const kpiAfterClosureSQL = `WITH cp AS MATERIALIZED (
 SELECT hit.id, COUNT(*) FROM hit GROUP BY hit.id ORDER BY hit.id`
 
 // kpiIncidentProblemsSQL lists the problems of the incidents of the
-// period: those incidents, all of the problem's, its status, observation
-// end and whether a deployment of a problem-fix release resolved it.
-const kpiIncidentProblemsSQL = `SELECT p.id, x.n, (SELECT COUNT(*) FROM incidents a WHERE a.problem_id = p.id), p.status,
+// period: those incidents, all of the problem's counted up to 2 (report:
+// recurring needs no more; a second incident is looked for only when the
+// period holds one), its status, observation end and whether a deployment
+// of a problem-fix release resolved it. The period's incidents are
+// grouped in problem order (incidents_problem_opened), with no sort.
+const kpiIncidentProblemsSQL = `SELECT p.id, x.n, CASE WHEN x.n >= 2 OR EXISTS (SELECT 1 FROM incidents a WHERE a.problem_id = p.id
+		LIMIT 1 OFFSET 1) THEN 2 ELSE 1 END, p.status,
 	p.observation_until, CASE WHEN EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment')
 		THEN 1 ELSE 0 END
-	FROM (SELECT i.problem_id AS problem_id, COUNT(*) AS n FROM incidents i WHERE ` + kpiIncidentFilter + `
-		AND i.problem_id IS NOT NULL GROUP BY i.problem_id) x
+	FROM (SELECT i.problem_id AS problem_id, COUNT(*) AS n FROM incidents i WHERE i.problem_id IS NOT NULL AND ` + incidentsInPeriod + `
+		GROUP BY i.problem_id) x
 	JOIN problems p ON p.id = x.problem_id ORDER BY p.id`
 
 // kpiTargetsSQL lists the problems resolved by a deployment in the period

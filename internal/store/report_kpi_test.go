@@ -180,3 +180,34 @@ func TestKPIReportTrendByMonth(t *testing.T) {
 		t.Fatalf("months sum to %d/%d, the period says %d/%d", failed, total, cfr.Failed, cfr.Total)
 	}
 }
+
+// TestKPIReportMTTRReadEitherWay: the incidents' time to resolve is the
+// same figure whichever way the store reads it (store.Tx.kpiMTTR: on
+// SQLite, a period spanning a quarter of the history or more is read in
+// the order of the seconds over the whole history, else as the period's
+// range) and counts only the period's incidents: an incident resolved
+// 999 s after it opened 431 days ago is in neither period.
+func TestKPIReportMTTRReadEitherWay(t *testing.T) {
+	s, clock := storetest.Open(t)
+	ctx := context.Background()
+	kpiScenario(t, s, clock)
+	old := clock.T.Add(-431 * 24 * time.Hour)
+	if _, err := s.CreateIncident(ctx, alice, incident.Incident{Title: "old", CI: "checkout-api", Env: "prod-eu", Severity: 3,
+		OpenedAt: old, ResolvedAt: ptrTime(old.Add(999 * time.Second))}); err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range map[string]struct {
+		since time.Duration
+		env   string
+	}{"the history's order (365 days of 431)": {365 * 24 * time.Hour, ""},
+		"the period's range (90 days of 431)": {90 * 24 * time.Hour, ""},
+		"the period's range, one environment": {365 * 24 * time.Hour, "prod-eu"}} {
+		k, err := s.KPIReport(ctx, q.since, q.env, "", nil)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if m := k.MTTR; m.N != 2 || m.MedianSec == nil || *m.MedianSec != 1800 || *m.P90Sec != 7200 {
+			t.Errorf("%s: MTTR %+v, want n 2, median 1800 s, p90 7200 s", name, m)
+		}
+	}
+}

@@ -90,7 +90,7 @@ func sqliteSchema(t *testing.T, db *sql.DB) []string {
 	var facts []string
 	for _, tbl := range rowsOf(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`) {
 		name := tbl[0]
-		for _, c := range rowsOf(t, db, `SELECT name, type, "notnull", pk FROM pragma_table_info($1)`, name) {
+		for _, c := range rowsOf(t, db, `SELECT name, type, "notnull", pk FROM pragma_table_xinfo($1) WHERE hidden <> 1`, name) {
 			notNull := c[2] == "1" || c[3] != "0"
 			facts = append(facts, fmt.Sprintf("column %s.%s %s notnull=%v pk=%v", name, c[0], normType(c[1]), notNull, c[3] != "0"))
 		}
