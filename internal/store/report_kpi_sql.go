@@ -153,21 +153,24 @@ const kpiClosedSQL = `SELECT COUNT(*) FROM problems p WHERE p.closed_at >= $1 AN
 // kpiAfterClosureSQL lists the problems closed in the period with
 // incidents opened after their closure (up to the period's end): linked
 // to them, or with the fingerprint of one of their incidents from before.
-// Each way is an index lookup per closed problem (incidents_problem_opened;
-// incidents_fingerprint per fingerprint), not a join of each closed
-// problem with every later incident; UNION counts an incident found both
-// ways once.
+// Each way is counted per closed problem by index lookups
+// (incidents_problem_opened; incidents_fingerprint_opened per
+// fingerprint), never a join of the closed problems with every later
+// incident (PostgreSQL planned that as a hash of the whole table); an
+// incident found both ways counts once (the second way skips the
+// problem's own). h is materialized so that each count runs once.
 const kpiAfterClosureSQL = `WITH cp AS MATERIALIZED (
 	SELECT p.id AS id, p.closed_at AS closed_at FROM problems p
 	WHERE p.closed_at >= $1 AND p.closed_at <= $2 AND ` + kpiProblemFilter + `
-), fp AS (
-	SELECT DISTINCT cp.id AS id, cp.closed_at AS closed_at, o.fingerprint AS fingerprint FROM cp
-	JOIN incidents o ON o.problem_id = cp.id AND o.opened_at <= cp.closed_at WHERE o.fingerprint <> ''
-), hit AS (
-	SELECT cp.id AS id, n.id AS inc FROM cp JOIN incidents n ON n.problem_id = cp.id AND n.opened_at > cp.closed_at AND n.opened_at <= $2
-	UNION SELECT fp.id, n.id FROM fp JOIN incidents n ON n.fingerprint = fp.fingerprint AND n.opened_at > fp.closed_at AND n.opened_at <= $2
+), h AS MATERIALIZED (
+	SELECT cp.id AS id,
+		(SELECT COUNT(*) FROM incidents n WHERE n.problem_id = cp.id AND n.opened_at > cp.closed_at AND n.opened_at <= $2) AS linked,
+		(SELECT COUNT(*) FROM incidents n WHERE n.fingerprint IN (SELECT o.fingerprint FROM incidents o WHERE o.problem_id = cp.id
+				AND o.opened_at <= cp.closed_at AND o.fingerprint <> '')
+			AND n.opened_at > cp.closed_at AND n.opened_at <= $2 AND (n.problem_id IS NULL OR n.problem_id <> cp.id)) AS alike
+	FROM cp
 )
-SELECT hit.id, COUNT(*) FROM hit GROUP BY hit.id ORDER BY hit.id`
+SELECT h.id, h.linked + h.alike FROM h WHERE h.linked + h.alike > 0 ORDER BY h.id`
 
 // kpiIncidentProblemsSQL lists the problems of the incidents of the
 // period: those incidents, all of the problem's counted up to 2 (report:
@@ -190,7 +193,9 @@ const kpiIncidentProblemsSQL = `SELECT p.id, x.n, CASE WHEN x.n >= 2 OR EXISTS (
 // (empty when none), and their incidents in the windows of pir.KPIWindows:
 // before [resolved − L, resolved), after [resolved, observation end), with
 // the count and total seconds of the after window's resolved incidents.
-const kpiTargetsSQL = `WITH fx AS (
+// fx and fr are materialized: inlined, PostgreSQL ran their subqueries
+// again for every incident joined to them.
+const kpiTargetsSQL = `WITH fx AS MATERIALIZED (
 	SELECT p.id AS id, p.resolved_at AS resolved_at, p.observation_until AS until,
 		COALESCE((SELECT c.change_model FROM problem_resolutions r JOIN deployments d ON d.id = r.deployment_id
 			JOIN changes c ON c.id = d.change_id WHERE r.problem_id = p.id ORDER BY r.id DESC LIMIT 1), '') AS model,
@@ -198,7 +203,7 @@ const kpiTargetsSQL = `WITH fx AS (
 			ORDER BY r.id DESC LIMIT 1) AS release_id
 	FROM problems p WHERE p.resolved_at >= $1 AND p.resolved_at <= $2 AND p.observation_until > p.resolved_at
 		AND ` + kpiProblemFilter + `
-), fr AS (
+), fr AS MATERIALIZED (
 	SELECT fx.id AS id, fx.resolved_at AS resolved_at, fx.until AS until, fx.model AS model, fx.release_id AS release_id,
 		(SELECT MAX(x.id) FROM pirs x WHERE x.problem_id = fx.id AND x.targets <> ''
 			AND (x.release_id IS NULL OR x.release_id = fx.release_id)) AS pir_id

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"fixgate/internal/deploy"
+	"fixgate/internal/ident"
 	"fixgate/internal/incident"
 	"fixgate/internal/policy"
 	"fixgate/internal/problem"
@@ -209,5 +211,55 @@ func TestKPIReportMTTRReadEitherWay(t *testing.T) {
 		if m := k.MTTR; m.N != 2 || m.MedianSec == nil || *m.MedianSec != 1800 || *m.P90Sec != 7200 {
 			t.Errorf("%s: MTTR %+v, want n 2, median 1800 s, p90 7200 s", name, m)
 		}
+	}
+}
+
+// TestKPIReportRecurrenceAfterClosure: a problem closed in the period
+// recurred when incidents opened after its closure are linked to it or
+// carry the fingerprint of one of its incidents from before; an incident
+// found both ways counts once, one with another fingerprint only once
+// linked.
+func TestKPIReportRecurrenceAfterClosure(t *testing.T) {
+	s, clock := storetest.Open(t)
+	sigResolved(t, s, clock)
+	ctx := context.Background()
+	create := func(title, fp, prb string, at time.Time) int64 {
+		t.Helper()
+		in, err := s.CreateIncident(ctx, alice, incident.Incident{Title: title, CI: "checkout-api", Env: "prod-eu", Severity: 3,
+			Fingerprint: fp, Problem: prb, OpenedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := ident.Incident.Parse("id", in.ID)
+		return n
+	}
+	create("before the fix", "fp-a", "PRB-1", clock.T.Add(-24*time.Hour))
+	if _, err := s.ConfirmFix(ctx, sigVal, 1, "flat"); err != nil {
+		t.Fatal(err)
+	}
+	sigCompletePIR(t, s)
+	clock.Advance(14 * 24 * time.Hour)
+	if _, err := s.CloseProblem(ctx, alice, 1, 0, "done"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	same, other := create("the same fingerprint", "fp-a", "", clock.T), create("another fingerprint", "fp-b", "", clock.T)
+	want := func(step string, n int64) {
+		t.Helper()
+		k, err := s.KPIReport(ctx, 90*24*time.Hour, "", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := k.Recurrence.AfterClosure; a.Closed != 1 || a.Recurred != 1 || len(a.Problems) != 1 ||
+			a.Problems[0] != (report.ClosedRecurrence{Problem: "PRB-1", Incidents: n}) {
+			t.Fatalf("%s: after closure %+v, want PRB-1 with %d incidents", step, a, n)
+		}
+	}
+	want("by fingerprint", 1)
+	for i, id := range []int64{same, other} {
+		if _, err := s.LinkIncident(ctx, alice, id, 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		want(fmt.Sprintf("linked %d", i+1), int64(i+1))
 	}
 }
