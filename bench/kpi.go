@@ -33,14 +33,12 @@ const kpiRawCFR = `SELECT r.type, COUNT(*), SUM(CASE WHEN d.status IN ('rolling_
 
 // kpiRawMTTR is the plainest aggregate over the report's largest sample,
 // the incidents of the period: how many were resolved and their total
-// time to resolve (no percentile). With kpiRawCFR it is the floor of any
-// report that has both figures.
-func kpiRawMTTR(d store.Dialect) string {
-	secs := "CAST(ROUND((julianday(resolved_at) - julianday(opened_at)) * 86400) AS INTEGER)"
-	if d == store.Postgres {
-		secs = "CAST(ROUND(EXTRACT(EPOCH FROM (resolved_at - opened_at))) AS BIGINT)"
-	}
-	return `SELECT COUNT(*), COALESCE(SUM(` + secs + `), 0) FROM incidents WHERE opened_at >= $1 AND opened_at <= $2 AND resolved_at IS NOT NULL`
+// time to resolve (no percentile), from the generated column
+// incidents.resolve_seconds (migration 00037) as the report reads it.
+// With kpiRawCFR it is the floor of any report that has both figures.
+func kpiRawMTTR(store.Dialect) string {
+	return `SELECT COUNT(*), COALESCE(SUM(resolve_seconds), 0) FROM incidents
+		WHERE opened_at >= $1 AND opened_at <= $2 AND resolve_seconds IS NOT NULL`
 }
 
 // benchKPI fills 1M incidents and 100k deployments (× -scale, kpiFill)

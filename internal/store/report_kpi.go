@@ -140,6 +140,7 @@ func (tx *Tx) kpiDeployments(ctx context.Context, args []any, x *report.Facts) e
 		return err
 	}
 	defer rows.Close()
+	var ids []int64 // the candidates' ids, to sort them by number
 	for rows.Next() {
 		var kind string
 		var g report.DeploymentGroup
@@ -161,16 +162,28 @@ func (tx *Tx) kpiDeployments(ctx context.Context, args []any, x *report.Facts) e
 			}
 			x.Durations[g.Key] = append(x.Durations[g.Key], report.ValueCount{Seconds: id, Count: g.Count})
 		default:
+			ids = append(ids, id)
 			x.Candidates = append(x.Candidates, report.DeploymentFact{Key: g.Key, FailedDeployment: report.FailedDeployment{
 				ID: ident.Deployment.Format(id), Release: ident.Release.Format(rel), Env: env, Status: g.Status, Incidents: inc}})
 		}
 	}
-	slices.SortFunc(x.Candidates, func(a, b report.DeploymentFact) int {
-		m, _ := ident.Deployment.Parse("id", a.ID)
-		n, _ := ident.Deployment.Parse("id", b.ID)
-		return cmp.Compare(m, n)
-	})
+	sortByIDs(x.Candidates, ids)
 	return rows.Err()
+}
+
+// sortByIDs sorts facts in the order of their numeric ids (ids[i] is
+// facts[i]'s), as their texts would not (DEP-10 before DEP-9).
+func sortByIDs[T any](facts []T, ids []int64) {
+	order := make([]int, len(facts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ids[a], ids[b]) })
+	sorted := make([]T, len(facts))
+	for i, j := range order {
+		sorted[i] = facts[j]
+	}
+	copy(facts, sorted)
 }
 
 // kpiDurations adds the problem flow's histograms (kpiDurationsSQL) to
