@@ -217,7 +217,11 @@ func (tx *Tx) kpiDurations(ctx context.Context, args []any, x *report.Facts) err
 // reading one (bench/README.md, session 9), so past a quarter reading all
 // is cheaper.
 func (tx *Tx) kpiMTTR(ctx context.Context, args []any, f report.Filter, x *report.Facts) error {
-	q := withIncidentFilter(kpiMTTRSQL, args)
+	by := ""
+	if tx.dialect == SQLite {
+		by = " INDEXED BY incidents_opened_mttr"
+	}
+	q := strings.Replace(withIncidentFilter(kpiMTTRSQL, args), indexedBy, by, 1)
 	if tx.dialect == SQLite && f.Env == "" && f.CI == "" {
 		var oldest *time.Time
 		if err := tx.queryRow(ctx, `SELECT MIN(opened_at) FROM incidents`).Scan(nullTimeCol{&oldest}); err != nil {

@@ -114,8 +114,15 @@ UNION ALL SELECT 'opened_to_closed', x.s, COUNT(*) FROM (SELECT secs(f.opened, f
 // (incidents.resolve_seconds, a generated column: migration 00037) over
 // the period's resolved incidents, through incidents_opened_mttr: the
 // period's range of it, grouped (SQLite sorts it; PostgreSQL hashes it).
-const kpiMTTRSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i
+// indexedBy is SQLite's INDEXED BY: its planner does not count an index
+// holding a virtual column as covering, and took (opened_at, problem_id)
+// with a table read per row (6x slower, 1M incidents).
+const kpiMTTRSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i` + indexedBy + `
 	WHERE ` + incidentsInPeriod + ` AND i.resolve_seconds IS NOT NULL GROUP BY i.resolve_seconds`
+
+// indexedBy marks where SQLite's INDEXED BY incidents_opened_mttr goes
+// (nothing on PostgreSQL: Tx.kpiMTTR).
+const indexedBy = ` {indexed by}`
 
 // kpiMTTROrderedSQL is kpiMTTRSQL read in the order of the seconds
 // (SQLite only: INDEXED BY incidents_resolve_seconds), which groups them
@@ -154,9 +161,10 @@ const kpiClosedSQL = `SELECT COUNT(*) FROM problems p WHERE p.closed_at >= $1 AN
 // incidents opened after their closure (up to the period's end): linked
 // to them, or with the fingerprint of one of their incidents from before.
 // Each way is counted per closed problem by index lookups
-// (incidents_problem_opened; incidents_fingerprint_opened per
-// fingerprint), never a join of the closed problems with every later
-// incident (PostgreSQL planned that as a hash of the whole table); an
+// (incidents_problem_opened; incidents_fingerprint per fingerprint),
+// never a join of the closed problems with every later incident
+// (PostgreSQL planned that as a hash of the whole table: 440 ms against
+// 80 ms, 1M incidents); an
 // incident found both ways counts once (the second way skips the
 // problem's own). h is materialized so that each count runs once.
 const kpiAfterClosureSQL = `WITH cp AS MATERIALIZED (

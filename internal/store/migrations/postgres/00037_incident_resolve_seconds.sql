@@ -1,5 +1,5 @@
 -- +goose Up
--- Why (1): the KPI report's largest sample is the time to resolve of every resolved incident of its period,
+-- Why: the KPI report's largest sample is the time to resolve of every resolved incident of its period,
 -- read as a histogram of whole seconds (issue 14; bench -case kpi, 1M incidents). Computed from the two
 -- times per row, each row paid the interval arithmetic and EXTRACT, and the histogram read resolved_at from
 -- the table. resolve_seconds is the same expression as a generated column (STORED: PostgreSQL has no
@@ -12,17 +12,8 @@ ALTER TABLE incidents ADD COLUMN resolve_seconds BIGINT
 CREATE INDEX incidents_resolve_seconds ON incidents(resolve_seconds, opened_at);
 CREATE INDEX incidents_opened_mttr ON incidents(opened_at, resolve_seconds, env, ci, problem_id);
 DROP INDEX incidents_opened_cover;
--- Why (2): the KPI report's recurrences after closure look up, per closed problem, the later incidents with
--- the fingerprint of one of its incidents (report_kpi_sql.go, kpiAfterClosureSQL). With (fingerprint) alone
--- each lookup read every incident of the fingerprint and filtered by time in the table, and PostgreSQL hashed
--- the whole table instead (440 ms; 74 ms with the lookups through this index, 1M incidents).
--- (fingerprint, opened_at) replaces it, as (fingerprint) serves every other lookup as well.
-CREATE INDEX incidents_fingerprint_opened ON incidents(fingerprint, opened_at);
-DROP INDEX incidents_fingerprint;
 
 -- +goose Down
-CREATE INDEX incidents_fingerprint ON incidents(fingerprint);
-DROP INDEX incidents_fingerprint_opened;
 CREATE INDEX incidents_opened_cover ON incidents(opened_at, resolved_at, env, ci, problem_id);
 DROP INDEX incidents_opened_mttr;
 DROP INDEX incidents_resolve_seconds;
