@@ -35,7 +35,11 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 		if err = tx.kpiDurations(ctx, args, &x); err != nil {
 			return err
 		}
-		if err = tx.kpiMTTR(ctx, args, f, &x); err != nil {
+		long, err := tx.kpiLongPeriod(ctx, f)
+		if err != nil {
+			return err
+		}
+		if err = tx.kpiMTTR(ctx, args, long, &x); err != nil {
 			return err
 		}
 		if x.Recurrence, err = tx.kpiRecurrence(ctx, args); err != nil {
@@ -44,7 +48,7 @@ func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci stri
 		if x.Closed, x.AfterClosure, err = tx.kpiAfterClosure(ctx, args); err != nil {
 			return err
 		}
-		if x.Incidents, err = tx.kpiIncidentProblems(ctx, args); err != nil {
+		if x.Incidents, err = tx.kpiIncidentProblems(ctx, args, long); err != nil {
 			return err
 		}
 		x.Targets, err = tx.kpiTargets(ctx, args, targets, now)
@@ -208,28 +212,36 @@ func (tx *Tx) kpiDurations(ctx context.Context, args []any, x *report.Facts) err
 	return rows.Err()
 }
 
+// kpiLongPeriod reports whether the incidents of f are best read in the
+// order of an index over the whole history rather than as the period's
+// range: on SQLite without environment or CI filter, when the period spans
+// a quarter of the incidents' history or more. Read in order, SQLite
+// groups with no sort but reads every incident; sorting a value costs it
+// about five times reading one (bench/README.md, session 9), so past a
+// quarter reading all is cheaper. PostgreSQL hashes: always the range.
+func (tx *Tx) kpiLongPeriod(ctx context.Context, f report.Filter) (bool, error) {
+	if tx.dialect != SQLite || f.Env != "" || f.CI != "" {
+		return false, nil
+	}
+	var oldest *time.Time
+	if err := tx.queryRow(ctx, `SELECT MIN(opened_at) FROM incidents`).Scan(nullTimeCol{&oldest}); err != nil {
+		return false, err
+	}
+	return oldest != nil && 4*f.Now.Sub(f.Since) >= f.Now.Sub(*oldest), nil
+}
+
 // kpiMTTR adds the incidents' histogram of time to resolve
-// (report.MeasureMTTR) to x.Durations: on SQLite without environment or
-// CI filter, when the period spans a quarter of the incidents' history or
-// more, in the order of the seconds (kpiMTTROrderedSQL: no sort, every
-// resolved incident read); else the period's range (kpiMTTRSQL). Both
-// give the same histogram; sorting a value costs SQLite about five times
-// reading one (bench/README.md, session 9), so past a quarter reading all
-// is cheaper.
-func (tx *Tx) kpiMTTR(ctx context.Context, args []any, f report.Filter, x *report.Facts) error {
+// (report.MeasureMTTR) to x.Durations: in the order of the seconds over
+// the whole history when long (kpiLongPeriod, kpiMTTROrderedSQL), else the
+// period's range (kpiMTTRSQL). Both give the same histogram.
+func (tx *Tx) kpiMTTR(ctx context.Context, args []any, long bool, x *report.Facts) error {
 	by := ""
 	if tx.dialect == SQLite {
 		by = " INDEXED BY incidents_opened_mttr"
 	}
 	q := strings.Replace(withIncidentFilter(kpiMTTRSQL, args), indexedBy, by, 1)
-	if tx.dialect == SQLite && f.Env == "" && f.CI == "" {
-		var oldest *time.Time
-		if err := tx.queryRow(ctx, `SELECT MIN(opened_at) FROM incidents`).Scan(nullTimeCol{&oldest}); err != nil {
-			return err
-		}
-		if oldest != nil && 4*f.Now.Sub(f.Since) >= f.Now.Sub(*oldest) {
-			q = kpiMTTROrderedSQL
-		}
+	if long {
+		q = kpiMTTROrderedSQL
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {

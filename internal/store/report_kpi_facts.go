@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fixgate/internal/ident"
@@ -33,8 +34,16 @@ func (tx *Tx) kpiAfterClosure(ctx context.Context, args []any) (int64, []report.
 	return closed, out, rows.Err()
 }
 
-func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any) ([]report.IncidentProblem, error) {
-	rows, err := tx.query(ctx, withIncidentFilter(kpiIncidentProblemsSQL, args), args...)
+// kpiIncidentProblems reads kpiIncidentProblemsSQL; when long
+// (kpiLongPeriod), the period's incidents in problem order
+// (incidents_problem_opened: no sort, every linked incident read).
+func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any, long bool) ([]report.IncidentProblem, error) {
+	by := ""
+	if long {
+		by = " INDEXED BY incidents_problem_opened"
+	}
+	q := strings.Replace(withIncidentFilter(kpiIncidentProblemsSQL, args), indexedBy, by, 1)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -120,8 +120,8 @@ UNION ALL SELECT 'opened_to_closed', x.s, COUNT(*) FROM (SELECT secs(f.opened, f
 const kpiMTTRSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i` + indexedBy + `
 	WHERE ` + incidentsInPeriod + ` AND i.resolve_seconds IS NOT NULL GROUP BY i.resolve_seconds`
 
-// indexedBy marks where SQLite's INDEXED BY incidents_opened_mttr goes
-// (nothing on PostgreSQL: Tx.kpiMTTR).
+// indexedBy marks where a query names SQLite's index (INDEXED BY:
+// Tx.kpiMTTR, Tx.kpiIncidentProblems), or nothing.
 const indexedBy = ` {indexed by}`
 
 // kpiMTTROrderedSQL is kpiMTTRSQL read in the order of the seconds
@@ -184,13 +184,13 @@ SELECT h.id, h.linked + h.alike FROM h WHERE h.linked + h.alike > 0 ORDER BY h.i
 // period: those incidents, all of the problem's counted up to 2 (report:
 // recurring needs no more; a second incident is looked for only when the
 // period holds one), its status, observation end and whether a deployment
-// of a problem-fix release resolved it. The period's incidents are
-// grouped in problem order (incidents_problem_opened), with no sort.
+// of a problem-fix release resolved it. indexedBy: Tx.kpiIncidentProblems.
 const kpiIncidentProblemsSQL = `SELECT p.id, x.n, CASE WHEN x.n >= 2 OR EXISTS (SELECT 1 FROM incidents a WHERE a.problem_id = p.id
 		LIMIT 1 OFFSET 1) THEN 2 ELSE 1 END, p.status,
 	p.observation_until, CASE WHEN EXISTS (SELECT 1 FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment')
 		THEN 1 ELSE 0 END
-	FROM (SELECT i.problem_id AS problem_id, COUNT(*) AS n FROM incidents i WHERE i.problem_id IS NOT NULL AND ` + incidentsInPeriod + `
+	FROM (SELECT i.problem_id AS problem_id, COUNT(*) AS n FROM incidents i` + indexedBy + `
+		WHERE i.problem_id IS NOT NULL AND ` + incidentsInPeriod + `
 		GROUP BY i.problem_id) x
 	JOIN problems p ON p.id = x.problem_id ORDER BY p.id`
 

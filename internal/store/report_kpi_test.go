@@ -187,15 +187,17 @@ func TestKPIReportTrendByMonth(t *testing.T) {
 // same figure whichever way the store reads it (store.Tx.kpiMTTR: on
 // SQLite, a period spanning a quarter of the history or more is read in
 // the order of the seconds over the whole history, else as the period's
-// range) and counts only the period's incidents: an incident resolved
-// 999 s after it opened 431 days ago is in neither period.
+// range), as are the incidents per problem (in problem order or the
+// period's range), and both count only the period's incidents: PRB-1's
+// incident resolved 999 s after it opened 431 days ago is in neither
+// period.
 func TestKPIReportMTTRReadEitherWay(t *testing.T) {
 	s, clock := storetest.Open(t)
 	ctx := context.Background()
 	kpiScenario(t, s, clock)
 	old := clock.T.Add(-431 * 24 * time.Hour)
 	if _, err := s.CreateIncident(ctx, alice, incident.Incident{Title: "old", CI: "checkout-api", Env: "prod-eu", Severity: 3,
-		OpenedAt: old, ResolvedAt: ptrTime(old.Add(999 * time.Second))}); err != nil {
+		Problem: "PRB-1", OpenedAt: old, ResolvedAt: ptrTime(old.Add(999 * time.Second))}); err != nil {
 		t.Fatal(err)
 	}
 	for name, q := range map[string]struct {
@@ -210,6 +212,9 @@ func TestKPIReportMTTRReadEitherWay(t *testing.T) {
 		}
 		if m := k.MTTR; m.N != 2 || m.MedianSec == nil || *m.MedianSec != 1800 || *m.P90Sec != 7200 {
 			t.Errorf("%s: MTTR %+v, want n 2, median 1800 s, p90 7200 s", name, m)
+		}
+		if r := k.Targeted; r.Recurring != 2 { // PRB-1's two incidents of the period, not the old one
+			t.Errorf("%s: targeted releases %+v, want 2 recurring incidents", name, r)
 		}
 	}
 }
