@@ -15,28 +15,35 @@ import (
 )
 
 // ControlFacts reads what the governance controls decide on for period p:
-// one bounded, set-based query per control over the records of the period
-// (production deployments started in it, approvals given in it, problems
-// resolved or closed in it), plus a verification of the audit chain
-// against the latest stored checkpoint. It writes nothing.
+// bounded, set-based queries over the records of the period (production
+// deployments started in it, approvals given in it, problems resolved or
+// closed in it), in one read-only transaction (one consistent view; on
+// PostgreSQL without JIT, reportSettings), plus a verification of the
+// audit chain against the latest stored checkpoint. It writes nothing.
 func (s *Store) ControlFacts(ctx context.Context, p control.Period) (control.Facts, error) {
 	f := control.Facts{Deployments: []control.Deployment{}, Fixes: []control.Fix{}, SelfApprovals: []control.SelfApproval{},
 		Fixed: []control.FixedProblem{}, Closed: []control.Closure{}, Evidence: []control.Evidence{}}
 	from, to := ts(p.From), ts(p.To)
-	steps := []func() error{
-		func() error { return s.controlDeployments(ctx, from, to, &f) },
-		func() error { return s.controlFixes(ctx, from, to, &f) },
-		func() error { return s.controlApprovals(ctx, from, to, &f) },
-		func() error { return s.controlProblems(ctx, from, to, &f) },
-		func() error { return s.controlEvidence(ctx, from, to, &f) },
-		func() (err error) { f.Audit, err = s.controlAudit(ctx); return err },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return f, errf(err, "control facts")
+	err := s.read(ctx, func(tx *Tx) error {
+		steps := []func() error{
+			func() error { return tx.reportSettings(ctx) },
+			func() error { return tx.controlDeployments(ctx, from, to, &f) },
+			func() error { return tx.controlFixes(ctx, from, to, &f) },
+			func() error { return tx.controlApprovals(ctx, from, to, &f) },
+			func() error { return tx.controlProblems(ctx, from, to, &f) },
+			func() error { return tx.controlEvidence(ctx, from, to, &f) },
 		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		f.Audit, err = s.controlAudit(ctx)
 	}
-	return f, nil
+	return f, errf(err, "control facts")
 }
 
 // prodFrom reads deployments d to production environments; startedIn
@@ -55,8 +62,8 @@ const (
 // and are sorted here (no sort of the wide rows in SQL); the verdict is
 // decoded only for its rule lines, and each change's deviations once
 // (none are read for the usual '[]').
-func (s *Store) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
+func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
 		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), COALESCE(gv.verdict, ge.verdict, ''),
 		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = d.release_id)`+prodFrom+`
 		LEFT JOIN changes c ON c.id = d.change_id
@@ -191,8 +198,8 @@ func (c chunks) byID(ids []int64) []control.Deployment {
 // the first never withdrawn), so only the problems with a withdrawn
 // validation are looked up per deployment. Times compare as stored: timestamptz on PostgreSQL,
 // fixed-width UTC text (tsFormat) on SQLite.
-func (s *Store) controlFixes(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `WITH vv AS (SELECT problem_id, MIN(CASE WHEN withdrawn_at IS NULL THEN at END) AS kept,
+func (tx *Tx) controlFixes(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `WITH vv AS (SELECT problem_id, MIN(CASE WHEN withdrawn_at IS NULL THEN at END) AS kept,
 			MAX(CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END) AS withdrawn FROM rca_validations GROUP BY problem_id)
 		SELECT dep, prb, started, validated FROM (SELECT d.id AS dep, rp.problem_id AS prb, d.started_at AS started,
 			CASE WHEN vv.withdrawn = 1 THEN COALESCE((SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = rp.problem_id
@@ -220,13 +227,13 @@ func (s *Store) controlFixes(ctx context.Context, from, to string, f *control.Fa
 // controlApprovals counts the approve decisions given in the period and
 // reads those given by the release's creator or the change's requester
 // (control separation_of_duties).
-func (s *Store) controlApprovals(ctx context.Context, from, to string, f *control.Facts) error {
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM approvals WHERE decision = 'approve' AND at >= $1 AND at < $2`,
+func (tx *Tx) controlApprovals(ctx context.Context, from, to string, f *control.Facts) error {
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM approvals WHERE decision = 'approve' AND at >= $1 AND at < $2`,
 		from, to).Scan(&f.Approvals)
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.record_id, a.approver,
+	rows, err := tx.query(ctx, `SELECT a.id, a.record_id, a.approver,
 		CASE WHEN a.record_type = 'release' THEN 'created' ELSE 'requested' END
 		FROM approvals a
 		LEFT JOIN releases r ON a.record_type = 'release' AND r.id = CAST(SUBSTR(a.record_id, 5) AS BIGINT)
@@ -252,8 +259,8 @@ func (s *Store) controlApprovals(ctx context.Context, from, to string, f *contro
 // controlProblems reads the problems resolved in the period with their
 // first PIR (pir_for_fix) and those closed in it with the end of their
 // observation period (observation_before_closure).
-func (s *Store) controlProblems(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id, (SELECT MIN(x.id) FROM pirs x WHERE x.problem_id = p.id)
+func (tx *Tx) controlProblems(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT p.id, (SELECT MIN(x.id) FROM pirs x WHERE x.problem_id = p.id)
 		FROM problems p WHERE p.resolved_at >= $1 AND p.resolved_at < $2 ORDER BY p.id`, from, to)
 	if err != nil {
 		return err
@@ -275,7 +282,7 @@ func (s *Store) controlProblems(ctx context.Context, from, to string, f *control
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, closed_at, observation_until FROM problems
+	rows, err = tx.query(ctx, `SELECT id, closed_at, observation_until FROM problems
 		WHERE closed_at >= $1 AND closed_at < $2 ORDER BY id`, from, to)
 	if err != nil {
 		return err
@@ -295,8 +302,8 @@ func (s *Store) controlProblems(ctx context.Context, from, to string, f *control
 
 // controlEvidence reads the rca, test_report and rollback_plan artifacts of
 // the releases deployed to production in the period (control retention).
-func (s *Store) controlEvidence(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT ra.release_id, ra.kind, ra.sha256, a.retention_class
+func (tx *Tx) controlEvidence(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT ra.release_id, ra.kind, ra.sha256, a.retention_class
 		FROM release_artifacts ra JOIN artifacts a ON a.sha256 = ra.sha256
 		WHERE ra.kind IN ('rca', 'test_report', 'rollback_plan')
 		AND EXISTS (SELECT 1`+prodFrom+startedIn+` AND d.release_id = ra.release_id)
