@@ -15,12 +15,22 @@ import (
 )
 
 // ControlFacts reads what the governance controls decide on for period p:
-// bounded, set-based queries over the records of the period (production
+// the period's records (ControlRecords) and a verification of the audit
+// chain against the latest stored checkpoint. It writes nothing.
+func (s *Store) ControlFacts(ctx context.Context, p control.Period) (control.Facts, error) {
+	f, err := s.ControlRecords(ctx, p)
+	if err == nil {
+		f.Audit, err = s.controlAudit(ctx)
+	}
+	return f, errf(err, "control facts")
+}
+
+// ControlRecords reads the facts of every control but audit_chain:
+// bounded, set-based queries over the records of period p (production
 // deployments started in it, approvals given in it, problems resolved or
 // closed in it), in one read-only transaction (one consistent view; on
-// PostgreSQL without JIT, reportSettings), plus a verification of the
-// audit chain against the latest stored checkpoint. It writes nothing.
-func (s *Store) ControlFacts(ctx context.Context, p control.Period) (control.Facts, error) {
+// PostgreSQL without JIT, reportSettings).
+func (s *Store) ControlRecords(ctx context.Context, p control.Period) (control.Facts, error) {
 	f := control.Facts{Deployments: []control.Deployment{}, Fixes: []control.Fix{}, SelfApprovals: []control.SelfApproval{},
 		Fixed: []control.FixedProblem{}, Closed: []control.Closure{}, Evidence: []control.Evidence{}}
 	from, to := ts(p.From), ts(p.To)
@@ -40,10 +50,7 @@ func (s *Store) ControlFacts(ctx context.Context, p control.Period) (control.Fac
 		}
 		return nil
 	})
-	if err == nil {
-		f.Audit, err = s.controlAudit(ctx)
-	}
-	return f, errf(err, "control facts")
+	return f, errf(err, "control records")
 }
 
 // prodFrom reads deployments d to production environments; startedIn
