@@ -65,10 +65,10 @@ const (
 // at or before its start (controls gate_and_change, approvals_by_risk,
 // deviations_approved), in id order, and counts the problems their
 // releases resolve (rca_before_deploy's sample, FixCount: release_problems
-// references problems, so each row is a problem). The rows come in the database's order
-// and are sorted here (no sort of the wide rows in SQL); the verdict is
-// decoded only for its rule lines, and each change's deviations once
-// (none are read for the usual '[]').
+// references problems, so each row is a problem). The rows come in the
+// database's order and are sorted here (no sort of the wide rows in SQL);
+// the verdict is decoded only for its rule lines, and each change's
+// deviations once (none are read for the usual '[]').
 func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
 	rows, err := tx.query(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
 		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), COALESCE(gv.verdict, ge.verdict, ''),
@@ -90,11 +90,11 @@ func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *contro
 		var chg, gid sql.NullInt64
 		var dev sql.NullString
 		var verdict string
-		var fixes int
+		var fixes int64
 		if err := rows.Scan(&id, &rel, &d.Env, &chg, &d.ChangeStatus, &dev, &gid, &d.GateDecision, &verdict, &fixes); err != nil {
 			return err
 		}
-		f.FixCount += fixes
+		f.FixCount += int(fixes)
 		d.ID, d.Release, d.Deviations = ident.Deployment.Format(id), ident.Release.Format(rel), noDeviations
 		if chg.Valid {
 			d.Change = ident.Change.Format(chg.Int64)
