@@ -9,7 +9,7 @@ import (
 // It is pure: the same facts give the same results.
 func Assess(f Facts) []Result {
 	return []Result{
-		gateAndChange(f.Deployments), rcaBeforeDeploy(f.Fixes), separation(f),
+		gateAndChange(f.Deployments), rcaBeforeDeploy(f.Fixes, f.FixCount), separation(f),
 		approvalsByRisk(f.Deployments), deviations(f.Deployments), pirForFix(f.Fixed),
 		observation(f.Closed), auditChain(f.Audit), retention(f.Evidence),
 	}
@@ -38,7 +38,7 @@ func gateAndChange(ds []Deployment) Result {
 	return result(GateAndChange, len(ds), exc)
 }
 
-func rcaBeforeDeploy(fs []Fix) Result {
+func rcaBeforeDeploy(fs []Fix, sample int) Result {
 	var exc []Exception
 	for _, f := range fs {
 		if f.Validated == nil {
@@ -48,7 +48,7 @@ func rcaBeforeDeploy(fs []Fix) Result {
 				f.Validated.UTC().Format("2006-01-02 15:04 MST"), f.Deployment)})
 		}
 	}
-	return result(RCABeforeDeploy, len(fs), exc)
+	return result(RCABeforeDeploy, sample, exc)
 }
 
 func separation(f Facts) Result {

@@ -1,7 +1,8 @@
 // Package control decides fixgate's governance controls (docs/governance.md):
 // for a period, each control looks at the records the store read for it and
 // lists its exceptions, each a record id with the reason it breaks the
-// control. The store reads (one bounded, set-based query per control);
+// control. The store reads (bounded, set-based queries, which may leave out
+// records that cannot break a control when they count them: Facts);
 // this package only decides, so every check is a pure function.
 package control
 

@@ -50,6 +50,7 @@ func TestAssessFindsEachException(t *testing.T) {
 		},
 		Fixes: []Fix{{Deployment: "DEP-1", Problem: "PRB-1", StartedAt: at("2026-07-02T00:00:00Z"), Validated: &validated},
 			{Deployment: "DEP-2", Problem: "PRB-2", StartedAt: at("2026-07-02T00:00:00Z"), Validated: &late}},
+		FixCount:      2,
 		Approvals:     3,
 		SelfApprovals: []SelfApproval{{Approval: "APR-3", Record: "REL-2", Approver: "erin", As: "created"}},
 		Fixed:         []FixedProblem{{Problem: "PRB-1", PIR: "PIR-1"}, {Problem: "PRB-2"}},

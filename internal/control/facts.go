@@ -6,8 +6,12 @@ import "time"
 type Facts struct {
 	// Deployments are the deployments to production environments started in the period.
 	Deployments []Deployment `json:"deployments"`
-	// Fixes pair those deployments with each problem their release resolves.
-	Fixes []Fix `json:"fixes"`
+	// FixCount counts the pairs of those deployments and each problem their
+	// release resolves; Fixes are those pairs whose RCA was not validated
+	// before the start (a store may leave out the others: they cannot break
+	// rca_before_deploy).
+	FixCount int   `json:"fix_count"`
+	Fixes    []Fix `json:"fixes"`
 	// Approvals counts the approve decisions given in the period;
 	// SelfApprovals are those given by the release's creator or the change's requester.
 	Approvals     int            `json:"approvals"`
@@ -24,12 +28,11 @@ type Facts struct {
 
 // Deployment is a production deployment as the controls see it.
 type Deployment struct {
-	ID           string    `json:"id"` // DEP-n
-	Release      string    `json:"release"`
-	Env          string    `json:"env"`
-	StartedAt    time.Time `json:"started_at"`
-	Change       string    `json:"change"` // CHG-n, "" when none
-	ChangeStatus string    `json:"change_status"`
+	ID           string `json:"id"` // DEP-n
+	Release      string `json:"release"`
+	Env          string `json:"env"`
+	Change       string `json:"change"` // CHG-n, "" when none
+	ChangeStatus string `json:"change_status"`
 	// Gate is the newest gate evaluation of the release for the environment
 	// at or before the start (GATE-n, "" when none), with its decision and
 	// the verdict's worst result for rule approvals.

@@ -255,20 +255,23 @@ func (tx *Tx) chainHashes(ctx context.Context, lo, hi int64) ([]audit.Event, err
 }
 
 // readTreeRange reads stored hashes lo..hi-1 into tree[lo:hi] (rows
-// missing or malformed stay zero, which verification reports).
+// missing or malformed stay zero or shift the ones after them, which
+// verification reports at the first index that differs). Only the hash
+// column is read: idx is the primary key, so the rows of [lo, hi) in idx
+// order are at most hi-lo distinct indexes, and the k-th of them is lo+k
+// unless one before it is missing.
 func (s *Store) readTreeRange(ctx context.Context, lo, hi int64, tree []tlog.Hash) error {
-	rows, err := s.db.QueryContext(context.WithoutCancel(ctx), `SELECT idx, hash FROM audit_tree WHERE idx >= $1 AND idx < $2 ORDER BY idx`, lo, hi)
+	rows, err := s.db.QueryContext(context.WithoutCancel(ctx), `SELECT hash FROM audit_tree WHERE idx >= $1 AND idx < $2 ORDER BY idx`, lo, hi)
 	if err != nil {
 		return errf(err, "read audit tree")
 	}
 	defer rows.Close()
-	var idx int64
 	var raw sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&idx, &raw); err != nil {
+	for idx := lo; rows.Next(); idx++ {
+		if err := rows.Scan(&raw); err != nil {
 			return errf(err, "read audit tree")
 		}
-		if idx >= lo && idx < hi && len(raw) == len(tlog.Hash{}) {
+		if idx < hi && len(raw) == len(tlog.Hash{}) {
 			tree[idx] = tlog.Hash(raw)
 		}
 	}

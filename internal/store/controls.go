@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 
 	"fixgate/internal/audit"
 	"fixgate/internal/control"
@@ -13,28 +15,42 @@ import (
 )
 
 // ControlFacts reads what the governance controls decide on for period p:
-// one bounded, set-based query per control over the records of the period
-// (production deployments started in it, approvals given in it, problems
-// resolved or closed in it), plus a verification of the audit chain
-// against the latest stored checkpoint. It writes nothing.
+// the period's records (ControlRecords) and a verification of the audit
+// chain against the latest stored checkpoint. It writes nothing.
 func (s *Store) ControlFacts(ctx context.Context, p control.Period) (control.Facts, error) {
+	f, err := s.ControlRecords(ctx, p)
+	if err == nil {
+		f.Audit, err = s.controlAudit(ctx)
+	}
+	return f, errf(err, "control facts")
+}
+
+// ControlRecords reads the facts of every control but audit_chain:
+// bounded, set-based queries over the records of period p (production
+// deployments started in it, approvals given in it, problems resolved or
+// closed in it), in one read-only transaction (one consistent view; on
+// PostgreSQL without JIT, reportSettings).
+func (s *Store) ControlRecords(ctx context.Context, p control.Period) (control.Facts, error) {
 	f := control.Facts{Deployments: []control.Deployment{}, Fixes: []control.Fix{}, SelfApprovals: []control.SelfApproval{},
 		Fixed: []control.FixedProblem{}, Closed: []control.Closure{}, Evidence: []control.Evidence{}}
 	from, to := ts(p.From), ts(p.To)
-	steps := []func() error{
-		func() error { return s.controlDeployments(ctx, from, to, &f) },
-		func() error { return s.controlFixes(ctx, from, to, &f) },
-		func() error { return s.controlApprovals(ctx, from, to, &f) },
-		func() error { return s.controlProblems(ctx, from, to, &f) },
-		func() error { return s.controlEvidence(ctx, from, to, &f) },
-		func() (err error) { f.Audit, err = s.controlAudit(ctx); return err },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return f, errf(err, "control facts")
+	err := s.read(ctx, func(tx *Tx) error {
+		steps := []func() error{
+			func() error { return tx.reportSettings(ctx) },
+			func() error { return tx.controlDeployments(ctx, from, to, &f) },
+			func() error { return tx.controlFixes(ctx, from, to, &f) },
+			func() error { return tx.controlApprovals(ctx, from, to, &f) },
+			func() error { return tx.controlProblems(ctx, from, to, &f) },
+			func() error { return tx.controlEvidence(ctx, from, to, &f) },
 		}
-	}
-	return f, nil
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return f, errf(err, "control records")
 }
 
 // prodFrom reads deployments d to production environments; startedIn
@@ -46,57 +62,159 @@ const (
 
 // controlDeployments reads each production deployment with its change and
 // the newest gate evaluation of its release for its environment recorded
-// at or before its start (controls gate_and_change, approvals_by_risk, deviations_approved).
-func (s *Store) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.release_id, d.env, d.started_at, d.change_id, COALESCE(c.status, ''),
-		COALESCE(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), COALESCE(gv.verdict, ge.verdict, '')`+prodFrom+`
+// at or before its start (controls gate_and_change, approvals_by_risk,
+// deviations_approved), in id order, and counts the problems their
+// releases resolve (rca_before_deploy's sample, FixCount: release_problems
+// references problems, so each row is a problem). The rows come in the
+// database's order and are sorted here (no sort of the wide rows in SQL);
+// the verdict is decoded only for its rule lines, and each change's
+// deviations once (none are read for the usual '[]').
+func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
+		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), COALESCE(gv.verdict, ge.verdict, ''),
+		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = d.release_id)`+prodFrom+`
 		LEFT JOIN changes c ON c.id = d.change_id
 		LEFT JOIN gate_evaluations ge ON ge.id = (SELECT MAX(g.id) FROM gate_evaluations g
 			WHERE g.release_id = d.release_id AND g.env = d.env AND g.created_at <= d.started_at)
-		LEFT JOIN gate_verdicts gv ON gv.digest = ge.verdict_digest`+startedIn+` ORDER BY d.id`, from, to)
+		LEFT JOIN gate_verdicts gv ON gv.digest = ge.verdict_digest`+startedIn, from, to)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	var ids []int64
+	var deps chunks
+	devs := map[int64][]control.Deviation{}
 	for rows.Next() {
 		var d control.Deployment
 		var id, rel int64
 		var chg, gid sql.NullInt64
+		var dev sql.NullString
 		var verdict string
-		if err := rows.Scan(&id, &rel, &d.Env, timeCol{&d.StartedAt}, &chg, &d.ChangeStatus, jsonCol{&d.Deviations},
-			&gid, &d.GateDecision, &verdict); err != nil {
+		var fixes int64
+		if err := rows.Scan(&id, &rel, &d.Env, &chg, &d.ChangeStatus, &dev, &gid, &d.GateDecision, &verdict, &fixes); err != nil {
 			return err
 		}
-		d.ID, d.Release = ident.Deployment.Format(id), ident.Release.Format(rel)
+		f.FixCount += int(fixes)
+		d.ID, d.Release, d.Deviations = ident.Deployment.Format(id), ident.Release.Format(rel), noDeviations
 		if chg.Valid {
 			d.Change = ident.Change.Format(chg.Int64)
+			if d.Deviations, err = changeDeviations(devs, chg.Int64, dev); err != nil {
+				return err
+			}
 		}
 		if gid.Valid {
 			d.Gate = ident.Gate.Format(gid.Int64)
-			var v gate.Verdict
-			if err := (jsonCol{&v}).Scan(verdict); err != nil {
+			if d.Approvals, err = approvalsResult(verdict); err != nil {
 				return err
 			}
-			d.Approvals = v.RuleResult(gate.RuleApprovals)
 		}
-		if d.Deviations == nil {
-			d.Deviations = []control.Deviation{}
-		}
-		f.Deployments = append(f.Deployments, d)
+		ids = append(ids, id)
+		deps.add(d)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	f.Deployments = deps.byID(ids)
+	return nil
 }
 
-// controlFixes pairs each production deployment with the problems its
-// release resolves and the first validation of each RCA not withdrawn by
-// the start (problems.rca_validated_at for validations recorded before
-// rca_validations existed) (control rca_before_deploy).
-func (s *Store) controlFixes(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, rp.problem_id, d.started_at,
-		COALESCE((SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = rp.problem_id
-			AND (v.withdrawn_at IS NULL OR v.withdrawn_at > d.started_at)), p.rca_validated_at)`+prodFrom+`
-		JOIN release_problems rp ON rp.release_id = d.release_id JOIN problems p ON p.id = rp.problem_id`+startedIn+`
-		ORDER BY d.id, rp.problem_id`, from, to)
+// noDeviations is the deviations of a deployment without a change or whose
+// change recorded none (shared: the controls only read it).
+var noDeviations = []control.Deviation{}
+
+// changeDeviations decodes the deviations of change id once (dev NULL: none).
+func changeDeviations(seen map[int64][]control.Deviation, id int64, dev sql.NullString) ([]control.Deviation, error) {
+	if !dev.Valid {
+		return noDeviations, nil
+	}
+	if v, ok := seen[id]; ok {
+		return v, nil
+	}
+	var v []control.Deviation
+	if err := (jsonCol{&v}).Scan(dev.String); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = noDeviations
+	}
+	seen[id] = v
+	return v, nil
+}
+
+// approvalsResult returns the worst result of rule approvals in a stored
+// verdict (gate.Verdict.RuleResult), decoding only its rule lines.
+func approvalsResult(verdict string) (string, error) {
+	var v struct {
+		Rules []struct {
+			Rule   string `json:"rule"`
+			Result string `json:"result"`
+		} `json:"rules"`
+	}
+	if err := (jsonCol{&v}).Scan(verdict); err != nil {
+		return "", err
+	}
+	var g gate.Verdict
+	for _, r := range v.Rules {
+		if r.Rule == gate.RuleApprovals {
+			g.Rules = append(g.Rules, gate.Result{Rule: r.Rule, Result: r.Result})
+		}
+	}
+	return g.RuleResult(gate.RuleApprovals), nil
+}
+
+// chunks collects deployments in blocks, so that 100k of them are copied
+// once (into byID's result) rather than at every growth of one slice.
+type chunks [][]control.Deployment
+
+func (c *chunks) add(d control.Deployment) {
+	if n := len(*c); n == 0 || len((*c)[n-1]) == cap((*c)[n-1]) {
+		*c = append(*c, make([]control.Deployment, 0, 4096))
+	}
+	last := &(*c)[len(*c)-1]
+	*last = append(*last, d)
+}
+
+// byID returns the deployments ordered by ids (ids[i] is the id of the
+// i-th added); rows read in id order (the usual case) are only copied.
+func (c chunks) byID(ids []int64) []control.Deployment {
+	out := make([]control.Deployment, 0, len(ids))
+	for _, b := range c {
+		out = append(out, b...)
+	}
+	if slices.IsSorted(ids) {
+		return out
+	}
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ids[a], ids[b]) })
+	sorted := make([]control.Deployment, len(out))
+	for i, j := range order {
+		sorted[i] = out[j]
+	}
+	return sorted
+}
+
+// controlFixes reads the pairs of a production deployment and a problem
+// its release resolves (controlDeployments counts them) whose RCA was not
+// validated by the start: the first validation of the RCA not withdrawn by the start
+// (problems.rca_validated_at for validations recorded before
+// rca_validations existed) is missing or later (control
+// rca_before_deploy). The validations are folded per problem first (vv:
+// the first never withdrawn), so only the problems with a withdrawn
+// validation are looked up per deployment. Times compare as stored: timestamptz on PostgreSQL,
+// fixed-width UTC text (tsFormat) on SQLite.
+func (tx *Tx) controlFixes(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `WITH vv AS (SELECT problem_id, MIN(CASE WHEN withdrawn_at IS NULL THEN at END) AS kept,
+			MAX(CASE WHEN withdrawn_at IS NULL THEN 0 ELSE 1 END) AS withdrawn FROM rca_validations GROUP BY problem_id)
+		SELECT dep, prb, started, validated FROM (SELECT d.id AS dep, rp.problem_id AS prb, d.started_at AS started,
+			CASE WHEN vv.withdrawn = 1 THEN COALESCE((SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = rp.problem_id
+				AND (v.withdrawn_at IS NULL OR v.withdrawn_at > d.started_at)), p.rca_validated_at)
+			ELSE COALESCE(vv.kept, p.rca_validated_at) END AS validated`+prodFrom+`
+		JOIN release_problems rp ON rp.release_id = d.release_id JOIN problems p ON p.id = rp.problem_id
+		LEFT JOIN vv ON vv.problem_id = rp.problem_id`+startedIn+`) x
+		WHERE validated IS NULL OR validated > started ORDER BY dep, prb`, from, to)
 	if err != nil {
 		return err
 	}
@@ -116,13 +234,13 @@ func (s *Store) controlFixes(ctx context.Context, from, to string, f *control.Fa
 // controlApprovals counts the approve decisions given in the period and
 // reads those given by the release's creator or the change's requester
 // (control separation_of_duties).
-func (s *Store) controlApprovals(ctx context.Context, from, to string, f *control.Facts) error {
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM approvals WHERE decision = 'approve' AND at >= $1 AND at < $2`,
+func (tx *Tx) controlApprovals(ctx context.Context, from, to string, f *control.Facts) error {
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM approvals WHERE decision = 'approve' AND at >= $1 AND at < $2`,
 		from, to).Scan(&f.Approvals)
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.record_id, a.approver,
+	rows, err := tx.query(ctx, `SELECT a.id, a.record_id, a.approver,
 		CASE WHEN a.record_type = 'release' THEN 'created' ELSE 'requested' END
 		FROM approvals a
 		LEFT JOIN releases r ON a.record_type = 'release' AND r.id = CAST(SUBSTR(a.record_id, 5) AS BIGINT)
@@ -148,8 +266,8 @@ func (s *Store) controlApprovals(ctx context.Context, from, to string, f *contro
 // controlProblems reads the problems resolved in the period with their
 // first PIR (pir_for_fix) and those closed in it with the end of their
 // observation period (observation_before_closure).
-func (s *Store) controlProblems(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id, (SELECT MIN(x.id) FROM pirs x WHERE x.problem_id = p.id)
+func (tx *Tx) controlProblems(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT p.id, (SELECT MIN(x.id) FROM pirs x WHERE x.problem_id = p.id)
 		FROM problems p WHERE p.resolved_at >= $1 AND p.resolved_at < $2 ORDER BY p.id`, from, to)
 	if err != nil {
 		return err
@@ -171,7 +289,7 @@ func (s *Store) controlProblems(ctx context.Context, from, to string, f *control
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, closed_at, observation_until FROM problems
+	rows, err = tx.query(ctx, `SELECT id, closed_at, observation_until FROM problems
 		WHERE closed_at >= $1 AND closed_at < $2 ORDER BY id`, from, to)
 	if err != nil {
 		return err
@@ -191,11 +309,11 @@ func (s *Store) controlProblems(ctx context.Context, from, to string, f *control
 
 // controlEvidence reads the rca, test_report and rollback_plan artifacts of
 // the releases deployed to production in the period (control retention).
-func (s *Store) controlEvidence(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT ra.release_id, ra.kind, ra.sha256, a.retention_class
+func (tx *Tx) controlEvidence(ctx context.Context, from, to string, f *control.Facts) error {
+	rows, err := tx.query(ctx, `SELECT ra.release_id, ra.kind, ra.sha256, a.retention_class
 		FROM release_artifacts ra JOIN artifacts a ON a.sha256 = ra.sha256
 		WHERE ra.kind IN ('rca', 'test_report', 'rollback_plan')
-		AND ra.release_id IN (SELECT d.release_id`+prodFrom+startedIn+`)
+		AND EXISTS (SELECT 1`+prodFrom+startedIn+` AND d.release_id = ra.release_id)
 		ORDER BY ra.release_id, ra.kind, ra.sha256`, from, to)
 	if err != nil {
 		return err
