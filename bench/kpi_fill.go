@@ -70,6 +70,7 @@ func kpiFill(ctx context.Context, st *store.Store, n kpiSizes) (kpiTimes, error)
 		{"deployments (CreateDeployment)", func() error { return kpiDeployments(ctx, st, n) }},
 		{"deployment outcomes (UPDATE)", func() error { return kpiOutcomes(ctx, st, n, t) }},
 		{"changes, analyses, reviews (INSERT)", func() error { return kpiPatternHistory(ctx, st, n, t) }},
+		{"gate evaluations (INSERT)", func() error { return kpiGateHistory(ctx, st, n, t) }},
 		{"problem history (UPDATE, INSERT)", func() error { return kpiProblemHistory(ctx, st, n, t) }},
 		{"incidents (ImportIncidents)", func() error { return kpiIncidents(ctx, st, a, n, t) }},
 	}
