@@ -22,7 +22,7 @@ func (tx *Tx) checkVersionBump(ctx context.Context, r *release.Release) error {
 	if err != nil || len(cis) == 0 {
 		return err
 	}
-	live, err := liveInProduction(ctx, tx.tx)
+	live, err := liveInProduction(ctx, tx.tx, cis)
 	if err != nil {
 		return err
 	}
