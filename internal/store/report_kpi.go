@@ -22,7 +22,7 @@ import (
 func (s *Store) KPIReport(ctx context.Context, since time.Duration, env, ci string, targets map[string]policy.Targets) (report.KPI, error) {
 	now := s.Now()
 	f := report.Filter{Since: now.Add(-since), Now: now, Env: env, CI: ci}
-	var x report.Facts
+	x := report.Facts{Durations: map[string][]report.ValueCount{}}
 	err := s.read(ctx, func(tx *Tx) error {
 		if err := tx.reportSettings(ctx); err != nil {
 			return err
@@ -66,6 +66,17 @@ func withIncidentFilter(q string, args []any) string {
 	env, _ := args[2].(string)
 	ci, _ := args[3].(string)
 	return strings.ReplaceAll(q, incidentsInPeriod, kpiIncidentFilter(env, ci))
+}
+
+// incidentQuery is q with kpiIncidentFilter for args in place of
+// incidentsInPeriod and, on SQLite, INDEXED BY index in place of indexedBy
+// (nothing when index is "" or on PostgreSQL).
+func (tx *Tx) incidentQuery(q string, args []any, index string) string {
+	by := ""
+	if tx.dialect == SQLite && index != "" {
+		by = " INDEXED BY " + index
+	}
+	return strings.Replace(withIncidentFilter(q, args), indexedBy, by, 1)
 }
 
 // kpiSQL puts the dialect's expression of whole seconds between two times
@@ -161,9 +172,6 @@ func (tx *Tx) kpiDeployments(ctx context.Context, args []any, x *report.Facts) e
 			g.Key = teamKey(g.Key)
 			x.TeamDeployments = append(x.TeamDeployments, g)
 		case "duration":
-			if x.Durations == nil {
-				x.Durations = map[string][]report.ValueCount{}
-			}
 			x.Durations[g.Key] = append(x.Durations[g.Key], report.ValueCount{Seconds: id, Count: g.Count})
 		default:
 			ids = append(ids, id)
@@ -191,16 +199,13 @@ func sortByIDs[T any](facts []T, ids []int64) {
 }
 
 // kpiDurations adds the problem flow's histograms (kpiDurationsSQL) to
-// x.Durations.
+// x.Durations (made by KPIReport).
 func (tx *Tx) kpiDurations(ctx context.Context, args []any, x *report.Facts) error {
 	rows, err := tx.query(ctx, tx.kpiSQL(kpiDurationsSQL), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if x.Durations == nil {
-		x.Durations = map[string][]report.ValueCount{}
-	}
 	for rows.Next() {
 		var m string
 		var v report.ValueCount
@@ -235,13 +240,9 @@ func (tx *Tx) kpiLongPeriod(ctx context.Context, f report.Filter) (bool, error) 
 // the whole history when long (kpiLongPeriod, kpiMTTROrderedSQL), else the
 // period's range (kpiMTTRSQL). Both give the same histogram.
 func (tx *Tx) kpiMTTR(ctx context.Context, args []any, long bool, x *report.Facts) error {
-	by := ""
-	if tx.dialect == SQLite {
-		by = " INDEXED BY incidents_opened_mttr"
-	}
-	q := strings.Replace(withIncidentFilter(kpiMTTRSQL, args), indexedBy, by, 1)
-	if long {
-		q = kpiMTTROrderedSQL
+	q := kpiMTTROrderedSQL
+	if !long {
+		q = tx.incidentQuery(kpiMTTRSQL, args, "incidents_opened_mttr")
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {

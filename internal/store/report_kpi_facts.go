@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"fixgate/internal/ident"
@@ -38,12 +37,11 @@ func (tx *Tx) kpiAfterClosure(ctx context.Context, args []any) (int64, []report.
 // (kpiLongPeriod), the period's incidents in problem order
 // (incidents_problem_opened: no sort, every linked incident read).
 func (tx *Tx) kpiIncidentProblems(ctx context.Context, args []any, long bool) ([]report.IncidentProblem, error) {
-	by := ""
+	index := ""
 	if long {
-		by = " INDEXED BY incidents_problem_opened"
+		index = "incidents_problem_opened"
 	}
-	q := strings.Replace(withIncidentFilter(kpiIncidentProblemsSQL, args), indexedBy, by, 1)
-	rows, err := tx.query(ctx, q, args...)
+	rows, err := tx.query(ctx, tx.incidentQuery(kpiIncidentProblemsSQL, args, index), args...)
 	if err != nil {
 		return nil, err
 	}
