@@ -72,6 +72,11 @@ func benchKPI(ctx context.Context, c config) error {
 		return kpiControls(ctx, st, st.Now())
 	case "kpi":
 		return kpiMain(ctx, st)
+	case "floor":
+		if err := kpiFloor(ctx, st); err != nil {
+			return err
+		}
+		return controlFloor(ctx, st)
 	}
 	if err := kpiMain(ctx, st); err != nil {
 		return err

@@ -136,8 +136,10 @@ const kpiMTTROrderedSQL = `SELECT i.resolve_seconds, COUNT(*) FROM incidents i I
 
 // kpiFixedProblems are the problems resolved in the period (any kind of
 // resolution), with their root cause category, recurrence count and the
-// change model of the change of their latest resolving deployment.
-const kpiFixedProblems = `WITH p AS (
+// change model of the change of their latest resolving deployment. It is
+// materialized: SQLite otherwise ran it again for each of the five
+// groupings of kpiRecurrenceSQL (142 → 62 ms, 50k problems).
+const kpiFixedProblems = `WITH p AS MATERIALIZED (
 	SELECT p.id AS id, p.category AS category, p.recurrence_count AS rc,
 		COALESCE((SELECT c.change_model FROM problem_resolutions r JOIN deployments d ON d.id = r.deployment_id
 			JOIN changes c ON c.id = d.change_id WHERE r.problem_id = p.id ORDER BY r.id DESC LIMIT 1), '') AS model
