@@ -57,8 +57,10 @@ func kpiRawMTTR(d store.Dialect) string {
 // reads the whole trail: it is not set-based); and the patterns report
 // against its own (kpiPatterns). FIXGATE_BENCH_KEEP=1 keeps the database
 // and prints its DSN; FIXGATE_BENCH_KPI_DSN=DSN measures such a kept
-// database again without filling it; FIXGATE_BENCH_KPI_ONLY=patterns
-// times only the patterns report.
+// database again without filling it; FIXGATE_BENCH_KPI_ONLY=kpi, floor,
+// controls or patterns times only that part. After the KPI report and
+// after the controls it prints their floor (kpi_floor.go): the raw
+// aggregates of all their figures together, and the report against it.
 func benchKPI(ctx context.Context, c config) error {
 	st, done, err := kpiStore(ctx, c)
 	if err != nil {
@@ -78,13 +80,17 @@ func benchKPI(ctx context.Context, c config) error {
 		}
 		return controlFloor(ctx, st)
 	}
-	if err := kpiMain(ctx, st); err != nil {
-		return err
+	for _, step := range []func(context.Context, *store.Store) error{kpiMain, kpiFloor, kpiControlsNow, controlFloor, kpiPatterns} {
+		if err := step(ctx, st); err != nil {
+			return err
+		}
 	}
-	if err := kpiControls(ctx, st, st.Now()); err != nil {
-		return err
-	}
-	return kpiPatterns(ctx, st)
+	return nil
+}
+
+// kpiControlsNow is kpiControls up to the store's clock.
+func kpiControlsNow(ctx context.Context, st *store.Store) error {
+	return kpiControls(ctx, st, st.Now())
 }
 
 // kpiMain times the KPI report against the raw aggregate of its main
