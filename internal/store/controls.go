@@ -10,7 +10,6 @@ import (
 	"fixgate/internal/audit"
 	"fixgate/internal/control"
 	"fixgate/internal/fault"
-	"fixgate/internal/gate"
 	"fixgate/internal/ident"
 )
 
@@ -67,11 +66,14 @@ const (
 // releases resolve (rca_before_deploy's sample, FixCount: release_problems
 // references problems, so each row is a problem). The rows come in the
 // database's order and are sorted here (no sort of the wide rows in SQL);
-// the verdict is decoded only for its rule lines, and each change's
-// deviations once (none are read for the usual '[]').
+// each stored verdict is read and decoded once, by digest, for its rule
+// lines (approvalsByDigest; an evaluation from before gate_verdicts
+// carries its own), and each change's deviations once (none are read for
+// the usual '[]').
 func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
 	rows, err := tx.query(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
-		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), COALESCE(gv.verdict, ge.verdict, ''),
+		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), gv.digest,
+		CASE WHEN gv.digest IS NULL THEN COALESCE(ge.verdict, '') END,
 		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = d.release_id)`+prodFrom+`
 		LEFT JOIN changes c ON c.id = d.change_id
 		LEFT JOIN gate_evaluations ge ON ge.id = (SELECT MAX(g.id) FROM gate_evaluations g
@@ -83,15 +85,17 @@ func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *contro
 	defer rows.Close()
 	var ids []int64
 	var deps chunks
+	var digests []string // each added deployment's verdict digest, "" when known already
+	seen := map[string]bool{}
 	devs := map[int64][]control.Deviation{}
 	for rows.Next() {
 		var d control.Deployment
 		var id, rel int64
 		var chg, gid sql.NullInt64
-		var dev sql.NullString
-		var verdict string
+		var dev, digest, legacy sql.NullString
 		var fixes int64
-		if err := rows.Scan(&id, &rel, &d.Env, &chg, &d.ChangeStatus, &dev, &gid, &d.GateDecision, &verdict, &fixes); err != nil {
+		if err := rows.Scan(&id, &rel, &d.Env, &chg, &d.ChangeStatus, &dev, &gid, &d.GateDecision, &digest, &legacy,
+			&fixes); err != nil {
 			return err
 		}
 		f.FixCount += int(fixes)
@@ -104,14 +108,20 @@ func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *contro
 		}
 		if gid.Valid {
 			d.Gate = ident.Gate.Format(gid.Int64)
-			if d.Approvals, err = approvalsResult(verdict); err != nil {
-				return err
+			if legacy.Valid {
+				if d.Approvals, err = approvalsResult(legacy.String); err != nil {
+					return err
+				}
 			}
 		}
-		ids = append(ids, id)
+		ids, digests = append(ids, id), append(digests, digest.String)
+		seen[digest.String] = digest.Valid
 		deps.add(d)
 	}
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := deps.setApprovals(ctx, tx, digests, seen); err != nil {
 		return err
 	}
 	f.Deployments = deps.byID(ids)
@@ -139,27 +149,6 @@ func changeDeviations(seen map[int64][]control.Deviation, id int64, dev sql.Null
 	}
 	seen[id] = v
 	return v, nil
-}
-
-// approvalsResult returns the worst result of rule approvals in a stored
-// verdict (gate.Verdict.RuleResult), decoding only its rule lines.
-func approvalsResult(verdict string) (string, error) {
-	var v struct {
-		Rules []struct {
-			Rule   string `json:"rule"`
-			Result string `json:"result"`
-		} `json:"rules"`
-	}
-	if err := (jsonCol{&v}).Scan(verdict); err != nil {
-		return "", err
-	}
-	var g gate.Verdict
-	for _, r := range v.Rules {
-		if r.Rule == gate.RuleApprovals {
-			g.Rules = append(g.Rules, gate.Result{Rule: r.Rule, Result: r.Result})
-		}
-	}
-	return g.RuleResult(gate.RuleApprovals), nil
 }
 
 // chunks collects deployments in blocks, so that 100k of them are copied
