@@ -93,13 +93,19 @@ const incidentsInPeriod = `{incidents in period}`
 // picks the median and p90 nearest ranks from it). Grouping needs no
 // window over the sample, and answers one row per distinct value. A step
 // counts in the period in which it ended; the flow uses each problem's
-// first RCA validation and first resolution by a deployment (f is read
-// once).
-const kpiDurationsSQL = `WITH f AS MATERIALIZED (
-	SELECT p.created_at AS opened, (SELECT MIN(v.at) FROM rca_validations v WHERE v.problem_id = p.id) AS validated,
-		(SELECT MIN(r.at) FROM problem_resolutions r WHERE r.problem_id = p.id AND r.kind = 'deployment') AS deployed,
-		p.closed_at AS closed
-	FROM problems p WHERE p.updated_at >= $1 AND ` + kpiProblemFilter + `
+// first RCA validation (fv) and first resolution by a deployment (fr),
+// each grouped once over its table and joined: PostgreSQL ran the two
+// lookups per problem as 100k subplans (124 → 77 ms, 50k problems;
+// SQLite reads either way in the same time). f is read once.
+const kpiDurationsSQL = `WITH fv AS (
+	SELECT v.problem_id AS problem_id, MIN(v.at) AS at FROM rca_validations v GROUP BY v.problem_id
+), fr AS (
+	SELECT r.problem_id AS problem_id, MIN(r.at) AS at FROM problem_resolutions r WHERE r.kind = 'deployment'
+	GROUP BY r.problem_id
+), f AS MATERIALIZED (
+	SELECT p.created_at AS opened, fv.at AS validated, fr.at AS deployed, p.closed_at AS closed
+	FROM problems p LEFT JOIN fv ON fv.problem_id = p.id LEFT JOIN fr ON fr.problem_id = p.id
+	WHERE p.updated_at >= $1 AND ` + kpiProblemFilter + `
 )
 SELECT 'opened_to_rca_validated', x.s, COUNT(*) FROM (SELECT secs(f.opened, f.validated) AS s FROM f
 	WHERE f.validated >= $1 AND f.validated <= $2) x GROUP BY x.s
