@@ -9,17 +9,26 @@ import (
 // It is pure: the same facts give the same results.
 func Assess(f Facts) []Result {
 	return []Result{
-		gateAndChange(f.Deployments), rcaBeforeDeploy(f.Fixes, f.FixCount), separation(f),
-		approvalsByRisk(f.Deployments), deviations(f.Deployments), pirForFix(f.Fixed),
+		gateAndChange(f.Deployments, f.DeploymentCount), rcaBeforeDeploy(f.Fixes, f.FixCount), separation(f),
+		approvalsByRisk(f.Deployments, f.GatedCount), deviations(f.Deployments), pirForFix(f.Fixed),
 		observation(f.Closed), auditChain(f.Audit), retention(f.Evidence),
 	}
 }
 
-// authorised are the change statuses reached only through authorisation
+// Authorised are the change statuses reached only through authorisation
 // (change.Machine: failed follows implement or review).
-var authorised = []string{"scheduled", "implement", "review", "closed", "failed"}
+var Authorised = []string{"scheduled", "implement", "review", "closed", "failed"}
 
-func gateAndChange(ds []Deployment) Result {
+// MayBreak reports whether deployment d can be an exception of
+// gate_and_change, approvals_by_risk or deviations_approved: it has no gate
+// evaluation or one that did not allow it, no change or one never
+// authorised, recorded deviations, or approvals other than pass.
+func MayBreak(d Deployment) bool {
+	return d.Gate == "" || d.GateDecision != "allowed" || d.Change == "" || !slices.Contains(Authorised, d.ChangeStatus) ||
+		len(d.Deviations) > 0 || d.Approvals != "pass"
+}
+
+func gateAndChange(ds []Deployment, sample int) Result {
 	var exc []Exception
 	for _, d := range ds {
 		switch {
@@ -31,11 +40,11 @@ func gateAndChange(ds []Deployment) Result {
 		switch {
 		case d.Change == "":
 			exc = append(exc, Exception{d.ID, fmt.Sprintf("%s went to production without a change", d.ID)})
-		case !slices.Contains(authorised, d.ChangeStatus):
+		case !slices.Contains(Authorised, d.ChangeStatus):
 			exc = append(exc, Exception{d.Change, fmt.Sprintf("%s of %s is %s: never authorised", d.Change, d.ID, d.ChangeStatus)})
 		}
 	}
-	return result(GateAndChange, len(ds), exc)
+	return result(GateAndChange, sample, exc)
 }
 
 func rcaBeforeDeploy(fs []Fix, sample int) Result {
@@ -59,14 +68,12 @@ func separation(f Facts) Result {
 	return result(Separation, f.Approvals, exc)
 }
 
-func approvalsByRisk(ds []Deployment) Result {
+func approvalsByRisk(ds []Deployment, sample int) Result {
 	var exc []Exception
-	n := 0
 	for _, d := range ds {
 		if d.Gate == "" {
 			continue // counted by gate_and_change
 		}
-		n++
 		switch d.Approvals {
 		case "pass":
 		case "skip":
@@ -75,7 +82,7 @@ func approvalsByRisk(ds []Deployment) Result {
 			exc = append(exc, Exception{d.ID, fmt.Sprintf("gate evaluation %s before %s gave approvals %s", d.Gate, d.ID, orNone(d.Approvals))})
 		}
 	}
-	return result(ApprovalsByRisk, n, exc)
+	return result(ApprovalsByRisk, sample, exc)
 }
 
 func deviations(ds []Deployment) Result {

@@ -48,6 +48,8 @@ func TestAssessFindsEachException(t *testing.T) {
 			{ID: "DEP-2", Release: "REL-2", Env: "prod", Change: "CHG-2", ChangeStatus: "assess", Gate: "GATE-2", GateDecision: "blocked", Approvals: "fail",
 				Deviations: []Deviation{{Step: "window", Reason: "", ApprovedBy: "paula"}}},
 		},
+		DeploymentCount: 2,
+		GatedCount:      2,
 		Fixes: []Fix{{Deployment: "DEP-1", Problem: "PRB-1", StartedAt: at("2026-07-02T00:00:00Z"), Validated: &validated},
 			{Deployment: "DEP-2", Problem: "PRB-2", StartedAt: at("2026-07-02T00:00:00Z"), Validated: &late}},
 		FixCount:      2,
@@ -95,6 +97,43 @@ func TestAssessEmptyPasses(t *testing.T) {
 	for _, r := range Assess(Facts{Audit: AuditCheck{Checkpoint: 1, Events: 1}}) {
 		if !r.Passed || r.Exceptions == nil || (r.ID != AuditChain && r.Sample != 0) {
 			t.Errorf("%s on no facts: %+v", r.ID, r)
+		}
+	}
+}
+
+// TestAssessCountsLeftOutDeployments: a store lists only the deployments
+// that may break a control (MayBreak); the samples come from the counts,
+// and a deployment that MayBreak passes over breaks none of the three.
+func TestAssessCountsLeftOutDeployments(t *testing.T) {
+	clean := Deployment{ID: "DEP-9", Release: "REL-9", Env: "prod", Change: "CHG-9", ChangeStatus: "closed", Gate: "GATE-9",
+		GateDecision: "allowed", Approvals: "pass", Deviations: []Deviation{}}
+	if MayBreak(clean) {
+		t.Fatal("a deployment allowed, approved and authorised may break a control")
+	}
+	for _, d := range []Deployment{
+		{ID: "DEP-1"}, // no gate, no change
+		{ID: "DEP-2", Change: "CHG-2", ChangeStatus: "closed", Gate: "GATE-2", GateDecision: "allowed", Approvals: "skip"},
+		{ID: "DEP-3", Change: "CHG-3", ChangeStatus: "assess", Gate: "GATE-3", GateDecision: "allowed", Approvals: "pass"},
+		{ID: "DEP-4", Change: "CHG-4", ChangeStatus: "closed", Gate: "GATE-4", GateDecision: "allowed", Approvals: "pass",
+			Deviations: []Deviation{{Step: "cab", Reason: "outage", ApprovedBy: "paula"}}},
+	} {
+		if !MayBreak(d) {
+			t.Errorf("%s may break no control", d.ID)
+		}
+	}
+	listed := []Deployment{{ID: "DEP-2", Change: "CHG-2", ChangeStatus: "closed", Gate: "GATE-2", GateDecision: "allowed",
+		Approvals: "skip"}}
+	rs := Assess(Facts{DeploymentCount: 1000, GatedCount: 990, Deployments: listed})
+	for _, r := range rs {
+		switch r.ID {
+		case GateAndChange:
+			if r.Sample != 1000 || len(r.Exceptions) != 0 {
+				t.Errorf("gate_and_change: %+v", r)
+			}
+		case ApprovalsByRisk:
+			if r.Sample != 990 || len(r.Exceptions) != 1 || r.Exceptions[0].Record != "DEP-2" {
+				t.Errorf("approvals_by_risk: %+v", r)
+			}
 		}
 	}
 }

@@ -4,7 +4,15 @@ import "time"
 
 // Facts are the records the store read for one period; Assess decides.
 type Facts struct {
-	// Deployments are the deployments to production environments started in the period.
+	// DeploymentCount counts the deployments to production environments
+	// started in the period (gate_and_change's sample); GatedCount those of
+	// them with a gate evaluation before their start (approvals_by_risk's).
+	DeploymentCount int `json:"deployment_count"`
+	GatedCount      int `json:"gated_count"`
+	// Deployments are those deployments, in id order; a store may leave out
+	// each that can break none of gate_and_change, approvals_by_risk and
+	// deviations_approved (MayBreak false), so that a period's 100k
+	// deployments are counted, not listed.
 	Deployments []Deployment `json:"deployments"`
 	// FixCount counts the pairs of those deployments and each problem their
 	// release resolves; Fixes are those pairs whose RCA was not validated

@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 
 	"fixgate/internal/audit"
 	"fixgate/internal/control"
@@ -58,132 +56,6 @@ const (
 	prodFrom  = ` FROM deployments d JOIN environments en ON en.name = d.env AND en.tier = 'production'`
 	startedIn = ` WHERE d.started_at >= $1 AND d.started_at < $2`
 )
-
-// controlDeployments reads each production deployment with its change and
-// the newest gate evaluation of its release for its environment recorded
-// at or before its start (controls gate_and_change, approvals_by_risk,
-// deviations_approved), in id order, and counts the problems their
-// releases resolve (rca_before_deploy's sample, FixCount: release_problems
-// references problems, so each row is a problem). The rows come in the
-// database's order and are sorted here (no sort of the wide rows in SQL);
-// each stored verdict is read and decoded once, by digest, for its rule
-// lines (approvalsByDigest; an evaluation from before gate_verdicts
-// carries its own), and each change's deviations once (none are read for
-// the usual '[]').
-func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *control.Facts) error {
-	rows, err := tx.query(ctx, `SELECT d.id, d.release_id, d.env, d.change_id, COALESCE(c.status, ''),
-		NULLIF(c.deviations, '[]'), ge.id, COALESCE(ge.decision, ''), gv.digest,
-		CASE WHEN gv.digest IS NULL THEN COALESCE(ge.verdict, '') END,
-		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = d.release_id)`+prodFrom+`
-		LEFT JOIN changes c ON c.id = d.change_id
-		LEFT JOIN gate_evaluations ge ON ge.id = (SELECT MAX(g.id) FROM gate_evaluations g
-			WHERE g.release_id = d.release_id AND g.env = d.env AND g.created_at <= d.started_at)
-		LEFT JOIN gate_verdicts gv ON gv.digest = ge.verdict_digest`+startedIn, from, to)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var ids []int64
-	var deps chunks
-	var digests []string // each added deployment's verdict digest, "" when known already
-	seen := map[string]bool{}
-	devs := map[int64][]control.Deviation{}
-	for rows.Next() {
-		var d control.Deployment
-		var id, rel int64
-		var chg, gid sql.NullInt64
-		var dev, digest, legacy sql.NullString
-		var fixes int64
-		if err := rows.Scan(&id, &rel, &d.Env, &chg, &d.ChangeStatus, &dev, &gid, &d.GateDecision, &digest, &legacy,
-			&fixes); err != nil {
-			return err
-		}
-		f.FixCount += int(fixes)
-		d.ID, d.Release, d.Deviations = ident.Deployment.Format(id), ident.Release.Format(rel), noDeviations
-		if chg.Valid {
-			d.Change = ident.Change.Format(chg.Int64)
-			if d.Deviations, err = changeDeviations(devs, chg.Int64, dev); err != nil {
-				return err
-			}
-		}
-		if gid.Valid {
-			d.Gate = ident.Gate.Format(gid.Int64)
-			if legacy.Valid {
-				if d.Approvals, err = approvalsResult(legacy.String); err != nil {
-					return err
-				}
-			}
-		}
-		ids, digests = append(ids, id), append(digests, digest.String)
-		seen[digest.String] = digest.Valid
-		deps.add(d)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if err := deps.setApprovals(ctx, tx, digests, seen); err != nil {
-		return err
-	}
-	f.Deployments = deps.byID(ids)
-	return nil
-}
-
-// noDeviations is the deviations of a deployment without a change or whose
-// change recorded none (shared: the controls only read it).
-var noDeviations = []control.Deviation{}
-
-// changeDeviations decodes the deviations of change id once (dev NULL: none).
-func changeDeviations(seen map[int64][]control.Deviation, id int64, dev sql.NullString) ([]control.Deviation, error) {
-	if !dev.Valid {
-		return noDeviations, nil
-	}
-	if v, ok := seen[id]; ok {
-		return v, nil
-	}
-	var v []control.Deviation
-	if err := (jsonCol{&v}).Scan(dev.String); err != nil {
-		return nil, err
-	}
-	if v == nil {
-		v = noDeviations
-	}
-	seen[id] = v
-	return v, nil
-}
-
-// chunks collects deployments in blocks, so that 100k of them are copied
-// once (into byID's result) rather than at every growth of one slice.
-type chunks [][]control.Deployment
-
-func (c *chunks) add(d control.Deployment) {
-	if n := len(*c); n == 0 || len((*c)[n-1]) == cap((*c)[n-1]) {
-		*c = append(*c, make([]control.Deployment, 0, 4096))
-	}
-	last := &(*c)[len(*c)-1]
-	*last = append(*last, d)
-}
-
-// byID returns the deployments ordered by ids (ids[i] is the id of the
-// i-th added); rows read in id order (the usual case) are only copied.
-func (c chunks) byID(ids []int64) []control.Deployment {
-	out := make([]control.Deployment, 0, len(ids))
-	for _, b := range c {
-		out = append(out, b...)
-	}
-	if slices.IsSorted(ids) {
-		return out
-	}
-	order := make([]int, len(ids))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ids[a], ids[b]) })
-	sorted := make([]control.Deployment, len(out))
-	for i, j := range order {
-		sorted[i] = out[j]
-	}
-	return sorted
-}
 
 // controlFixes reads the pairs of a production deployment and a problem
 // its release resolves (controlDeployments counts them) whose RCA was not
