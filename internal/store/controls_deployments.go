@@ -21,13 +21,14 @@ import (
 // resolves (release_problems references problems, so each row is one), and
 // cand: whether it may break a control whatever its verdict says
 // (control.MayBreak but for approvals: no gate evaluation or one that did
-// not allow it, no change or one whose status is not among $3 – $7,
-// control.Authorised, recorded deviations, or no stored verdict).
+// not allow it, no change or one whose status is not among
+// control.Authorised ({authorised}: $3 on, authorisedSQL), recorded
+// deviations, or no stored verdict).
 const controlDeploymentRows = `SELECT d.id AS id, d.release_id AS release_id, d.env AS env, d.change_id AS change_id,
 		COALESCE(c.status, '') AS cstatus, NULLIF(c.deviations, '[]') AS dev, ge.id AS gid, COALESCE(ge.decision, '') AS decision,
 		gv.digest AS digest, CASE WHEN gv.digest IS NULL THEN COALESCE(ge.verdict, '') END AS legacy,
 		(SELECT COUNT(*) FROM release_problems rp WHERE rp.release_id = d.release_id) AS fixes,
-		CASE WHEN ge.id IS NULL OR ge.decision <> 'allowed' OR d.change_id IS NULL OR c.status NOT IN ($3, $4, $5, $6, $7)
+		CASE WHEN ge.id IS NULL OR ge.decision <> 'allowed' OR d.change_id IS NULL OR c.status NOT IN ({authorised})
 			OR NULLIF(c.deviations, '[]') IS NOT NULL OR gv.digest IS NULL THEN 1 ELSE 0 END AS cand` + prodFrom + `
 	LEFT JOIN changes c ON c.id = d.change_id
 	LEFT JOIN gate_evaluations ge ON ge.id = (SELECT MAX(g.id) FROM gate_evaluations g
@@ -59,7 +60,7 @@ func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *contro
 		args = append(args, s)
 	}
 	var digests []string // of the rows
-	rows, err := tx.controlDeploymentScan(ctx, controlDeploymentsSQL, args, func(r controlRow) {
+	rows, err := tx.controlDeploymentScan(ctx, authorisedSQL(controlDeploymentsSQL), args, func(r controlRow) {
 		f.FixCount, f.DeploymentCount, f.GatedCount = f.FixCount+int(r.fixes), f.DeploymentCount+int(r.count), f.GatedCount+int(r.gated)
 		if r.digest.Valid {
 			digests = append(digests, r.digest.String)
@@ -107,7 +108,13 @@ func (tx *Tx) controlDeploymentsOf(ctx context.Context, args []any, digests []st
 	q := `SELECT x.id, x.release_id, x.env, x.change_id, x.cstatus, x.dev, x.gid, x.decision, x.digest, x.legacy, x.fixes, 1,
 		CASE WHEN x.gid IS NULL THEN 0 ELSE 1 END FROM (` + controlDeploymentRows + `) x
 		WHERE x.cand = 0 AND x.digest IN (` + strings.Join(marks, ", ") + `)`
-	return tx.controlDeploymentScan(ctx, q, a, nil)
+	return tx.controlDeploymentScan(ctx, authorisedSQL(q), a, nil)
+}
+
+// authorisedSQL puts the placeholders of control.Authorised ($3 on) in
+// place of {authorised} in q.
+func authorisedSQL(q string) string {
+	return strings.Replace(q, "{authorised}", placeholders(3, len(control.Authorised)), 1)
 }
 
 // controlRow is a row of controlDeploymentsSQL (or of
