@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
 	"strings"
 
 	"fixgate/internal/control"
@@ -100,14 +99,12 @@ func (tx *Tx) controlDeployments(ctx context.Context, from, to string, f *contro
 // candidate).
 func (tx *Tx) controlDeploymentsOf(ctx context.Context, args []any, digests []string) ([]controlRow, error) {
 	a := append([]any{}, args...)
-	marks := make([]string, len(digests))
-	for i, d := range digests {
+	for _, d := range digests {
 		a = append(a, d)
-		marks[i] = "$" + strconv.Itoa(len(a))
 	}
 	q := `SELECT x.id, x.release_id, x.env, x.change_id, x.cstatus, x.dev, x.gid, x.decision, x.digest, x.legacy, x.fixes, 1,
 		CASE WHEN x.gid IS NULL THEN 0 ELSE 1 END FROM (` + controlDeploymentRows + `) x
-		WHERE x.cand = 0 AND x.digest IN (` + strings.Join(marks, ", ") + `)`
+		WHERE x.cand = 0 AND x.digest IN (` + placeholders(len(args)+1, len(digests)) + `)`
 	return tx.controlDeploymentScan(ctx, authorisedSQL(q), a, nil)
 }
 
